@@ -1,0 +1,52 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface KubeCerts {
+  caCert: string;
+  servingCert: string;
+  servingKey: string;
+  adminCert: string;
+  adminKey: string;
+  serviceAccountKey: string;
+  serviceAccountPub: string;
+}
+
+/** Paths of the control plane's certificates under `dir`, generated with openssl on first use and reused after. */
+export function ensureKubeCerts(dir: string): KubeCerts {
+  mkdirSync(dir, { recursive: true });
+  const path = (name: string) => join(dir, name);
+  const certs: KubeCerts = {
+    caCert: path('ca.crt'),
+    servingCert: path('apiserver.crt'),
+    servingKey: path('apiserver.key'),
+    adminCert: path('admin.crt'),
+    adminKey: path('admin.key'),
+    serviceAccountKey: path('sa.key'),
+    serviceAccountPub: path('sa.pub'),
+  };
+  if (Object.values(certs).every((file) => existsSync(file))) return certs;
+
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const caKey = path('ca.key');
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', caKey, '-out', certs.caCert, '-days', '3650', '-subj', '/CN=mpdflow-local-ca');
+
+  const issue = (key: string, cert: string, subject: string, extensions: string) => {
+    const csr = `${cert}.csr`;
+    const ext = `${cert}.ext`;
+    writeFileSync(ext, extensions);
+    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', subject);
+    openssl('x509', '-req', '-in', csr, '-CA', certs.caCert, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', '3650', '-extfile', ext);
+  };
+  issue(
+    certs.servingKey,
+    certs.servingCert,
+    '/CN=kube-apiserver',
+    'subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n',
+  );
+  // system:masters is the built-in superuser group: the admin kubeconfig of a local control plane.
+  issue(certs.adminKey, certs.adminCert, '/O=system:masters/CN=mpdflow-admin', 'extendedKeyUsage=clientAuth\n');
+  openssl('genrsa', '-out', certs.serviceAccountKey, '2048');
+  openssl('rsa', '-in', certs.serviceAccountKey, '-pubout', '-out', certs.serviceAccountPub);
+  return certs;
+}

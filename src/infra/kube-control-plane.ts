@@ -1,0 +1,152 @@
+import { request } from 'node:https';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { SupervisedProcess } from './supervised-process';
+import { freePorts } from './free-port';
+import { kubeBinaries } from './kube-binaries';
+import { ensureKubeCerts, type KubeCerts } from './kube-certs';
+import { waitUntil } from './wait';
+import { say } from './log';
+
+export interface KubeControlPlaneOptions {
+  /** etcd data, certificates, logs and the kubeconfig live here; reusing it keeps Kubernetes objects. */
+  dataDir: string;
+}
+
+export interface KubeControlPlane {
+  server: string;
+  kubeconfigPath: string;
+  etcd: SupervisedProcess;
+  apiserver: SupervisedProcess;
+  startupMs: { etcd: number; apiserver: number };
+  stop(): Promise<void>;
+  /** Stops only the API server and starts it again on the same port and etcd (for restart tests). */
+  restartApiserver(): Promise<void>;
+}
+
+/** Starts etcd and kube-apiserver on loopback, waits for /readyz and writes an admin kubeconfig. */
+export async function startKubeControlPlane(options: KubeControlPlaneOptions): Promise<KubeControlPlane> {
+  const binaries = await kubeBinaries();
+  const certs = ensureKubeCerts(join(options.dataDir, 'pki'));
+  const [etcdPort, apiPort] = await freePorts(2);
+  const etcdUrl = `http://127.0.0.1:${etcdPort}`;
+  mkdirSync(options.dataDir, { recursive: true });
+
+  say(`starting etcd on ${etcdUrl}`);
+  const etcdStarted = Date.now();
+  const etcd = new SupervisedProcess({
+    name: 'etcd',
+    command: binaries.etcd,
+    args: [
+      '--data-dir', join(options.dataDir, 'etcd'),
+      '--listen-client-urls', etcdUrl,
+      '--advertise-client-urls', etcdUrl,
+      '--listen-peer-urls', 'http://127.0.0.1:0',
+      '--unsafe-no-fsync',
+      '--log-level', 'warn',
+    ],
+    logFile: join(options.dataDir, 'etcd.log'),
+  });
+  await waitUntil(async () => (await fetch(`${etcdUrl}/health`)).ok, {
+    timeoutMs: 60_000,
+    describe: () => etcd.describeExit(),
+    abortIf: () => (etcd.hasExited ? etcd.describeExit() : undefined),
+  });
+  const etcdMs = Date.now() - etcdStarted;
+
+  const server = `https://127.0.0.1:${apiPort}`;
+  const startApiserver = () =>
+    new SupervisedProcess({
+      name: 'kube-apiserver',
+      command: binaries.kubeApiserver,
+      args: apiserverArgs(certs, etcdUrl, apiPort!, join(options.dataDir, 'apiserver-certs')),
+      logFile: join(options.dataDir, 'kube-apiserver.log'),
+    });
+  say(`starting kube-apiserver on ${server}`);
+  const apiStarted = Date.now();
+  let apiserver = startApiserver();
+  await waitForReadyz(server, certs, apiserver);
+  const apiserverMs = Date.now() - apiStarted;
+
+  const kubeconfigPath = join(options.dataDir, 'kubeconfig');
+  writeFileSync(kubeconfigPath, adminKubeconfig(server, certs), { mode: 0o600 });
+
+  return {
+    server,
+    kubeconfigPath,
+    etcd,
+    get apiserver() {
+      return apiserver;
+    },
+    startupMs: { etcd: etcdMs, apiserver: apiserverMs },
+    async stop() {
+      await apiserver.stop();
+      await etcd.stop();
+    },
+    async restartApiserver() {
+      await apiserver.stop();
+      apiserver = startApiserver();
+      await waitForReadyz(server, certs, apiserver);
+    },
+  };
+}
+
+function apiserverArgs(certs: KubeCerts, etcdUrl: string, port: number, certDir: string): string[] {
+  return [
+    '--etcd-servers', etcdUrl,
+    '--bind-address', '127.0.0.1',
+    '--advertise-address', '127.0.0.1',
+    '--secure-port', String(port),
+    '--cert-dir', certDir,
+    '--tls-cert-file', certs.servingCert,
+    '--tls-private-key-file', certs.servingKey,
+    '--client-ca-file', certs.caCert,
+    '--service-cluster-ip-range', '10.0.0.0/24',
+    '--authorization-mode', 'RBAC',
+    '--allow-privileged=true',
+    // No controller-manager creates default ServiceAccounts, so the admission plugin would refuse every pod.
+    '--disable-admission-plugins', 'ServiceAccount',
+    '--service-account-issuer', `https://127.0.0.1:${port}/`,
+    '--service-account-key-file', certs.serviceAccountPub,
+    '--service-account-signing-key-file', certs.serviceAccountKey,
+    // Fairness queues cost CPU on 2 cores and protect nothing on a single-user control plane.
+    '--enable-priority-and-fairness=false',
+    '--endpoint-reconciler-type', 'none',
+    '-v', '1',
+  ];
+}
+
+async function waitForReadyz(server: string, certs: KubeCerts, proc: SupervisedProcess): Promise<void> {
+  const tls = { ca: readFileSync(certs.caCert), cert: readFileSync(certs.adminCert), key: readFileSync(certs.adminKey) };
+  await waitUntil(() => httpsOk(`${server}/readyz`, tls), {
+    timeoutMs: 120_000,
+    intervalMs: 250,
+    describe: () => proc.describeExit(),
+    abortIf: () => (proc.hasExited ? proc.describeExit() : undefined),
+  });
+}
+
+function httpsOk(url: string, tls: { ca: Buffer; cert: Buffer; key: Buffer }): Promise<boolean> {
+  return new Promise((resolveOk) => {
+    const req = request(url, { ...tls, timeout: 2000 }, (res) => {
+      res.resume();
+      resolveOk(res.statusCode === 200);
+    });
+    req.on('error', () => resolveOk(false));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+function adminKubeconfig(server: string, certs: KubeCerts): string {
+  const b64 = (file: string) => readFileSync(file).toString('base64');
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'mpdflow-local', cluster: { server, 'certificate-authority-data': b64(certs.caCert) } }],
+    users: [{ name: 'mpdflow-admin', user: { 'client-certificate-data': b64(certs.adminCert), 'client-key-data': b64(certs.adminKey) } }],
+    contexts: [{ name: 'mpdflow-local', context: { cluster: 'mpdflow-local', user: 'mpdflow-admin', namespace: 'default' } }],
+    'current-context': 'mpdflow-local',
+  };
+  return JSON.stringify(config, null, 2);
+}

@@ -1,0 +1,39 @@
+import { join } from 'node:path';
+import { startTemporalDevServer, type TemporalDevServer } from './temporal-dev-server';
+import { startKubeControlPlane, type KubeControlPlane } from './kube-control-plane';
+import { kubeClients, loadKubeConfig } from '../kube/client';
+import { installMpdClusterCrd } from '../kube/crd-install';
+import { defaultTemporalNamespace } from '../config';
+
+export interface LocalStackOptions {
+  dataDir: string;
+  webUi: boolean;
+  temporalNamespace?: string;
+}
+
+export interface LocalStack {
+  temporal: TemporalDevServer;
+  kube: KubeControlPlane;
+  stop(): Promise<void>;
+}
+
+/** A real Temporal dev server and a real kube-apiserver with etcd, with the MPDCluster CRD installed. */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const [temporal, kube] = await Promise.allSettled([
+    startTemporalDevServer({ dataDir: join(options.dataDir, 'temporal'), namespace: options.temporalNamespace ?? defaultTemporalNamespace, webUi: options.webUi }),
+    startKubeControlPlane({ dataDir: join(options.dataDir, 'kube') }),
+  ]);
+  if (temporal.status === 'rejected' || kube.status === 'rejected') {
+    if (temporal.status === 'fulfilled') await temporal.value.stop();
+    if (kube.status === 'fulfilled') await kube.value.stop();
+    throw temporal.status === 'rejected' ? temporal.reason : (kube as PromiseRejectedResult).reason;
+  }
+  await installMpdClusterCrd(kubeClients(loadKubeConfig(kube.value.kubeconfigPath)));
+  return {
+    temporal: temporal.value,
+    kube: kube.value,
+    async stop() {
+      await Promise.all([temporal.value.stop(), kube.value.stop()]);
+    },
+  };
+}

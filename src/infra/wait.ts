@@ -1,0 +1,22 @@
+/** Polls `probe` until it returns true, failing with `describe()` after the deadline. */
+export async function waitUntil(
+  probe: () => Promise<boolean>,
+  options: { timeoutMs: number; intervalMs?: number; describe: () => string; abortIf?: () => string | undefined },
+): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    const abortReason = options.abortIf?.();
+    if (abortReason) throw new Error(abortReason);
+    try {
+      if (await probe()) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${options.timeoutMs} ms: ${options.describe()}`);
+    await sleep(options.intervalMs ?? 200);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+}

@@ -1,0 +1,65 @@
+import {
+  KubeConfig,
+  CoreV1Api,
+  AppsV1Api,
+  CustomObjectsApi,
+  ApiextensionsV1Api,
+  CoordinationV1Api,
+  KubernetesObjectApi,
+  ApiException,
+} from '@kubernetes/client-node';
+
+/** The API clients mpdflow uses, built from one kubeconfig. */
+export interface KubeClients {
+  config: KubeConfig;
+  core: CoreV1Api;
+  apps: AppsV1Api;
+  custom: CustomObjectsApi;
+  apiextensions: ApiextensionsV1Api;
+  coordination: CoordinationV1Api;
+  objects: KubernetesObjectApi;
+}
+
+/** A kubeconfig from a path, else $KUBECONFIG / ~/.kube/config / the in-cluster ServiceAccount. */
+export function loadKubeConfig(kubeconfigPath?: string): KubeConfig {
+  const config = new KubeConfig();
+  if (kubeconfigPath) config.loadFromFile(kubeconfigPath);
+  else config.loadFromDefault();
+  return config;
+}
+
+export function kubeClients(config: KubeConfig): KubeClients {
+  return {
+    config,
+    core: config.makeApiClient(CoreV1Api),
+    apps: config.makeApiClient(AppsV1Api),
+    custom: config.makeApiClient(CustomObjectsApi),
+    apiextensions: config.makeApiClient(ApiextensionsV1Api),
+    coordination: config.makeApiClient(CoordinationV1Api),
+    objects: KubernetesObjectApi.makeApiClient(config),
+  };
+}
+
+/** The HTTP status of a failed API call, or undefined for anything that is not an API answer. */
+export function apiStatus(error: unknown): number | undefined {
+  return error instanceof ApiException ? error.code : undefined;
+}
+
+/** The API server's own message (its Status.message), for errors a person reads. */
+export function apiMessage(error: unknown): string {
+  if (error instanceof ApiException) {
+    const body: unknown = error.body;
+    if (typeof body === 'string') {
+      try {
+        const parsed = JSON.parse(body) as { message?: string };
+        if (parsed.message) return parsed.message;
+      } catch {
+        return body;
+      }
+      return body;
+    }
+    if (body && typeof body === 'object' && 'message' in body) return String((body as { message: unknown }).message);
+    return `HTTP ${error.code}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}

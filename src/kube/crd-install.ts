@@ -1,0 +1,18 @@
+import type { KubeClients } from './client';
+import { applyObject } from './apply';
+import { mpdClusterCrd } from './mpdcluster-crd';
+import { waitUntil } from '../infra/wait';
+
+/** Applies the MPDCluster CRD and waits until the API server serves it (Established). */
+export async function installMpdClusterCrd(kube: KubeClients): Promise<void> {
+  const crd = mpdClusterCrd();
+  await applyObject(kube, crd);
+  const name = crd.metadata!.name!;
+  await waitUntil(
+    async () => {
+      const current = await kube.apiextensions.readCustomResourceDefinition({ name });
+      return (current.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True');
+    },
+    { timeoutMs: 30_000, describe: () => `CRD ${name} not Established` },
+  );
+}

@@ -1,0 +1,65 @@
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { KubeClients } from './client';
+import { mpdClusterApi, type MPDCluster } from './mpdcluster';
+import type { MPDClusterStatus } from './mpdcluster-schema';
+
+/** Identifies one MPDCluster. */
+export interface ClusterRef {
+  namespace: string;
+  name: string;
+}
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const where = (ref: ClusterRef) => ({ group: mpdClusterApi.group, version: mpdClusterApi.version, plural: mpdClusterApi.plural, ...ref });
+
+/** Typed access to MPDClusters; writes are merge patches, conditional when a resourceVersion is given. */
+export class MpdClusterClient {
+  constructor(private readonly kube: KubeClients) {}
+
+  async get(ref: ClusterRef): Promise<MPDCluster> {
+    return (await this.kube.custom.getNamespacedCustomObject(where(ref))) as MPDCluster;
+  }
+
+  async create(cluster: Omit<MPDCluster, 'apiVersion' | 'kind'>): Promise<MPDCluster> {
+    const namespace = cluster.metadata.namespace;
+    if (!namespace) throw new Error('an MPDCluster needs metadata.namespace');
+    const body = { apiVersion: `${mpdClusterApi.group}/${mpdClusterApi.version}`, kind: mpdClusterApi.kind, ...cluster };
+    return (await this.kube.custom.createNamespacedCustomObject({
+      group: mpdClusterApi.group,
+      version: mpdClusterApi.version,
+      plural: mpdClusterApi.plural,
+      namespace,
+      body,
+    })) as MPDCluster;
+  }
+
+  async list(namespace?: string): Promise<{ items: MPDCluster[]; resourceVersion: string }> {
+    const base = { group: mpdClusterApi.group, version: mpdClusterApi.version, plural: mpdClusterApi.plural };
+    const list = (namespace
+      ? await this.kube.custom.listNamespacedCustomObject({ ...base, namespace })
+      : await this.kube.custom.listClusterCustomObject(base)) as { items: MPDCluster[]; metadata: { resourceVersion: string } };
+    return { items: list.items, resourceVersion: list.metadata.resourceVersion };
+  }
+
+  /** Merge-patches the status subresource; with `resourceVersion` the write fails with 409 when the object moved on. */
+  async patchStatus(ref: ClusterRef, status: Partial<MPDClusterStatus>, resourceVersion?: string): Promise<MPDCluster> {
+    const body = { metadata: resourceVersion ? { resourceVersion } : {}, status };
+    return (await this.kube.custom.patchNamespacedCustomObjectStatus({ ...where(ref), body }, mergePatch)) as MPDCluster;
+  }
+
+  /** Merge-patches the object itself (spec, annotations, finalizers); `null` values delete keys. */
+  async patch(ref: ClusterRef, body: Record<string, unknown>, resourceVersion?: string): Promise<MPDCluster> {
+    const withVersion = resourceVersion ? { ...body, metadata: { ...((body.metadata as object) ?? {}), resourceVersion } } : body;
+    return (await this.kube.custom.patchNamespacedCustomObject({ ...where(ref), body: withVersion }, mergePatch)) as MPDCluster;
+  }
+
+  async delete(ref: ClusterRef): Promise<void> {
+    await this.kube.custom.deleteNamespacedCustomObject(where(ref));
+  }
+
+  /** The watch path of MPDClusters, for informers. */
+  static watchPath(namespace?: string): string {
+    const base = `/apis/${mpdClusterApi.group}/${mpdClusterApi.version}`;
+    return namespace ? `${base}/namespaces/${namespace}/${mpdClusterApi.plural}` : `${base}/${mpdClusterApi.plural}`;
+  }
+}

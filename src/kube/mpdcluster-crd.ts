@@ -1,0 +1,41 @@
+import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { Type } from '@sinclair/typebox';
+import { mpdClusterApi } from './mpdcluster';
+import { MPDClusterSpecSchema, MPDClusterStatusSchema } from './mpdcluster-schema';
+
+/** Plain JSON of a TypeBox schema: TypeBox's own symbol keys dropped, as the API server expects. */
+function plainSchema(schema: unknown): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
+}
+
+/** The MPDCluster CustomResourceDefinition, generated from the schema (deploy/crd/ holds its YAML). */
+export function mpdClusterCrd(): V1CustomResourceDefinition {
+  const api = mpdClusterApi;
+  const rootSchema = Type.Object({ spec: MPDClusterSpecSchema, status: Type.Optional(MPDClusterStatusSchema) });
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${api.plural}.${api.group}` },
+    spec: {
+      group: api.group,
+      scope: 'Namespaced',
+      names: { kind: api.kind, listKind: api.listKind, plural: api.plural, singular: api.singular, shortNames: [...api.shortNames] },
+      versions: [
+        {
+          name: api.version,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [
+            { name: 'Status', type: 'string', jsonPath: '.status.clusterStatus', description: 'state-machine state' },
+            { name: 'Flow', type: 'string', jsonPath: '.status.workflow.flowName', priority: 0 },
+            { name: 'Step', type: 'string', jsonPath: '.status.workflow.step', priority: 0 },
+            { name: 'Progress', type: 'string', jsonPath: '.status.workflow.phase', priority: 1 },
+            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+          ],
+          schema: { openAPIV3Schema: plainSchema(rootSchema) },
+        },
+      ],
+    },
+  };
+}

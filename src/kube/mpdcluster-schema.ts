@@ -1,0 +1,143 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+/**
+ * The MPDCluster API (group mpd.polardb.aliyun.com, version v1): the seed's types, declared once.
+ * The CRD's openAPIV3Schema is generated from these schemas and the TypeScript types are derived from them.
+ */
+
+const str = (description?: string) => Type.Optional(Type.String(description ? { description } : {}));
+const int = (description?: string) => Type.Optional(Type.Integer(description ? { description } : {}));
+const bool = () => Type.Optional(Type.Boolean());
+/** A map keyed by free strings, as Kubernetes structural schemas spell it. */
+const mapOf = <T extends TSchema>(value: T) => Type.Unsafe<Record<string, Static<T>>>({ type: 'object', additionalProperties: value });
+/** A sub-object whose fields belong to the engine images, kept as given. */
+const freeForm = (description: string) =>
+  Type.Optional(Type.Unsafe<Record<string, unknown>>({ type: 'object', description, 'x-kubernetes-preserve-unknown-fields': true }));
+
+export const ClassInfoSchema = Type.Object({
+  className: str('instance class name, e.g. polar.o.x4.medium'),
+  cpu: str('CPU request/limit, a Kubernetes quantity such as "2" or "500m"'),
+  memory: str('memory request/limit, a Kubernetes quantity such as "4Gi"'),
+  iops: int(),
+});
+
+export const VersionCfgSchema = Type.Object({
+  versionName: str('engine minor version name'),
+  engineImage: str(),
+  managerImage: str(),
+  clusterManagerImage: str(),
+  pfsdImage: str(),
+  pfsdToolImage: str(),
+  otherImages: Type.Optional(mapOf(Type.String())),
+});
+
+export const ShareStoreSchema = Type.Object({
+  drive: str(),
+  sharePvcName: str(),
+  sharePvcNamespace: str(),
+  volumeId: str(),
+  volumeType: str(),
+  diskQuota: str('size of the shared volume, a Kubernetes quantity such as "10Gi"'),
+  shareVolumeWWID: str(),
+  isVolumeFormat: bool(),
+  volumeFormat: str(),
+});
+
+export const NetCfgSchema = Type.Object({
+  engineStartPort: int('first port of the engine port range'),
+});
+
+export const MPDClusterSpecSchema = Type.Object({
+  operatorName: str('only operators started with this name act on the cluster'),
+  dbClusterType: Type.Optional(Type.Unsafe<'share' | 'local'>({ type: 'string', enum: ['share', 'local'] })),
+  dbType: str(),
+  description: str(),
+  followerNum: Type.Optional(Type.Integer({ minimum: 0, maximum: 64, description: 'number of read-only instances' })),
+  classInfo: Type.Optional(ClassInfoSchema),
+  classInfoModifyTo: Type.Optional(ClassInfoSchema),
+  resourceAdditional: freeForm('extra resources per instance'),
+  localVolName: str(),
+  shareStore: Type.Optional(ShareStoreSchema),
+  dbProxyInfo: freeForm('proxy settings'),
+  netCfg: Type.Optional(NetCfgSchema),
+  versionCfg: Type.Optional(VersionCfgSchema),
+  versionCfgModifyTo: Type.Optional(VersionCfgSchema),
+});
+
+export const InstanceStateSchema = Type.Object({
+  reason: str(),
+  state: str(),
+  errorInfo: str(),
+  startAt: str(),
+  finishAt: str(),
+});
+
+export const DbInstanceStatusSchema = Type.Object({
+  physicalInsId: str(),
+  insId: str(),
+  insName: str(),
+  podName: str(),
+  podNameSpace: str(),
+  nodeName: str(),
+  hostClientIP: str(),
+  polarFsHostId: str(),
+  installed: bool(),
+  role: str(),
+  insType: Type.Optional(Type.Unsafe<'rw' | 'ro' | 'tempro'>({ type: 'string', enum: ['rw', 'ro', 'tempro'] })),
+  status: str(),
+  versionInfo: Type.Optional(VersionCfgSchema),
+  insClassInfo: Type.Optional(ClassInfoSchema),
+  netInfo: freeForm('engine network endpoints'),
+  currentState: Type.Optional(InstanceStateSchema),
+  lastState: Type.Optional(InstanceStateSchema),
+});
+
+export const ConditionSchema = Type.Object({
+  type: Type.String(),
+  status: Type.Unsafe<'True' | 'False' | 'Unknown'>({ type: 'string', enum: ['True', 'False', 'Unknown'] }),
+  reason: str(),
+  message: str(),
+  lastTransitionTime: str(),
+  observedGeneration: int(),
+});
+
+/** What mpdflow adds to the seed's status: the progress of the cluster's flow, readable with kubectl. */
+export const WorkflowStatusSchema = Type.Object({
+  flowName: str(),
+  phase: Type.Optional(
+    Type.Unsafe<'Running' | 'Waiting' | 'Completed' | 'Interrupted'>({ type: 'string', enum: ['Running', 'Waiting', 'Completed', 'Interrupted'] }),
+  ),
+  step: str('the step running now, or the last one'),
+  stepIndex: int('1-based index of `step`'),
+  stepTotal: int(),
+  failedStep: str('the step that interrupted the flow'),
+  workflowId: str(),
+  runId: str(),
+  webUiUrl: str('link to the run in the Temporal Web UI'),
+  message: str(),
+  updatedAt: str(),
+});
+
+export const MPDClusterStatusSchema = Type.Object({
+  clusterStatus: str('the state-machine state: Init, Creating, Running, Interrupt, ...'),
+  followerNum: int(),
+  insClassInfo: Type.Optional(ClassInfoSchema),
+  floatingIP: str(),
+  localVolName: str(),
+  leaderInstanceId: str(),
+  leaderInstanceHost: str(),
+  logicId: str(),
+  dbInstanceStatus: Type.Optional(mapOf(DbInstanceStatusSchema)),
+  clusterManagerStatus: Type.Optional(Type.Object({ workingPort: int(), deployName: str() })),
+  proxyStatus: freeForm('proxy status'),
+  conditions: Type.Optional(Type.Array(ConditionSchema)),
+  workflow: Type.Optional(WorkflowStatusSchema),
+});
+
+export type ClassInfo = Static<typeof ClassInfoSchema>;
+export type VersionCfg = Static<typeof VersionCfgSchema>;
+export type MPDClusterSpec = Static<typeof MPDClusterSpecSchema>;
+export type DbInstanceStatus = Static<typeof DbInstanceStatusSchema>;
+export type Condition = Static<typeof ConditionSchema>;
+export type WorkflowStatus = Static<typeof WorkflowStatusSchema>;
+export type MPDClusterStatus = Static<typeof MPDClusterStatusSchema>;

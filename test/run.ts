@@ -1,0 +1,62 @@
+/**
+ * The test harness: one real Temporal dev server and one real kube-apiserver (with etcd) for the whole run,
+ * then node's test runner over every test file; the servers stop at the end whatever happens.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, statSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { tmpdir } from 'node:os';
+import { startLocalStack } from '../src/infra/local-stack';
+import { projectRoot } from '../src/infra/paths';
+import { say } from '../src/infra/log';
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) return entry === 'fixtures' ? [] : testFiles(path);
+    return entry.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+async function main(): Promise<number> {
+  const filter = process.argv.slice(2);
+  const files = testFiles(join(projectRoot, 'test'))
+    .map((file) => relative(projectRoot, file))
+    .filter((file) => filter.length === 0 || filter.some((f) => file.includes(f)))
+    .sort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'mpdflow-test-'));
+  say(`test run data: ${dataDir}`);
+  const started = Date.now();
+  const stack = await startLocalStack({ dataDir, webUi: false });
+  say(
+    `servers up in ${Date.now() - started} ms (temporal ${stack.temporal.startupMs} ms, etcd ${stack.kube.startupMs.etcd} ms, ` +
+      `kube-apiserver ${stack.kube.startupMs.apiserver} ms); running ${files.length} test files`,
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+    cwd: projectRoot,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: stack.temporal.address,
+      TEMPORAL_NAMESPACE: stack.temporal.namespace,
+      KUBECONFIG: stack.kube.kubeconfigPath,
+      MPDFLOW_TEST_DATA_DIR: dataDir,
+      MPDFLOW_LOG_LEVEL: process.env.MPDFLOW_LOG_LEVEL ?? 'warn',
+    },
+  });
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  const code = await new Promise<number>((resolveCode) => child.on('exit', (c, s) => resolveCode(c ?? (s ? 1 : 0))));
+  await stack.stop();
+  if (code === 0 && !process.env.MPDFLOW_KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
+  return code;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`test harness failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);

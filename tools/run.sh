@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Behind `npm run demo` and `npm test`: installs whatever is missing (npm packages now; the temporal CLI and
+# the kube-apiserver/etcd binaries on first use, cached in ~/.cache/mpdflow), then runs the command.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+stamp=node_modules/.mpdflow-npm-ci
+if [[ ! -f "$stamp" || package-lock.json -nt "$stamp" ]]; then
+  echo "[mpdflow] installing npm dependencies (npm ci)..." >&2
+  npm ci --no-audit --no-fund --loglevel=error
+  touch "$stamp"
+fi
+
+command="${1:?usage: tools/run.sh demo|test [args...]}"
+shift
+case "$command" in
+  demo)
+    exec node bin/mpdflow.js demo "$@"
+    ;;
+  test)
+    echo "[mpdflow] type-checking (tsc --noEmit)..." >&2
+    npx --no-install tsc --noEmit -p tsconfig.json
+    echo "[mpdflow] linting (eslint)..." >&2
+    npx --no-install eslint --max-warnings 0 .
+    exec node --import tsx test/run.ts "$@"
+    ;;
+  *)
+    echo "unknown command: $command" >&2
+    exit 2
+    ;;
+esac
