@@ -2,6 +2,10 @@ import { Command } from 'commander';
 import { devCommand } from './dev';
 import { demoCommand } from './demo';
 import { crdCommand } from './crd';
+import { workerCommand } from './worker';
+import { flowsGraphCommand, flowsListCommand, flowsValidateCommand } from './flows';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 const program = new Command();
 program.name('mpdflow').description('MPDCluster flows on Temporal').showHelpAfterError();
@@ -16,6 +20,33 @@ program
   .command('demo')
   .description('everything on the embedded defaults, with a sample cluster driven through its flows')
   .action(demoCommand);
+
+program
+  .command('worker')
+  .description('validate the flows, then run a Temporal worker serving them (TEMPORAL_ADDRESS, KUBECONFIG)')
+  .option('--flows <dir>', 'flow directory (default: flows/)')
+  .option('--steps <module>', 'a module exporting `steps` (className -> factory); repeatable', collect)
+  .option('--task-queue <queue>', 'task queue (default: TEMPORAL_TASK_QUEUE or mpdflow)')
+  .action(workerCommand);
+
+const flows = program.command('flows').description('flow metadata: validate, list, graph');
+flows
+  .command('validate [dir]')
+  .description('exit 0 when every flow is valid, else print path:line:col: message per problem and exit 1')
+  .option('--steps <module>', 'extra step module; repeatable', collect)
+  .action(flowsValidateCommand);
+flows
+  .command('list')
+  .description('every flow with its steps')
+  .option('--dir <dir>', 'flow directory (default: flows/)')
+  .option('--steps <module>', 'extra step module; repeatable', collect)
+  .action(flowsListCommand);
+flows
+  .command('graph <flowName>')
+  .description('a Mermaid flowchart of one flow')
+  .option('--dir <dir>', 'flow directory (default: flows/)')
+  .option('--steps <module>', 'extra step module; repeatable', collect)
+  .action(flowsGraphCommand);
 
 program.command('crd').description('print the MPDCluster CustomResourceDefinition as YAML').action(crdCommand);
 

@@ -1,0 +1,7 @@
+import { StepRegistry } from '../src/flows/step-registry';
+import type { WorkerServices } from '../src/worker/services';
+
+/** The built-in steps, by className. Operator code adds its own with `mpdflow worker --steps module`. */
+export function builtInSteps(): StepRegistry<WorkerServices> {
+  return new StepRegistry<WorkerServices>();
+}

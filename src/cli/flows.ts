@@ -1,0 +1,51 @@
+import { builtInSteps } from '../../activities/index';
+import { loadFlowDir } from '../flows/flow-loader';
+import { formatProblem } from '../flows/problems';
+import { defaultFlowsDir, loadFlowSetup } from '../worker/flow-setup';
+import { addStepModules } from '../worker/step-modules';
+import type { CompiledFlow } from '../contract/flow-definition';
+
+export interface FlowsOptions {
+  steps?: string[];
+}
+
+/** `mpdflow flows validate [dir]`: every problem as path:line:col: message; exit 1 if any. */
+export async function flowsValidateCommand(dir: string | undefined, options: FlowsOptions): Promise<void> {
+  const steps = builtInSteps();
+  await addStepModules(steps, options.steps ?? []);
+  const { flows, problems } = loadFlowDir(dir ?? defaultFlowsDir, { isRegisteredStep: (c) => steps.has(c) });
+  if (problems.length > 0) {
+    process.stderr.write(`${problems.map(formatProblem).join('\n')}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  process.stdout.write(`${flows.size} flows valid\n`);
+}
+
+/** `mpdflow flows list`: each flow with its steps. */
+export async function flowsListCommand(options: FlowsOptions & { dir?: string }): Promise<void> {
+  const { flows } = await loadFlowSetup({ flowsDir: options.dir, stepModules: options.steps });
+  for (const flow of [...flows.values()].sort((a, b) => a.flowName.localeCompare(b.flowName))) {
+    process.stdout.write(`${flow.flowName} (${flow.source}, ${flow.steps.length} steps${flow.recoverFromFirstStep ? ', recovers from the first step' : ''})\n`);
+    flow.steps.forEach((step, i) => process.stdout.write(`  ${i + 1}. ${step.stepName}  [${step.className}]\n`));
+  }
+}
+
+/** A Mermaid flowchart of one flow: its steps in order, and where failures lead. */
+export function mermaidGraph(flow: CompiledFlow): string {
+  const id = (i: number) => `s${i}`;
+  const lines = ['flowchart TD', `  start((${flow.flowName}))`];
+  flow.steps.forEach((step, i) => lines.push(`  ${id(i)}["${i + 1}. ${step.stepName}<br/><small>${step.className}</small>"]`));
+  lines.push(`  start --> ${id(0)}`);
+  flow.steps.forEach((_, i) => lines.push(i + 1 < flow.steps.length ? `  ${id(i)} --> ${id(i + 1)}` : `  ${id(i)} --> done((Completed))`));
+  lines.push('  interrupt{{Interrupt}}');
+  flow.steps.forEach((step, i) => lines.push(`  ${id(i)} -. "fails ${step.retry.maximumAttempts}x / interrupt / cancel" .-> interrupt`));
+  return `${lines.join('\n')}\n`;
+}
+
+export async function flowsGraphCommand(flowName: string, options: FlowsOptions & { dir?: string }): Promise<void> {
+  const { flows } = await loadFlowSetup({ flowsDir: options.dir, stepModules: options.steps });
+  const flow = flows.get(flowName);
+  if (!flow) throw new Error(`no flow named ${flowName}; known: ${[...flows.keys()].join(', ')}`);
+  process.stdout.write(mermaidGraph(flow));
+}

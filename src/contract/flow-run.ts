@@ -1,0 +1,120 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { CompiledFlow } from './flow-definition';
+
+/** The resource a flow acts on. The flow runtime knows only this reference, never the resource's schema. */
+export interface ResourceRef {
+  resourceType: string;
+  namespace: string;
+  name: string;
+}
+
+/** One open flow per resource: the workflow id is the resource's identity. */
+export function flowWorkflowId(resource: ResourceRef): string {
+  return `${resource.resourceType}/${resource.namespace}/${resource.name}`;
+}
+
+/** What a flow run is started with. The compiled definition is pinned here, so YAML edits never break a history. */
+export interface FlowInput {
+  flow: CompiledFlow;
+  resource: ResourceRef;
+  /** The event's params: the seed's initial context. */
+  params: Record<string, unknown>;
+  /** The state the resource is in while the flow runs (recorded as interrupt.previous.status). */
+  state?: string;
+  /** Start at this step, skipping those before it (recovery). */
+  resumeFrom?: string;
+  /** Outputs of the steps skipped by resumeFrom, carried over from the interrupted run. */
+  carriedOutputs?: Record<string, unknown>;
+}
+
+/** What one step activity receives. */
+export interface StepInput {
+  flowName: string;
+  stepName: string;
+  className: string;
+  /** 1-based position in the flattened flow. */
+  index: number;
+  total: number;
+  resource: ResourceRef;
+  params: Record<string, unknown>;
+  /** Params plus the outputs of earlier steps, later keys winning. */
+  values: Record<string, unknown>;
+  /** How many times this step has already asked to wait. */
+  waitCount: number;
+  state?: string;
+}
+
+export interface StepResult {
+  output: Record<string, unknown>;
+  attempt: number;
+}
+
+export type StepOutcome = 'pending' | 'running' | 'waiting' | 'completed' | 'failed' | 'skipped' | 'cancelled';
+
+export interface StepProgress {
+  stepName: string;
+  className: string;
+  outcome: StepOutcome;
+  attempts?: number;
+  waits?: number;
+  startedAt?: string;
+  durationMs?: number;
+  error?: string;
+}
+
+export interface InterruptInfo {
+  reason: string;
+  message: string;
+  step?: string;
+}
+
+export interface FlowProgress {
+  flowName: string;
+  workflowId: string;
+  resource: ResourceRef;
+  phase: 'running' | 'waiting' | 'completed' | 'interrupted';
+  currentStep?: string;
+  /** 1-based index of currentStep (0 before the first step). */
+  index: number;
+  total: number;
+  steps: StepProgress[];
+  interrupt?: InterruptInfo;
+}
+
+/** Events the engine reports around steps; the worker turns them into status writes and hook calls. */
+export interface FlowEvent {
+  resource: ResourceRef;
+  flowName: string;
+  workflowId: string;
+  runId: string;
+  total: number;
+  state?: string;
+  stepName?: string;
+  index?: number;
+  durationMs?: number;
+  interrupt?: InterruptInfo;
+}
+
+/** The signature every flow workflow type shares. */
+export type FlowWorkflow = (input: FlowInput) => Promise<FlowProgress>;
+
+export const cancelSignal = defineSignal<[reason?: string]>('cancel');
+export const progressQuery = defineQuery<FlowProgress>('progress');
+
+/** Failure types that cross from activities to the workflow. */
+export const failureTypes = {
+  interrupt: 'MpdflowInterrupt',
+  waiting: 'MpdflowWaiting',
+  /** The type a workflow run fails with once it has recorded an interrupt. */
+  flowInterrupted: 'MpdflowFlowInterrupted',
+} as const;
+
+/** The engine's own interrupt codes (steps add their own, e.g. POD_LOST). */
+export const engineInterruptCodes = { manyRetry: 'MANY_RETRY', cancelled: 'CANCELLED', unknownTask: 'UNKNOWN_TASK' } as const;
+
+/** Activities of the engine itself, beside the steps. */
+export const engineActivityNames = {
+  flowStarted: 'mpdflow.flowStarted',
+  flowCompleted: 'mpdflow.flowCompleted',
+  flowInterrupted: 'mpdflow.flowInterrupted',
+} as const;

@@ -1,0 +1,23 @@
+import type { Logger } from 'pino';
+import { engineActivityNames, type FlowEvent } from '../contract/flow-run';
+import { callHooks, type FlowHooks } from './hooks';
+import type { FlowResource } from './flow-resource';
+
+/** The engine's own activities: flow start, completion and interrupt, each with its status write and hooks. */
+export function engineActivities(resource: FlowResource, hooks: readonly FlowHooks[], log: Logger): Record<string, (event: FlowEvent) => Promise<void>> {
+  return {
+    [engineActivityNames.flowStarted]: async (event) => {
+      await resource.writeProgress(event, 'Running');
+      await callHooks(hooks, 'onFlowStart', event, log);
+    },
+    [engineActivityNames.flowCompleted]: async (event) => {
+      await resource.writeProgress(event, 'Completed');
+      await callHooks(hooks, 'onFlowCompleted', event, log);
+    },
+    [engineActivityNames.flowInterrupted]: async (event) => {
+      if (!event.interrupt) throw new Error('flowInterrupted needs the interrupt');
+      await resource.markInterrupted(event, event.interrupt);
+      await callHooks(hooks, 'onFlowInterrupted', event, log);
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import type { Logger } from 'pino';
+import type { FlowEvent } from '../contract/flow-run';
+
+/** The seed's six hook points, open to operator code. Each runs inside an activity, so it may do I/O. */
+export interface FlowHooks {
+  onFlowStart?(event: FlowEvent): Promise<void> | void;
+  onStepStart?(event: FlowEvent): Promise<void> | void;
+  onStepWaiting?(event: FlowEvent): Promise<void> | void;
+  onStepCompleted?(event: FlowEvent): Promise<void> | void;
+  onFlowCompleted?(event: FlowEvent): Promise<void> | void;
+  onFlowInterrupted?(event: FlowEvent): Promise<void> | void;
+}
+
+export type HookPoint = keyof FlowHooks;
+
+/** Calls one hook point on every hook set; a failing hook is logged and never breaks the flow. */
+export async function callHooks(hooks: readonly FlowHooks[], point: HookPoint, event: FlowEvent, log: Logger): Promise<void> {
+  for (const hook of hooks) {
+    try {
+      await hook[point]?.(event);
+    } catch (error) {
+      log.warn({ err: error, hook: point, workflowId: event.workflowId }, 'flow hook failed; the flow goes on');
+    }
+  }
+}
+
+/** Default hook: one structured log line per hook point. */
+export function logHooks(log: Logger): FlowHooks {
+  const line = (point: HookPoint) => (event: FlowEvent) =>
+    log.info(
+      {
+        hook: point,
+        cluster: `${event.resource.namespace}/${event.resource.name}`,
+        flow: event.flowName,
+        step: event.stepName,
+        index: event.index,
+        total: event.total,
+        workflowId: event.workflowId,
+        durationMs: event.durationMs,
+        interrupt: event.interrupt,
+      },
+      point,
+    );
+  return {
+    onFlowStart: line('onFlowStart'),
+    onStepStart: line('onStepStart'),
+    onStepWaiting: line('onStepWaiting'),
+    onStepCompleted: line('onStepCompleted'),
+    onFlowCompleted: line('onFlowCompleted'),
+    onFlowInterrupted: line('onFlowInterrupted'),
+  };
+}

@@ -1,0 +1,98 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Logger } from 'pino';
+import { failureTypes, type FlowEvent, type StepInput, type StepResult } from '../contract/flow-run';
+import { callHooks, type FlowHooks } from './hooks';
+import type { FlowResource } from './flow-resource';
+import { InterruptError, WaitingError, type StepContext } from './step';
+import type { StepRegistry } from './step-registry';
+
+export interface StepRuntime<Services> {
+  steps: StepRegistry<Services>;
+  resource: FlowResource;
+  hooks: readonly FlowHooks[];
+  services: Services;
+  log: Logger;
+}
+
+/** Liveness pings: cancellation reaches a running activity only through its heartbeats. */
+const heartbeatEveryMs = 1_000;
+
+function stepEvent(input: StepInput, info: Context['info'], durationMs?: number): FlowEvent {
+  return {
+    resource: input.resource,
+    flowName: input.flowName,
+    workflowId: info.workflowExecution?.workflowId ?? '',
+    runId: info.workflowExecution?.runId ?? '',
+    total: input.total,
+    state: input.state,
+    stepName: input.stepName,
+    index: input.index,
+    durationMs,
+  };
+}
+
+/** The activity that runs one className: hooks and progress around the step's init/doStep/output. */
+export function stepActivity<Services>(className: string, runtime: StepRuntime<Services>) {
+  return async (input: StepInput): Promise<StepResult> => {
+    const activity = Context.current();
+    const { info } = activity;
+    const log = runtime.log.child({
+      cluster: `${input.resource.namespace}/${input.resource.name}`,
+      flow: input.flowName,
+      step: input.stepName,
+      attempt: info.attempt,
+      workflowId: info.workflowExecution?.workflowId ?? '',
+    });
+    const firstTry = info.attempt === 1 && input.waitCount === 0;
+    if (firstTry) {
+      // The one status write of this step, then the step-start hooks.
+      await runtime.resource.writeProgress(stepEvent(input, info), 'Running');
+      await callHooks(runtime.hooks, 'onStepStart', stepEvent(input, info), log);
+    }
+    const pulse = setInterval(() => activity.heartbeat(), heartbeatEveryMs);
+    const started = Date.now();
+    try {
+      const step = runtime.steps.create(className);
+      const context: StepContext<Services> = {
+        resource: input.resource,
+        flowName: input.flowName,
+        stepName: input.stepName,
+        attempt: info.attempt,
+        params: input.params,
+        values: input.values,
+        state: input.state,
+        signal: activity.cancellationSignal,
+        heartbeat: (details) => activity.heartbeat(details),
+        log,
+        services: runtime.services,
+      };
+      const run = async () => {
+        await step.init?.(context);
+        await step.doStep(context);
+        return (await step.output?.(context)) ?? {};
+      };
+      // A step that ignores its signal still ends the activity at cancel time (the seed let it run on).
+      const output = await Promise.race([run(), activity.cancelled]);
+      await callHooks(runtime.hooks, 'onStepCompleted', stepEvent(input, info, Date.now() - started), log);
+      return { output, attempt: info.attempt };
+    } catch (error) {
+      if (error instanceof WaitingError) {
+        if (input.waitCount === 0) await callHooks(runtime.hooks, 'onStepWaiting', stepEvent(input, info), log);
+        throw ApplicationFailure.create({ type: failureTypes.waiting, message: error.message, nonRetryable: true, details: [{ retryAfterMs: error.retryAfterMs }] });
+      }
+      if (error instanceof InterruptError) {
+        throw ApplicationFailure.create({ type: failureTypes.interrupt, message: error.message, nonRetryable: true, details: [{ code: error.code }] });
+      }
+      log.warn({ err: error }, 'step attempt failed');
+      throw error;
+    } finally {
+      clearInterval(pulse);
+    }
+  };
+}
+
+/** One activity per registered className. */
+export function stepActivities<Services>(runtime: StepRuntime<Services>): Record<string, (input: StepInput) => Promise<StepResult>> {
+  return Object.fromEntries(runtime.steps.classNames().map((className) => [className, stepActivity(className, runtime)]));
+}

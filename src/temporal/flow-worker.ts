@@ -1,0 +1,45 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import type { CompiledFlow } from '../contract/flow-definition';
+import { engineActivities } from '../flows/engine-activities';
+import type { FlowResource } from '../flows/flow-resource';
+import { logHooks, type FlowHooks } from '../flows/hooks';
+import { eventHooks } from '../flows/event-hooks';
+import { stepActivities } from '../flows/step-activities';
+import type { StepRegistry } from '../flows/step-registry';
+import { flowWorkflowBundle } from './workflow-bundle';
+
+export interface FlowWorkerOptions<Services> {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  /** Already validated against `steps` (loadFlowsOrThrow): a worker never starts on an invalid flow set. */
+  flows: ReadonlyMap<string, CompiledFlow>;
+  steps: StepRegistry<Services>;
+  services: Services;
+  resource: FlowResource;
+  /** Operator hooks, called after the default ones (a Kubernetes Event and a log line per hook point). */
+  hooks?: FlowHooks[];
+  log: Logger;
+  identity?: string;
+}
+
+/** A Temporal worker serving one workflow type per flow and one activity per step className. */
+export async function createFlowWorker<Services>(options: FlowWorkerOptions<Services>): Promise<Worker> {
+  const hooks = [eventHooks(options.resource), logHooks(options.log), ...(options.hooks ?? [])];
+  const activities = {
+    ...stepActivities({ steps: options.steps, resource: options.resource, hooks, services: options.services, log: options.log }),
+    ...engineActivities(options.resource, hooks, options.log),
+  };
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    workflowBundle: await flowWorkflowBundle([...options.flows.keys()]),
+    activities,
+    ...(options.identity ? { identity: options.identity } : {}),
+    // Heartbeats carry cancellation to running steps: send them promptly so a cancel lands within seconds.
+    maxHeartbeatThrottleInterval: '1s',
+    defaultHeartbeatThrottleInterval: '1s',
+  });
+}

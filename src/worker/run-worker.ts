@@ -1,0 +1,54 @@
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { MpdflowConfig } from '../config';
+import { kubeClients, loadKubeConfig } from '../kube/client';
+import { MpdClusterFlowResource } from '../kube/mpdcluster-flow-resource';
+import { rootLogger } from '../infra/log';
+import { temporalTls } from '../temporal/connection';
+import { createFlowWorker } from '../temporal/flow-worker';
+import { loadFlowSetup } from './flow-setup';
+import { workerServices } from './services';
+
+export interface WorkerStartOptions {
+  config: MpdflowConfig;
+  flowsDir?: string;
+  stepModules?: readonly string[];
+  identity?: string;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Resolves when the worker has stopped (after shutdown()). */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/** Validates the flows, connects, and runs the worker until shutdown. */
+export async function startWorker(options: WorkerStartOptions): Promise<RunningWorker> {
+  const { config } = options;
+  if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is not set');
+  const setup = await loadFlowSetup(options);
+  const log = rootLogger.child({ component: 'worker', taskQueue: config.temporal.taskQueue });
+  const kube = kubeClients(loadKubeConfig(config.kubeconfig));
+  const connection = await NativeConnection.connect({ address: config.temporal.address, tls: temporalTls(config.temporal) });
+  const worker = await createFlowWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    flows: setup.flows,
+    steps: setup.steps,
+    services: workerServices(kube, log),
+    resource: new MpdClusterFlowResource(kube, { webUiUrl: config.temporal.webUiUrl, temporalNamespace: config.temporal.namespace, log }),
+    log,
+    identity: options.identity,
+  });
+  log.info({ flows: [...setup.flows.keys()], steps: setup.steps.classNames().length }, 'worker started');
+  const done = worker.run().finally(() => connection.close());
+  return {
+    worker,
+    done,
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}
