@@ -1,0 +1,67 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { cancelFlow } from '../../src/temporal/flow-client';
+import { flowWorkflowId } from '../../src/contract/flow-run';
+import { temporalBinary } from '../../src/infra/temporal-dev-server';
+import { interruptAnnotations } from '../../src/kube/annotations';
+import { waitUntil } from '../../src/infra/wait';
+import type { RunningWorker } from '../../src/worker/run-worker';
+import { temporalAddress, temporalClient, temporalNamespace, testNamespace, testTaskQueue } from '../helpers/stack';
+import { createCluster, getCluster, markers, runFlow, startTestWorker, waitForStep } from '../helpers/flows';
+
+let client: Client;
+let close: () => Promise<void>;
+let worker: RunningWorker;
+const taskQueue = testTaskQueue('cancel');
+
+before(async () => {
+  ({ client, close } = await temporalClient());
+  worker = await startTestWorker(taskQueue);
+});
+after(async () => {
+  await worker.shutdown();
+  await close();
+});
+
+async function expectCancelled(ref: Awaited<ReturnType<typeof createCluster>>, result: Promise<unknown>): Promise<void> {
+  await assert.rejects(result, (error: unknown) => error instanceof WorkflowFailedError && /CANCELLED/.test(String(error.cause?.message)));
+  const cluster = await getCluster(ref);
+  assert.equal(cluster.status?.clusterStatus, 'Interrupt');
+  assert.equal(cluster.metadata.annotations?.[interruptAnnotations.reason], 'CANCELLED');
+  assert.equal(cluster.status?.workflow?.failedStep, 'Hold');
+  assert.ok(!(await markers(ref)).has('Three'), 'no step runs after a cancel');
+}
+
+test('a cancel signal stops the running step through its heartbeat and interrupts the cluster with CANCELLED', async () => {
+  const ns = await testNamespace('cancel');
+  const ref = await createCluster(ns, 'pc-cancel');
+  const handle = await runFlow(client, taskQueue, { flowName: 'TestHold', resource: ref, state: 'Creating' });
+  await waitForStep(ref, 'Hold');
+  const sent = Date.now();
+  await cancelFlow(client, ref, 'test asked');
+  await waitUntil(async () => (await markers(ref)).has('Hold-cancelled'), { timeoutMs: 10_000, describe: () => 'the step noticed the cancel' });
+  const stoppedAfterMs = Number((await markers(ref)).get('Hold-cancelled')!.cancelledAt) - sent;
+  // The step's heartbeat timeout is 5 s (hold.yaml): the cancel must land well within it.
+  assert.ok(stoppedAfterMs < 5_000, `the activity stopped ${stoppedAfterMs} ms after the cancel`);
+  process.stdout.write(`# cancel-to-activity-stop: ${stoppedAfterMs} ms\n`);
+  await expectCancelled(ref, handle.result());
+});
+
+test('the cancel signal works from `temporal workflow signal` as well', async () => {
+  const ns = await testNamespace('cancel-cli');
+  const ref = await createCluster(ns, 'pc-cancel');
+  const handle = await runFlow(client, taskQueue, { flowName: 'TestHold', resource: ref, state: 'Creating' });
+  await waitForStep(ref, 'Hold');
+  await promisify(execFile)(await temporalBinary(), [
+    'workflow', 'signal',
+    '--address', temporalAddress(),
+    '--namespace', temporalNamespace(),
+    '--workflow-id', flowWorkflowId(ref),
+    '--name', 'cancel',
+    '--input', '"from the CLI"',
+  ]);
+  await expectCancelled(ref, handle.result());
+});
