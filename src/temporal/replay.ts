@@ -1,0 +1,54 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import type { temporal } from '@temporalio/proto';
+import { flowWorkflowBundle } from './workflow-bundle';
+
+type History = temporal.api.history.v1.IHistory;
+
+export interface NamedHistory {
+  workflowId: string;
+  history: History;
+}
+
+export interface ReplayOutcome {
+  workflowId: string;
+  ok: boolean;
+  error?: string;
+}
+
+/** A history file as `temporal workflow show --output json` writes it; the workflow id comes from the file name. */
+export function readHistoryFile(path: string): NamedHistory {
+  return { workflowId: basename(path).replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(readFileSync(path, 'utf8'))) };
+}
+
+export function readHistoryDir(dir: string): NamedHistory[] {
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.json'))
+    .sort()
+    .map((file) => readHistoryFile(join(dir, file)));
+}
+
+export async function fetchHistory(client: Client, workflowId: string): Promise<NamedHistory> {
+  return { workflowId, history: await client.workflow.getHandle(workflowId).fetchHistory() };
+}
+
+function workflowTypeOf(history: History): string {
+  const name = history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
+  if (!name) throw new Error('the history does not start with WorkflowExecutionStarted');
+  return name;
+}
+
+/** Replays histories against the current workflow code (the successor of `tctl replay`). */
+export async function replayHistories(histories: readonly NamedHistory[]): Promise<ReplayOutcome[]> {
+  if (histories.length === 0) return [];
+  const types = [...new Set(histories.map((h) => workflowTypeOf(h.history)))];
+  const workflowBundle = await flowWorkflowBundle(types);
+  const outcomes: ReplayOutcome[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowBundle }, histories)) {
+    outcomes.push(result.error ? { workflowId: result.workflowId, ok: false, error: result.error.message } : { workflowId: result.workflowId, ok: true });
+  }
+  return outcomes;
+}
