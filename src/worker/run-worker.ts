@@ -1,4 +1,4 @@
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { MpdflowConfig } from '../config';
 import { kubeClients, loadKubeConfig } from '../kube/client';
 import { MpdClusterFlowResource } from '../kube/mpdcluster-flow-resource';
@@ -22,10 +22,23 @@ export interface RunningWorker {
   shutdown(): Promise<void>;
 }
 
+let runtimeInstalled = false;
+/** The SDK's own logs at WARN by default (TEMPORAL_SDK_LOG_LEVEL): its INFO lines would drown ours. */
+function installSdkRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_SDK_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
+  } catch {
+    // Already installed by the embedding program: keep its choice.
+  }
+}
+
 /** Validates the flows, connects, and runs the worker until shutdown. */
 export async function startWorker(options: WorkerStartOptions): Promise<RunningWorker> {
   const { config } = options;
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is not set');
+  installSdkRuntime();
   const setup = await loadFlowSetup(options);
   const log = rootLogger.child({ component: 'worker', taskQueue: config.temporal.taskQueue });
   const kube = kubeClients(loadKubeConfig(config.kubeconfig));

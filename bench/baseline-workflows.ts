@@ -1,0 +1,8 @@
+import { proxyActivities } from '@temporalio/workflow';
+
+const { noop } = proxyActivities<{ noop(i: number): Promise<void> }>({ startToCloseTimeout: '1m' });
+
+/** The baseline: a hand-written workflow calling ten no-op activities in a row. */
+export async function tenActivities(): Promise<void> {
+  for (let i = 0; i < 10; i++) await noop(i);
+}
