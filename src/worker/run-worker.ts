@@ -51,6 +51,7 @@ export async function startWorker(options: WorkerStartOptions): Promise<RunningW
     steps: setup.steps,
     services: workerServices(kube, log),
     resource: new MpdClusterFlowResource(kube, { webUiUrl: config.temporal.webUiUrl, temporalNamespace: config.temporal.namespace, log }),
+    hooks: setup.hooks,
     log,
     identity: options.identity,
   });

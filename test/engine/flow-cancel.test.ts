@@ -65,3 +65,17 @@ test('the cancel signal works from `temporal workflow signal` as well', async ()
   ]);
   await expectCancelled(ref, handle.result());
 });
+
+test('a cancel from Temporal itself (Web UI, `temporal workflow cancel`) also interrupts with CANCELLED', async () => {
+  const ns = await testNamespace('cancel-temporal');
+  const ref = await createCluster(ns, 'pc-cancel');
+  const handle = await runFlow(client, taskQueue, { flowName: 'TestHold', resource: ref, state: 'Creating' });
+  await waitForStep(ref, 'Hold');
+  await handle.cancel();
+  await assert.rejects(handle.result(), (error: unknown) => error instanceof WorkflowFailedError);
+  assert.equal((await handle.describe()).status.name, 'CANCELLED');
+  const cluster = await getCluster(ref);
+  assert.equal(cluster.status?.clusterStatus, 'Interrupt');
+  assert.equal(cluster.metadata.annotations?.[interruptAnnotations.reason], 'CANCELLED');
+  assert.ok(!(await markers(ref)).has('Three'));
+});

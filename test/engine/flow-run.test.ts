@@ -77,6 +77,8 @@ test('a flow runs its steps in order (group expanded), outputs accumulate, progr
     timeoutMs: 10_000,
     describe: () => 'four StepCompleted events',
   });
+  const hookMarker = await kube().core.readNamespacedConfigMap({ namespace: ns, name: 'pc-record-hook-completed' });
+  assert.equal(hookMarker.data?.flow, 'TestRecord', 'the operator module hook ran on flow completion');
   const reasons = await eventReasons(ref);
   for (const reason of ['FlowStarted', 'StepStarted', 'StepCompleted', 'FlowCompleted']) assert.ok(reasons.includes(reason), `event ${reason}`);
 
