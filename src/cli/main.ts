@@ -3,6 +3,7 @@ import { devCommand } from './dev';
 import { demoCommand } from './demo';
 import { crdCommand } from './crd';
 import { workerCommand } from './worker';
+import { replayCommand } from './replay';
 import { flowsGraphCommand, flowsListCommand, flowsValidateCommand } from './flows';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -47,6 +48,14 @@ flows
   .option('--dir <dir>', 'flow directory (default: flows/)')
   .option('--steps <module>', 'extra step module; repeatable', collect)
   .action(flowsGraphCommand);
+
+program
+  .command('replay')
+  .description('replay workflow histories against the current workflow code (the successor of tctl replay)')
+  .option('--workflow-id <id>', 'fetch this workflow\'s history from the server (TEMPORAL_ADDRESS)')
+  .option('--file <history.json>', 'a history as `temporal workflow show --output json` writes it')
+  .option('--dir <dir>', 'every *.json history in a directory')
+  .action(replayCommand);
 
 program.command('crd').description('print the MPDCluster CustomResourceDefinition as YAML').action(crdCommand);
 

@@ -5,6 +5,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
 import { flowWorkflowBundle } from './workflow-bundle';
+import { installSdkRuntime } from './sdk-runtime';
 
 type History = temporal.api.history.v1.IHistory;
 
@@ -44,6 +45,7 @@ function workflowTypeOf(history: History): string {
 /** Replays histories against the current workflow code (the successor of `tctl replay`). */
 export async function replayHistories(histories: readonly NamedHistory[]): Promise<ReplayOutcome[]> {
   if (histories.length === 0) return [];
+  installSdkRuntime();
   const types = [...new Set(histories.map((h) => workflowTypeOf(h.history)))];
   const workflowBundle = await flowWorkflowBundle(types);
   const outcomes: ReplayOutcome[] = [];

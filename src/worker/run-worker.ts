@@ -1,4 +1,5 @@
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { installSdkRuntime } from '../temporal/sdk-runtime';
 import type { MpdflowConfig } from '../config';
 import { kubeClients, loadKubeConfig } from '../kube/client';
 import { MpdClusterFlowResource } from '../kube/mpdcluster-flow-resource';
@@ -20,18 +21,6 @@ export interface RunningWorker {
   /** Resolves when the worker has stopped (after shutdown()). */
   done: Promise<void>;
   shutdown(): Promise<void>;
-}
-
-let runtimeInstalled = false;
-/** The SDK's own logs at WARN by default (TEMPORAL_SDK_LOG_LEVEL): its INFO lines would drown ours. */
-function installSdkRuntime(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  try {
-    Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_SDK_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
-  } catch {
-    // Already installed by the embedding program: keep its choice.
-  }
 }
 
 /** Validates the flows, connects, and runs the worker until shutdown. */

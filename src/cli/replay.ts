@@ -1,0 +1,33 @@
+import { Client, Connection } from '@temporalio/client';
+import { configFromEnv } from '../config';
+import { temporalTls } from '../temporal/connection';
+import { fetchHistory, readHistoryDir, readHistoryFile, replayHistories, type NamedHistory } from '../temporal/replay';
+
+export interface ReplayOptions {
+  workflowId?: string;
+  file?: string;
+  dir?: string;
+}
+
+/** `mpdflow replay`: the project's `tctl replay`; exit 1 naming each history the current code cannot replay. */
+export async function replayCommand(options: ReplayOptions): Promise<void> {
+  const histories: NamedHistory[] = [];
+  if (options.file) histories.push(readHistoryFile(options.file));
+  if (options.dir) histories.push(...readHistoryDir(options.dir));
+  if (options.workflowId) {
+    const config = configFromEnv();
+    if (!config.temporal.address) throw new Error('--workflow-id needs TEMPORAL_ADDRESS');
+    const connection = await Connection.connect({ address: config.temporal.address, tls: temporalTls(config.temporal) });
+    try {
+      histories.push(await fetchHistory(new Client({ connection, namespace: config.temporal.namespace }), options.workflowId));
+    } finally {
+      await connection.close();
+    }
+  }
+  if (histories.length === 0) throw new Error('give --workflow-id, --file or --dir');
+  const outcomes = await replayHistories(histories);
+  for (const outcome of outcomes) {
+    process.stdout.write(outcome.ok ? `ok      ${outcome.workflowId}\n` : `FAILED  ${outcome.workflowId}: ${outcome.error}\n`);
+  }
+  if (outcomes.some((o) => !o.ok)) process.exitCode = 1;
+}
