@@ -4,6 +4,8 @@ import { demoCommand } from './demo';
 import { crdCommand } from './crd';
 import { workerCommand } from './worker';
 import { replayCommand } from './replay';
+import { controllerCommand, runCommand } from './controller';
+import { cancelCommand, recoverCommand, statusCommand } from './cluster-ops';
 import { flowsGraphCommand, flowsListCommand, flowsValidateCommand } from './flows';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -48,6 +50,34 @@ flows
   .option('--dir <dir>', 'flow directory (default: flows/)')
   .option('--steps <module>', 'extra step module; repeatable', collect)
   .action(flowsGraphCommand);
+
+for (const [name, description, action] of [
+  ['controller', 'run the state-machine controller (watches MPDClusters, starts their flows)', controllerCommand],
+  ['run', 'run the worker and the controller in one process', runCommand],
+] as const) {
+  program
+    .command(name)
+    .description(description)
+    .option('--flows <dir>', 'flow directory (default: flows/)')
+    .option('--steps <module>', 'a module exporting `steps` (and optionally `hooks`); repeatable', collect)
+    .option('--operator <module>', 'a module exporting `operator` (state machine); default: the built-in one')
+    .option('--namespace <ns>', 'watch only this namespace; repeatable (default: all)', collect)
+    .option('--filter-operator-name <name>', 'act only on clusters with this spec.operatorName')
+    .option('--task-queue <queue>', 'task queue (default: TEMPORAL_TASK_QUEUE or mpdflow)')
+    .option('--no-leader-election', 'act without taking the Lease (a single controller)')
+    .option('--lease-namespace <ns>', 'namespace of the leader-election Lease (default: POD_NAMESPACE or default)')
+    .option('--ops-port <port>', 'serve /healthz, /readyz and /metrics on this port')
+    .option('--concurrency <n>', 'reconciles running at once (different clusters)')
+    .action(action);
+}
+
+program.command('cancel <namespace/name>').description('cancel the running flow of a cluster').action(cancelCommand);
+program
+  .command('recover <namespace/name>')
+  .description('recover an Interrupt cluster: resume its flow at the failed step')
+  .option('--from-first', 'resume from the first step instead')
+  .action(recoverCommand);
+program.command('status <namespace/name>').description('state, flow, step and the last interrupt of a cluster').action(statusCommand);
 
 program
   .command('replay')

@@ -40,6 +40,8 @@ export class MpdClusterFlowResource implements FlowResource {
       runId: event.runId,
       ...(link ? { webUiUrl: link } : {}),
       message,
+      // A run has picked up the recovery point, if there was one.
+      recoverFrom: '',
       updatedAt: new Date().toISOString(),
     };
   }

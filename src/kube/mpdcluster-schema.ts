@@ -111,6 +111,7 @@ export const WorkflowStatusSchema = Type.Object({
   stepIndex: int('1-based index of `step`'),
   stepTotal: int(),
   failedStep: str('the step that interrupted the flow'),
+  recoverFrom: str('set by recovery: the step the next run of this flow starts at'),
   workflowId: str(),
   runId: str(),
   webUiUrl: str('link to the run in the Temporal Web UI'),

@@ -1,4 +1,4 @@
-import { WorkflowIdConflictPolicy, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import type { CompiledFlow } from '../contract/flow-definition';
 import { cancelSignal, flowWorkflowId, progressQuery, type FlowInput, type FlowProgress, type FlowWorkflow, type ResourceRef } from '../contract/flow-run';
@@ -14,7 +14,7 @@ export interface StartFlowRequest {
 }
 
 /** Starts (or attaches to) the resource's flow: one open workflow per resource, by its id. */
-export async function startFlow(client: Client, taskQueue: string, request: StartFlowRequest): Promise<WorkflowHandle<FlowWorkflow>> {
+export async function startFlow(client: Client, taskQueue: string, request: StartFlowRequest): Promise<WorkflowHandleWithFirstExecutionRunId<FlowWorkflow>> {
   const input: FlowInput = {
     flow: request.flow,
     resource: request.resource,

@@ -1,0 +1,67 @@
+import { Client, Connection } from '@temporalio/client';
+import { configFromEnv } from '../config';
+import { flowWorkflowId, type ResourceRef } from '../contract/flow-run';
+import { interruptAnnotations } from '../kube/annotations';
+import { kubeClients, loadKubeConfig } from '../kube/client';
+import { MpdClusterClient } from '../kube/mpdcluster-client';
+import { resourceType } from '../controller/reconciler';
+import { cancelFlow } from '../temporal/flow-client';
+import { latestRun, isOpen } from '../controller/flow-runs';
+import { temporalTls } from '../temporal/connection';
+
+function parseRef(text: string): ResourceRef {
+  const [namespace, name] = text.includes('/') ? text.split('/', 2) : ['default', text];
+  if (!namespace || !name) throw new Error(`expected namespace/name, got "${text}"`);
+  return { resourceType, namespace, name };
+}
+
+function clusters(): MpdClusterClient {
+  return new MpdClusterClient(kubeClients(loadKubeConfig(configFromEnv().kubeconfig)));
+}
+
+async function withTemporal<T>(use: (client: Client) => Promise<T>): Promise<T> {
+  const config = configFromEnv();
+  if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is not set');
+  const connection = await Connection.connect({ address: config.temporal.address, tls: temporalTls(config.temporal) });
+  try {
+    return await use(new Client({ connection, namespace: config.temporal.namespace }));
+  } finally {
+    await connection.close();
+  }
+}
+
+/** `mpdflow cancel ns/name`: the cancel signal to the cluster's running flow. */
+export async function cancelCommand(target: string): Promise<void> {
+  const ref = parseRef(target);
+  await withTemporal(async (client) => {
+    if (!isOpen(await latestRun(client, ref))) throw new Error(`${ref.namespace}/${ref.name} has no running flow`);
+    await cancelFlow(client, ref, 'mpdflow cancel');
+  });
+  process.stdout.write(`cancel sent to ${flowWorkflowId(ref)}\n`);
+}
+
+/** `mpdflow recover ns/name [--from-first]`: what setting interrupt.recover does; the controller acts on it. */
+export async function recoverCommand(target: string, options: { fromFirst?: boolean }): Promise<void> {
+  const ref = parseRef(target);
+  const cluster = await clusters().get(ref);
+  if (cluster.status?.clusterStatus !== 'Interrupt') throw new Error(`${target} is ${cluster.status?.clusterStatus || 'not interrupted'}, not Interrupt`);
+  await clusters().patch(ref, { metadata: { annotations: { [interruptAnnotations.recover]: options.fromFirst ? 'from-first' : 'T' } } });
+  process.stdout.write(`recovery requested for ${target}${options.fromFirst ? ' from the first step' : ''}\n`);
+}
+
+/** `mpdflow status ns/name`: state, flow, step and the last interrupt. */
+export async function statusCommand(target: string): Promise<void> {
+  const ref = parseRef(target);
+  const cluster = await clusters().get(ref);
+  const wf = cluster.status?.workflow;
+  const a = cluster.metadata.annotations ?? {};
+  const lines = [
+    `cluster:   ${ref.namespace}/${ref.name}`,
+    `state:     ${cluster.status?.clusterStatus || '(none)'}`,
+    `flow:      ${wf?.flowName ?? '-'} (${wf?.phase ?? '-'})`,
+    `step:      ${wf?.step ? `${wf.stepIndex}/${wf.stepTotal} ${wf.step}` : '-'}`,
+    `workflow:  ${wf?.workflowId ?? '-'}${wf?.webUiUrl ? `  ${wf.webUiUrl}` : ''}`,
+    `interrupt: ${a[interruptAnnotations.reason] ? `${a[interruptAnnotations.reason]} at ${wf?.failedStep || '-'}: ${a[interruptAnnotations.message]} (previous state ${a[interruptAnnotations.previousStatus]}, recover=${a[interruptAnnotations.recover]})` : '-'}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

@@ -1,0 +1,154 @@
+import { hostname } from 'node:os';
+import { Client, Connection } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { MpdflowConfig } from '../config';
+import type { CompiledFlow } from '../contract/flow-definition';
+import { kubeClients, loadKubeConfig } from '../kube/client';
+import { MpdClusterClient } from '../kube/mpdcluster-client';
+import { MpdClusterFlowResource } from '../kube/mpdcluster-flow-resource';
+import { temporalTls } from '../temporal/connection';
+import { ClusterInformer } from './cluster-informer';
+import { LeaderElector } from './leader-election';
+import { controllerMetrics, type ControllerMetrics } from './metrics';
+import { startOpsServer, type OpsServer } from './ops-server';
+import type { OperatorDefinition } from './operator-definition';
+import { Reconciler } from './reconciler';
+import { WorkQueue } from './work-queue';
+
+export interface ControllerOptions {
+  config: MpdflowConfig;
+  operator: OperatorDefinition;
+  flows: ReadonlyMap<string, CompiledFlow>;
+  /** Watch only these namespaces (all when empty). */
+  namespaces?: string[];
+  /** Only clusters whose spec.operatorName is this (the seed's --filter-operator-name). */
+  operatorName?: string;
+  concurrency?: number;
+  /** Lease-based leader election; off runs as the only controller. */
+  leaderElection?: { namespace: string; name?: string; identity?: string; leaseDurationMs?: number } | false;
+  /** Port of /healthz, /readyz and /metrics; 0 picks one, undefined serves none. */
+  opsPort?: number;
+  relistEveryMs?: number;
+  log: Logger;
+}
+
+export interface RunningController {
+  metrics: ControllerMetrics;
+  opsPort: number | undefined;
+  isLeader(): boolean;
+  /** Resolves when leadership is lost (the CLI exits then, like client-go controllers). */
+  lostLeadership: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The state-machine controller: informer → work queue → reconcile, acting only while it holds the lease. */
+export async function startController(options: ControllerOptions): Promise<RunningController> {
+  const { config, log } = options;
+  if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is not set');
+  const kube = kubeClients(loadKubeConfig(config.kubeconfig));
+  const clusters = new MpdClusterClient(kube);
+  // Lazy: a Temporal server that is down must not keep the controller from starting; reconciles retry until it is back.
+  const connection = Connection.lazy({ address: config.temporal.address, tls: temporalTls(config.temporal) });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const metrics = controllerMetrics();
+  const events = new MpdClusterFlowResource(kube, { temporalNamespace: config.temporal.namespace, webUiUrl: config.temporal.webUiUrl, log });
+  const queue = new WorkQueue({ concurrency: options.concurrency ?? 8, onDepth: (depth) => metrics.queueDepth.set(depth) });
+  const reconciler = new Reconciler({
+    clusters,
+    operator: options.operator,
+    flows: options.flows,
+    temporal,
+    taskQueue: config.temporal.taskQueue,
+    operatorName: options.operatorName,
+    recordEvent: (resource, event) => events.recordEvent(resource, event),
+    enqueue: (key) => queue.add(key),
+    metrics,
+    log,
+    ...(process.env.MPDFLOW_FAULT_KILL_AFTER_STATUS_PATCH === 'true'
+      ? { afterStatusPatch: () => process.kill(process.pid, 'SIGKILL') } // tests: a crash between the patch and the start
+      : {}),
+  });
+  const informer = new ClusterInformer({
+    config: kube.config,
+    clusters,
+    namespaces: options.namespaces ?? [],
+    enqueue: (key) => queue.add(key),
+    relistEveryMs: options.relistEveryMs ?? 60_000,
+    onRestart: () => metrics.informerRestarts.inc(),
+    log,
+  });
+
+  let acting = false;
+  const act = async () => {
+    if (acting) return;
+    acting = true;
+    metrics.isLeader.set(1);
+    queue.start(
+      async (key) => {
+        const end = metrics.reconcileDuration.startTimer();
+        try {
+          const result = await reconciler.reconcile(key);
+          end({ outcome: 'ok' });
+          return result;
+        } catch (error) {
+          end({ outcome: 'error' });
+          throw error;
+        }
+      },
+      (key, error) => log.warn({ cluster: key, err: error }, 'reconcile failed; retrying with backoff'),
+    );
+    await informer.start();
+    log.info({ namespaces: options.namespaces?.length ? options.namespaces : ['*'] }, 'controller acting');
+  };
+  const halt = async () => {
+    metrics.isLeader.set(0);
+    await informer.stop();
+    await queue.stop();
+  };
+
+  let signalLost: () => void = () => undefined;
+  const lostLeadership = new Promise<void>((resolveLost) => (signalLost = resolveLost));
+  let elector: LeaderElector | undefined;
+  if (options.leaderElection) {
+    elector = new LeaderElector({
+      kube,
+      namespace: options.leaderElection.namespace,
+      name: options.leaderElection.name ?? 'mpdflow-controller',
+      identity: options.leaderElection.identity ?? `${hostname()}-${process.pid}`,
+      ...(options.leaderElection.leaseDurationMs ? { leaseDurationMs: options.leaderElection.leaseDurationMs } : {}),
+      onStartedLeading: act,
+      onStoppedLeading: async () => {
+        await halt();
+        signalLost();
+      },
+      log,
+    });
+    elector.start();
+  } else {
+    await act();
+  }
+
+  let ops: OpsServer | undefined;
+  if (options.opsPort !== undefined) {
+    ops = await startOpsServer({
+      port: options.opsPort,
+      registry: metrics.registry,
+      // A standby is ready (it is doing its job: waiting); a leader once its informer has synced.
+      ready: () => (elector && !elector.isLeader ? true : informer.hasSynced),
+    });
+    log.info({ port: ops.port }, 'serving /healthz, /readyz and /metrics');
+  }
+
+  return {
+    metrics,
+    opsPort: ops?.port,
+    isLeader: () => (elector ? elector.isLeader : true),
+    lostLeadership,
+    async stop() {
+      await elector?.stop();
+      await halt();
+      await ops?.close();
+      await connection.close();
+    },
+  };
+}

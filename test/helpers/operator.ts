@@ -1,0 +1,80 @@
+/** Controller-test plumbing: a worker and a controller for one namespace, on the test operator. */
+import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
+import { configFromEnv } from '../../src/config';
+import { startController, type ControllerOptions, type RunningController } from '../../src/controller/controller';
+import { rootLogger } from '../../src/infra/log';
+import { waitUntil } from '../../src/infra/wait';
+import type { MPDCluster } from '../../src/kube/mpdcluster';
+import { MpdClusterClient } from '../../src/kube/mpdcluster-client';
+import { loadFlowSetup } from '../../src/worker/flow-setup';
+import { startWorker, type RunningWorker } from '../../src/worker/run-worker';
+import { operator } from '../fixtures/test-operator';
+import { sampleCluster } from '../fixtures/sample-cluster';
+import { kube, testTaskQueue } from './stack';
+
+export const operatorFlowsDir = fileURLToPath(new URL('../fixtures/operator-flows', import.meta.url));
+export const operatorStepsModule = fileURLToPath(new URL('../fixtures/test-operator-steps.ts', import.meta.url));
+export const operatorModule = fileURLToPath(new URL('../fixtures/test-operator.ts', import.meta.url));
+
+export const clusters = () => new MpdClusterClient(kube());
+
+export interface TestOperator {
+  taskQueue: string;
+  worker: RunningWorker;
+  controller: RunningController;
+  stop(): Promise<void>;
+}
+
+export async function startTestOperator(namespace: string, overrides: Partial<ControllerOptions> = {}): Promise<TestOperator> {
+  const config = configFromEnv();
+  config.temporal.taskQueue = testTaskQueue('op');
+  const worker = await startWorker({ config, flowsDir: operatorFlowsDir, stepModules: [operatorStepsModule] });
+  const { flows } = await loadFlowSetup({ flowsDir: operatorFlowsDir, stepModules: [operatorStepsModule] });
+  const controller = await startController({
+    config,
+    operator,
+    flows,
+    namespaces: [namespace],
+    leaderElection: false,
+    opsPort: 0,
+    relistEveryMs: 5_000,
+    log: rootLogger.child({ component: 'controller', test: namespace }),
+    ...overrides,
+  });
+  return {
+    taskQueue: config.temporal.taskQueue,
+    worker,
+    controller,
+    async stop() {
+      await controller.stop();
+      await worker.shutdown();
+    },
+  };
+}
+
+export async function createSampleCluster(namespace: string, name: string, overrides: Partial<MPDCluster['spec']> = {}) {
+  await clusters().create(sampleCluster(namespace, name, { followerNum: 0, ...overrides }));
+  return { resourceType: 'MPDCluster', namespace, name };
+}
+
+export async function waitForState(ref: { namespace: string; name: string }, state: string, timeoutMs = 60_000): Promise<MPDCluster> {
+  let last: MPDCluster | undefined;
+  await waitUntil(
+    async () => {
+      last = await clusters().get(ref);
+      return last.status?.clusterStatus === state;
+    },
+    { timeoutMs, describe: () => `${ref.namespace}/${ref.name} never reached ${state}; it is ${last?.status?.clusterStatus} (${JSON.stringify(last?.status?.workflow)})` },
+  );
+  return last!;
+}
+
+/** The flow types run for a cluster, oldest first, from Temporal visibility. */
+export async function flowRuns(client: Client, ref: { namespace: string; name: string }): Promise<Array<{ type: string; status: string }>> {
+  const runs: Array<{ type: string; status: string; start: number }> = [];
+  for await (const wf of client.workflow.list({ query: `MpdCluster = "${ref.name}" AND MpdNamespace = "${ref.namespace}"` })) {
+    runs.push({ type: wf.type, status: wf.status.name, start: wf.startTime.getTime() });
+  }
+  return runs.sort((a, b) => a.start - b.start).map(({ type, status }) => ({ type, status }));
+}
