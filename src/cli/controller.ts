@@ -15,6 +15,7 @@ export interface ControllerCommandOptions {
   taskQueue?: string;
   leaderElection?: boolean;
   leaseNamespace?: string;
+  leaseDuration?: string;
   opsPort?: string;
   concurrency?: string;
 }
@@ -34,7 +35,13 @@ async function runController(options: ControllerCommandOptions, withWorker: bool
     namespaces: options.namespace ?? [],
     operatorName: options.filterOperatorName,
     concurrency: options.concurrency ? Number(options.concurrency) : undefined,
-    leaderElection: options.leaderElection === false ? false : { namespace: options.leaseNamespace ?? process.env.POD_NAMESPACE ?? 'default' },
+    leaderElection:
+      options.leaderElection === false
+        ? false
+        : {
+            namespace: options.leaseNamespace ?? process.env.POD_NAMESPACE ?? 'default',
+            ...(options.leaseDuration ? { leaseDurationMs: Number(options.leaseDuration) * 1000 } : {}),
+          },
     opsPort: options.opsPort !== undefined ? Number(options.opsPort) : undefined,
     log: rootLogger.child({ component: 'controller' }),
   });

@@ -66,6 +66,7 @@ for (const [name, description, action] of [
     .option('--task-queue <queue>', 'task queue (default: TEMPORAL_TASK_QUEUE or mpdflow)')
     .option('--no-leader-election', 'act without taking the Lease (a single controller)')
     .option('--lease-namespace <ns>', 'namespace of the leader-election Lease (default: POD_NAMESPACE or default)')
+    .option('--lease-duration <seconds>', 'how long a lease lasts without renewal (default 15)')
     .option('--ops-port <port>', 'serve /healthz, /readyz and /metrics on this port')
     .option('--concurrency <n>', 'reconciles running at once (different clusters)')
     .action(action);

@@ -101,6 +101,7 @@ export class LeaderElector {
     const holder = lease.spec.holderIdentity;
     const renewed = lease.spec.renewTime ? Date.parse(lease.spec.renewTime) : 0;
     const expired = !holder || renewed + (lease.spec.leaseDurationSeconds ?? 15) * 1000 < now.getTime();
+    this.options.log.debug({ holder, renewTime: lease.spec.renewTime, expired }, 'lease read');
     if (holder !== identity && !expired) return false;
     const spec = {
       ...lease.spec,
