@@ -147,6 +147,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     async stop() {
       await elector?.stop();
       await halt();
+      reconciler.close();
       await ops?.close();
       await connection.close();
     },

@@ -42,6 +42,8 @@ export const resourceType = 'MPDCluster';
 /** One reconcile of one MPDCluster: the seed's DoStateMainEnter and CheckRecovery, on Temporal. */
 export class Reconciler {
   private readonly watchedRuns = new Map<string, string>();
+  /** Aborts the long polls of watched runs when the controller stops. */
+  private readonly closing = new AbortController();
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
@@ -75,8 +77,7 @@ export class Reconciler {
     const annotations = cluster.metadata.annotations ?? {};
     if (cluster.metadata.deletionTimestamp) return this.reconcileDeletion(cluster, resource, log);
 
-    const run = await latestRun(this.deps.temporal, resource);
-    if (annotations[cancelledAnnotation] === 'true' && isOpen(run)) {
+    if (annotations[cancelledAnnotation] === 'true' && isOpen(await latestRun(this.deps.temporal, resource))) {
       await this.signalCancel(resource, 'annotation cancelled=true', log);
       return;
     }
@@ -107,10 +108,12 @@ export class Reconciler {
       this.deps.metrics.transitions.inc({ from: state, to: transition.to });
       log.info({ from: state, to: transition.to, event: event.name }, `set cluster status from ${state} to ${transition.to}`);
       this.deps.afterStatusPatch?.();
-      return this.startStateFlow(patched, resource, transition, event, run, log);
+      // From here a failure (Temporal down, say) is retried by the unstable state's reconcile: the transition is kept.
+      return this.startStateFlow(patched, resource, transition, event, log);
     }
 
     const entry = sm.entryOf(state)!;
+    const run = await latestRun(this.deps.temporal, resource);
     if (isOpen(run)) {
       if (run.workflowType === entry.flowName || !entry.options.ignoreUnCompleted) {
         // The seed's rule: an unfinished flow (even another one) finishes before a new one starts.
@@ -127,7 +130,7 @@ export class Reconciler {
       this.deps.metrics.transitions.inc({ from: state, to: States.running });
       return;
     }
-    return this.startStateFlow(cluster, resource, entry, event, undefined, log);
+    return this.startStateFlow(cluster, resource, entry, event, log);
   }
 
   /** Starts the flow of the state just entered (or attaches to the open run, which then finishes first). */
@@ -136,15 +139,17 @@ export class Reconciler {
     resource: ResourceRef,
     transition: Transition<MPDCluster>,
     event: StateEvent,
-    run: RunInfo | undefined,
     log: Logger,
   ): Promise<ReconcileResult> {
     const flow = this.deps.flows.get(transition.flowName);
     if (!flow) {
       return this.reportBadInput(cluster, resource, 'UnknownFlow', `state ${transition.to} runs flow ${transition.flowName}, which no flow file defines`);
     }
-    if (isOpen(run) && run.workflowType !== flow.flowName && transition.options.ignoreUnCompleted) {
-      await this.deps.temporal.workflow.getHandle(flowWorkflowId(resource)).terminate(`superseded by ${flow.flowName}`);
+    if (transition.options.ignoreUnCompleted) {
+      const run = await latestRun(this.deps.temporal, resource);
+      if (isOpen(run) && run.workflowType !== flow.flowName) {
+        await this.deps.temporal.workflow.getHandle(flowWorkflowId(resource)).terminate(`superseded by ${flow.flowName}`);
+      }
     }
     const workflow = cluster.status?.workflow;
     const resumeFrom = workflow?.recoverFrom && workflow.flowName === flow.flowName ? workflow.recoverFrom : undefined;
@@ -165,14 +170,18 @@ export class Reconciler {
     const key = `${resource.namespace}/${resource.name}`;
     if (this.watchedRuns.get(key) === run.runId) return;
     this.watchedRuns.set(key, run.runId);
-    this.deps.temporal.workflow
-      .getHandle(flowWorkflowId(resource))
-      .result()
+    this.deps.temporal
+      .withAbortSignal(this.closing.signal, () => this.deps.temporal.workflow.getHandle(flowWorkflowId(resource)).result())
       .catch(() => undefined)
       .finally(() => {
         if (this.watchedRuns.get(key) === run.runId) this.watchedRuns.delete(key);
-        this.deps.enqueue(key);
+        if (!this.closing.signal.aborted) this.deps.enqueue(key);
       });
+  }
+
+  /** Stops watching runs; call before closing the Temporal connection. */
+  close(): void {
+    this.closing.abort();
   }
 
   private recoveryRequested(annotations: Record<string, string>): boolean {

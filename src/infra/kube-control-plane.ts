@@ -21,7 +21,7 @@ export interface KubeControlPlane {
   startupMs: { etcd: number; apiserver: number };
   stop(): Promise<void>;
   /** Stops only the API server and starts it again on the same port and etcd (for restart tests). */
-  restartApiserver(): Promise<void>;
+  restartApiserver(downtimeMs?: number): Promise<void>;
 }
 
 /** Starts etcd and kube-apiserver on loopback, waits for /readyz and writes an admin kubeconfig. */
@@ -83,8 +83,9 @@ export async function startKubeControlPlane(options: KubeControlPlaneOptions): P
       await apiserver.stop();
       await etcd.stop();
     },
-    async restartApiserver() {
+    async restartApiserver(downtimeMs = 0) {
       await apiserver.stop();
+      await new Promise((resolveDown) => setTimeout(resolveDown, downtimeMs));
       apiserver = startApiserver();
       await waitForReadyz(server, certs, apiserver);
     },

@@ -27,6 +27,8 @@ export interface TemporalDevServer {
   process: SupervisedProcess;
   startupMs: number;
   stop(): Promise<void>;
+  /** Stops the server, keeps it down for `downtimeMs`, and starts it again on the same port and database. */
+  restart(downtimeMs: number): Promise<void>;
 }
 
 /** The pinned `temporal` CLI, installed into the user cache on first use. */
@@ -73,12 +75,19 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     },
     { timeoutMs: 120_000, intervalMs: 300, describe: () => proc.describeExit(), abortIf: () => (proc.hasExited ? proc.describeExit() : undefined) },
   );
-  return {
+  const server: TemporalDevServer = {
     address,
     namespace: options.namespace,
     webUiUrl: options.webUi ? `http://127.0.0.1:${uiPort}` : undefined,
     process: proc,
     startupMs: Date.now() - started,
-    stop: () => proc.stop(),
+    stop: () => server.process.stop(),
+    async restart(downtimeMs: number) {
+      await server.process.stop();
+      await new Promise((resolveDown) => setTimeout(resolveDown, downtimeMs));
+      const again = await startTemporalDevServer({ ...options, port, uiPort });
+      server.process = again.process;
+    },
   };
+  return server;
 }

@@ -1,0 +1,141 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { Client, Connection } from '@temporalio/client';
+import { configFromEnv, type MpdflowConfig } from '../../src/config';
+import { startController } from '../../src/controller/controller';
+import { startLocalStack, type LocalStack } from '../../src/infra/local-stack';
+import { rootLogger } from '../../src/infra/log';
+import { waitUntil } from '../../src/infra/wait';
+import { triggerAnnotations } from '../../src/kube/annotations';
+import { apiStatus, kubeClients, loadKubeConfig } from '../../src/kube/client';
+import { MpdClusterClient, type ClusterRef } from '../../src/kube/mpdcluster-client';
+import { loadFlowSetup } from '../../src/worker/flow-setup';
+import { startWorker } from '../../src/worker/run-worker';
+import { steer } from '../fixtures/test-operator-steps';
+import { operator } from '../fixtures/test-operator';
+import { sampleCluster } from '../fixtures/sample-cluster';
+import { temporalClient, testNamespace } from '../helpers/stack';
+import { clusters, createSampleCluster, flowRuns, operatorFlowsDir, operatorStepsModule, startTestOperator, waitForState } from '../helpers/operator';
+
+test('50 concurrent writers of one cluster spec and annotations: no transition is lost', async () => {
+  const { client, close } = await temporalClient();
+  const ns = await testNamespace('writers');
+  const op = await startTestOperator(ns);
+  try {
+    const ref = await createSampleCluster(ns, 'pc-busy');
+    await waitForState(ref, 'Running');
+    // 25 writers raise followerNum by one each (read-modify-write, conditional, retried on 409);
+    // 25 writers set restartCluster and a marker annotation of their own (plain merge patches).
+    const raise = async () => {
+      for (;;) {
+        const current = await clusters().get(ref);
+        try {
+          await clusters().patch(ref, { spec: { followerNum: (current.spec.followerNum ?? 0) + 1 } }, current.metadata.resourceVersion);
+          return;
+        } catch (error) {
+          if (apiStatus(error) !== 409) throw error;
+        }
+      }
+    };
+    const annotate = (i: number) => clusters().patch(ref, { metadata: { annotations: { [triggerAnnotations.restartCluster]: 'true', [`writer-${i}`]: 'x' } } });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? raise() : annotate(i))));
+
+    await waitUntil(
+      async () => {
+        const c = await clusters().get(ref);
+        return c.status?.clusterStatus === 'Running' && c.status.followerNum === 25 && c.metadata.annotations?.[triggerAnnotations.restartCluster] === undefined;
+      },
+      { timeoutMs: 120_000, describe: () => 'every write consumed: followers synced to 25, restart trigger cleared, Running' },
+    );
+    const final = await clusters().get(ref);
+    assert.equal(final.spec.followerNum, 25);
+    for (let i = 1; i < 50; i += 2) assert.equal(final.metadata.annotations?.[`writer-${i}`], 'x', `writer ${i}'s annotation kept`);
+    const runs = await flowRuns(client, ref);
+    assert.ok(runs.some((r) => r.type === 'OpRestart'), 'a restart ran');
+    assert.ok(runs.some((r) => r.type === 'OpAddRo'), 'an add-ro ran');
+    assert.ok(runs.every((r) => r.status === 'COMPLETED' || r.status === 'RUNNING'), JSON.stringify(runs));
+  } finally {
+    await op.stop();
+    await close();
+  }
+});
+
+/** A stack of our own: these tests stop and restart servers under a running controller and worker. */
+async function privateOperator(label: string) {
+  const stack = await startLocalStack({ dataDir: mkdtempSync(join(tmpdir(), `mpdflow-${label}-`)), webUi: false });
+  const config: MpdflowConfig = configFromEnv({
+    TEMPORAL_ADDRESS: stack.temporal.address,
+    TEMPORAL_NAMESPACE: stack.temporal.namespace,
+    TEMPORAL_TASK_QUEUE: `${label}-queue`,
+    KUBECONFIG: stack.kube.kubeconfigPath,
+  });
+  const worker = await startWorker({ config, flowsDir: operatorFlowsDir, stepModules: [operatorStepsModule] });
+  const { flows } = await loadFlowSetup({ flowsDir: operatorFlowsDir, stepModules: [operatorStepsModule] });
+  const controller = await startController({ config, operator, flows, leaderElection: false, relistEveryMs: 5_000, log: rootLogger.child({ test: label }) });
+  const kube = new MpdClusterClient(kubeClients(loadKubeConfig(stack.kube.kubeconfigPath)));
+  const connection = await Connection.connect({ address: stack.temporal.address });
+  const client = new Client({ connection, namespace: stack.temporal.namespace });
+  return {
+    stack,
+    kube,
+    client,
+    async stop() {
+      await controller.stop();
+      await worker.shutdown();
+      await connection.close();
+      await stack.stop();
+    },
+  };
+}
+
+async function waitState(kube: MpdClusterClient, ref: ClusterRef, state: string, timeoutMs: number) {
+  await waitUntil(async () => (await kube.get(ref)).status?.clusterStatus === state, { timeoutMs, describe: () => `${ref.name} never reached ${state}` });
+}
+
+async function createIn(stack: LocalStack, kube: MpdClusterClient, name: string): Promise<ClusterRef> {
+  void stack;
+  await kube.create(sampleCluster('default', name, { followerNum: 0 }));
+  return { namespace: 'default', name };
+}
+
+test('an API server restart mid-flow: the flow completes and the informer sees what happens after', async () => {
+  const op = await privateOperator('apiserver-restart');
+  try {
+    const ref = await createIn(op.stack, op.kube, 'pc-api');
+    await waitState(op.kube, ref, 'Running', 60_000);
+    await op.kube.patch(ref, { metadata: { annotations: { [steer.holdAt]: 'RestartCluster', [triggerAnnotations.restartCluster]: 'true' } } });
+    await waitUntil(async () => (await op.kube.get(ref)).status?.workflow?.step === 'RestartCluster', { timeoutMs: 30_000, describe: () => 'holding' });
+    await op.stack.kube.restartApiserver(3_000);
+    await op.kube.patch(ref, { metadata: { annotations: { [steer.holdAt]: null } } });
+    await waitState(op.kube, ref, 'Running', 60_000);
+    // A change made after the restart is seen: the informer came back.
+    await op.kube.patch(ref, { spec: { followerNum: 1 } });
+    await waitUntil(async () => (await op.kube.get(ref)).status?.followerNum === 1, { timeoutMs: 60_000, describe: () => 'add-ro after the restart' });
+    const types = (await flowRuns(op.client, ref)).map((r) => r.type);
+    assert.deepEqual(types, ['OpCreate', 'OpRestart', 'OpAddRo']);
+  } finally {
+    await op.stop();
+  }
+});
+
+test('the Temporal server down for 30 s mid-reconcile: the transition is kept and its flow starts once it is back', async () => {
+  const op = await privateOperator('temporal-down');
+  try {
+    const ref = await createIn(op.stack, op.kube, 'pc-temporal');
+    await waitState(op.kube, ref, 'Running', 60_000);
+    await waitUntil(async () => (await flowRuns(op.client, ref)).every((r) => r.status === 'COMPLETED'), { timeoutMs: 10_000, describe: () => 'create closed' });
+    const restart = op.stack.temporal.restart(30_000);
+    await new Promise((resolveDown) => setTimeout(resolveDown, 2_000)); // the server is down now
+    await op.kube.patch(ref, { metadata: { annotations: { [triggerAnnotations.restartCluster]: 'true' } } });
+    await waitState(op.kube, ref, 'RestartCluster', 15_000); // written while Temporal is down
+    await restart;
+    await waitState(op.kube, ref, 'Running', 120_000);
+    const types = (await flowRuns(op.client, ref)).map((r) => r.type);
+    assert.deepEqual(types, ['OpCreate', 'OpRestart']);
+  } finally {
+    await op.stop();
+  }
+});
