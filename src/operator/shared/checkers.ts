@@ -1,0 +1,94 @@
+/**
+ * The shared-storage operator's transition checkers: the seed's (PolarDB-Stack-Operator
+ * pkg/business/workflow/shared/*.go), trigger for trigger, event name for event name, params for params.
+ */
+import { triggerAnnotations } from '../../kube/annotations';
+import type { MPDCluster } from '../../kube/mpdcluster';
+import { States, type StateEvent } from '../../statemachine/state-machine';
+
+const truthy = (value: string | undefined) => value === '1' || value === 'T' || value === 'true';
+const annotation = (cluster: MPDCluster, key: string) => cluster.metadata.annotations?.[key];
+const instances = (cluster: MPDCluster) => Object.values(cluster.status?.dbInstanceStatus ?? {});
+const isFailed = (state: string | undefined) => state?.toLowerCase() === 'failed';
+
+export function checkInstall(cluster: MPDCluster): StateEvent | undefined {
+  const state = cluster.status?.clusterStatus ?? '';
+  return state === States.init || state === States.nil || state === States.creating ? { name: States.creating } : undefined;
+}
+
+export function checkRebuild(cluster: MPDCluster): StateEvent | undefined {
+  if (cluster.status?.clusterStatus === States.rebuild) return { name: 'Rebuild' };
+  const all = instances(cluster);
+  if (all.length === 0 || !cluster.status?.leaderInstanceId) return undefined;
+  const forced = truthy(annotation(cluster, triggerAnnotations.forceRebuild));
+  const allFailed = all.every((ins) => isFailed(ins.currentState?.state));
+  return forced || allFailed ? { name: 'Rebuild' } : undefined;
+}
+
+export function checkModifyClass(cluster: MPDCluster): StateEvent | undefined {
+  const target = cluster.spec.classInfoModifyTo?.className;
+  return target && target !== cluster.spec.classInfo?.className ? { name: 'ModifyClass', params: { modifyClass: true } } : undefined;
+}
+
+export function checkRestartCluster(cluster: MPDCluster): StateEvent | undefined {
+  return truthy(annotation(cluster, triggerAnnotations.restartCluster)) ? { name: 'RestartCluster' } : undefined;
+}
+
+export function checkRestartIns(cluster: MPDCluster): StateEvent | undefined {
+  const insId = annotation(cluster, triggerAnnotations.restartIns);
+  return insId ? { name: 'RestartIns', params: { insId } } : undefined;
+}
+
+export function checkFlushParams(cluster: MPDCluster): StateEvent | undefined {
+  return truthy(annotation(cluster, triggerAnnotations.flushParams)) ? { name: 'FlushParams' } : undefined;
+}
+
+export function checkSwitchRw(cluster: MPDCluster): StateEvent | undefined {
+  const insId = annotation(cluster, triggerAnnotations.switchRw);
+  return insId !== undefined && insId !== cluster.status?.leaderInstanceId ? { name: 'SwitchRw', params: { insId } } : undefined;
+}
+
+/** `migrate: "<insId>|<targetNode>"`, when both halves are there and the instance is not on that node yet. */
+function migration(cluster: MPDCluster): { insId: string; isLeader: boolean } | undefined {
+  const [insId, target] = (annotation(cluster, triggerAnnotations.migrate) ?? '').split('|');
+  if (!insId || !target) return undefined;
+  const instance = cluster.status?.dbInstanceStatus?.[insId];
+  if (!instance || instance.nodeName === target) return undefined;
+  return { insId, isLeader: insId === cluster.status?.leaderInstanceId };
+}
+
+export function checkMigrateRo(cluster: MPDCluster): StateEvent | undefined {
+  const move = migration(cluster);
+  return move && !move.isLeader ? { name: 'MigrateRo' } : undefined;
+}
+
+export function checkMigrateRw(cluster: MPDCluster): StateEvent | undefined {
+  const move = migration(cluster);
+  return move?.isLeader ? { name: 'MigrateRw' } : undefined;
+}
+
+export function checkUpgradeMinorVersion(cluster: MPDCluster): StateEvent | undefined {
+  const target = cluster.spec.versionCfgModifyTo?.versionName;
+  return target && target !== cluster.spec.versionCfg?.versionName ? { name: 'UpgradeMinorVersion', params: { upgrade: true } } : undefined;
+}
+
+export function checkRebuildRo(cluster: MPDCluster): StateEvent | undefined {
+  const leaderId = cluster.status?.leaderInstanceId;
+  const leader = leaderId ? cluster.status?.dbInstanceStatus?.[leaderId] : undefined;
+  if (!leader || isFailed(leader.currentState?.state)) return undefined;
+  const failedFollower = Object.entries(cluster.status?.dbInstanceStatus ?? {}).some(([id, ins]) => id !== leaderId && isFailed(ins.currentState?.state));
+  return failedFollower ? { name: 'RebuildRo' } : undefined;
+}
+
+export function checkAddRo(cluster: MPDCluster): StateEvent | undefined {
+  const ro = instances(cluster).filter((ins) => ins.insType === 'ro').length;
+  return (cluster.spec.followerNum ?? 0) > ro ? { name: 'AddRo' } : undefined;
+}
+
+export function checkRemoveRo(cluster: MPDCluster): StateEvent | undefined {
+  return annotation(cluster, triggerAnnotations.removeIns) ? { name: 'RemoveRo' } : undefined;
+}
+
+export function checkExtendStorage(cluster: MPDCluster): StateEvent | undefined {
+  return truthy(annotation(cluster, triggerAnnotations.extendStorage)) ? { name: 'ExtendStorage' } : undefined;
+}
