@@ -15,7 +15,7 @@ import { Client, Connection } from '@temporalio/client';
 import { configFromEnv } from '../src/config';
 import { flowWorkflowId } from '../src/contract/flow-run';
 import { freePort } from '../src/infra/free-port';
-import { startLocalStack, type LocalStack } from '../src/infra/local-stack';
+import { localStackUnlessConfigured } from '../src/infra/local-stack';
 import { projectRoot } from '../src/infra/paths';
 import { SupervisedProcess } from '../src/infra/supervised-process';
 import { waitUntil } from '../src/infra/wait';
@@ -35,13 +35,7 @@ async function inBatches<T>(items: T[], size: number, run: (item: T) => Promise<
 }
 
 async function main(): Promise<void> {
-  let stack: LocalStack | undefined;
-  if (!process.env.TEMPORAL_ADDRESS || !process.env.KUBECONFIG) {
-    stack = await startLocalStack({ dataDir: mkdtempSync(join(tmpdir(), 'mpdflow-bench-')), webUi: false });
-    process.env.TEMPORAL_ADDRESS = stack.temporal.address;
-    process.env.TEMPORAL_NAMESPACE = stack.temporal.namespace;
-    process.env.KUBECONFIG = stack.kube.kubeconfigPath;
-  }
+  const stack = await localStackUnlessConfigured({ dataDir: mkdtempSync(join(tmpdir(), 'mpdflow-bench-')), webUi: false });
   const config = configFromEnv();
   config.temporal.taskQueue = `bench-ctl-${Date.now()}`;
   const kube = kubeClients(loadKubeConfig(config.kubeconfig));

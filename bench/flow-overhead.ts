@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { startLocalStack, type LocalStack } from '../src/infra/local-stack';
+import { localStackUnlessConfigured } from '../src/infra/local-stack';
 import { configFromEnv } from '../src/config';
 import { startWorker } from '../src/worker/run-worker';
 import { loadFlowSetup } from '../src/worker/flow-setup';
@@ -22,13 +22,7 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
-  let stack: LocalStack | undefined;
-  if (!process.env.TEMPORAL_ADDRESS || !process.env.KUBECONFIG) {
-    stack = await startLocalStack({ dataDir: mkdtempSync(join(tmpdir(), 'mpdflow-bench-')), webUi: false });
-    process.env.TEMPORAL_ADDRESS = stack.temporal.address;
-    process.env.TEMPORAL_NAMESPACE = stack.temporal.namespace;
-    process.env.KUBECONFIG = stack.kube.kubeconfigPath;
-  }
+  const stack = await localStackUnlessConfigured({ dataDir: mkdtempSync(join(tmpdir(), 'mpdflow-bench-')), webUi: false });
   const config = configFromEnv();
   const taskQueue = `bench-${Date.now()}`;
   config.temporal.taskQueue = taskQueue;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { configFromEnv } from '../config';
-import { startLocalStack, type LocalStack } from '../infra/local-stack';
+import { localStackUnlessConfigured } from '../infra/local-stack';
 import { devDataDir } from '../infra/paths';
 import { say } from '../infra/log';
 import { sleep } from '../infra/wait';
@@ -24,16 +24,9 @@ const demoSteps = fileURLToPath(new URL('../demo/steps.ts', import.meta.url));
  * MPDCluster driven through its create flow, a line per step. Not on a terminal it exits when done; on one it waits for Ctrl-C.
  */
 export async function demoCommand(): Promise<void> {
-  let stack: LocalStack | undefined;
-  if (!process.env.TEMPORAL_ADDRESS || !process.env.KUBECONFIG) {
-    const dataDir = join(devDataDir(), '..', 'demo');
-    mkdirSync(dataDir, { recursive: true });
-    stack = await startLocalStack({ dataDir, webUi: true });
-    process.env.TEMPORAL_ADDRESS = stack.temporal.address;
-    process.env.TEMPORAL_NAMESPACE = stack.temporal.namespace;
-    process.env.TEMPORAL_WEB_UI_URL = stack.temporal.webUiUrl;
-    process.env.KUBECONFIG = stack.kube.kubeconfigPath;
-  }
+  const dataDir = join(devDataDir(), '..', 'demo');
+  mkdirSync(dataDir, { recursive: true });
+  const stack = await localStackUnlessConfigured({ dataDir, webUi: true });
   const config = configFromEnv();
   config.temporal.taskQueue = `demo-${Date.now()}`;
   const worker = await startWorker({ config, flowsDir: demoFlows, stepModules: [demoSteps] });

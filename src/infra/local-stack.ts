@@ -37,3 +37,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     },
   };
 }
+
+/**
+ * The local servers, unless TEMPORAL_ADDRESS and KUBECONFIG already point somewhere: then nothing is started.
+ * Either way the environment names the servers afterwards (for configFromEnv and child processes).
+ */
+export async function localStackUnlessConfigured(options: LocalStackOptions): Promise<LocalStack | undefined> {
+  if (process.env.TEMPORAL_ADDRESS && process.env.KUBECONFIG) return undefined;
+  const stack = await startLocalStack(options);
+  process.env.TEMPORAL_ADDRESS = stack.temporal.address;
+  process.env.TEMPORAL_NAMESPACE = stack.temporal.namespace;
+  process.env.KUBECONFIG = stack.kube.kubeconfigPath;
+  if (stack.temporal.webUiUrl) process.env.TEMPORAL_WEB_UI_URL = stack.temporal.webUiUrl;
+  return stack;
+}

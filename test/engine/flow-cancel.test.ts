@@ -1,30 +1,17 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { cancelFlow } from '../../src/temporal/flow-client';
 import { flowWorkflowId } from '../../src/contract/flow-run';
 import { temporalBinary } from '../../src/infra/temporal-dev-server';
 import { interruptAnnotations } from '../../src/kube/annotations';
 import { waitUntil } from '../../src/infra/wait';
-import type { RunningWorker } from '../../src/worker/run-worker';
-import { temporalAddress, temporalClient, temporalNamespace, testNamespace, testTaskQueue } from '../helpers/stack';
-import { createCluster, getCluster, markers, runFlow, startTestWorker, waitForStep } from '../helpers/flows';
+import { temporalAddress, temporalNamespace, testNamespace } from '../helpers/stack';
+import { createCluster, getCluster, markers, runFlow, waitForStep, useEngineWorker } from '../helpers/flows';
 
-let client: Client;
-let close: () => Promise<void>;
-let worker: RunningWorker;
-const taskQueue = testTaskQueue('cancel');
-
-before(async () => {
-  ({ client, close } = await temporalClient());
-  worker = await startTestWorker(taskQueue);
-});
-after(async () => {
-  await worker.shutdown();
-  await close();
-});
+const env = useEngineWorker('cancel');
 
 async function expectCancelled(ref: Awaited<ReturnType<typeof createCluster>>, result: Promise<unknown>): Promise<void> {
   await assert.rejects(result, (error: unknown) => error instanceof WorkflowFailedError && /CANCELLED/.test(String(error.cause?.message)));
@@ -38,10 +25,10 @@ async function expectCancelled(ref: Awaited<ReturnType<typeof createCluster>>, r
 test('a cancel signal stops the running step through its heartbeat and interrupts the cluster with CANCELLED', async () => {
   const ns = await testNamespace('cancel');
   const ref = await createCluster(ns, 'pc-cancel');
-  const handle = await runFlow(client, taskQueue, { flowName: 'TestHold', resource: ref, state: 'Creating' });
+  const handle = await runFlow(env.client, env.taskQueue, { flowName: 'TestHold', resource: ref, state: 'Creating' });
   await waitForStep(ref, 'Hold');
   const sent = Date.now();
-  await cancelFlow(client, ref, 'test asked');
+  await cancelFlow(env.client, ref, 'test asked');
   await waitUntil(async () => (await markers(ref)).has('Hold-cancelled'), { timeoutMs: 10_000, describe: () => 'the step noticed the cancel' });
   const stoppedAfterMs = Number((await markers(ref)).get('Hold-cancelled')!.cancelledAt) - sent;
   // The step's heartbeat timeout is 5 s (hold.yaml): the cancel must land well within it.
@@ -53,7 +40,7 @@ test('a cancel signal stops the running step through its heartbeat and interrupt
 test('the cancel signal works from `temporal workflow signal` as well', async () => {
   const ns = await testNamespace('cancel-cli');
   const ref = await createCluster(ns, 'pc-cancel');
-  const handle = await runFlow(client, taskQueue, { flowName: 'TestHold', resource: ref, state: 'Creating' });
+  const handle = await runFlow(env.client, env.taskQueue, { flowName: 'TestHold', resource: ref, state: 'Creating' });
   await waitForStep(ref, 'Hold');
   await promisify(execFile)(await temporalBinary(), [
     'workflow', 'signal',
@@ -69,7 +56,7 @@ test('the cancel signal works from `temporal workflow signal` as well', async ()
 test('a cancel from Temporal itself (Web UI, `temporal workflow cancel`) also interrupts with CANCELLED', async () => {
   const ns = await testNamespace('cancel-temporal');
   const ref = await createCluster(ns, 'pc-cancel');
-  const handle = await runFlow(client, taskQueue, { flowName: 'TestHold', resource: ref, state: 'Creating' });
+  const handle = await runFlow(env.client, env.taskQueue, { flowName: 'TestHold', resource: ref, state: 'Creating' });
   await waitForStep(ref, 'Hold');
   await handle.cancel();
   await assert.rejects(handle.result(), (error: unknown) => error instanceof WorkflowFailedError);

@@ -1,6 +1,6 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Watch } from '@kubernetes/client-node';
 import { flowProgress } from '../../src/temporal/flow-client';
@@ -8,23 +8,10 @@ import { MpdClusterClient } from '../../src/kube/mpdcluster-client';
 import { interruptAnnotations } from '../../src/kube/annotations';
 import { recoveryStartStep } from '../../src/flows/recovery';
 import { waitUntil } from '../../src/infra/wait';
-import type { RunningWorker } from '../../src/worker/run-worker';
-import { kube, temporalClient, testNamespace, testTaskQueue } from '../helpers/stack';
-import { createCluster, eventReasons, getCluster, markers, openGate, runFlow, startTestWorker, testFlow } from '../helpers/flows';
+import { kube, testNamespace } from '../helpers/stack';
+import { createCluster, eventReasons, getCluster, markers, openGate, runFlow, testFlow, useEngineWorker } from '../helpers/flows';
 
-let client: Client;
-let close: () => Promise<void>;
-let worker: RunningWorker;
-const taskQueue = testTaskQueue('engine');
-
-before(async () => {
-  ({ client, close } = await temporalClient());
-  worker = await startTestWorker(taskQueue);
-});
-after(async () => {
-  await worker.shutdown();
-  await close();
-});
+const env = useEngineWorker('engine');
 
 /** The failure a flow run ended with, as the workflow recorded it. */
 async function interruptOf(promise: Promise<unknown>): Promise<{ reason: string; step?: string; message: string }> {
@@ -51,7 +38,7 @@ test('a flow runs its steps in order (group expanded), outputs accumulate, progr
     },
     () => undefined,
   );
-  const handle = await runFlow(client, taskQueue, { flowName: 'TestRecord', resource: ref, params: { fromEvent: 'yes' }, state: 'Creating' });
+  const handle = await runFlow(env.client, env.taskQueue, { flowName: 'TestRecord', resource: ref, params: { fromEvent: 'yes' }, state: 'Creating' });
   const result = await handle.result();
   watching.abort();
 
@@ -68,7 +55,7 @@ test('a flow runs its steps in order (group expanded), outputs accumulate, progr
   assert.equal(status?.workflowId, `MPDCluster/${ns}/pc-record`);
   assert.ok(writes.length <= 4 + 2, `at most one status write per step plus start and end, saw ${writes.join(', ')}`);
 
-  const progress = await flowProgress(client, ref);
+  const progress = await flowProgress(env.client, ref);
   assert.equal(progress.phase, 'completed');
   assert.equal(progress.total, 4);
   assert.ok(progress.steps.every((s) => typeof s.durationMs === 'number'));
@@ -85,7 +72,7 @@ test('a flow runs its steps in order (group expanded), outputs accumulate, progr
   await waitUntil(
     async () => {
       const found = [];
-      for await (const wf of client.workflow.list({ query: `MpdCluster = "pc-record" AND MpdNamespace = "${ns}" AND MpdFlow = "TestRecord"` })) found.push(wf);
+      for await (const wf of env.client.workflow.list({ query: `MpdCluster = "pc-record" AND MpdNamespace = "${ns}" AND MpdFlow = "TestRecord"` })) found.push(wf);
       return found.length === 1;
     },
     { timeoutMs: 15_000, describe: () => 'the run is findable by its search attributes' },
@@ -95,7 +82,7 @@ test('a flow runs its steps in order (group expanded), outputs accumulate, progr
 test('a step failing 10 times then succeeding completes the flow', async () => {
   const ns = await testNamespace('flaky10');
   const ref = await createCluster(ns, 'pc-flaky');
-  const result = await (await runFlow(client, taskQueue, { flowName: 'TestFlaky', resource: ref, params: { failTimes: 10 }, state: 'Creating' })).result();
+  const result = await (await runFlow(env.client, env.taskQueue, { flowName: 'TestFlaky', resource: ref, params: { failTimes: 10 }, state: 'Creating' })).result();
   const flaky = result.steps.find((s) => s.stepName === 'Flaky');
   assert.equal(flaky?.outcome, 'completed');
   assert.equal(flaky?.attempts, 11);
@@ -106,7 +93,7 @@ test('a step failing 10 times then succeeding completes the flow', async () => {
 test('a step failing 11 times interrupts the flow with MANY_RETRY and the seed annotations', async () => {
   const ns = await testNamespace('flaky11');
   const ref = await createCluster(ns, 'pc-flaky');
-  const handle = await runFlow(client, taskQueue, { flowName: 'TestFlaky', resource: ref, params: { failTimes: 11 }, state: 'Creating' });
+  const handle = await runFlow(env.client, env.taskQueue, { flowName: 'TestFlaky', resource: ref, params: { failTimes: 11 }, state: 'Creating' });
   const detail = await interruptOf(handle.result());
   assert.equal(detail.reason, 'MANY_RETRY');
   assert.equal(detail.step, 'Flaky');
@@ -127,7 +114,7 @@ test('an interrupt code stops the flow at once; recovery resumes from the failed
   const ns = await testNamespace('interrupt');
   const ref = await createCluster(ns, 'pc-int', 'Creating');
   const flow = await testFlow('TestInterrupt');
-  const detail = await interruptOf((await runFlow(client, taskQueue, { flowName: 'TestInterrupt', resource: ref, state: 'Creating' })).result());
+  const detail = await interruptOf((await runFlow(env.client, env.taskQueue, { flowName: 'TestInterrupt', resource: ref, state: 'Creating' })).result());
   assert.deepEqual([detail.reason, detail.step], ['POD_LOST', 'Two']);
   assert.equal((await getCluster(ref)).metadata.annotations?.[interruptAnnotations.reason], 'POD_LOST');
   const firstOne = (await markers(ref)).get('One');
@@ -135,7 +122,7 @@ test('an interrupt code stops the flow at once; recovery resumes from the failed
   await openGate(ref, 'Two');
   const resumeFrom = recoveryStartStep(flow, detail.step);
   assert.equal(resumeFrom, 'Two');
-  const result = await (await runFlow(client, taskQueue, { flowName: 'TestInterrupt', resource: ref, state: 'Creating', resumeFrom })).result();
+  const result = await (await runFlow(env.client, env.taskQueue, { flowName: 'TestInterrupt', resource: ref, state: 'Creating', resumeFrom })).result();
   assert.deepEqual(result.steps.map((s) => s.outcome), ['skipped', 'completed', 'completed']);
   assert.deepEqual((await markers(ref)).get('One'), firstOne, 'the step before the failed one did not run again');
 });
@@ -144,20 +131,20 @@ test('recoverFromFirstStep makes recovery start from the first step', async () =
   const ns = await testNamespace('interrupt-first');
   const ref = await createCluster(ns, 'pc-int');
   const flow = await testFlow('TestInterruptFromFirst');
-  const detail = await interruptOf((await runFlow(client, taskQueue, { flowName: 'TestInterruptFromFirst', resource: ref, state: 'Creating' })).result());
+  const detail = await interruptOf((await runFlow(env.client, env.taskQueue, { flowName: 'TestInterruptFromFirst', resource: ref, state: 'Creating' })).result());
   await openGate(ref, 'Two');
   const resumeFrom = recoveryStartStep(flow, detail.step);
   assert.equal(resumeFrom, undefined);
-  const result = await (await runFlow(client, taskQueue, { flowName: 'TestInterruptFromFirst', resource: ref, state: 'Creating', resumeFrom })).result();
+  const result = await (await runFlow(env.client, env.taskQueue, { flowName: 'TestInterruptFromFirst', resource: ref, state: 'Creating', resumeFrom })).result();
   assert.deepEqual(result.steps.map((s) => s.outcome), ['completed', 'completed', 'completed']);
 });
 
 test('a waiting step sleeps on a durable timer and is tried again without counting a failure', async () => {
   const ns = await testNamespace('waiting');
   const ref = await createCluster(ns, 'pc-wait');
-  const handle = await runFlow(client, taskQueue, { flowName: 'TestWaiting', resource: ref, state: 'Creating' });
-  await waitUntil(async () => ((await flowProgress(client, ref)).steps[0]?.waits ?? 0) >= 2, { timeoutMs: 20_000, describe: () => 'two waits' });
-  assert.equal((await flowProgress(client, ref)).steps[0]?.outcome !== 'completed', true);
+  const handle = await runFlow(env.client, env.taskQueue, { flowName: 'TestWaiting', resource: ref, state: 'Creating' });
+  await waitUntil(async () => ((await flowProgress(env.client, ref)).steps[0]?.waits ?? 0) >= 2, { timeoutMs: 20_000, describe: () => 'two waits' });
+  assert.equal((await flowProgress(env.client, ref)).steps[0]?.outcome !== 'completed', true);
   await openGate(ref, 'Wait');
   const result = await handle.result();
   assert.equal(result.steps[0]?.outcome, 'completed');

@@ -1,4 +1,5 @@
 /** Engine-test plumbing: a worker with the test steps, sample clusters, gates and markers. */
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { configFromEnv } from '../../src/config';
@@ -11,7 +12,7 @@ import { startWorker, type RunningWorker } from '../../src/worker/run-worker';
 import { startFlow, type StartFlowRequest } from '../../src/temporal/flow-client';
 import { gateName, markerName } from '../fixtures/test-steps';
 import { sampleCluster } from '../fixtures/sample-cluster';
-import { kube } from './stack';
+import { kube, temporalClient, testTaskQueue } from './stack';
 
 export const testFlowsDir = fileURLToPath(new URL('../fixtures/flows', import.meta.url));
 export const testStepsModule = fileURLToPath(new URL('../fixtures/test-steps.ts', import.meta.url));
@@ -75,4 +76,27 @@ export async function eventReasons(ref: ResourceRef): Promise<string[]> {
   return list.items
     .sort((a, b) => String(a.firstTimestamp?.valueOf() ?? '').localeCompare(String(b.firstTimestamp?.valueOf() ?? '')))
     .map((e) => e.reason ?? '');
+}
+
+/** A Temporal client and a worker with the test steps for the tests of one file, on a task queue of its own. */
+export function useEngineWorker(label: string): { readonly client: Client; readonly taskQueue: string } {
+  const taskQueue = testTaskQueue(label);
+  let client: Client | undefined;
+  let close: (() => Promise<void>) | undefined;
+  let worker: RunningWorker | undefined;
+  before(async () => {
+    ({ client, close } = await temporalClient());
+    worker = await startTestWorker(taskQueue);
+  });
+  after(async () => {
+    await worker?.shutdown();
+    await close?.();
+  });
+  return {
+    taskQueue,
+    get client() {
+      if (!client) throw new Error('the engine worker is not started yet');
+      return client;
+    },
+  };
 }
