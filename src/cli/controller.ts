@@ -20,7 +20,7 @@ export interface ControllerCommandOptions {
   concurrency?: string;
 }
 
-const builtInOperator = new URL('../demo/operator.ts', import.meta.url).href;
+const builtInOperator = new URL('../operator/shared/operator.ts', import.meta.url).href;
 
 async function runController(options: ControllerCommandOptions, withWorker: boolean): Promise<void> {
   const config = configFromEnv();

@@ -58,6 +58,8 @@ export function stepActivity<Services>(className: string, runtime: StepRuntime<S
         resource: input.resource,
         flowName: input.flowName,
         stepName: input.stepName,
+        workflowId: info.workflowExecution?.workflowId ?? '',
+        runId: info.workflowExecution?.runId ?? '',
         attempt: info.attempt,
         params: input.params,
         values: input.values,

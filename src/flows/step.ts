@@ -6,6 +6,9 @@ export interface StepContext<Services = unknown> {
   resource: ResourceRef;
   flowName: string;
   stepName: string;
+  /** The run this step belongs to: a token that tells this run's effects from an earlier run's. */
+  workflowId: string;
+  runId: string;
   /** 1-based; attempts after the first are Temporal retries. */
   attempt: number;
   /** The event params the flow was started with. */

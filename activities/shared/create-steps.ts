@@ -1,0 +1,71 @@
+/** Creating a cluster: metadata, shared storage, the RW and RO pods, the cluster manager, Running. */
+import { mpdFinalizer } from '../../src/kube/annotations';
+import { createIfMissing, ensureInstancePod, getCluster, instances, metaConfigMapName, ownerReference, patchInstances, sharePvcName } from './instances';
+import { createClusterManager, syncManagerTopology } from './manager';
+import { step } from './step-kit';
+
+export const createSteps = {
+  /** Finalizer, the metadata ConfigMap, and the instance ids (one RW, followerNum RO) in status. */
+  InitMeta: step(async (ctx) => {
+    let cluster = await getCluster(ctx);
+    const finalizers = cluster.metadata.finalizers ?? [];
+    if (!finalizers.includes(mpdFinalizer)) {
+      cluster = await ctx.services.clusters.patch(ctx.resource, { metadata: { finalizers: [...finalizers, mpdFinalizer] } }, cluster.metadata.resourceVersion);
+    }
+    await createIfMissing(() =>
+      ctx.services.kube.core.createNamespacedConfigMap({
+        namespace: ctx.resource.namespace,
+        body: {
+          metadata: { name: metaConfigMapName(ctx.resource.name), ownerReferences: [ownerReference(cluster)] },
+          data: { logicId: cluster.metadata.uid ?? '', engineStartPort: String(cluster.spec.netCfg?.engineStartPort ?? 5432) },
+        },
+      }),
+    );
+    if (instances(cluster).length > 0) return;
+    const entries = Object.fromEntries(
+      Array.from({ length: 1 + (cluster.spec.followerNum ?? 0) }, (_, i) => [
+        `ins-${i + 1}`,
+        { insId: `ins-${i + 1}`, insType: i === 0 ? ('rw' as const) : ('ro' as const), status: 'creating', currentState: { state: 'creating' } },
+      ]),
+    );
+    await patchInstances(ctx, entries, { leaderInstanceId: 'ins-1', logicId: cluster.metadata.uid });
+  }),
+
+  /** The shared volume all instances mount: a PVC of spec.shareStore.diskQuota. */
+  PrepareStorage: step(async (ctx) => {
+    const cluster = await getCluster(ctx);
+    await createIfMissing(() =>
+      ctx.services.kube.core.createNamespacedPersistentVolumeClaim({
+        namespace: ctx.resource.namespace,
+        body: {
+          metadata: { name: sharePvcName(cluster), ownerReferences: [ownerReference(cluster)] },
+          spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: cluster.spec.shareStore?.diskQuota || '10Gi' } } },
+        },
+      }),
+    );
+  }),
+
+  CreateClusterManager: step(createClusterManager),
+
+  CreateRwPod: step(async (ctx) => {
+    const cluster = await getCluster(ctx);
+    const leader = cluster.status?.leaderInstanceId;
+    if (!leader) throw new Error('no leader instance id: InitMeta did not run');
+    await ensureInstancePod(ctx, cluster, leader, 'rw');
+  }),
+
+  CreateRoPods: step(async (ctx) => {
+    const cluster = await getCluster(ctx);
+    for (const [insId, ins] of instances(cluster)) if (ins.insType === 'ro') await ensureInstancePod(ctx, cluster, insId, 'ro');
+  }),
+
+  /** Registers the instances with the cluster manager (its topology ConfigMap). */
+  AddToClusterManager: step(async (ctx) => syncManagerTopology(ctx, await getCluster(ctx))),
+
+  /** The seed's way out of every flow: the cluster says Running, with its follower count. */
+  UpdateRunningStatus: step(async (ctx) => {
+    const cluster = await getCluster(ctx);
+    const followers = instances(cluster).filter(([, ins]) => ins.insType === 'ro').length;
+    await ctx.services.clusters.patchStatus(ctx.resource, { clusterStatus: 'Running', followerNum: followers, insClassInfo: cluster.spec.classInfo });
+  }),
+};

@@ -1,0 +1,93 @@
+/** Class and version changes, rebuild, storage, cleanup and release. */
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { interruptAnnotations, triggerAnnotations } from '../../src/kube/annotations';
+import { deleteIfPresent, deletePod, getCluster, instances, metaConfigMapName, patchInstances, sharePvcName, type Ctx } from './instances';
+import { removeClusterManager, upgradeClusterManager } from './manager';
+import { step } from './step-kit';
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+async function recordInMeta(ctx: Ctx, data: Record<string, string>): Promise<void> {
+  await ctx.services.kube.core.patchNamespacedConfigMap({ namespace: ctx.resource.namespace, name: metaConfigMapName(ctx.resource.name), body: { data } }, mergePatch);
+}
+
+/** Every trigger and interrupt annotation goes, and the *ModifyTo specs are reset: the seed's cleanTempMeta. */
+async function cleanTempMeta(ctx: Ctx, keep: string[] = []): Promise<void> {
+  const cluster = await getCluster(ctx);
+  const keys = [...Object.values(triggerAnnotations), ...Object.values(interruptAnnotations)].filter((k) => !keep.includes(k));
+  const present = keys.filter((k) => cluster.metadata.annotations?.[k] !== undefined);
+  const spec = { ...(cluster.spec.classInfoModifyTo ? { classInfoModifyTo: null } : {}), ...(cluster.spec.versionCfgModifyTo ? { versionCfgModifyTo: null } : {}) };
+  if (present.length === 0 && Object.keys(spec).length === 0) return;
+  await ctx.services.clusters.patch(ctx.resource, { metadata: { annotations: Object.fromEntries(present.map((k) => [k, null])) }, ...(Object.keys(spec).length ? { spec } : {}) });
+}
+
+export const lifecycleSteps = {
+  UpdateModifyClassMeta: step(async (ctx) => {
+    const cluster = await getCluster(ctx);
+    if (cluster.spec.classInfoModifyTo) await ctx.services.clusters.patchStatus(ctx.resource, { insClassInfo: cluster.spec.classInfoModifyTo });
+  }),
+  /** classInfo ← classInfoModifyTo, which is cleared, with tempRoIds. */
+  CleanModifyClassTempMeta: step(async (ctx) => {
+    const cluster = await getCluster(ctx);
+    const target = cluster.spec.classInfoModifyTo;
+    await ctx.services.clusters.patch(ctx.resource, {
+      metadata: { annotations: { [triggerAnnotations.tempRoIds]: null } },
+      spec: { ...(target ? { classInfo: target } : {}), classInfoModifyTo: null },
+    });
+  }),
+  InitUpgradeImages: step(async (ctx) => {
+    const target = (await getCluster(ctx)).spec.versionCfgModifyTo;
+    await recordInMeta(ctx, { upgradeTo: target?.versionName ?? '', upgradeEngineImage: target?.engineImage ?? '' });
+  }),
+  UpgradeCmVersion: step(async (ctx) => {
+    const image = (await getCluster(ctx)).spec.versionCfgModifyTo?.clusterManagerImage;
+    if (image) await upgradeClusterManager(ctx, image);
+  }),
+  /** versionCfg ← versionCfgModifyTo, which is cleared, with tempRoIds. */
+  CleanUpgradeTempMeta: step(async (ctx) => {
+    const cluster = await getCluster(ctx);
+    const target = cluster.spec.versionCfgModifyTo;
+    await ctx.services.clusters.patch(ctx.resource, {
+      metadata: { annotations: { [triggerAnnotations.tempRoIds]: null } },
+      spec: { ...(target ? { versionCfg: { ...cluster.spec.versionCfg, ...target } } : {}), versionCfgModifyTo: null },
+    });
+  }),
+  /** forceRebuild=T, so an interrupted or restarted rebuild triggers again. */
+  SetRebuildTag: step(async (ctx) => {
+    await ctx.services.clusters.patch(ctx.resource, { metadata: { annotations: { [triggerAnnotations.forceRebuild]: 'T' } } });
+  }),
+  CleanOldTempMeta: step((ctx) => cleanTempMeta(ctx, [triggerAnnotations.forceRebuild])),
+  RemoveClusterManager: step(removeClusterManager),
+  /** Every instance pod goes; the ids stay, to be created again. */
+  RemoveAllInsPod: step(async (ctx) => {
+    const cluster = await getCluster(ctx);
+    for (const [id] of instances(cluster)) await deletePod(ctx, id);
+    await patchInstances(ctx, Object.fromEntries(instances(cluster).map(([id]) => [id, { status: 'creating', currentState: { state: 'creating' } }])));
+  }),
+  CleanAllTempMeta: step((ctx) => cleanTempMeta(ctx)),
+  /**
+   * extendStorage with shareStore.diskQuota: the PVC asks for the new size (a bound claim whose StorageClass allows
+   * expansion grows); the size is recorded in the metadata ConfigMap either way.
+   */
+  ExtendStorageFs: step(async (ctx) => {
+    const cluster = await getCluster(ctx);
+    const size = cluster.spec.shareStore?.diskQuota;
+    if (!size) return;
+    const pvc = await ctx.services.kube.core.readNamespacedPersistentVolumeClaim({ namespace: ctx.resource.namespace, name: sharePvcName(cluster) });
+    if (pvc.status?.phase === 'Bound') {
+      await ctx.services.kube.core.patchNamespacedPersistentVolumeClaim(
+        { namespace: ctx.resource.namespace, name: sharePvcName(cluster), body: { spec: { resources: { requests: { storage: size } } } } },
+        mergePatch,
+      );
+    }
+    await recordInMeta(ctx, { diskQuota: size });
+  }),
+  /** Deletion: the shared volume and the metadata go before the finalizer is removed. */
+  ReleaseStorage: step(async (ctx) => {
+    const cluster = await getCluster(ctx);
+    for (const [id] of instances(cluster)) await deletePod(ctx, id);
+    await removeClusterManager(ctx);
+    await deleteIfPresent(() => ctx.services.kube.core.deleteNamespacedPersistentVolumeClaim({ namespace: ctx.resource.namespace, name: sharePvcName(cluster) }));
+    await deleteIfPresent(() => ctx.services.kube.core.deleteNamespacedConfigMap({ namespace: ctx.resource.namespace, name: metaConfigMapName(ctx.resource.name) }));
+  }),
+};
