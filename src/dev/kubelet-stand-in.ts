@@ -18,7 +18,7 @@ function hostIpOf(node: string): string {
   return `192.0.2.${(Number(/(\d+)$/.exec(node)?.[1] ?? 0) % 250) + 1}`;
 }
 
-export async function startKubeletStandIn(kube: KubeClients, log: Logger): Promise<KubeletStandIn> {
+export async function startKubeletStandIn(kube: KubeClients, log: Logger, options: { readyAfterMs?: number } = {}): Promise<KubeletStandIn> {
   const nodes = await kube.core.listNode();
   if (nodes.items.length > 0) throw new Error('the kubelet stand-in only runs on the local control plane, and this cluster has real nodes');
   const handled = new Set<string>();
@@ -29,6 +29,8 @@ export async function startKubeletStandIn(kube: KubeClients, log: Logger): Promi
     const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
     if ((ready && !wantFail) || (wantFail && pod.status?.phase === 'Failed')) return;
     handled.add(key);
+    // A real engine takes a while to start; the demo shows it.
+    if (options.readyAfterMs) await new Promise((resolveDelay) => setTimeout(resolveDelay, options.readyAfterMs));
     const now = new Date().toISOString();
     const node = pod.spec?.nodeName ?? 'node-1';
     const status = wantFail

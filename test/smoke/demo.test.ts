@@ -5,11 +5,20 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { projectRoot } from '../../src/infra/paths';
 
-test('the demo runs its sample cluster from Init to Running and exits 0 when not on a terminal', async () => {
+test('the demo drives its sample cluster through create, add-ro, restart, cancel and recover, and exits 0 off a terminal', async () => {
   // TEMPORAL_ADDRESS and KUBECONFIG from the harness: the demo uses these servers instead of starting its own.
-  const { stderr } = await promisify(execFile)(process.execPath, [join(projectRoot, 'bin', 'mpdflow.js'), 'demo'], { cwd: projectRoot, timeout: 120_000 });
-  assert.match(stderr, /Init -> Creating/);
-  assert.match(stderr, /step 1\/6 InitMeta\s+\d+ ms/);
-  assert.match(stderr, /step 6\/6 UpdateRunningStatus\s+\d+ ms/);
-  assert.match(stderr, /Creating -> Running/);
+  const { stderr } = await promisify(execFile)(process.execPath, [join(projectRoot, 'bin', 'mpdflow.js'), 'demo'], { cwd: projectRoot, timeout: 240_000 });
+  for (const line of [
+    /step {2}1\/7 InitMeta\s+\d+ ms/,
+    /step {2}7\/7 UpdateRunningStatus\s+\d+ ms/,
+    /Init → Creating → Running \(7 steps\)/,
+    /Running → AddRo → Running, 2 read-only replicas/,
+    /Running → RestartCluster → Running/,
+    /step {2}2\/5 RestartCluster\s+\d+ ms {2}cancelled/,
+    /RestartCluster → Interrupt: CANCELLED at RestartCluster/,
+    /step {2}1\/5 DisableHA\s+\(skipped\)/,
+    /Interrupt → RestartCluster \(resumed at the failed step\) → Running/,
+  ]) {
+    assert.match(stderr, line);
+  }
 });

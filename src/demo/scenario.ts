@@ -1,0 +1,76 @@
+/**
+ * The demo's script: a sample MPDCluster goes Init → Creating → Running, gains a read-only replica, restarts,
+ * has a restart cancelled midway (→ Interrupt, CANCELLED) and is recovered — all through the controller.
+ */
+import type { Client } from '@temporalio/client';
+import type { ResourceRef } from '../contract/flow-run';
+import { say } from '../infra/log';
+import { waitUntil } from '../infra/wait';
+import { interruptAnnotations, triggerAnnotations } from '../kube/annotations';
+import type { MpdClusterClient } from '../kube/mpdcluster-client';
+import type { MPDClusterSpec } from '../kube/mpdcluster-schema';
+import { cancelFlow } from '../temporal/flow-client';
+import { followFlow, newestRunId } from './follow-flow';
+
+export const demoSpec: MPDClusterSpec = {
+  operatorName: 'polar-mpd',
+  dbClusterType: 'share',
+  followerNum: 1,
+  classInfo: { className: 'polar.o.x4.medium', cpu: '2', memory: '8Gi' },
+  shareStore: { diskQuota: '10Gi' },
+  netCfg: { engineStartPort: 5432 },
+  versionCfg: {
+    versionName: 'v1.0.0',
+    engineImage: 'polardb/polardb-engine:1.0.0',
+    managerImage: 'polardb/manager:1.0.0',
+    clusterManagerImage: 'polardb/cluster-manager:1.0.0',
+  },
+};
+
+export async function runScenario(client: Client, clusters: MpdClusterClient, resource: ResourceRef, startController: () => Promise<void>): Promise<void> {
+  const state = async () => (await clusters.get(resource)).status?.clusterStatus ?? '';
+  const expectState = async (want: string, timeoutMs = 60_000) => {
+    await waitUntil(async () => (await state()) === want, { timeoutMs, describe: () => `${resource.name} should be ${want}` });
+  };
+  const annotate = (values: Record<string, string>) => clusters.patch(resource, { metadata: { annotations: values } });
+
+  await clusters.create({ metadata: { namespace: resource.namespace, name: resource.name }, spec: demoSpec });
+  await clusters.patchStatus(resource, { clusterStatus: 'Init' });
+  say(`created MPDCluster ${resource.namespace}/${resource.name}: Init`);
+  await startController();
+  let last = await newestRunId(client, resource);
+  const create = await followFlow(client, resource, 'CreateSharedStorageCluster', last);
+  await expectState('Running');
+  say(`Init → Creating → ${await state()} (${create.total} steps)`);
+
+  say('adding a read-only replica: spec.followerNum 1 → 2');
+  last = await newestRunId(client, resource);
+  await clusters.patch(resource, { spec: { followerNum: 2 } });
+  await followFlow(client, resource, 'SharedStorageClusterAddRo', last);
+  await expectState('Running');
+  say(`Running → AddRo → Running, ${(await clusters.get(resource)).status?.followerNum} read-only replicas`);
+
+  say(`restarting the cluster: annotation ${triggerAnnotations.restartCluster}=true`);
+  last = await newestRunId(client, resource);
+  await annotate({ [triggerAnnotations.restartCluster]: 'true' });
+  await followFlow(client, resource, 'SharedStorageClusterRestartCluster', last);
+  await expectState('Running');
+  say('Running → RestartCluster → Running');
+
+  say('restarting again, and cancelling midway');
+  last = await newestRunId(client, resource);
+  await annotate({ [triggerAnnotations.restartCluster]: 'true' });
+  await waitUntil(async () => (await clusters.get(resource)).status?.workflow?.step === 'RestartCluster', { timeoutMs: 60_000, describe: () => 'restart step running' });
+  await cancelFlow(client, resource, 'cancelled by the demo');
+  await followFlow(client, resource, 'SharedStorageClusterRestartCluster', last);
+  await expectState('Interrupt');
+  const interrupted = await clusters.get(resource);
+  say(`RestartCluster → Interrupt: ${interrupted.metadata.annotations?.[interruptAnnotations.reason]} at ${interrupted.status?.workflow?.failedStep}`);
+
+  say(`recovering: annotation ${interruptAnnotations.recover}=T`);
+  last = await newestRunId(client, resource);
+  await annotate({ [interruptAnnotations.recover]: 'T' });
+  await followFlow(client, resource, 'SharedStorageClusterRestartCluster', last);
+  await expectState('Running');
+  say('Interrupt → RestartCluster (resumed at the failed step) → Running');
+}
