@@ -86,7 +86,8 @@ export function stepActivity<Services>(className: string, runtime: StepRuntime<S
       if (error instanceof InterruptError) {
         throw ApplicationFailure.create({ type: failureTypes.interrupt, message: error.message, nonRetryable: true, details: [{ code: error.code }] });
       }
-      log.warn({ err: error }, 'step attempt failed');
+      if (activity.cancellationSignal.aborted) log.info('step cancelled');
+      else log.warn({ err: error }, 'step attempt failed');
       throw error;
     } finally {
       clearInterval(pulse);
