@@ -88,13 +88,12 @@ export class Reconciler {
     }
     const problem = this.deps.operator.validate?.(cluster);
     if (problem) return this.reportBadInput(cluster, resource, 'InvalidSpec', problem);
-    await this.clearBadInput(cluster, resource);
+    await this.clearBadInput(cluster, resource, ['UnknownState', 'InvalidSpec']);
 
     if (state === States.interrupt && this.recoveryRequested(annotations)) return this.recover(cluster, resource, log);
 
     if (sm.isStable(state)) {
       const outcome = await sm.check(state, cluster);
-      if (outcome.kind === 'none') return;
       if (outcome.kind === 'ignored') {
         log.info({ event: outcome.event.name }, 'ignored event');
         return;
@@ -103,6 +102,8 @@ export class Reconciler {
         await this.reportBadInput(cluster, resource, 'CheckerFailed', `transition check failed: ${errorText(outcome.error)}`);
         throw outcome.error;
       }
+      await this.clearBadInput(cluster, resource, ['CheckerFailed']);
+      if (outcome.kind === 'none') return;
       const { transition, event } = outcome;
       const patched = await this.deps.clusters.patchStatus(resource, { clusterStatus: transition.to }, cluster.metadata.resourceVersion);
       this.deps.metrics.transitions.inc({ from: state, to: transition.to });
@@ -161,6 +162,7 @@ export class Reconciler {
       ...(resumeFrom ? { resumeFrom } : {}),
     });
     this.deps.metrics.workflowsStarted.inc({ flow: flow.flowName });
+    await this.clearBadInput(cluster, resource, ['UnknownFlow']);
     log.info({ flow: flow.flowName, workflowId: handle.workflowId, resumeFrom }, 'flow started (or already running)');
     this.watchRun(resource, { workflowType: flow.flowName, status: 'RUNNING', runId: handle.firstExecutionRunId });
   }
@@ -252,9 +254,10 @@ export class Reconciler {
     this.deps.log.warn({ cluster: `${resource.namespace}/${resource.name}`, reason }, message);
   }
 
-  private async clearBadInput(cluster: MPDCluster, resource: ResourceRef): Promise<void> {
+  /** Clears the bad-input condition, but only a reason the caller has just checked is gone (no flapping). */
+  private async clearBadInput(cluster: MPDCluster, resource: ResourceRef, reasons: string[]): Promise<void> {
     const current = (cluster.status?.conditions ?? []).find((c) => c.type === validCondition);
-    if (!current || current.status === 'True') return;
+    if (!current || current.status === 'True' || !reasons.includes(current.reason ?? '')) return;
     await this.deps.clusters.patchStatus(resource, { conditions: withCondition(cluster, { type: validCondition, status: 'True', reason: 'Valid', message: '' }) });
   }
 }

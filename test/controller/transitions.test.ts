@@ -134,6 +134,8 @@ test('an unknown state, an invalid spec and a throwing checker are reported on t
     (await clusters().get(broken)).status?.conditions?.find((c) => c.reason === 'CheckerFailed')?.message ?? '',
     /transition check failed: this checker is broken on purpose/,
   );
+  await new Promise((resolveWait) => setTimeout(resolveWait, 3_000)); // retries back off meanwhile
+  assert.equal((await eventReasons(broken)).filter((r) => r === 'CheckerFailed').length, 1, 'reported once while it keeps failing');
 });
 
 test('deleting a cluster runs the release flow, then removes the finalizer', async () => {
