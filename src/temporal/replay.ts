@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
+import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
 import { flowWorkflowBundle } from './workflow-bundle';
 import { installSdkRuntime } from './sdk-runtime';
@@ -42,15 +42,33 @@ function workflowTypeOf(history: History): string {
   return name;
 }
 
+/**
+ * Where a history stops replaying, in a person's words: the first scheduled activity of the type the error names.
+ * The SDK's message names the recorded activity type but not its event id.
+ */
+export function describeDivergence(history: History, message: string): string {
+  const detail = /Nondeterminism error: ([^"]+)/.exec(message)?.[1]?.trim() ?? /Details: (.*)$/m.exec(message)?.[1] ?? message.split('\n')[0]!;
+  const named = /HistoryEvent\(id: (\d+), (\w+)\)/.exec(message);
+  if (named) return `first event that no longer replays: #${named[1]} ${named[2]} (${detail})`;
+  const recordedType = /scheduled event '([^']+)'/.exec(detail)?.[1];
+  const event = recordedType ? history.events?.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === recordedType) : undefined;
+  return event ? `first event that no longer replays: #${event.eventId} ActivityTaskScheduled ${recordedType} (${detail})` : detail;
+}
+
 /** Replays histories against the current workflow code (the successor of `tctl replay`). */
-export async function replayHistories(histories: readonly NamedHistory[]): Promise<ReplayOutcome[]> {
+export async function replayHistories(histories: readonly NamedHistory[], options: { workflowBundle?: WorkflowBundle } = {}): Promise<ReplayOutcome[]> {
   if (histories.length === 0) return [];
   installSdkRuntime();
   const types = [...new Set(histories.map((h) => workflowTypeOf(h.history)))];
-  const workflowBundle = await flowWorkflowBundle(types);
+  const workflowBundle = options.workflowBundle ?? (await flowWorkflowBundle(types));
+  const byId = new Map(histories.map((h) => [h.workflowId, h.history]));
   const outcomes: ReplayOutcome[] = [];
   for await (const result of Worker.runReplayHistories({ workflowBundle }, histories)) {
-    outcomes.push(result.error ? { workflowId: result.workflowId, ok: false, error: result.error.message } : { workflowId: result.workflowId, ok: true });
+    outcomes.push(
+      result.error
+        ? { workflowId: result.workflowId, ok: false, error: describeDivergence(byId.get(result.workflowId) ?? {}, result.error.message) }
+        : { workflowId: result.workflowId, ok: true },
+    );
   }
   return outcomes;
 }
