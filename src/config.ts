@@ -10,6 +10,31 @@ export interface MpdflowConfig {
   kubeconfig: string | undefined;
 }
 
+/** Every environment variable mpdflow reads, in one list (deployments and docker-compose are checked against it). */
+export const configEnvKeys = [
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_NAMESPACE',
+  'TEMPORAL_TASK_QUEUE',
+  'TEMPORAL_TLS',
+  'TEMPORAL_TLS_CERT',
+  'TEMPORAL_TLS_KEY',
+  'TEMPORAL_TLS_CA',
+  'TEMPORAL_TLS_SERVER_NAME',
+  'TEMPORAL_WEB_UI_URL',
+  'KUBECONFIG',
+  'POD_NAMESPACE',
+  'MPDFLOW_LOG_LEVEL',
+  'TEMPORAL_SDK_LOG_LEVEL',
+  // Local tooling: where caches and dev data live, prebuilt binaries, test fault injection.
+  'MPDFLOW_CACHE_DIR',
+  'XDG_CACHE_HOME',
+  'MPDFLOW_DATA_DIR',
+  'MPDFLOW_BUNDLE_DIR',
+  'MPDFLOW_TEMPORAL_BIN',
+  'MPDFLOW_KUBE_BIN_DIR',
+  'MPDFLOW_FAULT_KILL_AFTER_STATUS_PATCH',
+] as const;
+
 export const defaultTemporalNamespace = 'mpdflow';
 export const defaultTaskQueue = 'mpdflow';
 
