@@ -1,0 +1,135 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { parse, parseAllDocuments } from 'yaml';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { configFromEnv } from '../../src/config';
+import { startController } from '../../src/controller/controller';
+import { startKubeletStandIn } from '../../src/dev/kubelet-stand-in';
+import { rootLogger } from '../../src/infra/log';
+import { projectRoot } from '../../src/infra/paths';
+import { waitUntil } from '../../src/infra/wait';
+import { applyObject } from '../../src/kube/apply';
+import { apiStatus, loadKubeConfig } from '../../src/kube/client';
+import { rawKubeRequest } from '../../src/kube/raw-request';
+import { operator } from '../../src/operator/shared/operator';
+import { loadFlowSetup } from '../../src/worker/flow-setup';
+import { startWorker } from '../../src/worker/run-worker';
+import { sampleCluster } from '../fixtures/sample-cluster';
+import { clusters } from '../helpers/operator';
+import { kube, testNamespace, testTaskQueue } from '../helpers/stack';
+
+const base = join(projectRoot, 'deploy', 'base');
+
+/** Every object of the kustomize base, in its resources order. */
+function manifests(): KubernetesObject[] {
+  const kustomization = parse(readFileSync(join(base, 'kustomization.yaml'), 'utf8')) as { resources: string[] };
+  return kustomization.resources.flatMap((file) =>
+    parseAllDocuments(readFileSync(join(base, file), 'utf8'))
+      .map((doc) => doc.toJS() as KubernetesObject | null)
+      .filter((o): o is KubernetesObject => Boolean(o)),
+  );
+}
+
+/** A kubeconfig that authenticates as a ServiceAccount, with a token from the TokenRequest API. */
+async function serviceAccountKubeconfig(name: string): Promise<string> {
+  const admin = kube().config;
+  const response = (await rawKubeRequest(admin, 'POST', `/api/v1/namespaces/mpdflow-system/serviceaccounts/${name}/token`, {
+    apiVersion: 'authentication.k8s.io/v1',
+    kind: 'TokenRequest',
+    spec: { expirationSeconds: 3600 },
+  })) as { status: { token: string } };
+  const cluster = admin.getCurrentCluster()!;
+  const caData = readFileSync(join(dirname(process.env.KUBECONFIG!), 'pki', 'ca.crt')).toString('base64');
+  const path = join(tmpdir(), `mpdflow-${name}-${Date.now()}.kubeconfig`);
+  writeFileSync(
+    path,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'local', cluster: { server: cluster.server, 'certificate-authority-data': caData } }],
+      users: [{ name, user: { token: response.status.token } }],
+      contexts: [{ name, context: { cluster: 'local', user: name } }],
+      'current-context': name,
+    }),
+    { mode: 0o600 },
+  );
+  return path;
+}
+
+async function allowed(kubeconfig: string, attributes: Record<string, string>): Promise<boolean> {
+  const review = (await rawKubeRequest(loadKubeConfig(kubeconfig), 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SelfSubjectAccessReview',
+    spec: { resourceAttributes: attributes },
+  })) as { status: { allowed: boolean } };
+  return review.status.allowed;
+}
+
+test('the deploy/ manifests apply server-side, and a whole cluster lifecycle runs under their RBAC', async () => {
+  for (const object of manifests()) await applyObject(kube(), object);
+  const workerConfig = await serviceAccountKubeconfig('mpdflow-worker');
+  const controllerConfig = await serviceAccountKubeconfig('mpdflow-controller');
+
+  // Least privilege, as the API server sees it.
+  assert.equal(await allowed(workerConfig, { verb: 'get', resource: 'secrets', namespace: 'default' }), false);
+  assert.equal(await allowed(workerConfig, { verb: 'delete', group: 'mpd.polardb.aliyun.com', resource: 'mpdclusters', namespace: 'default' }), false);
+  assert.equal(await allowed(controllerConfig, { verb: 'create', resource: 'pods', namespace: 'default' }), false);
+  assert.equal(await allowed(controllerConfig, { verb: 'update', group: 'coordination.k8s.io', resource: 'leases', namespace: 'default' }), false);
+  assert.equal(await allowed(controllerConfig, { verb: 'update', group: 'coordination.k8s.io', resource: 'leases', namespace: 'mpdflow-system' }), true);
+
+  const ns = await testNamespace('rbac');
+  const taskQueue = testTaskQueue('rbac');
+  const as = (kubeconfig: string) => {
+    const config = configFromEnv({ ...process.env, KUBECONFIG: kubeconfig });
+    config.temporal.taskQueue = taskQueue;
+    return config;
+  };
+  const kubelet = await startKubeletStandIn(kube(), rootLogger); // the kubelet's part, with its own (admin) identity
+  const worker = await startWorker({ config: as(workerConfig) });
+  const { flows } = await loadFlowSetup({});
+  const controller = await startController({
+    config: as(controllerConfig),
+    operator,
+    flows,
+    operatorName: 'polar-mpd',
+    leaderElection: { namespace: 'mpdflow-system', name: `mpdflow-rbac-${Date.now()}`, leaseDurationMs: 6_000 },
+    log: rootLogger.child({ test: 'rbac' }),
+  });
+  try {
+    const ref = { namespace: ns, name: 'pc-rbac' };
+    await clusters().create(sampleCluster(ns, 'pc-rbac'));
+    const runningWith = async (followers: number) =>
+      waitUntil(
+        async () => {
+          const c = await clusters().get(ref);
+          return c.status?.clusterStatus === 'Running' && c.status.followerNum === followers;
+        },
+        { timeoutMs: 90_000, describe: () => `not Running with ${followers} followers under RBAC (a missing verb shows up as step retries in the worker log)` },
+      );
+    await runningWith(1);
+    await clusters().patch(ref, { spec: { followerNum: 2 } });
+    await runningWith(2);
+    await clusters().patch(ref, { metadata: { annotations: { restartCluster: 'true' } } });
+    await waitUntil(async () => (await clusters().get(ref)).metadata.annotations?.restartCluster === undefined, { timeoutMs: 60_000, describe: () => 'restart done' });
+    await runningWith(2);
+    await clusters().delete(ref);
+    await waitUntil(
+      async () => {
+        try {
+          await clusters().get(ref);
+          return false;
+        } catch (error) {
+          return apiStatus(error) === 404;
+        }
+      },
+      { timeoutMs: 60_000, describe: () => 'released and gone under RBAC' },
+    );
+  } finally {
+    await controller.stop();
+    await worker.shutdown();
+    kubelet.stop();
+  }
+});
