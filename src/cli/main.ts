@@ -30,6 +30,7 @@ program
   .option('--flows <dir>', 'flow directory (default: flows/)')
   .option('--steps <module>', 'a module exporting `steps` (className -> factory); repeatable', collect)
   .option('--task-queue <queue>', 'task queue (default: TEMPORAL_TASK_QUEUE or mpdflow)')
+  .option('--ops-port <port>', 'serve /healthz, /readyz and Prometheus /metrics on this port')
   .action(workerCommand);
 
 const flows = program.command('flows').description('flow metadata: validate, list, graph');

@@ -13,6 +13,8 @@ export interface StepRuntime<Services> {
   hooks: readonly FlowHooks[];
   services: Services;
   log: Logger;
+  /** Called for every attempt after the first (metrics). */
+  onRetry?: (input: StepInput, attempt: number) => void;
 }
 
 /** Liveness pings: cancellation reaches a running activity only through its heartbeats. */
@@ -45,6 +47,7 @@ export function stepActivity<Services>(className: string, runtime: StepRuntime<S
       workflowId: info.workflowExecution?.workflowId ?? '',
     });
     const firstTry = info.attempt === 1 && input.waitCount === 0;
+    if (info.attempt > 1) runtime.onRetry?.(input, info.attempt);
     if (firstTry) {
       // The one status write of this step, then the step-start hooks.
       await runtime.resource.writeProgress(stepEvent(input, info), 'Running');

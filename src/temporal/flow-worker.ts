@@ -22,13 +22,22 @@ export interface FlowWorkerOptions<Services> {
   hooks?: FlowHooks[];
   log: Logger;
   identity?: string;
+  /** Called for every step attempt after the first. */
+  onRetry?: (flowName: string, stepName: string) => void;
 }
 
 /** A Temporal worker serving one workflow type per flow and one activity per step className. */
 export async function createFlowWorker<Services>(options: FlowWorkerOptions<Services>): Promise<Worker> {
   const hooks = [eventHooks(options.resource), logHooks(options.log), ...(options.hooks ?? [])];
   const activities = {
-    ...stepActivities({ steps: options.steps, resource: options.resource, hooks, services: options.services, log: options.log }),
+    ...stepActivities({
+      steps: options.steps,
+      resource: options.resource,
+      hooks,
+      services: options.services,
+      log: options.log,
+      onRetry: (input) => options.onRetry?.(input.flowName, input.stepName),
+    }),
     ...engineActivities(options.resource, hooks, options.log),
   };
   return Worker.create({

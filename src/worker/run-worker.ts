@@ -8,16 +8,22 @@ import { temporalTls } from '../temporal/connection';
 import { createFlowWorker } from '../temporal/flow-worker';
 import { loadFlowSetup } from './flow-setup';
 import { workerServices } from './services';
+import { metricsHooks, workerMetrics, type WorkerMetrics } from './metrics';
+import { startOpsServer } from '../controller/ops-server';
 
 export interface WorkerStartOptions {
   config: MpdflowConfig;
   flowsDir?: string;
   stepModules?: readonly string[];
   identity?: string;
+  /** Serve /healthz, /readyz and /metrics on this port (0 picks one). */
+  opsPort?: number;
 }
 
 export interface RunningWorker {
   worker: Worker;
+  metrics: WorkerMetrics;
+  opsPort: number | undefined;
   /** Resolves when the worker has stopped (after shutdown()). */
   done: Promise<void>;
   shutdown(): Promise<void>;
@@ -32,6 +38,7 @@ export async function startWorker(options: WorkerStartOptions): Promise<RunningW
   const log = rootLogger.child({ component: 'worker', taskQueue: config.temporal.taskQueue });
   const kube = kubeClients(loadKubeConfig(config.kubeconfig));
   const connection = await NativeConnection.connect({ address: config.temporal.address, tls: temporalTls(config.temporal) });
+  const metrics = workerMetrics();
   const worker = await createFlowWorker({
     connection,
     namespace: config.temporal.namespace,
@@ -40,14 +47,24 @@ export async function startWorker(options: WorkerStartOptions): Promise<RunningW
     steps: setup.steps,
     services: workerServices(kube, log),
     resource: new MpdClusterFlowResource(kube, { webUiUrl: config.temporal.webUiUrl, temporalNamespace: config.temporal.namespace, log }),
-    hooks: setup.hooks,
+    hooks: [metricsHooks(metrics), ...setup.hooks],
+    onRetry: (flow, step) => metrics.stepRetries.inc({ flow, step }),
     log,
     identity: options.identity,
   });
   log.info({ flows: [...setup.flows.keys()], steps: setup.steps.classNames().length }, 'worker started');
-  const done = worker.run().finally(() => connection.close());
+  const ops =
+    options.opsPort !== undefined
+      ? await startOpsServer({ port: options.opsPort, registry: metrics.registry, ready: () => worker.getState() === 'RUNNING' })
+      : undefined;
+  const done = worker.run().finally(async () => {
+    await ops?.close();
+    await connection.close();
+  });
   return {
     worker,
+    metrics,
+    opsPort: ops?.port,
     done,
     async shutdown() {
       if (worker.getState() === 'RUNNING') worker.shutdown();

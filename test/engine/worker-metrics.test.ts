@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { configFromEnv } from '../../src/config';
+import { startWorker } from '../../src/worker/run-worker';
+import { temporalClient, testNamespace, testTaskQueue } from '../helpers/stack';
+import { createCluster, runFlow, testFlowsDir, testStepsModule } from '../helpers/flows';
+
+test('the worker serves Prometheus metrics: flows by outcome, step durations, retries', async () => {
+  const config = configFromEnv();
+  config.temporal.taskQueue = testTaskQueue('metrics');
+  const worker = await startWorker({ config, flowsDir: testFlowsDir, stepModules: [testStepsModule], opsPort: 0 });
+  const { client, close } = await temporalClient();
+  try {
+    const ns = await testNamespace('metrics');
+    const flaky = await createCluster(ns, 'pc-flaky');
+    await (await runFlow(client, config.temporal.taskQueue, { flowName: 'TestFlaky', resource: flaky, params: { failTimes: 2 }, state: 'Creating' })).result();
+    const broken = await createCluster(ns, 'pc-broken');
+    await (await runFlow(client, config.temporal.taskQueue, { flowName: 'TestInterrupt', resource: broken, state: 'Creating' })).result().catch(() => undefined);
+
+    const base = `http://127.0.0.1:${worker.opsPort}`;
+    assert.equal((await fetch(`${base}/readyz`)).status, 200);
+    const text = await (await fetch(`${base}/metrics`)).text();
+    assert.match(text, /^mpdflow_flows_started_total\{flow="TestFlaky"\} 1$/m);
+    assert.match(text, /^mpdflow_flows_completed_total\{flow="TestFlaky"\} 1$/m);
+    assert.match(text, /^mpdflow_flows_interrupted_total\{flow="TestInterrupt",reason="POD_LOST"\} 1$/m);
+    assert.match(text, /^mpdflow_step_retries_total\{flow="TestFlaky",step="Flaky"\} 2$/m);
+    assert.match(text, /^mpdflow_step_duration_seconds_count\{flow="TestFlaky",step="After"\} 1$/m);
+  } finally {
+    await close();
+    await worker.shutdown();
+  }
+});
