@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { configFromEnv } from '../../src/config';
 import { startWorker } from '../../src/worker/run-worker';
 import { temporalClient, testNamespace, testTaskQueue } from '../helpers/stack';
-import { createCluster, runFlow, testFlowsDir, testStepsModule } from '../helpers/flows';
+import { createCluster, getCluster, runFlow, testFlowsDir, testStepsModule } from '../helpers/flows';
 
-test('the worker serves Prometheus metrics: flows by outcome, step durations, retries', async () => {
-  const config = configFromEnv();
+test('the worker serves Prometheus metrics (flows by outcome, step durations, retries) and links each cluster to its run in the Web UI', async () => {
+  const config = configFromEnv({ ...process.env, TEMPORAL_WEB_UI_URL: 'http://temporal-ui.example' });
   config.temporal.taskQueue = testTaskQueue('metrics');
   const worker = await startWorker({ config, flowsDir: testFlowsDir, stepModules: [testStepsModule], opsPort: 0 });
   const { client, close } = await temporalClient();
@@ -16,6 +16,9 @@ test('the worker serves Prometheus metrics: flows by outcome, step durations, re
     await (await runFlow(client, config.temporal.taskQueue, { flowName: 'TestFlaky', resource: flaky, params: { failTimes: 2 }, state: 'Creating' })).result();
     const broken = await createCluster(ns, 'pc-broken');
     await (await runFlow(client, config.temporal.taskQueue, { flowName: 'TestInterrupt', resource: broken, state: 'Creating' })).result().catch(() => undefined);
+
+    const status = (await getCluster(flaky)).status?.workflow;
+    assert.equal(status?.webUiUrl, `http://temporal-ui.example/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(`MPDCluster/${ns}/pc-flaky`)}/${status?.runId}`);
 
     const base = `http://127.0.0.1:${worker.opsPort}`;
     assert.equal((await fetch(`${base}/readyz`)).status, 200);
