@@ -25,6 +25,9 @@ export const configEnvKeys = [
   'POD_NAMESPACE',
   'MPDFLOW_LOG_LEVEL',
   'TEMPORAL_SDK_LOG_LEVEL',
+  // OpenTelemetry tracing (the OTLP exporter reads the other OTEL_* variables itself).
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_SERVICE_NAME',
   // Local tooling: where caches and dev data live, prebuilt binaries, test fault injection.
   'MPDFLOW_CACHE_DIR',
   'XDG_CACHE_HOME',

@@ -8,6 +8,7 @@ import { eventHooks } from '../flows/event-hooks';
 import { stepActivities } from '../flows/step-activities';
 import type { StepRegistry } from '../flows/step-registry';
 import { flowWorkflowBundle } from './workflow-bundle';
+import { tracingWorkerOptions, tracingWorkflowModules, type Tracing } from './tracing';
 
 export interface FlowWorkerOptions<Services> {
   connection: NativeConnection;
@@ -24,6 +25,8 @@ export interface FlowWorkerOptions<Services> {
   identity?: string;
   /** Called for every step attempt after the first. */
   onRetry?: (flowName: string, stepName: string) => void;
+  /** OpenTelemetry spans for flow runs and step attempts. */
+  tracing?: Tracing;
 }
 
 /** A Temporal worker serving one workflow type per flow and one activity per step className. */
@@ -44,8 +47,9 @@ export async function createFlowWorker<Services>(options: FlowWorkerOptions<Serv
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    workflowBundle: await flowWorkflowBundle([...options.flows.keys()]),
+    workflowBundle: await flowWorkflowBundle([...options.flows.keys()], options.tracing ? tracingWorkflowModules() : []),
     activities,
+    ...(options.tracing ? tracingWorkerOptions(options.tracing) : {}),
     ...(options.identity ? { identity: options.identity } : {}),
     // Heartbeats carry cancellation to running steps: send them promptly so a cancel lands within seconds.
     maxHeartbeatThrottleInterval: '1s',

@@ -13,8 +13,8 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-function bundleKey(flowNames: readonly string[]): string {
-  const hash = createHash('sha256').update(flowNames.join('\n'));
+function bundleKey(flowNames: readonly string[], interceptorModules: readonly string[]): string {
+  const hash = createHash('sha256').update(flowNames.join('\n')).update(interceptorModules.join('\n'));
   for (const file of [...sourceFiles(join(projectRoot, 'workflows')), ...sourceFiles(join(projectRoot, 'src', 'contract'))].sort()) {
     hash.update(file).update(readFileSync(file));
   }
@@ -36,18 +36,18 @@ export function workflowEntrySource(flowNames: readonly string[]): string {
 const inMemory = new Map<string, Promise<WorkflowBundle>>();
 
 /** The workflow bundle for a set of flow names, built once and cached (in memory and under the temp dir). */
-export function flowWorkflowBundle(flowNames: readonly string[]): Promise<WorkflowBundle> {
+export function flowWorkflowBundle(flowNames: readonly string[], interceptorModules: readonly string[] = []): Promise<WorkflowBundle> {
   const names = [...flowNames].sort();
-  const key = bundleKey(names);
+  const key = bundleKey(names, interceptorModules);
   let bundle = inMemory.get(key);
   if (!bundle) {
-    bundle = buildBundle(names, key);
+    bundle = buildBundle(names, key, interceptorModules);
     inMemory.set(key, bundle);
   }
   return bundle;
 }
 
-async function buildBundle(names: string[], key: string): Promise<WorkflowBundle> {
+async function buildBundle(names: string[], key: string, interceptorModules: readonly string[]): Promise<WorkflowBundle> {
   const dir = join(process.env.MPDFLOW_BUNDLE_DIR ?? join(tmpdir(), 'mpdflow-bundles'), key);
   const codeFile = join(dir, 'bundle.js');
   if (existsSync(codeFile)) return { code: readFileSync(codeFile, 'utf8') };
@@ -56,6 +56,7 @@ async function buildBundle(names: string[], key: string): Promise<WorkflowBundle
   writeFileSync(entry, workflowEntrySource(names));
   const { code } = await bundleWorkflowCode({
     workflowsPath: entry,
+    workflowInterceptorModules: [...interceptorModules],
     logger: quietLogger,
     // The generated entry lives outside the project: let it find the project's packages.
     webpackConfigHook: (config) => ({

@@ -10,6 +10,7 @@ import { loadFlowSetup } from './flow-setup';
 import { workerServices } from './services';
 import { metricsHooks, workerMetrics, type WorkerMetrics } from './metrics';
 import { startOpsServer } from '../controller/ops-server';
+import { tracingFromEnv, type Tracing } from '../temporal/tracing';
 
 export interface WorkerStartOptions {
   config: MpdflowConfig;
@@ -18,6 +19,8 @@ export interface WorkerStartOptions {
   identity?: string;
   /** Serve /healthz, /readyz and /metrics on this port (0 picks one). */
   opsPort?: number;
+  /** OpenTelemetry tracing; by default from OTEL_EXPORTER_OTLP_ENDPOINT, off when unset. */
+  tracing?: Tracing;
 }
 
 export interface RunningWorker {
@@ -49,6 +52,7 @@ export async function startWorker(options: WorkerStartOptions): Promise<RunningW
     resource: new MpdClusterFlowResource(kube, { webUiUrl: config.temporal.webUiUrl, temporalNamespace: config.temporal.namespace, log }),
     hooks: [metricsHooks(metrics), ...setup.hooks],
     onRetry: (flow, step) => metrics.stepRetries.inc({ flow, step }),
+    tracing: options.tracing ?? tracingFromEnv(),
     log,
     identity: options.identity,
   });
