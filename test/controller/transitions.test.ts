@@ -3,12 +3,11 @@ import assert from 'node:assert/strict';
 import type { Client } from '@temporalio/client';
 import { waitUntil } from '../../src/infra/wait';
 import { interruptAnnotations, mpdFinalizer, triggerAnnotations } from '../../src/kube/annotations';
-import { apiStatus } from '../../src/kube/client';
 import { steer } from '../fixtures/test-operator-steps';
 import { checkerThrowsAnnotation } from '../fixtures/test-operator';
 import { temporalClient, testNamespace } from '../helpers/stack';
 import { eventReasons } from '../helpers/flows';
-import { clusters, createSampleCluster, flowRuns, startTestOperator, waitForState, type TestOperator } from '../helpers/operator';
+import { clusters, createSampleCluster, flowRuns, startTestOperator, waitForState, type TestOperator, waitUntilGone } from '../helpers/operator';
 
 let client: Client;
 let close: () => Promise<void>;
@@ -142,17 +141,7 @@ test('deleting a cluster runs the release flow, then removes the finalizer', asy
   const ref = await createSampleCluster(ns, 'pc-delete');
   await waitForState(ref, 'Running');
   await clusters().delete(ref);
-  await waitUntil(
-    async () => {
-      try {
-        await clusters().get(ref);
-        return false;
-      } catch (error) {
-        return apiStatus(error) === 404;
-      }
-    },
-    { timeoutMs: 30_000, describe: () => 'the cluster is gone' },
-  );
+  await waitUntilGone(ref, 30_000);
   const types = (await flowRuns(client, ref)).map((r) => r.type);
   assert.equal(types.at(-1), 'OpRelease');
 });

@@ -12,13 +12,13 @@ import { rootLogger } from '../../src/infra/log';
 import { projectRoot } from '../../src/infra/paths';
 import { waitUntil } from '../../src/infra/wait';
 import { applyObject } from '../../src/kube/apply';
-import { apiStatus, loadKubeConfig } from '../../src/kube/client';
+import { loadKubeConfig } from '../../src/kube/client';
 import { rawKubeRequest } from '../../src/kube/raw-request';
 import { operator } from '../../src/operator/shared/operator';
 import { loadFlowSetup } from '../../src/worker/flow-setup';
 import { startWorker } from '../../src/worker/run-worker';
 import { sampleCluster } from '../fixtures/sample-cluster';
-import { clusters } from '../helpers/operator';
+import { clusters, waitUntilGone } from '../helpers/operator';
 import { kube, testNamespace, testTaskQueue } from '../helpers/stack';
 
 const base = join(projectRoot, 'deploy', 'base');
@@ -116,17 +116,7 @@ test('the deploy/ manifests apply server-side, and a whole cluster lifecycle run
     await waitUntil(async () => (await clusters().get(ref)).metadata.annotations?.restartCluster === undefined, { timeoutMs: 60_000, describe: () => 'restart done' });
     await runningWith(2);
     await clusters().delete(ref);
-    await waitUntil(
-      async () => {
-        try {
-          await clusters().get(ref);
-          return false;
-        } catch (error) {
-          return apiStatus(error) === 404;
-        }
-      },
-      { timeoutMs: 60_000, describe: () => 'released and gone under RBAC' },
-    );
+    await waitUntilGone(ref, 60_000);
   } finally {
     await controller.stop();
     await worker.shutdown();

@@ -12,6 +12,7 @@ import { startWorker, type RunningWorker } from '../../src/worker/run-worker';
 import { operator } from '../fixtures/test-operator';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { kube, testTaskQueue } from './stack';
+import { apiStatus } from '../../src/kube/client';
 
 export const operatorFlowsDir = fileURLToPath(new URL('../fixtures/operator-flows', import.meta.url));
 export const operatorStepsModule = fileURLToPath(new URL('../fixtures/test-operator-steps.ts', import.meta.url));
@@ -77,4 +78,19 @@ export async function flowRuns(client: Client, ref: { namespace: string; name: s
     runs.push({ type: wf.type, status: wf.status.name, start: wf.startTime.getTime() });
   }
   return runs.sort((a, b) => a.start - b.start).map(({ type, status }) => ({ type, status }));
+}
+
+/** Waits until the cluster is gone from the API server (deletion finished: flows done, finalizer removed). */
+export async function waitUntilGone(ref: { namespace: string; name: string }, timeoutMs = 60_000): Promise<void> {
+  await waitUntil(
+    async () => {
+      try {
+        await clusters().get(ref);
+        return false;
+      } catch (error) {
+        return apiStatus(error) === 404;
+      }
+    },
+    { timeoutMs, describe: () => `${ref.namespace}/${ref.name} is still there` },
+  );
 }

@@ -6,7 +6,7 @@ import { mpdFinalizer } from '../../src/kube/annotations';
 import { apiStatus } from '../../src/kube/client';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { kube, temporalClient, testNamespace } from '../helpers/stack';
-import { clusters, flowRuns } from '../helpers/operator';
+import { clusters, flowRuns, waitUntilGone } from '../helpers/operator';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { startSharedOperator, type SharedOperator } from '../helpers/shared-operator';
 
@@ -187,17 +187,7 @@ test('the seed priority between two triggers set at once: RestartCluster before 
 
 test('deletion: ReleaseSharedStorageCluster frees the storage, then the finalizer goes', async () => {
   await clusters().delete(ref());
-  await waitUntil(
-    async () => {
-      try {
-        await clusters().get(ref());
-        return false;
-      } catch (error) {
-        return apiStatus(error) === 404;
-      }
-    },
-    { timeoutMs: 60_000, describe: () => 'cluster gone' },
-  );
+  await waitUntilGone(ref(), 60_000);
   // Deleted: gone, or held only by kubernetes.io/pvc-protection, which no controller-manager lifts here.
   const pvc = await kube().core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: 'pc-shared-share' }).catch((e: unknown) => (apiStatus(e) === 404 ? undefined : Promise.reject(e)));
   assert.ok(!pvc || pvc.metadata?.deletionTimestamp, 'the shared PVC is deleted');
