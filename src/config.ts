@@ -8,6 +8,8 @@ export interface MpdflowConfig {
     webUiUrl: string | undefined;
   };
   kubeconfig: string | undefined;
+  /** Namespaces the controller watches (WATCH_NAMESPACES, comma-separated); all when empty. */
+  watchNamespaces: string[];
 }
 
 /** Every environment variable mpdflow reads, in one list (deployments and docker-compose are checked against it). */
@@ -22,6 +24,7 @@ export const configEnvKeys = [
   'TEMPORAL_TLS_SERVER_NAME',
   'TEMPORAL_WEB_UI_URL',
   'KUBECONFIG',
+  'WATCH_NAMESPACES',
   'POD_NAMESPACE',
   'MPDFLOW_LOG_LEVEL',
   'TEMPORAL_SDK_LOG_LEVEL',
@@ -59,5 +62,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): MpdflowConf
       webUiUrl: env.TEMPORAL_WEB_UI_URL || undefined,
     },
     kubeconfig: env.KUBECONFIG || undefined,
+    watchNamespaces: (env.WATCH_NAMESPACES ?? '')
+      .split(',')
+      .map((ns) => ns.trim())
+      .filter(Boolean),
   };
 }

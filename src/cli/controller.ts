@@ -32,7 +32,7 @@ async function runController(options: ControllerCommandOptions, withWorker: bool
     config,
     operator,
     flows: setup.flows,
-    namespaces: options.namespace ?? [],
+    namespaces: options.namespace ?? config.watchNamespaces,
     operatorName: options.filterOperatorName,
     concurrency: options.concurrency ? Number(options.concurrency) : undefined,
     leaderElection:

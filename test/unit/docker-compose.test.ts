@@ -62,3 +62,8 @@ test('configEnvKeys lists exactly the environment variables the product code rea
   }
   assert.deepEqual([...read].sort(), [...configEnvKeys].sort());
 });
+
+test('deploy/base settings set only variables the code reads', () => {
+  const settings = parse(readFileSync(join(projectRoot, 'deploy', 'base', 'settings.yaml'), 'utf8')) as { data: Record<string, string> };
+  for (const key of Object.keys(settings.data)) assert.ok((configEnvKeys as readonly string[]).includes(key), `settings.yaml: ${key} is not read by src/config.ts`);
+});
