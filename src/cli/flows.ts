@@ -1,8 +1,5 @@
-import { builtInSteps } from '../../activities/index';
-import { loadFlowDir } from '../flows/flow-loader';
-import { formatProblem } from '../flows/problems';
-import { defaultFlowsDir, loadFlowSetup } from '../worker/flow-setup';
-import { addStepModules } from '../worker/step-modules';
+import { InvalidFlowsError, formatProblem } from '../flows/problems';
+import { loadFlowSetup } from '../worker/flow-setup';
 import type { CompiledFlow } from '../contract/flow-definition';
 
 export interface FlowsOptions {
@@ -11,15 +8,14 @@ export interface FlowsOptions {
 
 /** `mpdflow flows validate [dir]`: every problem as path:line:col: message; exit 1 if any. */
 export async function flowsValidateCommand(dir: string | undefined, options: FlowsOptions): Promise<void> {
-  const steps = builtInSteps();
-  await addStepModules(steps, options.steps ?? []);
-  const { flows, problems } = loadFlowDir(dir ?? defaultFlowsDir, { isRegisteredStep: (c) => steps.has(c) });
-  if (problems.length > 0) {
-    process.stderr.write(`${problems.map(formatProblem).join('\n')}\n`);
+  try {
+    const { flows } = await loadFlowSetup({ flowsDir: dir, stepModules: options.steps });
+    process.stdout.write(`${flows.size} flows valid\n`);
+  } catch (error) {
+    if (!(error instanceof InvalidFlowsError)) throw error;
+    process.stderr.write(`${error.problems.map(formatProblem).join('\n')}\n`);
     process.exitCode = 1;
-    return;
   }
-  process.stdout.write(`${flows.size} flows valid\n`);
 }
 
 /** `mpdflow flows list`: each flow with its steps. */
