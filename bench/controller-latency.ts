@@ -13,7 +13,6 @@ import { fileURLToPath } from 'node:url';
 import { Watch } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { configFromEnv } from '../src/config';
-import { flowWorkflowId } from '../src/contract/flow-run';
 import { freePort } from '../src/infra/free-port';
 import { localStackUnlessConfigured } from '../src/infra/local-stack';
 import { projectRoot } from '../src/infra/paths';
@@ -96,7 +95,7 @@ async function main(): Promise<void> {
       },
       { timeoutMs: 30_000, intervalMs: 10, describe: () => `transition ${i} never finished` },
     );
-    const description = await client.workflow.getHandle(flowWorkflowId({ resourceType: 'MPDCluster', ...ref })).describe();
+    const description = await client.workflow.getHandle((await clusters.get(ref)).status!.transition!.workflowId).describe();
     await waitUntil(async () => watchSeen.has(tick), { timeoutMs: 5_000, intervalMs: 5, describe: () => `watch never saw tick ${tick}` });
     watchMs.push(watchSeen.get(tick)! - before);
     startMs.push(description.startTime.getTime() - before);

@@ -16,12 +16,12 @@ import {
   engineActivityNames,
   engineInterruptCodes,
   failureTypes,
-  flowWorkflowId,
   progressQuery,
   type FlowEvent,
   type FlowInput,
   type FlowProgress,
   type InterruptInfo,
+  type InterruptOutputs,
   type StepInput,
   type StepResult,
 } from '../src/contract/flow-run';
@@ -29,9 +29,12 @@ import { searchAttributes } from '../src/contract/search-attributes';
 
 type EngineActivity = (event: FlowEvent) => Promise<void>;
 
-/** Engine bookkeeping (status, events, interrupt annotations) retries until Kubernetes answers. */
+/**
+ * Engine bookkeeping (status, events, interrupt annotations) retries until Kubernetes answers. Each attempt is one or
+ * two API writes, so a short timeout: a worker killed mid-attempt delays the flow by seconds, not a minute.
+ */
 const engine = proxyActivities<Record<string, EngineActivity>>({
-  startToCloseTimeout: '1m',
+  startToCloseTimeout: '10s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
@@ -83,7 +86,7 @@ export async function runFlow(workflowType: string, input: FlowInput): Promise<F
   const total = flow.steps.length;
   const progress: FlowProgress = {
     flowName: flow.flowName,
-    workflowId: flowWorkflowId(resource),
+    workflowId: info.workflowId,
     resource,
     phase: 'running',
     index: 0,
@@ -113,6 +116,8 @@ export async function runFlow(workflowType: string, input: FlowInput): Promise<F
     ...extra,
   });
 
+  // Params plus every completed step's output; an interrupt hands them on to the resumed run.
+  const values: Record<string, unknown> = { ...input.carriedOutputs, ...input.params };
   const interrupt = async (detail: InterruptInfo): Promise<never> => {
     progress.phase = 'interrupted';
     progress.interrupt = detail;
@@ -122,7 +127,7 @@ export async function runFlow(workflowType: string, input: FlowInput): Promise<F
       type: failureTypes.flowInterrupted,
       message: `${detail.reason}: ${detail.message}`,
       nonRetryable: true,
-      details: [detail],
+      details: [detail, { outputs: values } satisfies InterruptOutputs],
     });
   };
 
@@ -132,89 +137,101 @@ export async function runFlow(workflowType: string, input: FlowInput): Promise<F
   }
   for (let i = 0; i < start; i++) progress.steps[i]!.outcome = 'skipped';
 
-  await engine[engineActivityNames.flowStarted]!(event());
-  const values: Record<string, unknown> = { ...input.carriedOutputs, ...input.params };
+  try {
+    await runSteps();
+  } catch (error) {
+    // A Temporal cancel outside a step (during a wait, or the start or completion bookkeeping) is still an interrupt.
+    if (isCancellation(error) && progress.phase !== 'interrupted') {
+      const step = progress.currentStep;
+      await interrupt({ reason: engineInterruptCodes.cancelled, message: 'flow cancelled: workflow cancelled', ...(step ? { step } : {}) }).catch(() => undefined);
+    }
+    throw error;
+  }
+  return progress;
 
-  for (let i = start; i < total; i++) {
-    const step = flow.steps[i]!;
-    const record = progress.steps[i]!;
-    const startedAt = Date.now();
-    progress.currentStep = step.stepName;
-    progress.index = i + 1;
-    record.outcome = 'running';
-    record.startedAt = new Date(startedAt).toISOString();
-    const call = stepActivity(step);
-    let waits = 0;
-    for (;;) {
-      if (cancelReason !== undefined) {
-        record.outcome = 'cancelled';
-        return interrupt({ reason: engineInterruptCodes.cancelled, message: `flow cancelled: ${cancelReason}`, step: step.stepName });
-      }
-      const stepInput: StepInput = {
-        flowName: flow.flowName,
-        stepName: step.stepName,
-        className: step.className,
-        index: i + 1,
-        total,
-        resource,
-        params: input.params,
-        values: { ...values },
-        waitCount: waits,
-        state: input.state,
-      };
-      try {
-        running = new CancellationScope();
-        const result = await running.run(() => call(stepInput));
-        Object.assign(values, result.output);
-        record.outcome = 'completed';
-        record.attempts = result.attempt;
-        record.durationMs = Date.now() - startedAt;
-        break;
-      } catch (error) {
-        const failure = classify(error);
-        record.durationMs = Date.now() - startedAt;
-        if (failure.kind === 'waiting') {
-          waits += 1;
-          record.outcome = 'waiting';
-          record.waits = waits;
-          progress.phase = 'waiting';
-          // A durable timer, cut short by a cancel; a wait never counts as a failed attempt.
-          await condition(() => cancelReason !== undefined, failure.retryAfterMs);
-          progress.phase = 'running';
-          record.outcome = 'running';
-          continue;
-        }
-        if (failure.kind === 'cancelled') {
+  async function runSteps(): Promise<void> {
+    await engine[engineActivityNames.flowStarted]!(event());
+
+    for (let i = start; i < total; i++) {
+      const step = flow.steps[i]!;
+      const record = progress.steps[i]!;
+      const startedAt = Date.now();
+      progress.currentStep = step.stepName;
+      progress.index = i + 1;
+      record.outcome = 'running';
+      record.startedAt = new Date(startedAt).toISOString();
+      const call = stepActivity(step);
+      let waits = 0;
+      for (;;) {
+        if (cancelReason !== undefined) {
           record.outcome = 'cancelled';
-          cancelReason ??= 'workflow cancelled';
-          if (CancellationScope.current().consideredCancelled) {
-            // Cancelled from Temporal itself (Web UI, `temporal workflow cancel`): record it, then end as cancelled.
-            await interrupt({ reason: engineInterruptCodes.cancelled, message: `flow cancelled: ${cancelReason}`, step: step.stepName }).catch(() => undefined);
-            throw error;
-          }
           return interrupt({ reason: engineInterruptCodes.cancelled, message: `flow cancelled: ${cancelReason}`, step: step.stepName });
         }
-        record.outcome = 'failed';
-        if (failure.kind === 'interrupt') {
+        const stepInput: StepInput = {
+          flowName: flow.flowName,
+          stepName: step.stepName,
+          className: step.className,
+          index: i + 1,
+          total,
+          resource,
+          params: input.params,
+          values: { ...values },
+          waitCount: waits,
+          state: input.state,
+        };
+        try {
+          running = new CancellationScope();
+          const result = await running.run(() => call(stepInput));
+          Object.assign(values, result.output);
+          record.outcome = 'completed';
+          record.attempts = result.attempt;
+          record.durationMs = Date.now() - startedAt;
+          break;
+        } catch (error) {
+          const failure = classify(error);
+          record.durationMs = Date.now() - startedAt;
+          if (failure.kind === 'waiting') {
+            waits += 1;
+            record.outcome = 'waiting';
+            record.waits = waits;
+            progress.phase = 'waiting';
+            // A durable timer, cut short by a cancel; a wait never counts as a failed attempt.
+            await condition(() => cancelReason !== undefined, failure.retryAfterMs);
+            progress.phase = 'running';
+            record.outcome = 'running';
+            continue;
+          }
+          if (failure.kind === 'cancelled') {
+            record.outcome = 'cancelled';
+            cancelReason ??= 'workflow cancelled';
+            if (CancellationScope.current().consideredCancelled) {
+              // Cancelled from Temporal itself (Web UI, `temporal workflow cancel`): record it, then end as cancelled.
+              await interrupt({ reason: engineInterruptCodes.cancelled, message: `flow cancelled: ${cancelReason}`, step: step.stepName }).catch(() => undefined);
+              throw error;
+            }
+            return interrupt({ reason: engineInterruptCodes.cancelled, message: `flow cancelled: ${cancelReason}`, step: step.stepName });
+          }
+          record.outcome = 'failed';
+          if (failure.kind === 'interrupt') {
+            record.error = failure.message;
+            return interrupt({ reason: failure.code, message: failure.message, step: step.stepName });
+          }
+          record.attempts = step.retry.maximumAttempts;
           record.error = failure.message;
-          return interrupt({ reason: failure.code, message: failure.message, step: step.stepName });
+          return interrupt({
+            reason: engineInterruptCodes.manyRetry,
+            message: `step ${step.stepName} failed ${step.retry.maximumAttempts} times; last error: ${failure.message}`,
+            step: step.stepName,
+          });
+        } finally {
+          running = undefined;
         }
-        record.attempts = step.retry.maximumAttempts;
-        record.error = failure.message;
-        return interrupt({
-          reason: engineInterruptCodes.manyRetry,
-          message: `step ${step.stepName} failed ${step.retry.maximumAttempts} times; last error: ${failure.message}`,
-          step: step.stepName,
-        });
-      } finally {
-        running = undefined;
       }
     }
+    progress.phase = 'completed';
+    progress.currentStep = undefined;
+    await engine[engineActivityNames.flowCompleted]!(event());
   }
-  progress.phase = 'completed';
-  progress.currentStep = undefined;
-  await engine[engineActivityNames.flowCompleted]!(event());
-  return progress;
 }
 
 /** One workflow type per flowName: the generated entry module exports `flowWorkflow(name)` under each name. */

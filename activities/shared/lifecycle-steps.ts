@@ -1,6 +1,7 @@
 /** Class and version changes, rebuild, storage, cleanup and release. */
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { interruptAnnotations, triggerAnnotations } from '../../src/kube/annotations';
+import { transitionKeyOf } from '../../src/contract/flow-run';
+import { flowMarkerAnnotations, interruptAnnotations, triggerAnnotations } from '../../src/kube/annotations';
 import { deleteIfPresent, deletePod, getCluster, instances, metaConfigMapName, patchInstances, sharePvcName, type Ctx } from './instances';
 import { removeClusterManager, upgradeClusterManager } from './manager';
 import { step } from './step-kit';
@@ -11,14 +12,18 @@ async function recordInMeta(ctx: Ctx, data: Record<string, string>): Promise<voi
   await ctx.services.kube.core.patchNamespacedConfigMap({ namespace: ctx.resource.namespace, name: metaConfigMapName(ctx.resource.name), body: { data } }, mergePatch);
 }
 
-/** Every trigger and interrupt annotation goes, and the *ModifyTo specs are reset: the seed's cleanTempMeta. */
-async function cleanTempMeta(ctx: Ctx, keep: string[] = []): Promise<void> {
+/**
+ * The seed's cleanTempMeta, narrowed: the flow's own markers and any stale interrupt go, and of the users' requests
+ * only the one this transition consumed, and only if nobody wrote it again meanwhile. A request written while the
+ * flow ran (say restartCluster during an AddRo), and a pending *ModifyTo, survive and fire next. The seed dropped them.
+ */
+async function cleanTempMeta(ctx: Ctx, consumeTrigger: boolean): Promise<void> {
   const cluster = await getCluster(ctx);
-  const keys = [...Object.values(triggerAnnotations), ...Object.values(interruptAnnotations)].filter((k) => !keep.includes(k));
-  const present = keys.filter((k) => cluster.metadata.annotations?.[k] !== undefined);
-  const spec = { ...(cluster.spec.classInfoModifyTo ? { classInfoModifyTo: null } : {}), ...(cluster.spec.versionCfgModifyTo ? { versionCfgModifyTo: null } : {}) };
-  if (present.length === 0 && Object.keys(spec).length === 0) return;
-  await ctx.services.clusters.patch(ctx.resource, { metadata: { annotations: Object.fromEntries(present.map((k) => [k, null])) }, ...(Object.keys(spec).length ? { spec } : {}) });
+  const transition = cluster.status?.transition;
+  const ours = transition && transitionKeyOf(transition.workflowId) === ctx.transitionKey;
+  if (consumeTrigger && ours && transition.trigger) await ctx.services.clusters.removeAnnotationsIfUnchanged(ctx.resource, transition.trigger);
+  const stale = [...flowMarkerAnnotations, ...Object.values(interruptAnnotations)].filter((k) => cluster.metadata.annotations?.[k] !== undefined);
+  if (stale.length > 0) await ctx.services.clusters.patch(ctx.resource, { metadata: { annotations: Object.fromEntries(stale.map((k) => [k, null])) } });
 }
 
 export const lifecycleSteps = {
@@ -52,11 +57,15 @@ export const lifecycleSteps = {
       spec: { ...(target ? { versionCfg: { ...cluster.spec.versionCfg, ...target } } : {}), versionCfgModifyTo: null },
     });
   }),
-  /** forceRebuild=T, so an interrupted or restarted rebuild triggers again. */
+  /** forceRebuild=T, so an interrupted or restarted rebuild triggers again; recorded as this transition's trigger, so its cleanup removes it. */
   SetRebuildTag: step(async (ctx) => {
     await ctx.services.clusters.patch(ctx.resource, { metadata: { annotations: { [triggerAnnotations.forceRebuild]: 'T' } } });
+    const transition = (await getCluster(ctx)).status?.transition;
+    if (transition && transitionKeyOf(transition.workflowId) === ctx.transitionKey) {
+      await ctx.services.clusters.patchStatus(ctx.resource, { transition: { ...transition, trigger: { ...transition.trigger, [triggerAnnotations.forceRebuild]: 'T' } } });
+    }
   }),
-  CleanOldTempMeta: step((ctx) => cleanTempMeta(ctx, [triggerAnnotations.forceRebuild])),
+  CleanOldTempMeta: step((ctx) => cleanTempMeta(ctx, false)),
   RemoveClusterManager: step(removeClusterManager),
   /** Every instance pod goes; the ids stay, to be created again. */
   RemoveAllInsPod: step(async (ctx) => {
@@ -64,7 +73,7 @@ export const lifecycleSteps = {
     for (const [id] of instances(cluster)) await deletePod(ctx, id);
     await patchInstances(ctx, Object.fromEntries(instances(cluster).map(([id]) => [id, { status: 'creating', currentState: { state: 'creating' } }])));
   }),
-  CleanAllTempMeta: step((ctx) => cleanTempMeta(ctx)),
+  CleanAllTempMeta: step((ctx) => cleanTempMeta(ctx, true)),
   /**
    * extendStorage with shareStore.diskQuota: the PVC asks for the new size (a bound claim whose StorageClass allows
    * expansion grows); the size is recorded in the metadata ConfigMap either way.

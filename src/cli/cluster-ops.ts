@@ -1,12 +1,12 @@
 import { Client, Connection } from '@temporalio/client';
 import { configFromEnv } from '../config';
-import { flowWorkflowId, type ResourceRef } from '../contract/flow-run';
+import type { ResourceRef } from '../contract/flow-run';
 import { interruptAnnotations } from '../kube/annotations';
 import { kubeClients, loadKubeConfig } from '../kube/client';
 import { MpdClusterClient } from '../kube/mpdcluster-client';
 import { resourceType } from '../controller/reconciler';
 import { cancelFlow } from '../temporal/flow-client';
-import { latestRun, isOpen } from '../controller/flow-runs';
+import { FlowRuns, isOpen } from '../controller/flow-runs';
 import { temporalTls } from '../temporal/connection';
 
 function parseRef(text: string): ResourceRef {
@@ -30,14 +30,16 @@ async function withTemporal<T>(use: (client: Client) => Promise<T>): Promise<T> 
   }
 }
 
-/** `mpdflow cancel ns/name`: the cancel signal to the cluster's running flow. */
+/** `mpdflow cancel ns/name`: the cancel signal to the run of the cluster's current transition. */
 export async function cancelCommand(target: string): Promise<void> {
   const ref = parseRef(target);
+  const workflowId = (await clusters().get(ref)).status?.transition?.workflowId;
   await withTemporal(async (client) => {
-    if (!isOpen(await latestRun(client, ref))) throw new Error(`${ref.namespace}/${ref.name} has no running flow`);
-    await cancelFlow(client, ref, 'mpdflow cancel');
+    const runs = new FlowRuns(client, configFromEnv().temporal.taskQueue);
+    if (!workflowId || !isOpen(await runs.describe(workflowId))) throw new Error(`${ref.namespace}/${ref.name} has no running flow`);
+    await cancelFlow(client, workflowId, 'mpdflow cancel');
   });
-  process.stdout.write(`cancel sent to ${flowWorkflowId(ref)}\n`);
+  process.stdout.write(`cancel sent to ${workflowId}\n`);
 }
 
 /** `mpdflow recover ns/name [--from-first]`: what setting interrupt.recover does; the controller acts on it. */

@@ -36,4 +36,5 @@ export const defaultRetry: CompiledRetry = {
   maximumIntervalMs: 30_000,
 };
 export const defaultStepTimeoutMs = 10 * 60_000;
-export const defaultHeartbeatMs = 30_000;
+/** The runtime heartbeats every second: a step of a killed worker is retried within this, yet a busy event loop is not mistaken for one. */
+export const defaultHeartbeatMs = 10_000;

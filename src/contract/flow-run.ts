@@ -8,9 +8,28 @@ export interface ResourceRef {
   name: string;
 }
 
-/** One open flow per resource: the workflow id is the resource's identity. */
+/** The id of a flow started for a resource outside any transition (tests, benchmarks, ad-hoc runs). */
 export function flowWorkflowId(resource: ResourceRef): string {
   return `${resource.resourceType}/${resource.namespace}/${resource.name}`;
+}
+
+/**
+ * One workflow id per transition: `<type>/<ns>/<name>/<uid>/t<n>`, and `…-r<k>` for its k-th resume after a
+ * recovery. Started with duplicates rejected, so any controller that starts the same transition gets the same run;
+ * the uid keeps a cluster re-created under the same name from ever attaching to an old run.
+ */
+export function transitionWorkflowId(resource: ResourceRef, uid: string, transition: number, resumes = 0): string {
+  return `${flowWorkflowId(resource)}/${uid}/t${transition}${resumes > 0 ? `-r${resumes}` : ''}`;
+}
+
+/** The release flow of a deleted cluster: once per object. */
+export function releaseWorkflowId(resource: ResourceRef, uid: string): string {
+  return `${flowWorkflowId(resource)}/${uid}/release`;
+}
+
+/** A transition's key: its first run's workflow id; a resumed run (suffix `-r<k>`) keeps it. */
+export function transitionKeyOf(workflowId: string): string {
+  return workflowId.replace(/-r\d+$/, '');
 }
 
 /** What a flow run is started with. The compiled definition is pinned here, so YAML edits never break a history. */
@@ -23,7 +42,7 @@ export interface FlowInput {
   state?: string;
   /** Start at this step, skipping those before it (recovery). */
   resumeFrom?: string;
-  /** Outputs of the steps skipped by resumeFrom, carried over from the interrupted run. */
+  /** Outputs of the steps skipped by resumeFrom, carried over from the interrupted run (its failure details). */
   carriedOutputs?: Record<string, unknown>;
 }
 
@@ -66,6 +85,11 @@ export interface InterruptInfo {
   reason: string;
   message: string;
   step?: string;
+}
+
+/** The second detail of an interrupted run's failure: what the resumed run carries over. */
+export interface InterruptOutputs {
+  outputs: Record<string, unknown>;
 }
 
 export interface FlowProgress {

@@ -12,6 +12,7 @@ import { LeaderElector } from './leader-election';
 import { controllerMetrics, type ControllerMetrics } from './metrics';
 import { startOpsServer, type OpsServer } from './ops-server';
 import type { OperatorDefinition } from './operator-definition';
+import { FlowRuns } from './flow-runs';
 import { Reconciler } from './reconciler';
 import { WorkQueue } from './work-queue';
 
@@ -25,7 +26,7 @@ export interface ControllerOptions {
   operatorName?: string;
   concurrency?: number;
   /** Lease-based leader election; off runs as the only controller. */
-  leaderElection?: { namespace: string; name?: string; identity?: string; leaseDurationMs?: number } | false;
+  leaderElection?: { namespace: string; name?: string; identity?: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number } | false;
   /** Port of /healthz, /readyz and /metrics; 0 picks one, undefined serves none. */
   opsPort?: number;
   relistEveryMs?: number;
@@ -53,13 +54,14 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const metrics = controllerMetrics();
   const events = new MpdClusterFlowResource(kube, { temporalNamespace: config.temporal.namespace, webUiUrl: config.temporal.webUiUrl, log });
   const queue = new WorkQueue({ concurrency: options.concurrency ?? 8, onDepth: (depth) => metrics.queueDepth.set(depth) });
+  let elector: LeaderElector | undefined;
   const reconciler = new Reconciler({
     clusters,
     operator: options.operator,
     flows: options.flows,
-    temporal,
-    taskQueue: config.temporal.taskQueue,
+    runs: new FlowRuns(temporal, config.temporal.taskQueue),
     operatorName: options.operatorName,
+    fence: () => elector?.fence(),
     recordEvent: (resource, event) => events.recordEvent(resource, event),
     enqueue: (key) => queue.add(key),
     metrics,
@@ -108,7 +110,6 @@ export async function startController(options: ControllerOptions): Promise<Runni
 
   let signalLost: () => void = () => undefined;
   const lostLeadership = new Promise<void>((resolveLost) => (signalLost = resolveLost));
-  let elector: LeaderElector | undefined;
   if (options.leaderElection) {
     elector = new LeaderElector({
       kube,
@@ -116,6 +117,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
       name: options.leaderElection.name ?? 'mpdflow-controller',
       identity: options.leaderElection.identity ?? `${hostname()}-${process.pid}`,
       ...(options.leaderElection.leaseDurationMs ? { leaseDurationMs: options.leaderElection.leaseDurationMs } : {}),
+      ...(options.leaderElection.renewDeadlineMs ? { renewDeadlineMs: options.leaderElection.renewDeadlineMs } : {}),
+      ...(options.leaderElection.retryPeriodMs ? { retryPeriodMs: options.leaderElection.retryPeriodMs } : {}),
       onStartedLeading: act,
       onStoppedLeading: async () => {
         await halt();
@@ -145,9 +148,10 @@ export async function startController(options: ControllerOptions): Promise<Runni
     isLeader: () => (elector ? elector.isLeader : true),
     lostLeadership,
     async stop() {
-      await elector?.stop();
+      // Reconciles end first, then the lease goes: no write can follow the release.
       await halt();
       reconciler.close();
+      await elector?.stop();
       await ops?.close();
       await connection.close();
     },

@@ -1,21 +1,71 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { flowWorkflowId, type ResourceRef } from '../contract/flow-run';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { cancelSignal, failureTypes, type InterruptOutputs } from '../contract/flow-run';
+import { startFlow, type StartFlowRequest } from '../temporal/flow-client';
 
 export interface RunInfo {
+  workflowId: string;
   workflowType: string;
+  /** RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT, CONTINUED_AS_NEW */
   status: string;
   runId: string;
 }
 
-/** The newest run of the resource's workflow id, open or closed; undefined when there has never been one. */
-export async function latestRun(client: Client, resource: ResourceRef): Promise<RunInfo | undefined> {
-  try {
-    const description = await client.workflow.getHandle(flowWorkflowId(resource)).describe();
-    return { workflowType: description.type, status: description.status.name, runId: description.runId };
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return undefined;
-    throw error;
+export const isOpen = (run: RunInfo | undefined): run is RunInfo & { status: 'RUNNING' } => run?.status === 'RUNNING';
+
+/** The controller's and the CLI's one way to Temporal: find, start, cancel, supersede and read flow runs. */
+export class FlowRuns {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+  ) {}
+
+  /** The run of this workflow id, open or closed; undefined when it was never started. */
+  async describe(workflowId: string): Promise<RunInfo | undefined> {
+    try {
+      const description = await this.client.workflow.getHandle(workflowId).describe();
+      return { workflowId, workflowType: description.type, status: description.status.name, runId: description.runId };
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /** Starts the run of this id once (or again after a failure): a second start, by anyone, gets the existing run. */
+  async startOnce(request: StartFlowRequest & { workflowId: string }): Promise<{ runId: string; started: boolean }> {
+    try {
+      const handle = await startFlow(this.client, this.taskQueue, { idReuse: 'never', ...request });
+      return { runId: handle.firstExecutionRunId, started: true };
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      const run = await this.describe(request.workflowId);
+      return { runId: run?.runId ?? '', started: false };
+    }
+  }
+
+  async signalCancel(workflowId: string, reason: string): Promise<void> {
+    await this.client.workflow.getHandle(workflowId).signal(cancelSignal, reason);
+  }
+
+  async terminate(workflowId: string, reason: string): Promise<void> {
+    await this.client.workflow.getHandle(workflowId).terminate(reason);
+  }
+
+  /** Resolves when the run closes, however it ends. */
+  async awaitClose(workflowId: string, signal: AbortSignal): Promise<void> {
+    await this.client.withAbortSignal(signal, () => this.client.workflow.getHandle(workflowId).result()).catch(() => undefined);
+  }
+
+  /** The step outputs an interrupted run handed on (its failure's second detail); empty when there are none. */
+  async interruptOutputs(workflowId: string): Promise<Record<string, unknown>> {
+    try {
+      await this.client.workflow.getHandle(workflowId).result();
+    } catch (error) {
+      const cause = error instanceof WorkflowFailedError ? error.cause : undefined;
+      if (cause instanceof ApplicationFailure && cause.type === failureTypes.flowInterrupted) {
+        return ((cause.details?.[1] as InterruptOutputs | undefined)?.outputs ?? {}) as Record<string, unknown>;
+      }
+    }
+    return {};
   }
 }
-
-export const isOpen = (run: RunInfo | undefined): run is RunInfo & { status: 'RUNNING' } => run?.status === 'RUNNING';

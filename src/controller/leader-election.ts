@@ -1,14 +1,19 @@
 import type { Logger } from 'pino';
 import { apiStatus, type KubeClients } from '../kube/client';
 import { rawKubeRequest } from '../kube/raw-request';
+import { NotLeaderError } from './not-leader';
 
 export interface LeaderElectionOptions {
   kube: KubeClients;
   namespace: string;
   name: string;
   identity: string;
+  /** How long a lease nobody renews stays taken (client-go: 15 s). */
   leaseDurationMs?: number;
-  renewEveryMs?: number;
+  /** A leader that has not renewed within this stops acting (client-go: 10 s); shorter than the lease duration. */
+  renewDeadlineMs?: number;
+  /** How often to try to acquire or renew (client-go: 2 s). */
+  retryPeriodMs?: number;
   onStartedLeading(): Promise<void> | void;
   /** Leadership was lost (not released): the process must stop acting at once. */
   onStoppedLeading(): Promise<void> | void;
@@ -25,73 +30,106 @@ const microTime = (date: Date) => date.toISOString().replace(/\.(\d{3})Z$/, '.$1
 
 /**
  * client-go's leader election on a coordination.k8s.io Lease: take it when free or expired, renew it while held,
- * every write conditional on the resourceVersion just read. Of several controllers exactly one acts.
+ * every write conditional on the resourceVersion just read. Expiry is judged by when this process last saw the
+ * lease change (never by comparing another host's clock with ours), every request times out before the renew
+ * deadline, and a timer ends leadership at the deadline even while a request hangs.
  */
 export class LeaderElector {
   private leading = false;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
-  private lastRenew = 0;
+  private deadline: NodeJS.Timeout | undefined;
+  private renewedAt = 0;
+  private observed: { record: string; at: number } | undefined;
   private readonly durationMs: number;
+  private readonly renewDeadlineMs: number;
+  private readonly retryPeriodMs: number;
+  private readonly requestTimeoutMs: number;
   private readonly path: string;
 
   constructor(private readonly options: LeaderElectionOptions) {
     this.durationMs = options.leaseDurationMs ?? 15_000;
+    this.renewDeadlineMs = options.renewDeadlineMs ?? Math.floor((this.durationMs * 2) / 3);
+    this.retryPeriodMs = options.retryPeriodMs ?? Math.max(200, Math.floor(this.durationMs / 7.5));
+    if (this.renewDeadlineMs >= this.durationMs) throw new Error('the renew deadline must be shorter than the lease duration');
+    this.requestTimeoutMs = Math.max(100, Math.floor(this.renewDeadlineMs / 2));
     this.path = `/apis/coordination.k8s.io/v1/namespaces/${options.namespace}/leases`;
   }
 
+  /** Leading, and renewed within the deadline: what the fence checks before every write. */
   get isLeader(): boolean {
-    return this.leading;
+    return this.leading && Date.now() < this.renewedAt + this.renewDeadlineMs;
+  }
+
+  /** Throws unless this process may act now. */
+  fence(): void {
+    if (!this.isLeader) throw new NotLeaderError(`${this.options.identity} does not hold the lease ${this.options.namespace}/${this.options.name}`);
   }
 
   start(): void {
     void this.tick();
   }
 
-  private schedule(): void {
-    if (this.stopped) return;
-    const every = this.options.renewEveryMs ?? Math.floor(this.durationMs / 3);
-    this.timer = setTimeout(() => void this.tick(), every);
-  }
-
   private async tick(): Promise<void> {
+    if (this.stopped) return;
     try {
       const held = await this.tryAcquireOrRenew();
-      if (held) this.lastRenew = Date.now();
-      if (held && !this.leading) {
-        this.leading = true;
-        this.options.log.info({ identity: this.options.identity }, 'became leader');
-        await this.options.onStartedLeading();
-      } else if (!held && this.leading) {
+      if (this.stopped) return;
+      if (held) {
+        this.renewedAt = Date.now();
+        this.armDeadline();
+        if (!this.leading) {
+          this.leading = true;
+          this.options.log.info({ identity: this.options.identity }, 'became leader');
+          // Outside the renew loop: starting the controller must never delay a renewal.
+          void Promise.resolve()
+            .then(() => this.options.onStartedLeading())
+            .catch((error: unknown) => this.options.log.error({ err: error }, 'starting as leader failed'));
+        }
+      } else if (this.leading) {
         await this.lose('the lease was taken by another controller');
       }
     } catch (error) {
-      this.options.log.warn({ err: error }, 'lease renewal failed');
-      // Past the lease duration without a renewal another controller may already act: stop.
-      if (this.leading && Date.now() - this.lastRenew > this.durationMs * 0.8) await this.lose('the lease could not be renewed in time');
+      this.options.log.warn({ err: error }, 'lease acquire/renew failed');
     }
-    this.schedule();
+    if (!this.stopped) this.timer = setTimeout(() => void this.tick(), this.retryPeriodMs);
+  }
+
+  /** Leadership ends at the renew deadline unless a renewal comes first, even while a request hangs. */
+  private armDeadline(): void {
+    if (this.deadline) clearTimeout(this.deadline);
+    this.deadline = setTimeout(() => void this.lose('the lease could not be renewed within the renew deadline'), this.renewedAt + this.renewDeadlineMs - Date.now());
   }
 
   private async lose(why: string): Promise<void> {
+    if (!this.leading) return;
     this.leading = false;
+    if (this.deadline) clearTimeout(this.deadline);
     this.options.log.warn({ identity: this.options.identity }, `lost leadership: ${why}`);
-    await this.options.onStoppedLeading();
+    try {
+      await this.options.onStoppedLeading();
+    } catch (error) {
+      this.options.log.error({ err: error }, 'stopping after lost leadership failed');
+    }
+  }
+
+  private request(method: string, path: string, body?: unknown): Promise<unknown> {
+    return rawKubeRequest(this.options.kube.config, method, path, body, 'application/json', this.requestTimeoutMs);
   }
 
   private async tryAcquireOrRenew(): Promise<boolean> {
     const { identity, name, namespace } = this.options;
-    const now = new Date();
     let lease: Lease;
     try {
-      lease = (await rawKubeRequest(this.options.kube.config, 'GET', `${this.path}/${name}`)) as Lease;
+      lease = (await this.request('GET', `${this.path}/${name}`)) as Lease;
     } catch (error) {
       if (apiStatus(error) !== 404) throw error;
-      await rawKubeRequest(this.options.kube.config, 'POST', this.path, {
+      const now = microTime(new Date());
+      await this.request('POST', this.path, {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
         metadata: { name, namespace },
-        spec: { holderIdentity: identity, leaseDurationSeconds: Math.ceil(this.durationMs / 1000), acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 },
+        spec: { holderIdentity: identity, leaseDurationSeconds: Math.ceil(this.durationMs / 1000), acquireTime: now, renewTime: now, leaseTransitions: 0 },
       }).catch((createError: unknown) => {
         if (apiStatus(createError) === 409) return;
         throw createError;
@@ -99,19 +137,21 @@ export class LeaderElector {
       return false; // re-read next tick: whoever created it holds it
     }
     const holder = lease.spec.holderIdentity;
-    const renewed = lease.spec.renewTime ? Date.parse(lease.spec.renewTime) : 0;
-    const expired = !holder || renewed + (lease.spec.leaseDurationSeconds ?? 15) * 1000 < now.getTime();
+    const record = JSON.stringify([holder, lease.spec.renewTime, lease.spec.acquireTime, lease.spec.leaseTransitions]);
+    if (this.observed?.record !== record) this.observed = { record, at: Date.now() };
+    const expired = !holder || this.observed.at + (lease.spec.leaseDurationSeconds ?? 15) * 1000 < Date.now();
     this.options.log.debug({ holder, renewTime: lease.spec.renewTime, expired }, 'lease read');
     if (holder !== identity && !expired) return false;
+    const now = microTime(new Date());
     const spec = {
       ...lease.spec,
       holderIdentity: identity,
       leaseDurationSeconds: Math.ceil(this.durationMs / 1000),
-      renewTime: microTime(now),
-      ...(holder !== identity ? { acquireTime: microTime(now), leaseTransitions: (lease.spec.leaseTransitions ?? 0) + 1 } : {}),
+      renewTime: now,
+      ...(holder !== identity ? { acquireTime: now, leaseTransitions: (lease.spec.leaseTransitions ?? 0) + 1 } : {}),
     };
     try {
-      await rawKubeRequest(this.options.kube.config, 'PUT', `${this.path}/${name}`, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: lease.metadata, spec });
+      await this.request('PUT', `${this.path}/${name}`, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: lease.metadata, spec });
       return true;
     } catch (error) {
       if (apiStatus(error) === 409) return false;
@@ -119,16 +159,17 @@ export class LeaderElector {
     }
   }
 
-  /** Stops renewing and, when leading, frees the lease so a standby takes over at once. */
+  /** Stops renewing and, when leading, frees the lease so a standby takes over at once. Call after halting work. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.deadline) clearTimeout(this.deadline);
     if (!this.leading) return;
     this.leading = false;
     try {
-      const lease = (await rawKubeRequest(this.options.kube.config, 'GET', `${this.path}/${this.options.name}`)) as Lease;
+      const lease = (await this.request('GET', `${this.path}/${this.options.name}`)) as Lease;
       if (lease.spec.holderIdentity === this.options.identity) {
-        await rawKubeRequest(this.options.kube.config, 'PUT', `${this.path}/${this.options.name}`, {
+        await this.request('PUT', `${this.path}/${this.options.name}`, {
           apiVersion: 'coordination.k8s.io/v1',
           kind: 'Lease',
           metadata: lease.metadata,

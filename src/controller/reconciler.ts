@@ -1,30 +1,33 @@
-import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { CompiledFlow } from '../contract/flow-definition';
-import { cancelSignal, flowWorkflowId, type ResourceRef } from '../contract/flow-run';
+import { releaseWorkflowId, transitionWorkflowId, type ResourceRef } from '../contract/flow-run';
 import { recoveryStartStep } from '../flows/recovery';
 import { cancelledAnnotation, interruptAnnotations, interruptNotRecovering, mpdFinalizer } from '../kube/annotations';
 import { apiStatus } from '../kube/client';
+import { mergeReplacing } from '../kube/merge-replace';
 import type { MPDCluster } from '../kube/mpdcluster';
 import type { MpdClusterClient } from '../kube/mpdcluster-client';
-import type { Condition } from '../kube/mpdcluster-schema';
-import { States, type StateEvent, type Transition } from '../statemachine/state-machine';
-import { startFlow } from '../temporal/flow-client';
-import { isOpen, latestRun, type RunInfo } from './flow-runs';
+import type { MPDClusterStatus, TransitionStatus } from '../kube/mpdcluster-schema';
+import { States, type StateEvent } from '../statemachine/state-machine';
+import { clearBadInput, reportBadInput } from './bad-input';
+import { isOpen, type FlowRuns, type RunInfo } from './flow-runs';
+import { interruptForClosedRun, writeInterrupt } from './interrupt-writer';
 import type { ControllerMetrics } from './metrics';
+import { NotLeaderError } from './not-leader';
 import type { OperatorDefinition } from './operator-definition';
 
 export interface ReconcilerDeps {
   clusters: MpdClusterClient;
   operator: OperatorDefinition;
   flows: ReadonlyMap<string, CompiledFlow>;
-  temporal: Client;
-  taskQueue: string;
+  runs: FlowRuns;
   /** Only clusters with this spec.operatorName (the seed's --filter-operator-name); all when undefined. */
   operatorName?: string;
   recordEvent(resource: ResourceRef, event: { type: 'Normal' | 'Warning'; reason: string; message: string }): Promise<void>;
   /** Puts a key back on the queue (used when a watched run closes). */
   enqueue(key: string): void;
+  /** Throws NotLeaderError once this controller may no longer act: called right before every write and start. */
+  fence(): void;
   metrics: ControllerMetrics;
   log: Logger;
   /** Fault injection for tests: called between the status patch and the flow start. */
@@ -33,11 +36,14 @@ export interface ReconcilerDeps {
 
 export type ReconcileResult = { requeueAfterMs?: number } | void;
 
-/** Raised when a conditional write lost a race: the key is simply reconciled again. */
-class Conflict extends Error {}
-
-const validCondition = 'InputValid';
 export const resourceType = 'MPDCluster';
+
+/** A transition from Interrupt (Rebuild) that keeps failing waits longer each time: 0, 2 s, 4 s, … 5 min. */
+export function interruptBackoffMs(streak: number): number {
+  return streak <= 1 ? 0 : Math.min(2_000 * 2 ** (streak - 2), 300_000);
+}
+
+const interruptKeys = Object.values(interruptAnnotations);
 
 /** One reconcile of one MPDCluster: the seed's DoStateMainEnter and CheckRecovery, on Temporal. */
 export class Reconciler {
@@ -51,20 +57,24 @@ export class Reconciler {
     const [namespace, name] = key.split('/') as [string, string];
     const resource: ResourceRef = { resourceType, namespace, name };
     const log = this.deps.log.child({ cluster: key });
-    let cluster: MPDCluster;
     try {
-      cluster = await this.deps.clusters.get({ namespace, name });
-    } catch (error) {
-      if (apiStatus(error) !== 404) throw error;
-      // The cluster is gone: its running flow has nothing left to act on.
-      await this.signalCancel(resource, 'cluster deleted', log);
-      return;
-    }
-    if (this.deps.operatorName && cluster.spec.operatorName !== this.deps.operatorName) return;
-    try {
+      let cluster: MPDCluster;
+      try {
+        cluster = await this.deps.clusters.get({ namespace, name });
+      } catch (error) {
+        if (apiStatus(error) !== 404) throw error;
+        // The cluster is gone: its running flow has nothing left to act on.
+        await this.cancelWatchedRun(key, 'cluster deleted', log);
+        return;
+      }
+      if (this.deps.operatorName && cluster.spec.operatorName !== this.deps.operatorName) return;
       return await this.reconcileCluster(cluster, resource, log);
     } catch (error) {
-      if (error instanceof Conflict || apiStatus(error) === 409) {
+      if (error instanceof NotLeaderError) {
+        log.info('not the leader any more; leaving the cluster to the new one');
+        return;
+      }
+      if (apiStatus(error) === 409) {
         log.debug('conflicting write; reconciling again');
         return { requeueAfterMs: 0 };
       }
@@ -77,108 +87,222 @@ export class Reconciler {
     const annotations = cluster.metadata.annotations ?? {};
     if (cluster.metadata.deletionTimestamp) return this.reconcileDeletion(cluster, resource, log);
 
-    if (annotations[cancelledAnnotation] === 'true' && isOpen(await latestRun(this.deps.temporal, resource))) {
-      await this.signalCancel(resource, 'annotation cancelled=true', log);
-      return;
-    }
-
     const state = sm.normalize(cluster.status?.clusterStatus);
     if (!sm.isRegistered(state)) {
-      return this.reportBadInput(cluster, resource, 'UnknownState', `status.clusterStatus "${state}" is not a state of this operator; known: ${sm.states().join(', ')}`);
+      return this.badInput(cluster, resource, 'UnknownState', `status.clusterStatus "${state}" is not a state of this operator; known: ${sm.states().join(', ')}`);
     }
     const problem = this.deps.operator.validate?.(cluster);
-    if (problem) return this.reportBadInput(cluster, resource, 'InvalidSpec', problem);
-    await this.clearBadInput(cluster, resource, ['UnknownState', 'InvalidSpec']);
-
-    if (state === States.interrupt && this.recoveryRequested(annotations)) return this.recover(cluster, resource, log);
+    if (problem) return this.badInput(cluster, resource, 'InvalidSpec', problem);
+    await clearBadInput(this.deps, cluster, resource, ['UnknownState', 'InvalidSpec']);
 
     if (sm.isStable(state)) {
-      const outcome = await sm.check(state, cluster);
-      if (outcome.kind === 'ignored') {
-        log.info({ event: outcome.event.name }, 'ignored event');
-        return;
-      }
-      if (outcome.kind === 'error') {
-        await this.reportBadInput(cluster, resource, 'CheckerFailed', `transition check failed: ${errorText(outcome.error)}`);
-        throw outcome.error;
-      }
-      await this.clearBadInput(cluster, resource, ['CheckerFailed']);
-      if (outcome.kind === 'none') return;
-      const { transition, event } = outcome;
-      const patched = await this.deps.clusters.patchStatus(resource, { clusterStatus: transition.to }, cluster.metadata.resourceVersion);
-      this.deps.metrics.transitions.inc({ from: state, to: transition.to });
-      log.info({ from: state, to: transition.to, event: event.name }, `set cluster status from ${state} to ${transition.to}`);
-      this.deps.afterStatusPatch?.();
-      // From here a failure (Temporal down, say) is retried by the unstable state's reconcile: the transition is kept.
-      return this.startStateFlow(patched, resource, transition, event, log);
+      if (annotations[cancelledAnnotation] === 'true') return this.consumeCancel(resource, 'no flow is running', log);
+      if (state === States.interrupt && this.recoveryRequested(annotations)) return this.recover(cluster, resource, log);
+      return this.checkTransitions(cluster, resource, state, log);
     }
 
-    const entry = sm.entryOf(state)!;
-    const run = await latestRun(this.deps.temporal, resource);
-    if (isOpen(run)) {
-      if (run.workflowType === entry.flowName || !entry.options.ignoreUnCompleted) {
-        // The seed's rule: an unfinished flow (even another one) finishes before a new one starts.
-        this.watchRun(resource, run);
-        return;
-      }
-      log.info({ superseded: run.workflowType, flow: entry.flowName }, 'terminating an unfinished flow that this state replaces');
-      await this.deps.temporal.workflow.getHandle(flowWorkflowId(resource)).terminate(`superseded by ${entry.flowName}`);
+    const transition = cluster.status?.transition;
+    if (!transition || transition.to !== state) return this.enterUnrecordedState(cluster, resource, state, log);
+    const run = await this.deps.runs.describe(transition.workflowId);
+    if (!run && interruptKeys.some((key) => annotations[key] !== undefined)) {
+      // Recovery's second half (or a transition from Interrupt): the interrupt is history before the run starts.
+      this.deps.fence();
+      const cleared = Object.fromEntries([...interruptKeys, cancelledAnnotation].map((k) => [k, null]));
+      await this.deps.clusters.patch(resource, { metadata: { annotations: cleared } }, cluster.metadata.resourceVersion);
+      return;
     }
+    if (annotations[cancelledAnnotation] === 'true') return this.cancelTransition(cluster, resource, transition, run, log);
+    return this.ensureRun(cluster, resource, transition, run, log);
+  }
+
+  /** A stable state: the checkers run; a fired transition is recorded with the state, then its run starts. */
+  private async checkTransitions(cluster: MPDCluster, resource: ResourceRef, state: string, log: Logger): Promise<ReconcileResult> {
+    const outcome = await this.deps.operator.stateMachine.check(state, cluster);
+    if (outcome.kind === 'ignored') {
+      log.info({ event: outcome.event.name }, 'ignored event');
+      return;
+    }
+    if (outcome.kind === 'error') {
+      await this.badInput(cluster, resource, 'CheckerFailed', `transition check failed: ${errorText(outcome.error)}`);
+      throw outcome.error;
+    }
+    await clearBadInput(this.deps, cluster, resource, ['CheckerFailed']);
+    if (outcome.kind === 'none') return;
+    const previous = cluster.status?.transition;
+    const streak = state === States.interrupt ? (previous?.interruptStreak ?? 0) + 1 : 0;
+    const waitMs = state === States.interrupt ? this.backoffLeft(cluster, streak) : 0;
+    if (waitMs > 0) {
+      log.info({ to: outcome.transition.to, streak, waitMs }, 'transition from Interrupt backs off');
+      return { requeueAfterMs: waitMs };
+    }
+    const record = this.newTransition(cluster, resource, state, outcome.transition.to, outcome.transition.flowName, outcome.event, streak);
+    const patched = await this.writeTransition(cluster, resource, { clusterStatus: record.to }, record);
+    log.info({ from: state, to: record.to, event: outcome.event.name, transition: record.id }, `set cluster status from ${state} to ${record.to}`);
+    this.deps.afterStatusPatch?.();
+    // From here a failure (Temporal down, say) is retried by the unstable state's reconcile: the transition is kept.
+    return this.ensureRun(patched, resource, record, undefined, log);
+  }
+
+  /** An unstable state with no transition recorded for it (set by hand, or by an older mpdflow): the seed's entry check. */
+  private async enterUnrecordedState(cluster: MPDCluster, resource: ResourceRef, state: string, log: Logger): Promise<ReconcileResult> {
+    const entry = this.deps.operator.stateMachine.entryOf(state)!;
     const event = await entry.checker(cluster);
+    this.deps.fence();
     if (!event) {
-      // The seed's "check event is nil, so set status to running": the operation is done or obsolete.
+      // The seed's "check event is nil, so set status to running": nothing to do in this state.
       await this.deps.clusters.patchStatus(resource, { clusterStatus: States.running }, cluster.metadata.resourceVersion);
       this.deps.metrics.transitions.inc({ from: state, to: States.running });
       return;
     }
-    return this.startStateFlow(cluster, resource, entry, event, log);
+    const from = cluster.status?.transition?.to ?? '';
+    const record = this.newTransition(cluster, resource, from, state, entry.flowName, event, 0);
+    const patched = await this.writeTransition(cluster, resource, {}, record);
+    log.info({ state, transition: record.id }, 'recorded the transition of a state entered without one');
+    return this.ensureRun(patched, resource, record, undefined, log);
   }
 
-  /** Starts the flow of the state just entered (or attaches to the open run, which then finishes first). */
-  private async startStateFlow(
-    cluster: MPDCluster,
-    resource: ResourceRef,
-    transition: Transition<MPDCluster>,
-    event: StateEvent,
-    log: Logger,
-  ): Promise<ReconcileResult> {
+  private newTransition(cluster: MPDCluster, resource: ResourceRef, from: string, to: string, flowName: string, event: StateEvent, streak: number): TransitionStatus {
+    const previous = cluster.status?.transition;
+    const id = (previous?.id ?? 0) + 1;
+    return {
+      id,
+      from,
+      to,
+      flowName,
+      event: event.name,
+      params: event.params ?? {},
+      ...(event.trigger ? { trigger: event.trigger } : {}),
+      resumes: 0,
+      resumeFrom: '',
+      workflowId: transitionWorkflowId(resource, cluster.metadata.uid ?? '', id),
+      ...(previous?.workflowId ? { previousWorkflowId: previous.workflowId } : {}),
+      interruptStreak: streak,
+      writtenAt: new Date().toISOString(),
+    };
+  }
+
+  /** The one write that records a transition: conditional on the object read (409 when another write came first). */
+  private async writeTransition(cluster: MPDCluster, resource: ResourceRef, status: Partial<MPDClusterStatus>, record: TransitionStatus): Promise<MPDCluster> {
+    this.deps.fence();
+    const transition = mergeReplacing(cluster.status?.transition, record) as TransitionStatus;
+    const patched = await this.deps.clusters.patchStatus(resource, { ...status, transition }, cluster.metadata.resourceVersion);
+    this.deps.metrics.transitions.inc({ from: record.from, to: record.to });
+    return patched;
+  }
+
+  /** How long a transition from Interrupt still waits: measured from the interrupt, so a restart keeps the backoff. */
+  private backoffLeft(cluster: MPDCluster, streak: number): number {
+    const delay = interruptBackoffMs(streak);
+    if (delay === 0) return 0;
+    const interruptedAt = Date.parse(cluster.status?.workflow?.updatedAt ?? '') || Date.now();
+    return Math.max(0, interruptedAt + delay - Date.now());
+  }
+
+  /** Makes the recorded transition's run exist, or acts on how it ended. */
+  private async ensureRun(cluster: MPDCluster, resource: ResourceRef, transition: TransitionStatus, known: RunInfo | undefined, log: Logger): Promise<ReconcileResult> {
     const flow = this.deps.flows.get(transition.flowName);
     if (!flow) {
-      return this.reportBadInput(cluster, resource, 'UnknownFlow', `state ${transition.to} runs flow ${transition.flowName}, which no flow file defines`);
+      return this.badInput(cluster, resource, 'UnknownFlow', `state ${transition.to} runs flow ${transition.flowName}, which no flow file defines`);
     }
-    if (transition.options.ignoreUnCompleted) {
-      const run = await latestRun(this.deps.temporal, resource);
-      if (isOpen(run) && run.workflowType !== flow.flowName) {
-        await this.deps.temporal.workflow.getHandle(flowWorkflowId(resource)).terminate(`superseded by ${flow.flowName}`);
+    const run = known ?? (await this.deps.runs.describe(transition.workflowId));
+    if (!run) return this.startRun(cluster, resource, transition, flow, log);
+    if (isOpen(run)) {
+      this.watchRun(resource, run.workflowId);
+      return;
+    }
+    this.deps.fence();
+    if (run.status === 'COMPLETED') {
+      // The flow is done but the stable state was not written (a flow without UpdateRunningStatus, or a lost write).
+      await this.deps.clusters.patchStatus(resource, { clusterStatus: States.running }, cluster.metadata.resourceVersion);
+      this.deps.metrics.transitions.inc({ from: transition.to, to: States.running });
+      return;
+    }
+    // Closed without its interrupt bookkeeping (terminated, timed out, cancelled before it could): never a silent restart.
+    const step = cluster.status?.workflow?.workflowId === transition.workflowId ? (cluster.status.workflow.step ?? '') : transition.resumeFrom ?? '';
+    const interrupt = interruptForClosedRun(run.status, run.runId, transition.flowName, step);
+    await writeInterrupt(this.deps.clusters, cluster, resource, transition, interrupt);
+    this.deps.metrics.transitions.inc({ from: transition.to, to: States.interrupt });
+    log.warn({ status: run.status, reason: interrupt.reason }, 'the run closed without recording an interrupt; recorded it');
+    await this.deps.recordEvent(resource, { type: 'Warning', reason: interrupt.reason, message: interrupt.message });
+  }
+
+  private async startRun(cluster: MPDCluster, resource: ResourceRef, transition: TransitionStatus, flow: CompiledFlow, log: Logger): Promise<ReconcileResult> {
+    if (transition.previousWorkflowId) {
+      // The seed's rule: an unfinished run of the transition before finishes first; ignoreUnCompleted replaces it.
+      const previous = await this.deps.runs.describe(transition.previousWorkflowId);
+      if (isOpen(previous)) {
+        if (!this.deps.operator.stateMachine.entryOf(transition.to)?.options.ignoreUnCompleted) {
+          this.watchRun(resource, previous.workflowId);
+          return;
+        }
+        this.deps.fence();
+        log.info({ superseded: previous.workflowType, flow: flow.flowName }, 'terminating an unfinished flow that this state replaces');
+        await this.deps.runs.terminate(previous.workflowId, `superseded by ${flow.flowName}`);
       }
     }
-    const workflow = cluster.status?.workflow;
-    const resumeFrom = workflow?.recoverFrom && workflow.flowName === flow.flowName ? workflow.recoverFrom : undefined;
-    const handle = await startFlow(this.deps.temporal, this.deps.taskQueue, {
+    const resumes = transition.resumes ?? 0;
+    const carriedOutputs =
+      resumes > 0 && transition.resumeFrom
+        ? await this.deps.runs.interruptOutputs(transitionWorkflowId(resource, cluster.metadata.uid ?? '', transition.id, resumes - 1))
+        : undefined;
+    this.deps.fence();
+    const { started } = await this.deps.runs.startOnce({
       flow,
       resource,
-      params: event.params ?? {},
+      params: transition.params ?? {},
       state: transition.to,
-      ...(resumeFrom ? { resumeFrom } : {}),
+      workflowId: transition.workflowId,
+      ...(transition.resumeFrom ? { resumeFrom: transition.resumeFrom } : {}),
+      ...(carriedOutputs ? { carriedOutputs } : {}),
     });
-    this.deps.metrics.workflowsStarted.inc({ flow: flow.flowName });
-    await this.clearBadInput(cluster, resource, ['UnknownFlow']);
-    log.info({ flow: flow.flowName, workflowId: handle.workflowId, resumeFrom }, 'flow started (or already running)');
-    this.watchRun(resource, { workflowType: flow.flowName, status: 'RUNNING', runId: handle.firstExecutionRunId });
+    if (started) this.deps.metrics.workflowsStarted.inc({ flow: flow.flowName });
+    await clearBadInput(this.deps, cluster, resource, ['UnknownFlow']);
+    log.info({ flow: flow.flowName, workflowId: transition.workflowId, resumeFrom: transition.resumeFrom || undefined, started }, started ? 'flow started' : 'flow already started');
+    this.watchRun(resource, transition.workflowId);
+  }
+
+  /** `cancelled: "true"` on a cluster in a transition: a request for that transition's run, consumed once acted on. */
+  private async cancelTransition(cluster: MPDCluster, resource: ResourceRef, transition: TransitionStatus, run: RunInfo | undefined, log: Logger): Promise<ReconcileResult> {
+    this.deps.fence();
+    if (isOpen(run)) {
+      await this.deps.runs.signalCancel(run.workflowId, 'annotation cancelled=true');
+      log.info({ workflowId: run.workflowId }, 'cancel signalled to the running flow');
+    } else if (!run) {
+      // Cancelled before its run started: it never will, and a recovery resumes where it would have started.
+      const interrupt = { reason: 'CANCELLED', message: 'flow cancelled before it started: annotation cancelled=true', step: transition.resumeFrom ?? '' };
+      await writeInterrupt(this.deps.clusters, cluster, resource, transition, interrupt);
+      this.deps.metrics.transitions.inc({ from: transition.to, to: States.interrupt });
+    }
+    return this.consumeCancel(resource, isOpen(run) || !run ? undefined : 'the flow had already ended', log);
+  }
+
+  /** Removes the cancel request (unless it was written again meanwhile): it never reaches a later transition's run. */
+  private async consumeCancel(resource: ResourceRef, ignoredBecause: string | undefined, log: Logger): Promise<ReconcileResult> {
+    this.deps.fence();
+    const removed = await this.deps.clusters.removeAnnotationsIfUnchanged(resource, { [cancelledAnnotation]: 'true' });
+    if (removed.length > 0 && ignoredBecause) {
+      log.info(`cancel request ignored: ${ignoredBecause}`);
+      await this.deps.recordEvent(resource, { type: 'Normal', reason: 'CancelIgnored', message: `cancelled=true removed: ${ignoredBecause}` });
+    }
   }
 
   /** When a run closes, look at the cluster again: the next transition may be due. */
-  private watchRun(resource: ResourceRef, run: RunInfo): void {
+  private watchRun(resource: ResourceRef, workflowId: string): void {
     const key = `${resource.namespace}/${resource.name}`;
-    if (this.watchedRuns.get(key) === run.runId) return;
-    this.watchedRuns.set(key, run.runId);
-    this.deps.temporal
-      .withAbortSignal(this.closing.signal, () => this.deps.temporal.workflow.getHandle(flowWorkflowId(resource)).result())
-      .catch(() => undefined)
-      .finally(() => {
-        if (this.watchedRuns.get(key) === run.runId) this.watchedRuns.delete(key);
-        if (!this.closing.signal.aborted) this.deps.enqueue(key);
-      });
+    if (this.watchedRuns.get(key) === workflowId) return;
+    this.watchedRuns.set(key, workflowId);
+    void this.deps.runs.awaitClose(workflowId, this.closing.signal).finally(() => {
+      if (this.watchedRuns.get(key) === workflowId) this.watchedRuns.delete(key);
+      if (!this.closing.signal.aborted) this.deps.enqueue(key);
+    });
+  }
+
+  private async cancelWatchedRun(key: string, reason: string, log: Logger): Promise<void> {
+    const workflowId = this.watchedRuns.get(key);
+    if (!workflowId || !isOpen(await this.deps.runs.describe(workflowId))) return;
+    this.deps.fence();
+    await this.deps.runs.signalCancel(workflowId, reason);
+    log.info({ reason, workflowId }, 'cancel signalled to the running flow');
   }
 
   /** Stops watching runs; call before closing the Temporal connection. */
@@ -191,80 +315,86 @@ export class Reconciler {
     return value !== undefined && value !== interruptNotRecovering && Boolean(annotations[interruptAnnotations.previousStatus]);
   }
 
-  /** The seed's CheckRecovery: back to the previous state; its flow resumes at the failed step (or the first). */
+  /**
+   * The seed's CheckRecovery: back to the previous state, and the same transition runs again under a new id
+   * (`-r<k>`), from its failed step (or the first). The interrupt annotations go in the next write; until then the
+   * unstable state's reconcile clears them before anything starts, so no cancel survives into the resumed run.
+   */
   private async recover(cluster: MPDCluster, resource: ResourceRef, log: Logger): Promise<ReconcileResult> {
     const annotations = cluster.metadata.annotations ?? {};
     const previous = annotations[interruptAnnotations.previousStatus]!;
     const fromFirst = annotations[interruptAnnotations.recover] === 'from-first';
-    const workflow = cluster.status?.workflow;
-    const flow = workflow?.flowName ? this.deps.flows.get(workflow.flowName) : undefined;
-    // Rebuild starts its flow anew, as in the seed.
-    const recoverFrom = previous !== States.rebuild && flow && !fromFirst ? (recoveryStartStep(flow, workflow?.failedStep) ?? '') : '';
-    const patched = await this.deps.clusters.patchStatus(
-      resource,
-      { clusterStatus: previous, workflow: { ...(workflow ?? {}), recoverFrom } },
-      cluster.metadata.resourceVersion,
-    );
-    this.deps.metrics.transitions.inc({ from: States.interrupt, to: previous });
-    const cleared = Object.fromEntries([...Object.values(interruptAnnotations), cancelledAnnotation].map((k) => [k, null]));
-    await this.deps.clusters.patch(resource, { metadata: { annotations: cleared } }, patched.metadata.resourceVersion);
-    log.info({ to: previous, recoverFrom }, `recover interrupted flow, update resource status to ${previous}`);
-    await this.deps.recordEvent(resource, { type: 'Normal', reason: 'Recovering', message: `back to ${previous}${recoverFrom ? `, resuming at ${recoverFrom}` : ''}` });
+    const sm = this.deps.operator.stateMachine;
+    const current = cluster.status?.transition;
+    let record: TransitionStatus | undefined;
+    if (!sm.isStable(previous)) {
+      const startStep = (flowName: string) => {
+        const flow = this.deps.flows.get(flowName);
+        // Rebuild starts its flow anew, as in the seed.
+        return previous !== States.rebuild && flow && !fromFirst ? (recoveryStartStep(flow, cluster.status?.workflow?.failedStep) ?? '') : '';
+      };
+      if (current && current.to === previous) {
+        const resumes = (current.resumes ?? 0) + 1;
+        const workflowId = transitionWorkflowId(resource, cluster.metadata.uid ?? '', current.id, resumes);
+        record = { ...current, resumes, resumeFrom: startStep(current.flowName), workflowId, writtenAt: new Date().toISOString() };
+      } else {
+        // Interrupted before its transition was recorded (an older mpdflow, or by hand): the state's flow as its entry says.
+        const entry = sm.entryOf(previous);
+        const event = entry ? await entry.checker(cluster) : undefined;
+        if (entry) record = { ...this.newTransition(cluster, resource, States.interrupt, previous, entry.flowName, event ?? { name: 'Recover' }, 0), resumeFrom: startStep(entry.flowName) };
+      }
+    }
+    const patched = record
+      ? await this.writeTransition(cluster, resource, { clusterStatus: previous }, record)
+      : await (this.deps.fence(), this.deps.clusters.patchStatus(resource, { clusterStatus: previous }, cluster.metadata.resourceVersion));
+    const resumeFrom = record?.resumeFrom ?? '';
+    log.info({ to: previous, resumeFrom, workflowId: record?.workflowId }, `recover interrupted flow, update resource status to ${previous}`);
+    const cleared = Object.fromEntries([...interruptKeys, cancelledAnnotation].map((k) => [k, null]));
+    await this.deps.clusters.patch(resource, { metadata: { annotations: cleared } }, patched.metadata.resourceVersion).catch((error: unknown) => {
+      if (apiStatus(error) !== 409) throw error; // the next reconcile clears them before the run starts
+    });
+    await this.deps.recordEvent(resource, { type: 'Normal', reason: 'Recovering', message: `back to ${previous}${resumeFrom ? `, resuming at ${resumeFrom}` : ''}` });
   }
 
-  /** Deletion: cancel the running flow, run the release flow, then let the object go. */
+  /** Deletion: cancel the running flow, run the release flow once, then let the object go. */
   private async reconcileDeletion(cluster: MPDCluster, resource: ResourceRef, log: Logger): Promise<ReconcileResult> {
-    const release = this.deps.operator.releaseFlowName;
-    const run = await latestRun(this.deps.temporal, resource);
-    if (isOpen(run) && run.workflowType !== release) {
-      await this.signalCancel(resource, 'cluster is being deleted', log);
-      this.watchRun(resource, run);
+    const current = cluster.status?.transition;
+    const run = current ? await this.deps.runs.describe(current.workflowId) : undefined;
+    if (isOpen(run)) {
+      this.deps.fence();
+      await this.deps.runs.signalCancel(run.workflowId, 'cluster is being deleted');
+      log.info({ workflowId: run.workflowId }, 'cancel signalled to the running flow: the cluster is being deleted');
+      this.watchRun(resource, run.workflowId);
       return;
     }
     const finalizers = cluster.metadata.finalizers ?? [];
     if (!finalizers.includes(mpdFinalizer)) return;
-    const releaseFlow = release ? this.deps.flows.get(release) : undefined;
+    const releaseFlow = this.deps.operator.releaseFlowName ? this.deps.flows.get(this.deps.operator.releaseFlowName) : undefined;
     if (releaseFlow) {
-      if (isOpen(run)) {
-        this.watchRun(resource, run);
+      const workflowId = releaseWorkflowId(resource, cluster.metadata.uid ?? '');
+      const release = await this.deps.runs.describe(workflowId);
+      if (isOpen(release)) {
+        this.watchRun(resource, workflowId);
         return;
       }
-      if (!(run?.workflowType === release && run?.status === 'COMPLETED')) {
-        const handle = await startFlow(this.deps.temporal, this.deps.taskQueue, { flow: releaseFlow, resource, state: 'Deleting' });
-        this.watchRun(resource, { workflowType: releaseFlow.flowName, status: 'RUNNING', runId: handle.firstExecutionRunId });
+      if (release?.status !== 'COMPLETED') {
+        this.deps.fence();
+        await this.deps.runs.startOnce({ flow: releaseFlow, resource, state: 'Deleting', workflowId, idReuse: 'after-failure' });
+        this.watchRun(resource, workflowId);
         return;
       }
     }
+    this.deps.fence();
     await this.deps.clusters.patch(resource, { metadata: { finalizers: finalizers.filter((f) => f !== mpdFinalizer) } }, cluster.metadata.resourceVersion);
     log.info('released; finalizer removed');
   }
 
-  private async signalCancel(resource: ResourceRef, reason: string, log: Logger): Promise<void> {
-    if (!isOpen(await latestRun(this.deps.temporal, resource))) return;
-    await this.deps.temporal.workflow.getHandle(flowWorkflowId(resource)).signal(cancelSignal, reason);
-    log.info({ reason }, 'cancel signalled to the running flow');
+  private async badInput(cluster: MPDCluster, resource: ResourceRef, reason: string, message: string): Promise<ReconcileResult> {
+    this.deps.fence();
+    if (await reportBadInput(this.deps, cluster, resource, reason, message)) {
+      this.deps.log.warn({ cluster: `${resource.namespace}/${resource.name}`, reason }, message);
+    }
   }
-
-  /** Bad input is reported once on the cluster (a condition and an Event) and not retried until the object changes. */
-  private async reportBadInput(cluster: MPDCluster, resource: ResourceRef, reason: string, message: string): Promise<ReconcileResult> {
-    const current = (cluster.status?.conditions ?? []).find((c) => c.type === validCondition);
-    if (current?.status === 'False' && current.reason === reason && current.message === message) return;
-    await this.deps.clusters.patchStatus(resource, { conditions: withCondition(cluster, { type: validCondition, status: 'False', reason, message }) });
-    await this.deps.recordEvent(resource, { type: 'Warning', reason, message });
-    this.deps.log.warn({ cluster: `${resource.namespace}/${resource.name}`, reason }, message);
-  }
-
-  /** Clears the bad-input condition, but only a reason the caller has just checked is gone (no flapping). */
-  private async clearBadInput(cluster: MPDCluster, resource: ResourceRef, reasons: string[]): Promise<void> {
-    const current = (cluster.status?.conditions ?? []).find((c) => c.type === validCondition);
-    if (!current || current.status === 'True' || !reasons.includes(current.reason ?? '')) return;
-    await this.deps.clusters.patchStatus(resource, { conditions: withCondition(cluster, { type: validCondition, status: 'True', reason: 'Valid', message: '' }) });
-  }
-}
-
-function withCondition(cluster: MPDCluster, condition: Omit<Condition, 'lastTransitionTime'>): Condition[] {
-  const others = (cluster.status?.conditions ?? []).filter((c) => c.type !== condition.type);
-  return [...others, { ...condition, lastTransitionTime: new Date().toISOString(), observedGeneration: cluster.metadata.generation }];
 }
 
 function errorText(error: unknown): string {

@@ -1,34 +1,44 @@
 import type { Client } from '@temporalio/client';
-import { flowWorkflowId, progressQuery, type FlowProgress, type ResourceRef } from '../contract/flow-run';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { progressQuery, type FlowProgress, type ResourceRef } from '../contract/flow-run';
 import { say } from '../infra/log';
 import { sleep, waitUntil } from '../infra/wait';
+import type { MpdClusterClient } from '../kube/mpdcluster-client';
 
-/** The run id of the cluster's newest run, if any. */
-export async function newestRunId(client: Client, resource: ResourceRef): Promise<string | undefined> {
-  try {
-    return (await client.workflow.getHandle(flowWorkflowId(resource)).describe()).runId;
-  } catch {
-    return undefined;
-  }
+/** The workflow id of the cluster's current transition, if it has had one. */
+export async function currentWorkflowId(clusters: MpdClusterClient, resource: ResourceRef): Promise<string | undefined> {
+  return (await clusters.get(resource)).status?.transition?.workflowId;
 }
 
 /**
- * Prints a line per step of the next run of `flowName` (one started after `previousRunId`), with its duration,
- * until the run closes; returns its final progress.
+ * Prints a line per step of the next run of `flowName` (the first transition after `previousWorkflowId`), with its
+ * duration, until the run closes; returns its final progress.
  */
-export async function followFlow(client: Client, resource: ResourceRef, flowName: string, previousRunId: string | undefined): Promise<FlowProgress> {
-  const id = flowWorkflowId(resource);
-  let runId = '';
+export async function followFlow(
+  client: Client,
+  clusters: MpdClusterClient,
+  resource: ResourceRef,
+  flowName: string,
+  previousWorkflowId: string | undefined,
+): Promise<FlowProgress> {
+  let id = '';
   await waitUntil(
     async () => {
-      const d = await client.workflow.getHandle(id).describe();
-      runId = d.runId;
-      return d.runId !== previousRunId && d.type === flowName;
+      const transition = (await clusters.get(resource)).status?.transition;
+      if (!transition || transition.workflowId === previousWorkflowId || transition.flowName !== flowName) return false;
+      id = transition.workflowId;
+      try {
+        await client.workflow.getHandle(id).describe();
+        return true;
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return false;
+        throw error;
+      }
     },
     { timeoutMs: 60_000, intervalMs: 100, describe: () => `${flowName} never started for ${resource.namespace}/${resource.name}` },
   );
   say(`flow ${flowName} (workflow ${id})`);
-  const handle = client.workflow.getHandle(id, runId);
+  const handle = client.workflow.getHandle(id);
   const printed = new Set<string>();
   for (;;) {
     const closed = (await handle.describe()).status.name !== 'RUNNING';

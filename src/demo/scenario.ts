@@ -10,7 +10,7 @@ import { interruptAnnotations, triggerAnnotations } from '../kube/annotations';
 import type { MpdClusterClient } from '../kube/mpdcluster-client';
 import type { MPDClusterSpec } from '../kube/mpdcluster-schema';
 import { cancelFlow } from '../temporal/flow-client';
-import { followFlow, newestRunId } from './follow-flow';
+import { currentWorkflowId, followFlow } from './follow-flow';
 
 export const demoSpec: MPDClusterSpec = {
   operatorName: 'polar-mpd',
@@ -38,39 +38,39 @@ export async function runScenario(client: Client, clusters: MpdClusterClient, re
   await clusters.patchStatus(resource, { clusterStatus: 'Init' });
   say(`created MPDCluster ${resource.namespace}/${resource.name}: Init`);
   await startController();
-  let last = await newestRunId(client, resource);
-  const create = await followFlow(client, resource, 'CreateSharedStorageCluster', last);
+  let last = await currentWorkflowId(clusters, resource);
+  const create = await followFlow(client, clusters, resource, 'CreateSharedStorageCluster', last);
   await expectState('Running');
   say(`Init → Creating → ${await state()} (${create.total} steps)`);
 
   say('adding a read-only replica: spec.followerNum 1 → 2');
-  last = await newestRunId(client, resource);
+  last = await currentWorkflowId(clusters, resource);
   await clusters.patch(resource, { spec: { followerNum: 2 } });
-  await followFlow(client, resource, 'SharedStorageClusterAddRo', last);
+  await followFlow(client, clusters, resource, 'SharedStorageClusterAddRo', last);
   await expectState('Running');
   say(`Running → AddRo → Running, ${(await clusters.get(resource)).status?.followerNum} read-only replicas`);
 
   say(`restarting the cluster: annotation ${triggerAnnotations.restartCluster}=true`);
-  last = await newestRunId(client, resource);
+  last = await currentWorkflowId(clusters, resource);
   await annotate({ [triggerAnnotations.restartCluster]: 'true' });
-  await followFlow(client, resource, 'SharedStorageClusterRestartCluster', last);
+  await followFlow(client, clusters, resource, 'SharedStorageClusterRestartCluster', last);
   await expectState('Running');
   say('Running → RestartCluster → Running');
 
   say('restarting again, and cancelling midway');
-  last = await newestRunId(client, resource);
+  last = await currentWorkflowId(clusters, resource);
   await annotate({ [triggerAnnotations.restartCluster]: 'true' });
   await waitUntil(async () => (await clusters.get(resource)).status?.workflow?.step === 'RestartCluster', { timeoutMs: 60_000, describe: () => 'restart step running' });
-  await cancelFlow(client, resource, 'cancelled by the demo');
-  await followFlow(client, resource, 'SharedStorageClusterRestartCluster', last);
+  await cancelFlow(client, (await currentWorkflowId(clusters, resource))!, 'cancelled by the demo');
+  await followFlow(client, clusters, resource, 'SharedStorageClusterRestartCluster', last);
   await expectState('Interrupt');
   const interrupted = await clusters.get(resource);
   say(`RestartCluster → Interrupt: ${interrupted.metadata.annotations?.[interruptAnnotations.reason]} at ${interrupted.status?.workflow?.failedStep}`);
 
   say(`recovering: annotation ${interruptAnnotations.recover}=T`);
-  last = await newestRunId(client, resource);
+  last = await currentWorkflowId(clusters, resource);
   await annotate({ [interruptAnnotations.recover]: 'T' });
-  await followFlow(client, resource, 'SharedStorageClusterRestartCluster', last);
+  await followFlow(client, clusters, resource, 'SharedStorageClusterRestartCluster', last);
   await expectState('Running');
   say('Interrupt → RestartCluster (resumed at the failed step) → Running');
 }

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
-import { failureTypes, type FlowEvent, type StepInput, type StepResult } from '../contract/flow-run';
+import { failureTypes, transitionKeyOf, type FlowEvent, type StepInput, type StepResult } from '../contract/flow-run';
 import { callHooks, type FlowHooks } from './hooks';
 import type { FlowResource } from './flow-resource';
 import { InterruptError, WaitingError, type StepContext } from './step';
@@ -63,6 +63,7 @@ export function stepActivity<Services>(className: string, runtime: StepRuntime<S
         stepName: input.stepName,
         workflowId: info.workflowExecution?.workflowId ?? '',
         runId: info.workflowExecution?.runId ?? '',
+        transitionKey: transitionKeyOf(info.workflowExecution?.workflowId ?? ''),
         attempt: info.attempt,
         params: input.params,
         values: input.values,

@@ -25,4 +25,7 @@ export const triggerAnnotations = {
   extendStorage: 'extendStorage',
 } as const;
 
+/** Annotations a flow writes for its own later steps (never a user's request): its cleanup removes them. */
+export const flowMarkerAnnotations = [triggerAnnotations.tempRoIds, triggerAnnotations.flushParamsRestartCluster] as const;
+
 export const mpdFinalizer = 'mpd.finalizers.polardb.aliyun.com';

@@ -1,5 +1,5 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import type { KubeClients } from './client';
+import { apiStatus, type KubeClients } from './client';
 import { mpdClusterApi, type MPDCluster } from './mpdcluster';
 import type { MPDClusterStatus } from './mpdcluster-schema';
 
@@ -10,6 +10,9 @@ export interface ClusterRef {
 }
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+
+export type JsonPatchOperation = { op: 'test' | 'add' | 'replace'; path: string; value: unknown } | { op: 'remove'; path: string };
 const where = (ref: ClusterRef) => ({ group: mpdClusterApi.group, version: mpdClusterApi.version, plural: mpdClusterApi.plural, ...ref });
 
 /** Typed access to MPDClusters; writes are merge patches, conditional when a resourceVersion is given. */
@@ -51,6 +54,34 @@ export class MpdClusterClient {
   async patch(ref: ClusterRef, body: Record<string, unknown>, resourceVersion?: string): Promise<MPDCluster> {
     const withVersion = resourceVersion ? { ...body, metadata: { ...((body.metadata as object) ?? {}), resourceVersion } } : body;
     return (await this.kube.custom.patchNamespacedCustomObject({ ...where(ref), body: withVersion }, mergePatch)) as MPDCluster;
+  }
+
+  /** A JSON patch (RFC 6902): its `test` operations make the write conditional on exact values. */
+  async jsonPatch(ref: ClusterRef, operations: JsonPatchOperation[]): Promise<MPDCluster> {
+    return (await this.kube.custom.patchNamespacedCustomObject({ ...where(ref), body: operations }, jsonPatch)) as MPDCluster;
+  }
+
+  /**
+   * Removes each annotation that still holds the given value, in one write conditional on those values: a request
+   * written again meanwhile (another value) survives. Returns the keys removed.
+   */
+  async removeAnnotationsIfUnchanged(ref: ClusterRef, expected: Record<string, string>): Promise<string[]> {
+    for (let attempt = 0; ; attempt++) {
+      const current = (await this.get(ref)).metadata.annotations ?? {};
+      const keys = Object.keys(expected).filter((key) => current[key] === expected[key]);
+      if (keys.length === 0) return [];
+      const operations = keys.flatMap((key): JsonPatchOperation[] => {
+        const path = `/metadata/annotations/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+        return [{ op: 'test', path, value: expected[key] }, { op: 'remove', path }];
+      });
+      try {
+        await this.jsonPatch(ref, operations);
+        return keys;
+      } catch (error) {
+        // 422: a value changed between the read and the write; read again.
+        if (attempt >= 4 || apiStatus(error) !== 422) throw error;
+      }
+    }
   }
 
   async delete(ref: ClusterRef): Promise<void> {

@@ -40,8 +40,6 @@ export class MpdClusterFlowResource implements FlowResource {
       runId: event.runId,
       ...(link ? { webUiUrl: link } : {}),
       message,
-      // A run has picked up the recovery point, if there was one.
-      recoverFrom: '',
       updatedAt: new Date().toISOString(),
     };
   }

@@ -111,12 +111,31 @@ export const WorkflowStatusSchema = Type.Object({
   stepIndex: int('1-based index of `step`'),
   stepTotal: int(),
   failedStep: str('the step that interrupted the flow'),
-  recoverFrom: str('set by recovery: the step the next run of this flow starts at'),
   workflowId: str(),
   runId: str(),
   webUiUrl: str('link to the run in the Temporal Web UI'),
   message: str(),
   updatedAt: str(),
+});
+
+/**
+ * The transition the cluster is in, written by the controller in the same conditional write as the state:
+ * everything needed to start (or find) its flow run, so any controller that reads it starts the same run.
+ */
+export const TransitionStatusSchema = Type.Object({
+  id: Type.Integer({ minimum: 1, description: 'the number of this transition on this cluster; part of its workflow ids' }),
+  from: Type.String(),
+  to: Type.String(),
+  flowName: Type.String(),
+  event: str('the event that fired it'),
+  params: freeForm("the event's params: the flow's initial context"),
+  trigger: Type.Optional(mapOf(Type.String({ description: 'annotation value that fired the transition' }))),
+  resumes: int('how many times the transition was recovered; part of the workflow id of the current run'),
+  resumeFrom: str('the step the current run starts at (recovery)'),
+  workflowId: Type.String({ description: 'the workflow id of the current run' }),
+  previousWorkflowId: str("the run of the transition before: the seed's unfinished flow finishes first"),
+  interruptStreak: int('transitions in a row that started from Interrupt: how long the next one backs off'),
+  writtenAt: str(),
 });
 
 export const MPDClusterStatusSchema = Type.Object({
@@ -133,6 +152,7 @@ export const MPDClusterStatusSchema = Type.Object({
   proxyStatus: freeForm('proxy status'),
   conditions: Type.Optional(Type.Array(ConditionSchema)),
   workflow: Type.Optional(WorkflowStatusSchema),
+  transition: Type.Optional(TransitionStatusSchema),
 });
 
 export type ClassInfo = Static<typeof ClassInfoSchema>;
@@ -141,4 +161,5 @@ export type MPDClusterSpec = Static<typeof MPDClusterSpecSchema>;
 export type DbInstanceStatus = Static<typeof DbInstanceStatusSchema>;
 export type Condition = Static<typeof ConditionSchema>;
 export type WorkflowStatus = Static<typeof WorkflowStatusSchema>;
+export type TransitionStatus = Static<typeof TransitionStatusSchema>;
 export type MPDClusterStatus = Static<typeof MPDClusterStatusSchema>;

@@ -12,6 +12,8 @@ export async function rawKubeRequest(
   path: string,
   body?: unknown,
   contentType = 'application/json',
+  /** Abort when no answer came within this: a hung connection must not outlive the caller's deadline. */
+  timeoutMs?: number,
 ): Promise<unknown> {
   const cluster = config.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current cluster');
@@ -35,6 +37,7 @@ export async function rawKubeRequest(
       });
     });
     req.on('error', reject);
+    if (timeoutMs !== undefined) req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${path}: no answer within ${timeoutMs} ms`)));
     if (payload !== undefined) req.write(payload);
     req.end();
   });

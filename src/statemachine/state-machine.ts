@@ -18,6 +18,8 @@ export interface StateEvent {
   name: string;
   /** Become the flow's initial context (the seed's Event.Params). */
   params?: Record<string, unknown>;
+  /** The request that fired it (annotation key → value): the flow consumes exactly this, nothing written later. */
+  trigger?: Record<string, string>;
 }
 
 /** Looks at a resource and answers whether its transition should fire. */

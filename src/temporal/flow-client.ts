@@ -1,4 +1,4 @@
-import { WorkflowIdConflictPolicy, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import type { CompiledFlow } from '../contract/flow-definition';
 import { cancelSignal, flowWorkflowId, progressQuery, type FlowInput, type FlowProgress, type FlowWorkflow, type ResourceRef } from '../contract/flow-run';
@@ -11,9 +11,18 @@ export interface StartFlowRequest {
   state?: string;
   resumeFrom?: string;
   carriedOutputs?: Record<string, unknown>;
+  /** The controller passes the transition's id; ad-hoc runs default to `flowWorkflowId(resource)`. */
+  workflowId?: string;
+  /**
+   * Reuse of a closed id: `never` (one run per transition: a second start throws WorkflowExecutionAlreadyStartedError),
+   * `after-failure` (a failed release may run again, a completed one never); by default any closed id is reused.
+   */
+  idReuse?: 'never' | 'after-failure';
 }
 
-/** Starts (or attaches to) the resource's flow: one open workflow per resource, by its id. */
+const reusePolicies = { never: WorkflowIdReusePolicy.REJECT_DUPLICATE, 'after-failure': WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY } as const;
+
+/** Starts the flow, or attaches to the open run of the same id. */
 export async function startFlow(client: Client, taskQueue: string, request: StartFlowRequest): Promise<WorkflowHandleWithFirstExecutionRunId<FlowWorkflow>> {
   const input: FlowInput = {
     flow: request.flow,
@@ -24,10 +33,11 @@ export async function startFlow(client: Client, taskQueue: string, request: Star
     ...(request.carriedOutputs !== undefined ? { carriedOutputs: request.carriedOutputs } : {}),
   };
   return client.workflow.start<FlowWorkflow>(request.flow.flowName, {
-    workflowId: flowWorkflowId(request.resource),
+    workflowId: request.workflowId ?? flowWorkflowId(request.resource),
     taskQueue,
     args: [input],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    ...(request.idReuse ? { workflowIdReusePolicy: reusePolicies[request.idReuse] } : {}),
     typedSearchAttributes: new TypedSearchAttributes([
       { key: searchAttributes.cluster, value: request.resource.name },
       { key: searchAttributes.namespace, value: request.resource.namespace },
@@ -37,11 +47,15 @@ export async function startFlow(client: Client, taskQueue: string, request: Star
   });
 }
 
-/** Asks the resource's running flow to stop: the running step is cancelled, the resource goes to Interrupt. */
-export async function cancelFlow(client: Client, resource: ResourceRef, reason = 'cancelled by request'): Promise<void> {
-  await client.workflow.getHandle(flowWorkflowId(resource)).signal(cancelSignal, reason);
+/** A run by its workflow id, or an ad-hoc run by its resource. */
+type RunRef = string | ResourceRef;
+const idOf = (run: RunRef) => (typeof run === 'string' ? run : flowWorkflowId(run));
+
+/** Asks a running flow to stop: the running step is cancelled, the resource goes to Interrupt. */
+export async function cancelFlow(client: Client, run: RunRef, reason = 'cancelled by request'): Promise<void> {
+  await client.workflow.getHandle(idOf(run)).signal(cancelSignal, reason);
 }
 
-export async function flowProgress(client: Client, resource: ResourceRef): Promise<FlowProgress> {
-  return client.workflow.getHandle(flowWorkflowId(resource)).query(progressQuery);
+export async function flowProgress(client: Client, run: RunRef): Promise<FlowProgress> {
+  return client.workflow.getHandle(idOf(run)).query(progressQuery);
 }

@@ -7,7 +7,7 @@ import { steer } from '../fixtures/test-operator-steps';
 import { checkerThrowsAnnotation } from '../fixtures/test-operator';
 import { temporalClient, testNamespace } from '../helpers/stack';
 import { eventReasons } from '../helpers/flows';
-import { clusters, createSampleCluster, flowRuns, startTestOperator, waitForState, type TestOperator, waitUntilGone } from '../helpers/operator';
+import { clusters, createSampleCluster, flowRuns, startTestOperator, transitionRuns, waitForState, type TestOperator, waitUntilGone } from '../helpers/operator';
 
 let client: Client;
 let close: () => Promise<void>;
@@ -80,9 +80,11 @@ test('an interrupted flow is recovered by interrupt.recover and resumes at its f
 
   await clusters().patch(ref, { metadata: { annotations: { [steer.interruptAt]: null, [interruptAnnotations.recover]: 'T' } } });
   await waitForState(ref, 'Running');
+  await waitUntil(async () => (await transitionRuns(client, ref)).at(-1)?.status === 'COMPLETED', { timeoutMs: 15_000, describe: () => 'the resumed run closed' });
   const recovered = await clusters().get(ref);
   for (const key of Object.values(interruptAnnotations)) assert.equal(recovered.metadata.annotations?.[key], undefined, `${key} cleared`);
-  const last = await client.workflow.getHandle(`MPDCluster/${ns}/pc-recover`).query<{ steps: Array<{ stepName: string; outcome: string }> }>('progress');
+  assert.match(recovered.status?.transition?.workflowId ?? '', /\/t2-r1$/, 'the resumed run is the transition\'s first resume');
+  const last = await client.workflow.getHandle(recovered.status!.transition!.workflowId).query<{ steps: Array<{ stepName: string; outcome: string }> }>('progress');
   assert.deepEqual(
     last.steps.map((s) => `${s.stepName}:${s.outcome}`),
     ['DisableHA:skipped', 'RestartCluster:completed', 'CleanAllTempMeta:completed', 'UpdateRunningStatus:completed'],

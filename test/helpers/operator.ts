@@ -13,6 +13,8 @@ import { operator } from '../fixtures/test-operator';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { kube, testTaskQueue } from './stack';
 import { apiStatus } from '../../src/kube/client';
+import { transitionWorkflowId } from '../../src/contract/flow-run';
+import { FlowRuns } from '../../src/controller/flow-runs';
 
 export const operatorFlowsDir = fileURLToPath(new URL('../fixtures/operator-flows', import.meta.url));
 export const operatorStepsModule = fileURLToPath(new URL('../fixtures/test-operator-steps.ts', import.meta.url));
@@ -93,4 +95,23 @@ export async function waitUntilGone(ref: { namespace: string; name: string }, ti
     },
     { timeoutMs, describe: () => `${ref.namespace}/${ref.name} is still there` },
   );
+}
+
+/**
+ * Every run of every transition the cluster has recorded, in order, found by id (`t<n>`, `t<n>-r<k>`) with describe():
+ * strongly consistent, unlike visibility. A transition has at most one run per id by construction.
+ */
+export async function transitionRuns(client: Client, ref: { namespace: string; name: string }): Promise<Array<{ run: string; type: string; status: string }>> {
+  const cluster = await clusters().get(ref);
+  const last = cluster.status?.transition?.id ?? 0;
+  const runs: Array<{ run: string; type: string; status: string }> = [];
+  for (let id = 1; id <= last; id++) {
+    for (let resumes = 0; ; resumes++) {
+      const workflowId = transitionWorkflowId({ resourceType: 'MPDCluster', ...ref }, cluster.metadata.uid ?? '', id, resumes);
+      const run = await new FlowRuns(client, '').describe(workflowId);
+      if (!run) break;
+      runs.push({ run: workflowId.slice(workflowId.lastIndexOf('/') + 1), type: run.workflowType, status: run.status });
+    }
+  }
+  return runs;
 }

@@ -23,7 +23,7 @@ export async function startSharedOperator(namespace: string): Promise<SharedOper
   const worker = await startWorker({ config });
   const { flows } = await loadFlowSetup({});
   const controller = await startController({ config, operator, flows, namespaces: [namespace], leaderElection: false, relistEveryMs: 10_000, log: rootLogger.child({ component: 'controller' }) });
-  return {
+  const operatorHandle: SharedOperator = {
     taskQueue: config.temporal.taskQueue,
     worker,
     controller,
@@ -31,7 +31,8 @@ export async function startSharedOperator(namespace: string): Promise<SharedOper
     async stop() {
       await controller.stop();
       await worker.shutdown();
-      kubelet.stop();
+      operatorHandle.kubelet.stop(); // a test may have replaced it
     },
   };
+  return operatorHandle;
 }

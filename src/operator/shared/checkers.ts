@@ -10,6 +10,8 @@ const truthy = (value: string | undefined) => value === '1' || value === 'T' || 
 const annotation = (cluster: MPDCluster, key: string) => cluster.metadata.annotations?.[key];
 const instances = (cluster: MPDCluster) => Object.values(cluster.status?.dbInstanceStatus ?? {});
 const isFailed = (state: string | undefined) => state?.toLowerCase() === 'failed';
+/** The annotation request an event consumes: its flow's cleanup removes exactly this, if it was not rewritten. */
+const consumes = (cluster: MPDCluster, key: string) => ({ trigger: { [key]: annotation(cluster, key) ?? '' } });
 
 export function checkInstall(cluster: MPDCluster): StateEvent | undefined {
   const state = cluster.status?.clusterStatus ?? '';
@@ -22,7 +24,8 @@ export function checkRebuild(cluster: MPDCluster): StateEvent | undefined {
   if (all.length === 0 || !cluster.status?.leaderInstanceId) return undefined;
   const forced = truthy(annotation(cluster, triggerAnnotations.forceRebuild));
   const allFailed = all.every((ins) => isFailed(ins.currentState?.state));
-  return forced || allFailed ? { name: 'Rebuild' } : undefined;
+  if (forced) return { name: 'Rebuild', ...consumes(cluster, triggerAnnotations.forceRebuild) };
+  return allFailed ? { name: 'Rebuild' } : undefined;
 }
 
 export function checkModifyClass(cluster: MPDCluster): StateEvent | undefined {
@@ -31,21 +34,21 @@ export function checkModifyClass(cluster: MPDCluster): StateEvent | undefined {
 }
 
 export function checkRestartCluster(cluster: MPDCluster): StateEvent | undefined {
-  return truthy(annotation(cluster, triggerAnnotations.restartCluster)) ? { name: 'RestartCluster' } : undefined;
+  return truthy(annotation(cluster, triggerAnnotations.restartCluster)) ? { name: 'RestartCluster', ...consumes(cluster, triggerAnnotations.restartCluster) } : undefined;
 }
 
 export function checkRestartIns(cluster: MPDCluster): StateEvent | undefined {
   const insId = annotation(cluster, triggerAnnotations.restartIns);
-  return insId ? { name: 'RestartIns', params: { insId } } : undefined;
+  return insId ? { name: 'RestartIns', params: { insId }, ...consumes(cluster, triggerAnnotations.restartIns) } : undefined;
 }
 
 export function checkFlushParams(cluster: MPDCluster): StateEvent | undefined {
-  return truthy(annotation(cluster, triggerAnnotations.flushParams)) ? { name: 'FlushParams' } : undefined;
+  return truthy(annotation(cluster, triggerAnnotations.flushParams)) ? { name: 'FlushParams', ...consumes(cluster, triggerAnnotations.flushParams) } : undefined;
 }
 
 export function checkSwitchRw(cluster: MPDCluster): StateEvent | undefined {
   const insId = annotation(cluster, triggerAnnotations.switchRw);
-  return insId !== undefined && insId !== cluster.status?.leaderInstanceId ? { name: 'SwitchRw', params: { insId } } : undefined;
+  return insId !== undefined && insId !== cluster.status?.leaderInstanceId ? { name: 'SwitchRw', params: { insId }, ...consumes(cluster, triggerAnnotations.switchRw) } : undefined;
 }
 
 /** `migrate: "<insId>|<targetNode>"`, when both halves are there and the instance is not on that node yet. */
@@ -59,12 +62,12 @@ function migration(cluster: MPDCluster): { insId: string; isLeader: boolean } | 
 
 export function checkMigrateRo(cluster: MPDCluster): StateEvent | undefined {
   const move = migration(cluster);
-  return move && !move.isLeader ? { name: 'MigrateRo' } : undefined;
+  return move && !move.isLeader ? { name: 'MigrateRo', ...consumes(cluster, triggerAnnotations.migrate) } : undefined;
 }
 
 export function checkMigrateRw(cluster: MPDCluster): StateEvent | undefined {
   const move = migration(cluster);
-  return move?.isLeader ? { name: 'MigrateRw' } : undefined;
+  return move?.isLeader ? { name: 'MigrateRw', ...consumes(cluster, triggerAnnotations.migrate) } : undefined;
 }
 
 export function checkUpgradeMinorVersion(cluster: MPDCluster): StateEvent | undefined {
@@ -86,9 +89,9 @@ export function checkAddRo(cluster: MPDCluster): StateEvent | undefined {
 }
 
 export function checkRemoveRo(cluster: MPDCluster): StateEvent | undefined {
-  return annotation(cluster, triggerAnnotations.removeIns) ? { name: 'RemoveRo' } : undefined;
+  return annotation(cluster, triggerAnnotations.removeIns) ? { name: 'RemoveRo', ...consumes(cluster, triggerAnnotations.removeIns) } : undefined;
 }
 
 export function checkExtendStorage(cluster: MPDCluster): StateEvent | undefined {
-  return truthy(annotation(cluster, triggerAnnotations.extendStorage)) ? { name: 'ExtendStorage' } : undefined;
+  return truthy(annotation(cluster, triggerAnnotations.extendStorage)) ? { name: 'ExtendStorage', ...consumes(cluster, triggerAnnotations.extendStorage) } : undefined;
 }

@@ -1,0 +1,31 @@
+import type { MPDCluster } from '../kube/mpdcluster';
+import type { ClusterRef, MpdClusterClient } from '../kube/mpdcluster-client';
+import type { Condition } from '../kube/mpdcluster-schema';
+
+const validCondition = 'InputValid';
+
+export interface BadInputDeps {
+  clusters: MpdClusterClient;
+  recordEvent(resource: ClusterRef, event: { type: 'Normal' | 'Warning'; reason: string; message: string }): Promise<void>;
+}
+
+/** Bad input is reported once on the cluster (a condition and an Event) and not retried until the object changes. */
+export async function reportBadInput(deps: BadInputDeps, cluster: MPDCluster, ref: ClusterRef, reason: string, message: string): Promise<boolean> {
+  const current = (cluster.status?.conditions ?? []).find((c) => c.type === validCondition);
+  if (current?.status === 'False' && current.reason === reason && current.message === message) return false;
+  await deps.clusters.patchStatus(ref, { conditions: withCondition(cluster, { type: validCondition, status: 'False', reason, message }) });
+  await deps.recordEvent(ref, { type: 'Warning', reason, message });
+  return true;
+}
+
+/** Clears the bad-input condition, but only a reason the caller has just checked is gone (no flapping). */
+export async function clearBadInput(deps: BadInputDeps, cluster: MPDCluster, ref: ClusterRef, reasons: string[]): Promise<void> {
+  const current = (cluster.status?.conditions ?? []).find((c) => c.type === validCondition);
+  if (!current || current.status === 'True' || !reasons.includes(current.reason ?? '')) return;
+  await deps.clusters.patchStatus(ref, { conditions: withCondition(cluster, { type: validCondition, status: 'True', reason: 'Valid', message: '' }) });
+}
+
+function withCondition(cluster: MPDCluster, condition: Omit<Condition, 'lastTransitionTime'>): Condition[] {
+  const others = (cluster.status?.conditions ?? []).filter((c) => c.type !== condition.type);
+  return [...others, { ...condition, lastTransitionTime: new Date().toISOString(), observedGeneration: cluster.metadata.generation }];
+}
