@@ -3,11 +3,10 @@ import type { WorkerServices } from '../src/worker/services';
 
 export const tickAnnotation = 'bench.mpdflow/tick';
 
-/** Clears the trigger and returns to Running in one write pair: the cheapest possible flow. */
+/** Clears the trigger (the engine returns the cluster to Running): the cheapest possible flow. */
 class ConsumeTick implements StepAction<WorkerServices> {
   async doStep(ctx: StepContext<WorkerServices>): Promise<void> {
     await ctx.services.clusters.patch(ctx.resource, { metadata: { annotations: { [tickAnnotation]: null } } });
-    await ctx.services.clusters.patchStatus(ctx.resource, { clusterStatus: 'Running' });
   }
 }
 

@@ -62,10 +62,10 @@ export const createSteps = {
   /** Registers the instances with the cluster manager (its topology ConfigMap). */
   AddToClusterManager: step(async (ctx) => syncManagerTopology(ctx, await getCluster(ctx))),
 
-  /** The seed's way out of every flow: the cluster says Running, with its follower count. */
+  /** The seed's way out of every flow: the follower count and class; the engine writes Running when the flow completes. */
   UpdateRunningStatus: step(async (ctx) => {
     const cluster = await getCluster(ctx);
     const followers = instances(cluster).filter(([, ins]) => ins.insType === 'ro').length;
-    await ctx.services.clusters.patchStatus(ctx.resource, { clusterStatus: 'Running', followerNum: followers, insClassInfo: cluster.spec.classInfo });
+    await ctx.services.clusters.patchStatus(ctx.resource, { followerNum: followers, insClassInfo: cluster.spec.classInfo });
   }),
 };

@@ -231,7 +231,10 @@ export class Reconciler {
       // The seed's rule: an unfinished run of the transition before finishes first; ignoreUnCompleted replaces it.
       const previous = await this.deps.runs.describe(transition.previousWorkflowId);
       if (isOpen(previous)) {
-        if (!this.deps.operator.stateMachine.entryOf(transition.to)?.options.ignoreUnCompleted) {
+        // A run that already wrote its outcome (Completed or Interrupted) is only closing: it is waited for, never cut.
+        const workflow = cluster.status?.workflow;
+        const closing = workflow?.workflowId === previous.workflowId && (workflow.phase === 'Completed' || workflow.phase === 'Interrupted');
+        if (closing || !this.deps.operator.stateMachine.entryOf(transition.to)?.options.ignoreUnCompleted) {
           this.watchRun(resource, previous.workflowId);
           return;
         }
@@ -379,7 +382,7 @@ export class Reconciler {
       }
       if (release?.status !== 'COMPLETED') {
         this.deps.fence();
-        await this.deps.runs.startOnce({ flow: releaseFlow, resource, state: 'Deleting', workflowId, idReuse: 'after-failure' });
+        await this.deps.runs.startOnce({ flow: releaseFlow, resource, state: States.deleting, workflowId, idReuse: 'after-failure' });
         this.watchRun(resource, workflowId);
         return;
       }

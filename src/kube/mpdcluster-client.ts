@@ -61,6 +61,11 @@ export class MpdClusterClient {
     return (await this.kube.custom.patchNamespacedCustomObject({ ...where(ref), body: operations }, jsonPatch)) as MPDCluster;
   }
 
+  /** A JSON patch of the status subresource: `test` operations make it conditional on exact values (422 when not). */
+  async jsonPatchStatus(ref: ClusterRef, operations: JsonPatchOperation[]): Promise<MPDCluster> {
+    return (await this.kube.custom.patchNamespacedCustomObjectStatus({ ...where(ref), body: operations }, jsonPatch)) as MPDCluster;
+  }
+
   /**
    * Removes each annotation that still holds the given value, in one write conditional on those values: a request
    * written again meanwhile (another value) survives. Returns the keys removed.

@@ -7,6 +7,7 @@ import { apiStatus, type KubeClients } from './client';
 import { mpdClusterApi, mpdClusterApiVersion } from './mpdcluster';
 import { MpdClusterClient } from './mpdcluster-client';
 import type { WorkflowStatus } from './mpdcluster-schema';
+import { States } from '../statemachine/state-machine';
 
 export interface MpdClusterFlowResourceOptions {
   /** Base URL of the Temporal Web UI, for the link on status.workflow. */
@@ -47,7 +48,30 @@ export class MpdClusterFlowResource implements FlowResource {
   async writeProgress(event: FlowEvent, phase: FlowPhase): Promise<void> {
     const message =
       phase === 'Completed' ? `flow ${event.flowName} completed` : event.stepName ? `step ${event.index}/${event.total}: ${event.stepName}` : `flow ${event.flowName} started`;
-    await this.ignoreGone(event.resource, () => this.clusters.patchStatus(event.resource, { workflow: this.workflowStatus(event, phase, message) }));
+    const workflow = this.workflowStatus(event, phase, message);
+    if (phase === 'Completed' && event.state && event.state !== States.deleting) {
+      if (await this.completeTransition(event.resource, event.workflowId, workflow)) return;
+    }
+    await this.ignoreGone(event.resource, () => this.clusters.patchStatus(event.resource, { workflow }));
+  }
+
+  /**
+   * The one writer of the stable state after a flow: Running and phase Completed in one write, made only while the
+   * cluster is still in this run's transition (a `test` on status.transition.workflowId), so a late completion never
+   * overwrites a newer transition. False when the cluster is not in it (or has no transition record).
+   */
+  private async completeTransition(resource: ResourceRef, workflowId: string, workflow: WorkflowStatus): Promise<boolean> {
+    try {
+      await this.clusters.jsonPatchStatus(resource, [
+        { op: 'test', path: '/status/transition/workflowId', value: workflowId },
+        { op: 'add', path: '/status/clusterStatus', value: States.running },
+        { op: 'add', path: '/status/workflow', value: workflow },
+      ]);
+      return true;
+    } catch (error) {
+      if (apiStatus(error) === 422 || apiStatus(error) === 404) return false;
+      throw error;
+    }
   }
 
   async markInterrupted(event: FlowEvent, interrupt: InterruptInfo): Promise<void> {

@@ -11,6 +11,8 @@ export const States = {
   init: 'Init',
   interrupt: 'Interrupt',
   rebuild: 'Rebuild',
+  /** What a release flow records as its state: the cluster is going away. */
+  deleting: 'Deleting',
   nil: '',
 } as const;
 
