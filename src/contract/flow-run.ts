@@ -13,6 +13,11 @@ export function flowWorkflowId(resource: ResourceRef): string {
   return `${resource.resourceType}/${resource.namespace}/${resource.name}`;
 }
 
+/** A transition's key: its first run's workflow id; a resumed run (suffix `-r<k>`) keeps it. */
+export function transitionKeyOf(workflowId: string): string {
+  return workflowId.replace(/-r\d+$/, '');
+}
+
 /** What a flow run is started with. The compiled definition is pinned here, so YAML edits never break a history. */
 export interface FlowInput {
   flow: CompiledFlow;

@@ -9,6 +9,8 @@ export interface StepContext<Services = unknown> {
   /** The run this step belongs to: a token that tells this run's effects from an earlier run's. */
   workflowId: string;
   runId: string;
+  /** Same for every run of one transition (a resumed run keeps it): a token for idempotent effects. */
+  transitionKey: string;
   /** 1-based; attempts after the first are Temporal retries. */
   attempt: number;
   /** The event params the flow was started with. */
