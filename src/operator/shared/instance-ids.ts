@@ -2,7 +2,8 @@
 import { triggerAnnotations } from '../../kube/annotations';
 import type { MPDCluster } from '../../kube/mpdcluster';
 
-const known = (cluster: MPDCluster) => Object.keys(cluster.status?.dbInstanceStatus ?? {});
+const insNumber = (insId: string) => Number(/(\d+)$/.exec(insId)?.[1] ?? 0);
+const known = (cluster: MPDCluster) => Object.keys(cluster.status?.dbInstanceStatus ?? {}).sort((a, b) => insNumber(a) - insNumber(b));
 
 /** Why `insId` cannot be acted on: it names no instance of the cluster. Shared by the spec check and the steps. */
 export function unknownInstance(cluster: MPDCluster, insId: string): string {
