@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { progressQuery, type FlowWorkflow, type ResourceRef } from '../../src/contract/flow-run';
+import { cancelSignal, progressQuery, type FlowWorkflow, type ResourceRef } from '../../src/contract/flow-run';
 import { waitUntil } from '../../src/infra/wait';
 import { apiStatus } from '../../src/kube/client';
 import { mpdClusterApi } from '../../src/kube/mpdcluster';
@@ -70,18 +70,38 @@ test('RestartIns with an id that names no instance interrupts before anything is
   assert.equal(ghost, undefined, 'no pod for ins-99');
 });
 
-test('RestartCluster: a resumed run of the same transition restarts no pod twice; a new transition restarts them all', async () => {
+test('RestartCluster interrupted midway: the resumed run of the same transition restarts only the pods not yet done; a new transition restarts all', async () => {
   const { ref, uid } = await runningCluster('pc-restart', 1);
   const initial = await podUids(ref);
-  await (await runner.run(ref, uid, 'SharedStorageClusterRestartCluster', { transition: 2, state: 'RestartCluster' })).result();
-  const restarted = await podUids(ref);
-  for (const [id, podUid] of initial) assert.notEqual(restarted.get(id), podUid, `${id} restarted by t2`);
-  // The same transition resumed (as recovery does: a new run, `-r1`, from the failed step) finds its work done.
+  // ins-1 (first in order) restarts; the new pod of ins-2 is refused, so the step fails after ins-1 until cancelled.
+  const fault = await refuse({
+    name: `pod-${ns}`,
+    namespace: ns,
+    apiGroup: '',
+    resource: 'pods',
+    operations: ['CREATE'],
+    refuseWhen: "object.metadata.name == 'pc-restart-ins-2'",
+    probe: () => kube().core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'pc-restart-ins-2' }, spec: { containers: [{ name: 'probe', image: 'probe' }] } }, dryRun: 'All' }),
+  });
+  try {
+    const interrupted = await runner.run(ref, uid, 'SharedStorageClusterRestartCluster', { transition: 2, state: 'RestartCluster' });
+    await waitUntil(() => failedOnceOrDone(interrupted, 'workflow_shared.RestartCluster'), { timeoutMs: 60_000, describe: () => 'RestartCluster never met the refusal' });
+    await interrupted.signal(cancelSignal, 'test: interrupted midway');
+    await assert.rejects(interrupted.result());
+  } finally {
+    await fault.lift();
+  }
+  const midway = await podUids(ref);
+  assert.notEqual(midway.get('ins-1'), initial.get('ins-1'), 'ins-1 was restarted before the interruption');
+  assert.equal(midway.get('ins-2'), undefined, 'ins-2 was stopped, its new pod refused');
+  // Recovery resumes the same transition: a new run (`-r1`) from the failed step.
   await (await runner.run(ref, uid, 'SharedStorageClusterRestartCluster', { transition: 2, resumes: 1, state: 'RestartCluster', resumeFrom: 'RestartCluster' })).result();
-  assert.deepEqual(await podUids(ref), restarted, 'the resumed run restarted nothing again');
+  const resumed = await podUids(ref);
+  assert.equal(resumed.get('ins-1'), midway.get('ins-1'), 'ins-1 not restarted a second time');
+  assert.ok(resumed.get('ins-2'), 'ins-2 restarted by the resumed run');
   await (await runner.run(ref, uid, 'SharedStorageClusterRestartCluster', { transition: 3, state: 'RestartCluster' })).result();
   const again = await podUids(ref);
-  for (const [id, podUid] of restarted) assert.notEqual(again.get(id), podUid, `${id} restarted by t3`);
+  for (const [id, podUid] of resumed) assert.notEqual(again.get(id), podUid, `${id} restarted by the next transition`);
 });
 
 test('FlushParams: when marking the restart is refused, the retry still marks it and the cluster restarts', async () => {

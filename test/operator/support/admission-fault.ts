@@ -13,6 +13,8 @@ export interface RefusalRule {
   namespace: string;
   apiGroup: string;
   resource: string;
+  /** Which writes are judged (UPDATE unless told). */
+  operations?: string[];
   /** CEL over `object` and `oldObject`: true means refuse. */
   refuseWhen: string;
   /** A write that the rule refuses, tried as a dry run: the refusal is in force once it is refused. */
@@ -34,7 +36,7 @@ export async function refuse(rule: RefusalRule): Promise<{ lift(): Promise<void>
       metadata: { name: rule.name },
       spec: {
         failurePolicy: 'Fail',
-        matchConstraints: { resourceRules: [{ apiGroups: [rule.apiGroup], apiVersions: ['*'], operations: ['UPDATE'], resources: [rule.resource] }] },
+        matchConstraints: { resourceRules: [{ apiGroups: [rule.apiGroup], apiVersions: ['*'], operations: rule.operations ?? ['UPDATE'], resources: [rule.resource] }] },
         validations: [{ expression: `!(${rule.refuseWhen})`, message: `refused by test fault ${rule.name}` }],
       },
     },
