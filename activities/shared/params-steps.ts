@@ -33,11 +33,12 @@ export const paramsSteps = {
     const applied = (await ctx.services.kube.core.readNamespacedConfigMap({ namespace: ctx.resource.namespace, name })).data ?? {};
     const changed = Object.keys(wanted).filter((key) => key !== 'updateTime' && applied[key] !== wanted[key]);
     if (changed.length === 0) return;
-    await ctx.services.kube.core.patchNamespacedConfigMap({ namespace: ctx.resource.namespace, name, body: { data: wanted } }, mergePatch);
     if (changed.some((key) => restartParameters.has(key))) {
+      // Marked before applying: a retry after the apply sees nothing changed, so it could no longer tell.
       // Cross-step data through the CR, as in the seed: RestartClusterIfNeed reads it.
       await ctx.services.clusters.patch(ctx.resource, { metadata: { annotations: { [triggerAnnotations.flushParamsRestartCluster]: 'true' } } });
     }
+    await ctx.services.kube.core.patchNamespacedConfigMap({ namespace: ctx.resource.namespace, name, body: { data: wanted } }, mergePatch);
   }),
   /** ModifyClass: a new class may change memory-derived parameters; record the class the parameters now follow. */
   FlushParamsIfNecessary: step(async (ctx) => {

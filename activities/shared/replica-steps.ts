@@ -138,10 +138,12 @@ export const replicaSteps = {
   RemoveRo: step(async (ctx) => {
     const cluster = await getCluster(ctx);
     const insId = cluster.metadata.annotations?.[triggerAnnotations.removeIns] ?? '';
-    if (!cluster.status?.dbInstanceStatus?.[insId]) return;
     if (insId === cluster.status?.leaderInstanceId) throw new InterruptError('RO_META_INVALID', `${insId} is the RW; switch first, then remove`);
-    await deletePod(ctx, insId);
-    await patchInstances(ctx, { [insId]: null });
+    if (cluster.status?.dbInstanceStatus?.[insId]) {
+      await deletePod(ctx, insId);
+      await patchInstances(ctx, { [insId]: null });
+    }
+    // Always: a retry that finds the instance already gone still owes the cluster manager its new topology.
     await syncManagerTopology(ctx, await getCluster(ctx));
   }),
   /** Rebuild: temporary ROs of an interrupted flow are dropped. */

@@ -1,15 +1,22 @@
-/** Restarts replace pods: each restarted pod carries the run's token, so a resumed step skips the ones done. */
+/**
+ * Restarts replace pods: each restarted pod carries the transition's key, so a retried step, or a run resumed after
+ * recovery (a new run of the same transition), skips the pods it already restarted.
+ */
+import { InterruptError } from '../../src/flows/step';
 import { triggerAnnotations } from '../../src/kube/annotations';
+import { unknownInstance } from '../../src/operator/shared/instance-ids';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { deletePod, ensureInstancePod, getCluster, instances, podAnnotations, readPod, type Ctx } from './instances';
 import { step } from './step-kit';
 
 async function restartInstance(ctx: Ctx, cluster: MPDCluster, insId: string): Promise<void> {
-  const pod = await readPod(ctx, insId);
-  if (pod?.metadata?.annotations?.[podAnnotations.restartToken] === ctx.runId) return;
   const ins = cluster.status?.dbInstanceStatus?.[insId];
+  // Never create what is not there: a pod for an unknown id would become a phantom instance.
+  if (!ins) throw new InterruptError('INS_NOT_FOUND', unknownInstance(cluster, insId));
+  const pod = await readPod(ctx, insId);
+  if (pod?.metadata?.annotations?.[podAnnotations.restartToken] === ctx.transitionKey) return;
   await deletePod(ctx, insId);
-  await ensureInstancePod(ctx, cluster, insId, ins?.insType === 'rw' ? 'rw' : 'ro', { restartToken: ctx.runId, ...(ins?.nodeName ? { node: ins.nodeName } : {}) });
+  await ensureInstancePod(ctx, cluster, insId, ins.insType === 'rw' ? 'rw' : 'ro', { restartToken: ctx.transitionKey, ...(ins.nodeName ? { node: ins.nodeName } : {}) });
 }
 
 export async function restartCluster(ctx: Ctx): Promise<void> {

@@ -1,8 +1,10 @@
 import { Context } from '@temporalio/activity';
+import { ApiException } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { failureTypes, transitionKeyOf, type FlowEvent, type StepInput, type StepResult } from '../contract/flow-run';
 import { callHooks, type FlowHooks } from './hooks';
+import { errorText } from '../kube/error-text';
 import type { FlowResource } from './flow-resource';
 import { InterruptError, WaitingError, type StepContext } from './step';
 import type { StepRegistry } from './step-registry';
@@ -92,6 +94,8 @@ export function stepActivity<Services>(className: string, runtime: StepRuntime<S
       }
       if (activity.cancellationSignal.aborted) log.info('step cancelled');
       else log.warn({ err: error }, 'step attempt failed');
+      // An API error's own message is a multi-line HTTP dump (body, headers): people read one line (still retried).
+      if (error instanceof ApiException) throw ApplicationFailure.retryable(errorText(error), 'KubernetesApiError');
       throw error;
     } finally {
       clearInterval(pulse);

@@ -1,7 +1,7 @@
 import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { Type } from '@sinclair/typebox';
 import { mpdClusterApi } from './mpdcluster';
-import { MPDClusterSpecSchema, MPDClusterStatusSchema } from './mpdcluster-schema';
+import { MPDClusterRootRules, MPDClusterSpecSchema, MPDClusterStatusSchema } from './mpdcluster-schema';
 
 /** Plain JSON of a TypeBox schema: TypeBox's own symbol keys dropped, as the API server expects. */
 function plainSchema(schema: unknown): Record<string, unknown> {
@@ -11,7 +11,7 @@ function plainSchema(schema: unknown): Record<string, unknown> {
 /** The MPDCluster CustomResourceDefinition, generated from the schema (deploy/crd/ holds its YAML). */
 export function mpdClusterCrd(): V1CustomResourceDefinition {
   const api = mpdClusterApi;
-  const rootSchema = Type.Object({ spec: MPDClusterSpecSchema, status: Type.Optional(MPDClusterStatusSchema) });
+  const rootSchema = Type.Object({ spec: MPDClusterSpecSchema, status: Type.Optional(MPDClusterStatusSchema) }, { 'x-kubernetes-validations': MPDClusterRootRules });
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',

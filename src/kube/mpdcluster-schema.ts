@@ -21,6 +21,70 @@ export const ClassInfoSchema = Type.Object({
   iops: int(),
 });
 
+/**
+ * Rules the API server enforces on the spec, so a bad value is refused when written, in a sentence, instead of
+ * failing a flow minutes later. CEL rules carry their own message; string lengths bound their evaluation cost.
+ */
+const rule = (celRule: string, messageExpression: string) => ({ 'x-kubernetes-validations': [{ rule: celRule, messageExpression }] });
+/** A Kubernetes quantity (what pods and claims accept): `minSign` 0 allows zero, 1 requires more than zero. */
+const quantity = (field: string, what: string, example: string, minSign: 0 | 1) =>
+  Type.Optional(
+    Type.String({
+      description: `${what}, a Kubernetes quantity such as "${example}"`,
+      maxLength: 64,
+      ...rule(
+        `isQuantity(self) && ${minSign ? "quantity(self).isGreaterThan(quantity('0'))" : "!quantity(self).isLessThan(quantity('0'))"}`,
+        `'${field} must be a ${minSign ? 'positive' : 'non-negative'} Kubernetes quantity such as "${example}", got "' + self + '"'`,
+      ),
+    }),
+  );
+/** A container image reference: no whitespace ("" means: not set). */
+const image = (field: string) =>
+  Type.Optional(Type.String({ maxLength: 512, ...rule(`self == '' || self.matches(r'^\\S+$')`, `'${field} must be an image reference without spaces, got "' + self + '"'`) }));
+/** A DNS-1123 subdomain: the name of the Kubernetes object it becomes. */
+const objectName = (field: string) =>
+  Type.Optional(
+    Type.String({
+      maxLength: 253,
+      ...rule(
+        `self == '' || self.matches(r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')`,
+        `'${field} must be a lower-case DNS name (letters, digits, "-" and "."), got "' + self + '"'`,
+      ),
+    }),
+  );
+
+/** The spec's class: as ClassInfoSchema, with cpu and memory checked (the status keeps the plain shape). */
+const SpecClassInfoSchema = (field: string) =>
+  Type.Object({
+    className: str('instance class name, e.g. polar.o.x4.medium'),
+    cpu: quantity(`${field}.cpu`, 'CPU request/limit', '500m', 0),
+    memory: quantity(`${field}.memory`, 'memory request/limit', '4Gi', 0),
+    iops: int(),
+  });
+
+const SpecVersionCfgSchema = (field: string) =>
+  Type.Object({
+    versionName: str('engine minor version name'),
+    engineImage: image(`${field}.engineImage`),
+    managerImage: image(`${field}.managerImage`),
+    clusterManagerImage: image(`${field}.clusterManagerImage`),
+    pfsdImage: image(`${field}.pfsdImage`),
+    pfsdToolImage: image(`${field}.pfsdToolImage`),
+    otherImages: Type.Optional(mapOf(Type.String())),
+  });
+
+/** The longest cluster name: it is the value of the pods' `mpd.polardb.aliyun.com/cluster` label (at most 63). */
+export const maxClusterNameLength = 63;
+
+/** Rules on the whole object (the only place CEL may read metadata.name): added to the CRD's root schema. */
+export const MPDClusterRootRules = [
+  {
+    rule: `self.metadata.name.size() <= ${maxClusterNameLength}`,
+    // A plain message: metadata.name has no declared length, so an expression over it exceeds the cost budget.
+    message: `metadata.name must be at most ${maxClusterNameLength} characters: it becomes the cluster label of its pods`,
+  },
+];
+
 export const VersionCfgSchema = Type.Object({
   versionName: str('engine minor version name'),
   engineImage: str(),
@@ -33,18 +97,19 @@ export const VersionCfgSchema = Type.Object({
 
 export const ShareStoreSchema = Type.Object({
   drive: str(),
-  sharePvcName: str(),
+  sharePvcName: objectName('spec.shareStore.sharePvcName'),
   sharePvcNamespace: str(),
   volumeId: str(),
   volumeType: str(),
-  diskQuota: str('size of the shared volume, a Kubernetes quantity such as "10Gi"'),
+  diskQuota: quantity('spec.shareStore.diskQuota', 'size of the shared volume', '10Gi', 1),
   shareVolumeWWID: str(),
   isVolumeFormat: bool(),
   volumeFormat: str(),
 });
 
 export const NetCfgSchema = Type.Object({
-  engineStartPort: int('first port of the engine port range'),
+  // The cluster manager listens 1000 above it: both must be valid container ports.
+  engineStartPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 64535, description: 'first port of the engine port range' })),
 });
 
 export const MPDClusterSpecSchema = Type.Object({
@@ -53,15 +118,15 @@ export const MPDClusterSpecSchema = Type.Object({
   dbType: str(),
   description: str(),
   followerNum: Type.Optional(Type.Integer({ minimum: 0, maximum: 64, description: 'number of read-only instances' })),
-  classInfo: Type.Optional(ClassInfoSchema),
-  classInfoModifyTo: Type.Optional(ClassInfoSchema),
+  classInfo: Type.Optional(SpecClassInfoSchema('spec.classInfo')),
+  classInfoModifyTo: Type.Optional(SpecClassInfoSchema('spec.classInfoModifyTo')),
   resourceAdditional: freeForm('extra resources per instance'),
   localVolName: str(),
   shareStore: Type.Optional(ShareStoreSchema),
   dbProxyInfo: freeForm('proxy settings'),
   netCfg: Type.Optional(NetCfgSchema),
-  versionCfg: Type.Optional(VersionCfgSchema),
-  versionCfgModifyTo: Type.Optional(VersionCfgSchema),
+  versionCfg: Type.Optional(SpecVersionCfgSchema('spec.versionCfg')),
+  versionCfgModifyTo: Type.Optional(SpecVersionCfgSchema('spec.versionCfgModifyTo')),
 });
 
 export const InstanceStateSchema = Type.Object({

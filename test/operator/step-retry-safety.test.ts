@@ -1,0 +1,161 @@
+/**
+ * Item 7: the shared steps under retry, resume and bad ids, on the real flows, steps and servers. Faults are the API
+ * server refusing one write (support/admission-fault.ts), so a retry meets exactly the state its first attempt left.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { cancelSignal, progressQuery, type FlowWorkflow, type ResourceRef } from '../../src/contract/flow-run';
+import { waitUntil } from '../../src/infra/wait';
+import { apiStatus } from '../../src/kube/client';
+import { mpdClusterApi } from '../../src/kube/mpdcluster';
+import { clusters } from '../helpers/operator';
+import { kube, temporalClient, testNamespace } from '../helpers/stack';
+import { sampleCluster } from '../fixtures/sample-cluster';
+import { refuse } from './support/admission-fault';
+import { startTransitionRunner, type TransitionRunner } from './support/transition-runs';
+
+let client: Client;
+let close: () => Promise<void>;
+let ns: string;
+let runner: TransitionRunner;
+before(async () => {
+  ({ client, close } = await temporalClient());
+  ns = await testNamespace('steps');
+  runner = await startTransitionRunner(client, 'steps');
+});
+after(async () => {
+  await runner.stop();
+  await close();
+});
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+/** A cluster created by its Create flow (transition 1), Running with one RW and `followerNum` ROs. */
+async function runningCluster(name: string, followerNum: number): Promise<{ ref: ResourceRef; uid: string }> {
+  const created = await clusters().create(sampleCluster(ns, name, { followerNum }));
+  const ref: ResourceRef = { resourceType: 'MPDCluster', namespace: ns, name };
+  await clusters().patchStatus(ref, { clusterStatus: 'Creating' });
+  await (await runner.run(ref, created.metadata.uid!, 'CreateSharedStorageCluster', { transition: 1, state: 'Creating' })).result();
+  return { ref, uid: created.metadata.uid! };
+}
+
+/** Pod uid by instance id. */
+async function podUids(ref: ResourceRef): Promise<Map<string, string>> {
+  const list = await kube().core.listNamespacedPod({ namespace: ns, labelSelector: `mpd.polardb.aliyun.com/cluster=${ref.name}` });
+  return new Map(list.items.map((p) => [p.metadata!.labels!['mpd.polardb.aliyun.com/ins-id']!, p.metadata!.uid!]));
+}
+
+/** True once the step has failed at least once (its pending activity carries a failure) or the run is over. */
+async function failedOnceOrDone(handle: WorkflowHandle<FlowWorkflow>, className: string): Promise<boolean> {
+  const description = await handle.describe();
+  if (description.status.name !== 'RUNNING') return true;
+  return (description.raw.pendingActivities ?? []).some((a) => a.activityType?.name === className && a.lastFailure);
+}
+
+async function stepAttempts(handle: WorkflowHandle<FlowWorkflow>, stepName: string): Promise<number> {
+  return (await handle.query(progressQuery)).steps.find((s) => s.stepName === stepName)?.attempts ?? 0;
+}
+
+test('RestartIns with an id that names no instance interrupts before anything is created', async () => {
+  const { ref, uid } = await runningCluster('pc-ghost', 1);
+  const handle = await runner.run(ref, uid, 'SharedStorageClusterRestartIns', { transition: 2, state: 'RestartIns', params: { insId: 'ins-99' } });
+  await assert.rejects(handle.result(), 'the flow must not succeed');
+  const cluster = await clusters().get(ref);
+  assert.equal(cluster.metadata.annotations?.['interrupt.reason'], 'INS_NOT_FOUND');
+  assert.match(cluster.metadata.annotations?.['interrupt.message'] ?? '', /instance "ins-99" is not part of cluster pc-ghost \(it has ins-1, ins-2\)/);
+  assert.deepEqual(Object.keys(cluster.status?.dbInstanceStatus ?? {}).sort(), ['ins-1', 'ins-2'], 'no phantom instance');
+  const ghost = await kube().core.readNamespacedPod({ namespace: ns, name: 'pc-ghost-ins-99' }).catch((e: unknown) => (apiStatus(e) === 404 ? undefined : Promise.reject(e)));
+  assert.equal(ghost, undefined, 'no pod for ins-99');
+});
+
+test('RestartCluster interrupted midway: the resumed run of the same transition restarts only the pods not yet done; a new transition restarts all', async () => {
+  const { ref, uid } = await runningCluster('pc-restart', 1);
+  const initial = await podUids(ref);
+  // ins-1 (first in order) restarts; the new pod of ins-2 is refused, so the step fails after ins-1 until cancelled.
+  const fault = await refuse({
+    name: `pod-${ns}`,
+    namespace: ns,
+    apiGroup: '',
+    resource: 'pods',
+    operations: ['CREATE'],
+    refuseWhen: "object.metadata.name == 'pc-restart-ins-2'",
+    probe: () => kube().core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'pc-restart-ins-2' }, spec: { containers: [{ name: 'probe', image: 'probe' }] } }, dryRun: 'All' }),
+  });
+  try {
+    const interrupted = await runner.run(ref, uid, 'SharedStorageClusterRestartCluster', { transition: 2, state: 'RestartCluster' });
+    await waitUntil(() => failedOnceOrDone(interrupted, 'workflow_shared.RestartCluster'), { timeoutMs: 60_000, describe: () => 'RestartCluster never met the refusal' });
+    await interrupted.signal(cancelSignal, 'test: interrupted midway');
+    await assert.rejects(interrupted.result());
+  } finally {
+    await fault.lift();
+  }
+  const midway = await podUids(ref);
+  assert.notEqual(midway.get('ins-1'), initial.get('ins-1'), 'ins-1 was restarted before the interruption');
+  assert.equal(midway.get('ins-2'), undefined, 'ins-2 was stopped, its new pod refused');
+  // Recovery resumes the same transition: a new run (`-r1`) from the failed step.
+  await (await runner.run(ref, uid, 'SharedStorageClusterRestartCluster', { transition: 2, resumes: 1, state: 'RestartCluster', resumeFrom: 'RestartCluster' })).result();
+  const resumed = await podUids(ref);
+  assert.equal(resumed.get('ins-1'), midway.get('ins-1'), 'ins-1 not restarted a second time');
+  assert.ok(resumed.get('ins-2'), 'ins-2 restarted by the resumed run');
+  await (await runner.run(ref, uid, 'SharedStorageClusterRestartCluster', { transition: 3, state: 'RestartCluster' })).result();
+  const again = await podUids(ref);
+  for (const [id, podUid] of resumed) assert.notEqual(again.get(id), podUid, `${id} restarted by the next transition`);
+});
+
+test('FlushParams: when marking the restart is refused, the retry still marks it and the cluster restarts', async () => {
+  const { ref, uid } = await runningCluster('pc-flush', 0);
+  await kube().core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'pc-flush-user-params' }, data: { shared_buffers: '2GB', updateTime: 't1' } } });
+  const before = await podUids(ref);
+  const mark = "has(object.metadata.annotations) && 'flushParamsRestartCluster' in object.metadata.annotations";
+  const fault = await refuse({
+    name: `mark-${ns}`,
+    namespace: ns,
+    apiGroup: mpdClusterApi.group,
+    resource: mpdClusterApi.plural,
+    refuseWhen: `object.metadata.name == 'pc-flush' && ${mark} && !(${mark.replaceAll('object.', 'oldObject.')})`,
+    probe: () => kube().custom.patchNamespacedCustomObject(
+      { group: mpdClusterApi.group, version: mpdClusterApi.version, plural: mpdClusterApi.plural, namespace: ns, name: 'pc-flush', body: { metadata: { annotations: { flushParamsRestartCluster: 'true' } } }, dryRun: 'All' },
+      mergePatch,
+    ),
+  });
+  let handle: WorkflowHandle<FlowWorkflow> | undefined;
+  try {
+    handle = await runner.run(ref, uid, 'SharedStorageClusterFlushParams', { transition: 2, state: 'FlushParams' });
+    await waitUntil(() => failedOnceOrDone(handle!, 'workflow_shared.FlushParams'), { timeoutMs: 60_000, describe: () => 'FlushParams never met the refusal' });
+  } finally {
+    await fault.lift();
+  }
+  await handle.result();
+  assert.ok((await stepAttempts(handle, 'FlushParams')) >= 2, 'the refusal made FlushParams retry');
+  assert.equal((await kube().core.readNamespacedConfigMap({ namespace: ns, name: 'pc-flush-params-applied' })).data?.shared_buffers, '2GB');
+  const after = await podUids(ref);
+  for (const [id, podUid] of before) assert.notEqual(after.get(id), podUid, `${id} restarted for shared_buffers`);
+});
+
+test('RemoveRo: when the topology write is refused, the retry (instance already gone) still updates the cluster manager', async () => {
+  const { ref, uid } = await runningCluster('pc-remove', 1);
+  const topology = 'pc-remove-cm-config';
+  assert.equal((await kube().core.readNamespacedConfigMap({ namespace: ns, name: topology })).data?.ro, 'ins-2');
+  await clusters().patch(ref, { metadata: { annotations: { removeIns: 'ins-2' } }, spec: { followerNum: 0 } });
+  const fault = await refuse({
+    name: `topology-${ns}`,
+    namespace: ns,
+    apiGroup: '',
+    resource: 'configmaps',
+    refuseWhen: `object.metadata.name == '${topology}' && object.data.ro != oldObject.data.ro`,
+    probe: () => kube().core.patchNamespacedConfigMap({ namespace: ns, name: topology, body: { data: { ro: 'probe' } }, dryRun: 'All' }, mergePatch),
+  });
+  let handle: WorkflowHandle<FlowWorkflow> | undefined;
+  try {
+    handle = await runner.run(ref, uid, 'SharedStorageClusterRemoveRo', { transition: 2, state: 'RemoveRo' });
+    await waitUntil(() => failedOnceOrDone(handle!, 'workflow_shared.RemoveRo'), { timeoutMs: 60_000, describe: () => 'RemoveRo never met the refusal' });
+  } finally {
+    await fault.lift();
+  }
+  await handle.result();
+  assert.ok((await stepAttempts(handle, 'RemoveRo')) >= 2, 'the refusal made RemoveRo retry');
+  assert.equal((await kube().core.readNamespacedConfigMap({ namespace: ns, name: topology })).data?.ro, '', 'the manager no longer lists ins-2');
+  assert.ok(!(await clusters().get(ref)).status?.dbInstanceStatus?.['ins-2']);
+});
