@@ -13,6 +13,8 @@ export interface ClusterInformerOptions {
   /** A full relist this often, so a silently stalled watch never loses a change. */
   relistEveryMs: number;
   onRestart(): void;
+  /** After each watchdog relist has enqueued every cluster. */
+  onRelist?(): void;
   log: Logger;
 }
 
@@ -76,6 +78,7 @@ export class ClusterInformer {
         this.options.log.warn({ err: error }, 'watchdog relist failed');
       }
     }
+    this.options.onRelist?.();
   }
 
   async stop(): Promise<void> {

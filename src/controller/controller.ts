@@ -77,6 +77,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     enqueue: (key) => queue.add(key),
     relistEveryMs: options.relistEveryMs ?? 60_000,
     onRestart: () => metrics.informerRestarts.inc(),
+    onRelist: () => metrics.relists.inc(),
     log,
   });
 

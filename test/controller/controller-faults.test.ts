@@ -1,15 +1,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { configFromEnv } from '../../src/config';
 import { freePorts } from '../../src/infra/free-port';
-import { projectRoot } from '../../src/infra/paths';
-import { SupervisedProcess } from '../../src/infra/supervised-process';
 import { waitUntil } from '../../src/infra/wait';
 import { startWorker, type RunningWorker } from '../../src/worker/run-worker';
 import { temporalClient, testNamespace, testTaskQueue } from '../helpers/stack';
-import { clusters, createSampleCluster, flowRuns, operatorFlowsDir, operatorModule, operatorStepsModule, waitForState } from '../helpers/operator';
+import { clusters, createSampleCluster, flowRuns, operatorFlowsDir, operatorStepsModule, waitForState } from '../helpers/operator';
+import { controllerProcess, metricsOf } from '../helpers/controller-process';
 
 let client: Client;
 let close: () => Promise<void>;
@@ -27,45 +25,17 @@ after(async () => {
   await close();
 });
 
-/** `mpdflow controller` as its own process, so a test can kill it the hard way. */
-function controllerProcess(namespace: string, label: string, extraArgs: string[], env: NodeJS.ProcessEnv = {}): SupervisedProcess {
-  return new SupervisedProcess({
-    name: `controller-${label}`,
-    command: process.execPath,
-    args: [
-      join(projectRoot, 'bin', 'mpdflow.js'),
-      'controller',
-      '--flows', operatorFlowsDir,
-      '--steps', operatorStepsModule,
-      '--operator', operatorModule,
-      '--namespace', namespace,
-      '--task-queue', taskQueue,
-      ...extraArgs,
-    ],
-    env: { ...process.env, ...env },
-    logFile: join(process.env.MPDFLOW_TEST_DATA_DIR ?? '/tmp', `controller-${namespace}-${label}.log`),
-  });
-}
-
-async function metricsOf(port: number): Promise<string> {
-  try {
-    return await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  } catch {
-    return '';
-  }
-}
-
 test('kill -9 of the controller between the status patch and the workflow start: after a restart, exactly one flow', async () => {
   const ns = await testNamespace('ctl-crash');
   const ref = await createSampleCluster(ns, 'pc-crash');
   await clusters().patchStatus(ref, { clusterStatus: 'Init' });
 
-  const crashing = controllerProcess(ns, 'crashing', ['--no-leader-election'], { MPDFLOW_FAULT_KILL_AFTER_STATUS_PATCH: 'true' });
+  const crashing = controllerProcess(ns, 'crashing', taskQueue, ['--no-leader-election'], { MPDFLOW_FAULT_KILL_AFTER_STATUS_PATCH: 'true' });
   await crashing.waitForExit();
   assert.equal((await clusters().get(ref)).status?.clusterStatus, 'Creating', 'the transition was written before the crash');
   assert.deepEqual(await flowRuns(client, ref), [], 'and no flow was started');
 
-  const restarted = controllerProcess(ns, 'restarted', ['--no-leader-election']);
+  const restarted = controllerProcess(ns, 'restarted', taskQueue, ['--no-leader-election']);
   try {
     await waitForState(ref, 'Running', 90_000);
     await waitUntil(async () => (await flowRuns(client, ref)).every((r) => r.status === 'COMPLETED'), { timeoutMs: 10_000, describe: () => 'closed' });
@@ -79,9 +49,9 @@ test('two controllers: one acts, one flow per transition; killing the leader han
   const ns = await testNamespace('ctl-ha');
   const [portA, portB] = (await freePorts(2)) as [number, number];
   const leaseArgs = ['--lease-namespace', ns, '--lease-duration', '6'];
-  const a = controllerProcess(ns, 'a', [...leaseArgs, '--ops-port', String(portA)]);
+  const a = controllerProcess(ns, 'a', taskQueue, [...leaseArgs, '--ops-port', String(portA)]);
   await waitUntil(async () => /^mpdflow_leader 1$/m.test(await metricsOf(portA)), { timeoutMs: 60_000, describe: () => `A never led: ${a.logTail()}` });
-  const b = controllerProcess(ns, 'b', [...leaseArgs, '--ops-port', String(portB)]);
+  const b = controllerProcess(ns, 'b', taskQueue, [...leaseArgs, '--ops-port', String(portB)]);
   try {
     await waitUntil(async () => /^mpdflow_leader 0$/m.test(await metricsOf(portB)), { timeoutMs: 60_000, describe: () => `B never came up: ${b.logTail()}` });
     const refs = await Promise.all([1, 2, 3, 4].map((i) => createSampleCluster(ns, `pc-ha-${i}`)));

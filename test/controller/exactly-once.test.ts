@@ -201,3 +201,52 @@ test('two controllers acting at once (no leader election) still run each transit
     await Promise.all([a.stop(), b.stop()]);
   }
 });
+
+test('a Rebuild that keeps failing backs off instead of looping', async () => {
+  const ref = await createSampleCluster(ns, 'pc-rebuild-loop');
+  await waitForState(ref, 'Running');
+  await annotate(ref, { [steer.interruptAt]: 'RebuildPods', [triggerAnnotations.forceRebuild]: 'true' });
+  await waitUntil(async () => (await transitionRuns(client, ref)).length >= 5, { timeoutMs: 60_000, describe: () => 'four rebuilds' });
+  await annotate(ref, { [steer.interruptAt]: null });
+  const times = async (run: string) => {
+    const d = await client.workflow.getHandle(`${(await runIdOf(ref)).replace(/\/t\d+(-r\d+)?$/, '')}/${run}`).describe();
+    return { start: d.startTime.getTime(), close: d.closeTime?.getTime() ?? 0 };
+  };
+  const [t3, t4, t5] = [await times('t3'), await times('t4'), await times('t5')];
+  // Gaps between an interrupted rebuild and the next one grow: none, then ≥ 2 s, then ≥ 4 s (minus the run's close).
+  assert.ok(t4.start - t3.close >= 1_500, `t4 started ${t4.start - t3.close} ms after t3 closed`);
+  assert.ok(t5.start - t4.close >= 3_500, `t5 started ${t5.start - t4.close} ms after t4 closed`);
+  assert.equal((await clusters().get(ref)).status?.transition?.interruptStreak !== undefined, true);
+});
+
+test('an unfinished run of the transition before finishes first; ignoreUnCompleted (Rebuild) replaces it instead', async () => {
+  const ref = await createSampleCluster(ns, 'pc-unfinished');
+  await waitForState(ref, 'Running');
+  // An AddRo held at its first step; a restart requested; then the state forced back to Running by hand under it.
+  await annotate(ref, { [steer.holdAt]: 'CreateRo' });
+  await clusters().patch(ref, { spec: { followerNum: 1 } });
+  await atStep(ref, 'CreateRo');
+  const addRo = await runIdOf(ref);
+  await annotate(ref, { [triggerAnnotations.restartCluster]: 'true' });
+  await clusters().patchStatus(ref, { clusterStatus: 'Running' });
+  await waitUntil(async () => (await clusters().get(ref)).status?.transition?.flowName === 'OpRestart', { timeoutMs: 15_000, describe: () => 'restart recorded' });
+  const restart = await runIdOf(ref);
+  await annotate(ref, { [steer.holdAt]: null });
+  await waitUntil(async () => (await transitionRuns(client, ref)).some((r) => r.run === 't3' && r.status === 'COMPLETED'), { timeoutMs: 30_000, describe: () => 'restart done' });
+  const [first, second] = [await client.workflow.getHandle(addRo).describe(), await client.workflow.getHandle(restart).describe()];
+  assert.equal(first.status.name, 'COMPLETED');
+  assert.ok(first.closeTime!.getTime() <= second.startTime.getTime(), 'the restart started only after the unfinished AddRo had closed');
+
+  // Same again, but the next state replaces what is unfinished.
+  await waitForState(ref, 'Running');
+  await annotate(ref, { [steer.holdAt]: 'CreateRo' });
+  await clusters().patch(ref, { spec: { followerNum: 2 } });
+  await waitUntil(async () => (await clusters().get(ref)).status?.transition?.id === 4, { timeoutMs: 15_000, describe: () => 'second add-ro recorded' });
+  await atStep(ref, 'CreateRo');
+  const secondAddRo = await runIdOf(ref);
+  await annotate(ref, { [triggerAnnotations.forceRebuild]: 'true' });
+  await clusters().patchStatus(ref, { clusterStatus: 'Running' });
+  await waitUntil(async () => (await transitionRuns(client, ref)).some((r) => r.type === 'OpRebuild' && r.status === 'COMPLETED'), { timeoutMs: 30_000, describe: () => 'rebuild done' });
+  assert.equal((await client.workflow.getHandle(secondAddRo).describe()).status.name, 'TERMINATED', 'the rebuild replaced the unfinished AddRo');
+  await annotate(ref, { [steer.holdAt]: null });
+});

@@ -24,6 +24,16 @@ after(async () => {
   await close();
 });
 
+/** Waits until the watchdog has enqueued every cluster `count` more times and the queue has drained. */
+async function relistsProcessed(count: number): Promise<void> {
+  const relists = async () => (await op.controller.metrics.relists.get()).values[0]?.value ?? 0;
+  const target = (await relists()) + count;
+  await waitUntil(async () => (await relists()) >= target && (await op.controller.metrics.queueDepth.get()).values[0]?.value === 0, {
+    timeoutMs: 30_000,
+    describe: () => `${count} relists processed`,
+  });
+}
+
 test('a new cluster goes Init → Creating → Running through exactly one create flow', async () => {
   const ref = await createSampleCluster(ns, 'pc-create');
   const cluster = await waitForState(ref, 'Running');
@@ -114,7 +124,7 @@ test('an unknown state, an invalid spec and a throwing checker are reported on t
   });
   const condition = (await clusters().get(unknown)).status?.conditions?.find((c) => c.type === 'InputValid');
   assert.match(condition?.message ?? '', /status\.clusterStatus "Sideways" is not a state of this operator; known: Running, Interrupt, Init/);
-  await new Promise((resolveWait) => setTimeout(resolveWait, 6_000)); // a watchdog relist comes and goes
+  await relistsProcessed(2);
   assert.equal((await eventReasons(unknown)).filter((r) => r === 'UnknownState').length, 1, 'reported once, not in a loop');
 
   const local = await createSampleCluster(ns, 'pc-local', { dbClusterType: 'local' });
@@ -135,7 +145,7 @@ test('an unknown state, an invalid spec and a throwing checker are reported on t
     (await clusters().get(broken)).status?.conditions?.find((c) => c.reason === 'CheckerFailed')?.message ?? '',
     /transition check failed: this checker is broken on purpose/,
   );
-  await new Promise((resolveWait) => setTimeout(resolveWait, 3_000)); // retries back off meanwhile
+  await relistsProcessed(2);
   assert.equal((await eventReasons(broken)).filter((r) => r === 'CheckerFailed').length, 1, 'reported once while it keeps failing');
 });
 

@@ -1,0 +1,67 @@
+/** A leader frozen mid-flow (SIGSTOP) and woken after another took over starts nothing (issue 9, items 1-2). */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Client } from '@temporalio/client';
+import { configFromEnv } from '../../src/config';
+import { freePorts } from '../../src/infra/free-port';
+import { waitUntil } from '../../src/infra/wait';
+import { triggerAnnotations } from '../../src/kube/annotations';
+import { startWorker, type RunningWorker } from '../../src/worker/run-worker';
+import { controllerProcess, metricsOf } from '../helpers/controller-process';
+import { clusters, createSampleCluster, flowRuns, operatorFlowsDir, operatorStepsModule, transitionRuns, waitForState } from '../helpers/operator';
+import { temporalClient, testNamespace, testTaskQueue } from '../helpers/stack';
+
+let client: Client;
+let close: () => Promise<void>;
+let worker: RunningWorker;
+const taskQueue = testTaskQueue('deposed');
+
+before(async () => {
+  ({ client, close } = await temporalClient());
+  const config = configFromEnv();
+  config.temporal.taskQueue = taskQueue;
+  worker = await startWorker({ config, flowsDir: operatorFlowsDir, stepModules: [operatorStepsModule] });
+});
+after(async () => {
+  await worker.shutdown();
+  await close();
+});
+
+test('a leader stopped mid-flow and resumed after a takeover gives up without starting a run', async () => {
+  const ns = await testNamespace('deposed');
+  const [portA, portB] = (await freePorts(2)) as [number, number];
+  const leaseArgs = ['--lease-namespace', ns, '--lease-duration', '3'];
+  const a = controllerProcess(ns, 'a', taskQueue, [...leaseArgs, '--ops-port', String(portA)]);
+  const b = controllerProcess(ns, 'b', taskQueue, [...leaseArgs, '--ops-port', String(portB)]);
+  try {
+    await waitUntil(async () => /^mpdflow_leader 1$/m.test(await metricsOf(portA)), { timeoutMs: 60_000, describe: () => `A never led: ${a.logTail()}` });
+    await waitUntil(async () => /^mpdflow_leader 0$/m.test(await metricsOf(portB)), { timeoutMs: 60_000, describe: () => `B never came up: ${b.logTail()}` });
+    const refs = await Promise.all([1, 2, 3].map((i) => createSampleCluster(ns, `pc-deposed-${i}`)));
+    for (const ref of refs) await waitForState(ref, 'Running');
+
+    // Freeze A with restart requests in flight: its queue and reconciles stop wherever they are.
+    await Promise.all(refs.map((ref) => clusters().patch(ref, { metadata: { annotations: { [triggerAnnotations.restartCluster]: 'true' } } })));
+    process.kill(a.pid!, 'SIGSTOP');
+    await waitUntil(async () => /^mpdflow_leader 1$/m.test(await metricsOf(portB)), { timeoutMs: 60_000, describe: () => `B never took over: ${b.logTail()}` });
+    for (const ref of refs) {
+      await waitUntil(async () => (await transitionRuns(client, ref)).at(-1)?.run === 't2' && (await transitionRuns(client, ref)).at(-1)?.status === 'COMPLETED', {
+        timeoutMs: 60_000,
+        describe: () => `${ref.name}: restart never completed under B`,
+      });
+    }
+    process.kill(a.pid!, 'SIGCONT');
+    await a.waitForExit(); // woken past its renew deadline, it gives up and exits
+    assert.match(a.logTail(400), /lost leadership/);
+
+    for (const ref of refs) {
+      await waitForState(ref, 'Running');
+      assert.deepEqual((await transitionRuns(client, ref)).map((r) => `${r.run} ${r.type} ${r.status}`), ['t1 OpCreate COMPLETED', 't2 OpRestart COMPLETED']);
+      await waitUntil(async () => (await flowRuns(client, ref)).length >= 2, { timeoutMs: 15_000, describe: () => 'visibility' });
+      assert.equal((await flowRuns(client, ref)).length, 2, `${ref.name}: one run per transition, in visibility too`);
+    }
+  } finally {
+    if (a.pid && !a.hasExited) process.kill(a.pid, 'SIGCONT');
+    await a.stop();
+    await b.stop();
+  }
+});
