@@ -1,17 +1,15 @@
 /** Leader election that cannot act after losing the lease (issue 9, item 1), on the real API server. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { LeaderElector } from '../../src/controller/leader-election';
 import { NotLeaderError } from '../../src/controller/not-leader';
-import { projectRoot } from '../../src/infra/paths';
 import { rootLogger } from '../../src/infra/log';
-import { SupervisedProcess } from '../../src/infra/supervised-process';
 import { waitUntil } from '../../src/infra/wait';
 import { kubeClients } from '../../src/kube/client';
 import { rawKubeRequest } from '../../src/kube/raw-request';
 import { freezableProxy } from '../helpers/freezable-proxy';
-import { operatorFlowsDir, operatorModule, operatorStepsModule } from '../helpers/operator';
+import { controllerProcess, metricsOf } from '../helpers/controller-process';
+import { freePorts } from '../../src/infra/free-port';
 import { kube, testNamespace, testTaskQueue } from '../helpers/stack';
 
 const log = rootLogger.child({ test: 'leader-fencing' });
@@ -126,22 +124,10 @@ test('expiry is judged by local observation: a holder that keeps renewing with a
 
 test('a controller whose lease is taken stops acting and exits', async () => {
   const ns = await testNamespace('fence-exit');
-  const controller = new SupervisedProcess({
-    name: 'controller-lease',
-    command: process.execPath,
-    args: [
-      join(projectRoot, 'bin', 'mpdflow.js'), 'controller',
-      '--flows', operatorFlowsDir, '--steps', operatorStepsModule, '--operator', operatorModule,
-      '--namespace', ns, '--task-queue', testTaskQueue('lease'), '--lease-namespace', ns, '--lease-duration', '3',
-    ],
-    env: { ...process.env },
-    logFile: join(process.env.MPDFLOW_TEST_DATA_DIR ?? '/tmp', `controller-${ns}.log`),
-  });
+  const [opsPort] = (await freePorts(1)) as [number];
+  const controller = controllerProcess(ns, 'lease', testTaskQueue('lease'), ['--lease-namespace', ns, '--lease-duration', '3', '--ops-port', String(opsPort)]);
   try {
-    await waitUntil(async () => (await readLease(ns, 'mpdflow-controller').catch(() => undefined))?.spec.holderIdentity?.length !== undefined, {
-      timeoutMs: 60_000,
-      describe: () => `the controller never took the lease: ${controller.logTail()}`,
-    });
+    await waitUntil(async () => /^mpdflow_leader 1$/m.test(await metricsOf(opsPort)), { timeoutMs: 60_000, describe: () => `the controller never led: ${controller.logTail()}` });
     const lease = await readLease(ns, 'mpdflow-controller');
     await rawKubeRequest(kube().config, 'PUT', leasePath(ns, 'mpdflow-controller'), {
       ...lease,
