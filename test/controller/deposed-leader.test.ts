@@ -32,9 +32,9 @@ test('a leader stopped mid-flow and resumed after a takeover gives up without st
   const [portA, portB] = (await freePorts(2)) as [number, number];
   const leaseArgs = ['--lease-namespace', ns, '--lease-duration', '3'];
   const a = controllerProcess(ns, 'a', taskQueue, [...leaseArgs, '--ops-port', String(portA)]);
+  await waitUntil(async () => /^mpdflow_leader 1$/m.test(await metricsOf(portA)), { timeoutMs: 60_000, describe: () => `A never led: ${a.logTail()}` });
   const b = controllerProcess(ns, 'b', taskQueue, [...leaseArgs, '--ops-port', String(portB)]);
   try {
-    await waitUntil(async () => /^mpdflow_leader 1$/m.test(await metricsOf(portA)), { timeoutMs: 60_000, describe: () => `A never led: ${a.logTail()}` });
     await waitUntil(async () => /^mpdflow_leader 0$/m.test(await metricsOf(portB)), { timeoutMs: 60_000, describe: () => `B never came up: ${b.logTail()}` });
     const refs = await Promise.all([1, 2, 3].map((i) => createSampleCluster(ns, `pc-deposed-${i}`)));
     for (const ref of refs) await waitForState(ref, 'Running');
