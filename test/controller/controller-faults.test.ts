@@ -80,10 +80,11 @@ test('two controllers: one acts, one flow per transition; killing the leader han
   const [portA, portB] = (await freePorts(2)) as [number, number];
   const leaseArgs = ['--lease-namespace', ns, '--lease-duration', '6'];
   const a = controllerProcess(ns, 'a', [...leaseArgs, '--ops-port', String(portA)]);
-  await waitUntil(async () => /^mpdflow_leader 1$/m.test(await metricsOf(portA)), { timeoutMs: 60_000, describe: () => `A never led: ${a.logTail()}` });
-  const b = controllerProcess(ns, 'b', [...leaseArgs, '--ops-port', String(portB)]);
+  let b: SupervisedProcess | undefined;
   try {
-    await waitUntil(async () => /^mpdflow_leader 0$/m.test(await metricsOf(portB)), { timeoutMs: 60_000, describe: () => `B never came up: ${b.logTail()}` });
+    await waitUntil(async () => /^mpdflow_leader 1$/m.test(await metricsOf(portA)), { timeoutMs: 60_000, describe: () => `A never led: ${a.logTail()}` });
+    b = controllerProcess(ns, 'b', [...leaseArgs, '--ops-port', String(portB)]);
+    await waitUntil(async () => /^mpdflow_leader 0$/m.test(await metricsOf(portB)), { timeoutMs: 60_000, describe: () => `B never came up: ${b?.logTail()}` });
     const refs = await Promise.all([1, 2, 3, 4].map((i) => createSampleCluster(ns, `pc-ha-${i}`)));
     for (const ref of refs) await waitForState(ref, 'Running');
     for (const ref of refs) assert.deepEqual((await flowRuns(client, ref)).map((r) => r.type), ['OpCreate']);
@@ -91,12 +92,12 @@ test('two controllers: one acts, one flow per transition; killing the leader han
 
     await a.kill();
     // Order, not time: B leads only after A is gone (the handover time is measured by bench/leader-handover.ts).
-    await waitUntil(async () => /^mpdflow_leader 1$/m.test(await metricsOf(portB)), { timeoutMs: 60_000, describe: () => `B never took over: ${b.logTail()}` });
+    await waitUntil(async () => /^mpdflow_leader 1$/m.test(await metricsOf(portB)), { timeoutMs: 60_000, describe: () => `B never took over: ${b?.logTail()}` });
     const late = await createSampleCluster(ns, 'pc-ha-late');
     await waitForState(late, 'Running');
     assert.deepEqual((await flowRuns(client, late)).map((r) => r.type), ['OpCreate']);
   } finally {
     await a.stop();
-    await b.stop();
+    await b?.stop();
   }
 });

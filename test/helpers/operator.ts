@@ -31,18 +31,25 @@ export async function startTestOperator(namespace: string, overrides: Partial<Co
   const config = configFromEnv();
   config.temporal.taskQueue = testTaskQueue('op');
   const worker = await startWorker({ config, flowsDir: operatorFlowsDir, stepModules: [operatorStepsModule] });
-  const { flows } = await loadFlowSetup({ flowsDir: operatorFlowsDir, stepModules: [operatorStepsModule] });
-  const controller = await startController({
-    config,
-    operator,
-    flows,
-    namespaces: [namespace],
-    leaderElection: false,
-    opsPort: 0,
-    relistEveryMs: 5_000,
-    log: rootLogger.child({ component: 'controller', test: namespace }),
-    ...overrides,
-  });
+  let controller: RunningController;
+  try {
+    const { flows } = await loadFlowSetup({ flowsDir: operatorFlowsDir, stepModules: [operatorStepsModule] });
+    controller = await startController({
+      config,
+      operator,
+      flows,
+      namespaces: [namespace],
+      leaderElection: false,
+      opsPort: 0,
+      relistEveryMs: 5_000,
+      log: rootLogger.child({ component: 'controller', test: namespace }),
+      ...overrides,
+    });
+  } catch (error) {
+    // A worker left running would keep the test file's process alive: a failure would become a hang.
+    await worker.shutdown();
+    throw error;
+  }
   return {
     taskQueue: config.temporal.taskQueue,
     worker,
