@@ -32,7 +32,8 @@ async function main(): Promise<number> {
     `servers up in ${Date.now() - started} ms (temporal ${stack.temporal.startupMs} ms, etcd ${stack.kube.startupMs.etcd} ms, ` +
       `kube-apiserver ${stack.kube.startupMs.apiserver} ms); running ${files.length} test files`,
   );
-  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+  const timeoutHooks = join(projectRoot, 'test', 'harness', 'register-test-timeout.mjs');
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', timeoutHooks, '--test', '--test-reporter=spec', ...files], {
     cwd: projectRoot,
     stdio: 'inherit',
     env: {
@@ -42,6 +43,8 @@ async function main(): Promise<number> {
       KUBECONFIG: stack.kube.kubeconfigPath,
       MPDFLOW_TEST_DATA_DIR: dataDir,
       MPDFLOW_LOG_LEVEL: process.env.MPDFLOW_LOG_LEVEL ?? 'warn',
+      // Every test and hook gets this timeout unless it sets its own (test/harness/node-test-with-timeout.ts).
+      MPDFLOW_TEST_TIMEOUT_MS: process.env.MPDFLOW_TEST_TIMEOUT_MS ?? '180000',
     },
   });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);

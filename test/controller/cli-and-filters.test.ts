@@ -26,10 +26,11 @@ const mpdflow = (...args: string[]) =>
   });
 
 test('only clusters of this operator (spec.operatorName) are acted on', async () => {
+  // Theirs first (by creation and by name): the controller sees it before ours, so a filter that let it through would
+  // have written its status in a reconcile begun before ours' first, long before ours has run its create flow.
+  const theirs = await createSampleCluster(ns, 'pc-a-theirs', { operatorName: 'someone-else' });
   const ours = await createSampleCluster(ns, 'pc-ours', { operatorName: 'polar-mpd' });
-  const theirs = await createSampleCluster(ns, 'pc-theirs', { operatorName: 'someone-else' });
   await waitForState(ours, 'Running');
-  await new Promise((resolveWait) => setTimeout(resolveWait, 2_000));
   assert.equal((await clusters().get(theirs)).status, undefined, 'a cluster of another operator is left alone');
 });
 

@@ -79,28 +79,38 @@ test('the deploy/ manifests apply server-side, and a whole cluster lifecycle run
   assert.equal(await allowed(controllerConfig, { verb: 'create', resource: 'pods', namespace: 'default' }), false);
   assert.equal(await allowed(controllerConfig, { verb: 'update', group: 'coordination.k8s.io', resource: 'leases', namespace: 'default' }), false);
   assert.equal(await allowed(controllerConfig, { verb: 'update', group: 'coordination.k8s.io', resource: 'leases', namespace: 'mpdflow-system' }), true);
+  // The deployed controller watches every namespace; the one below is confined to its own (other tests run beside it).
+  assert.equal(await allowed(controllerConfig, { verb: 'watch', group: 'mpd.polardb.aliyun.com', resource: 'mpdclusters' }), true);
 
   const ns = await testNamespace('rbac');
   const taskQueue = testTaskQueue('rbac');
+  // An operator name of its own as well: no other test's cluster can match it.
+  const operatorName = `polar-mpd-${ns}`;
   const as = (kubeconfig: string) => {
     const config = configFromEnv({ ...process.env, KUBECONFIG: kubeconfig });
     config.temporal.taskQueue = taskQueue;
     return config;
   };
-  const kubelet = await startKubeletStandIn(kube(), rootLogger); // the kubelet's part, with its own (admin) identity
-  const worker = await startWorker({ config: as(workerConfig) });
-  const { flows } = await loadFlowSetup({});
-  const controller = await startController({
-    config: as(controllerConfig),
-    operator,
-    flows,
-    operatorName: 'polar-mpd',
-    leaderElection: { namespace: 'mpdflow-system', name: `mpdflow-rbac-${Date.now()}`, leaseDurationMs: 6_000 },
-    log: rootLogger.child({ test: 'rbac' }),
-  });
+  // Stopped in reverse, also when a later start fails: anything left running would hang the test file.
+  const started: Array<() => Promise<void> | void> = [];
   try {
+    const kubelet = await startKubeletStandIn(kube(), rootLogger); // the kubelet's part, with its own (admin) identity
+    started.push(() => kubelet.stop());
+    const worker = await startWorker({ config: as(workerConfig) });
+    started.push(() => worker.shutdown());
+    const { flows } = await loadFlowSetup({});
+    const controller = await startController({
+      config: as(controllerConfig),
+      operator,
+      flows,
+      namespaces: [ns],
+      operatorName,
+      leaderElection: { namespace: 'mpdflow-system', name: `mpdflow-rbac-${Date.now()}`, leaseDurationMs: 6_000 },
+      log: rootLogger.child({ test: 'rbac' }),
+    });
+    started.push(() => controller.stop());
     const ref = { namespace: ns, name: 'pc-rbac' };
-    await clusters().create(sampleCluster(ns, 'pc-rbac'));
+    await clusters().create(sampleCluster(ns, 'pc-rbac', { operatorName }));
     const runningWith = async (followers: number) =>
       waitUntil(
         async () => {
@@ -118,8 +128,6 @@ test('the deploy/ manifests apply server-side, and a whole cluster lifecycle run
     await clusters().delete(ref);
     await waitUntilGone(ref, 60_000);
   } finally {
-    await controller.stop();
-    await worker.shutdown();
-    kubelet.stop();
+    for (const stop of started.reverse()) await stop();
   }
 });

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
-import { cancelFlow } from '../../src/temporal/flow-client';
-import { flowWorkflowId } from '../../src/contract/flow-run';
+import { cancelSignal } from '../../src/contract/flow-run';
 import { temporalBinary } from '../../src/infra/temporal-dev-server';
 import { interruptAnnotations } from '../../src/kube/annotations';
 import { waitUntil } from '../../src/infra/wait';
@@ -20,6 +19,7 @@ async function expectCancelled(ref: Awaited<ReturnType<typeof createCluster>>, r
   assert.equal(cluster.metadata.annotations?.[interruptAnnotations.reason], 'CANCELLED');
   assert.equal(cluster.status?.workflow?.failedStep, 'Hold');
   assert.ok(!(await markers(ref)).has('Three'), 'no step runs after a cancel');
+  assert.equal((await markers(ref)).get('One')?.length, 1);
 }
 
 test('a cancel signal stops the running step through its heartbeat and interrupts the cluster with CANCELLED', async () => {
@@ -28,9 +28,9 @@ test('a cancel signal stops the running step through its heartbeat and interrupt
   const handle = await runFlow(env.client, env.taskQueue, { flowName: 'TestHold', resource: ref, state: 'Creating' });
   await waitForStep(ref, 'Hold');
   const sent = Date.now();
-  await cancelFlow(env.client, ref, 'test asked');
+  await handle.signal(cancelSignal, 'test asked');
   await waitUntil(async () => (await markers(ref)).has('Hold-cancelled'), { timeoutMs: 10_000, describe: () => 'the step noticed the cancel' });
-  const stoppedAfterMs = Number((await markers(ref)).get('Hold-cancelled')!.cancelledAt) - sent;
+  const stoppedAfterMs = Number((await markers(ref)).get('Hold-cancelled')![0]!.cancelledAt) - sent;
   // The step's heartbeat timeout is 5 s (hold.yaml): the cancel must land well within it.
   assert.ok(stoppedAfterMs < 5_000, `the activity stopped ${stoppedAfterMs} ms after the cancel`);
   process.stdout.write(`# cancel-to-activity-stop: ${stoppedAfterMs} ms\n`);
@@ -46,7 +46,7 @@ test('the cancel signal works from `temporal workflow signal` as well', async ()
     'workflow', 'signal',
     '--address', temporalAddress(),
     '--namespace', temporalNamespace(),
-    '--workflow-id', flowWorkflowId(ref),
+    '--workflow-id', handle.workflowId,
     '--name', 'cancel',
     '--input', '"from the CLI"',
   ]);

@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Watch } from '@kubernetes/client-node';
-import { flowProgress } from '../../src/temporal/flow-client';
 import { MpdClusterClient } from '../../src/kube/mpdcluster-client';
 import { interruptAnnotations } from '../../src/kube/annotations';
 import { recoveryStartStep } from '../../src/flows/recovery';
+import { progressQuery } from '../../src/contract/flow-run';
 import { waitUntil } from '../../src/infra/wait';
 import { kube, testNamespace } from '../helpers/stack';
-import { createCluster, eventReasons, getCluster, markers, openGate, runFlow, testFlow, useEngineWorker } from '../helpers/flows';
+import { createCluster, eventReasons, executionCounts, getCluster, hookCompletions, markers, onlyExecution, openGate, runFlow, testFlow, useEngineWorker } from '../helpers/flows';
 
 const env = useEngineWorker('engine');
 
@@ -43,19 +43,18 @@ test('a flow runs its steps in order (group expanded), outputs accumulate, progr
   watching.abort();
 
   assert.deepEqual(result.steps.map((s) => `${s.stepName}:${s.outcome}`), ['One:completed', 'Two:completed', 'Three:completed', 'Four:completed']);
-  const seen = await markers(ref);
-  assert.deepEqual([...seen.keys()].sort(), ['Four', 'One', 'Three', 'Two']);
-  const lastValues = JSON.parse(seen.get('Four')!.values!) as Record<string, unknown>;
+  assert.deepEqual(await executionCounts(ref), { Four: 1, One: 1, Three: 1, Two: 1 }, 'each step ran exactly once');
+  const lastValues = JSON.parse((await onlyExecution(ref, 'Four')).values!) as Record<string, unknown>;
   assert.deepEqual(lastValues, { fromEvent: 'yes', One: 'done', Two: 'done', Three: 'done', last: 'Three' }, 'params plus every earlier output, later keys winning');
 
   const status = (await getCluster(ref)).status?.workflow;
   assert.equal(status?.phase, 'Completed');
   assert.equal(status?.flowName, 'TestRecord');
   assert.equal(status?.stepTotal, 4);
-  assert.equal(status?.workflowId, `MPDCluster/${ns}/pc-record`);
+  assert.equal(status?.workflowId, handle.workflowId);
   assert.ok(writes.length <= 4 + 2, `at most one status write per step plus start and end, saw ${writes.join(', ')}`);
 
-  const progress = await flowProgress(env.client, ref);
+  const progress = await handle.query(progressQuery);
   assert.equal(progress.phase, 'completed');
   assert.equal(progress.total, 4);
   assert.ok(progress.steps.every((s) => typeof s.durationMs === 'number'));
@@ -64,8 +63,7 @@ test('a flow runs its steps in order (group expanded), outputs accumulate, progr
     timeoutMs: 10_000,
     describe: () => 'four StepCompleted events',
   });
-  const hookMarker = await kube().core.readNamespacedConfigMap({ namespace: ns, name: 'pc-record-hook-completed' });
-  assert.equal(hookMarker.data?.flow, 'TestRecord', 'the operator module hook ran on flow completion');
+  assert.deepEqual(await hookCompletions(ref), ['TestRecord'], 'the operator module hook ran once, on flow completion');
   const reasons = await eventReasons(ref);
   for (const reason of ['FlowStarted', 'StepStarted', 'StepCompleted', 'FlowCompleted']) assert.ok(reasons.includes(reason), `event ${reason}`);
 
@@ -86,8 +84,8 @@ test('a step failing 10 times then succeeding completes the flow', async () => {
   const flaky = result.steps.find((s) => s.stepName === 'Flaky');
   assert.equal(flaky?.outcome, 'completed');
   assert.equal(flaky?.attempts, 11);
-  assert.equal((await markers(ref)).get('Flaky')?.attempt, '11');
-  assert.ok((await markers(ref)).has('After'));
+  assert.deepEqual(await executionCounts(ref), { After: 1, Before: 1, Flaky: 1 }, 'only the successful attempt of Flaky leaves a marker');
+  assert.equal((await onlyExecution(ref, 'Flaky')).attempt, '11');
 });
 
 test('a step failing 11 times interrupts the flow with MANY_RETRY and the seed annotations', async () => {
@@ -106,7 +104,7 @@ test('a step failing 11 times interrupts the flow with MANY_RETRY and the seed a
   assert.equal(annotations[interruptAnnotations.reason], 'MANY_RETRY');
   assert.equal(annotations[interruptAnnotations.previousStatus], 'Creating');
   assert.match(annotations[interruptAnnotations.message] ?? '', /failed 11 times; last error: planned failure 11 of 11/);
-  assert.ok(!(await markers(ref)).has('After'), 'no step runs after an interrupt');
+  assert.deepEqual(await executionCounts(ref), { Before: 1 }, 'no step runs after an interrupt');
   assert.ok((await eventReasons(ref)).includes('FlowInterrupted'));
 });
 
@@ -117,14 +115,16 @@ test('an interrupt code stops the flow at once; recovery resumes from the failed
   const detail = await interruptOf((await runFlow(env.client, env.taskQueue, { flowName: 'TestInterrupt', resource: ref, state: 'Creating' })).result());
   assert.deepEqual([detail.reason, detail.step], ['POD_LOST', 'Two']);
   assert.equal((await getCluster(ref)).metadata.annotations?.[interruptAnnotations.reason], 'POD_LOST');
-  const firstOne = (await markers(ref)).get('One');
+  const firstOne = await onlyExecution(ref, 'One');
 
   await openGate(ref, 'Two');
   const resumeFrom = recoveryStartStep(flow, detail.step);
   assert.equal(resumeFrom, 'Two');
   const result = await (await runFlow(env.client, env.taskQueue, { flowName: 'TestInterrupt', resource: ref, state: 'Creating', resumeFrom })).result();
   assert.deepEqual(result.steps.map((s) => s.outcome), ['skipped', 'completed', 'completed']);
-  assert.deepEqual((await markers(ref)).get('One'), firstOne, 'the step before the failed one did not run again');
+  assert.deepEqual(await executionCounts(ref), { One: 1, Three: 1, Two: 1 }, 'the step before the failed one did not run again');
+  assert.deepEqual(await onlyExecution(ref, 'One'), firstOne);
+  assert.equal((await onlyExecution(ref, 'Two')).runId, (await onlyExecution(ref, 'Three')).runId, 'Two and Three ran in the resumed run');
 });
 
 test('recoverFromFirstStep makes recovery start from the first step', async () => {
@@ -137,18 +137,21 @@ test('recoverFromFirstStep makes recovery start from the first step', async () =
   assert.equal(resumeFrom, undefined);
   const result = await (await runFlow(env.client, env.taskQueue, { flowName: 'TestInterruptFromFirst', resource: ref, state: 'Creating', resumeFrom })).result();
   assert.deepEqual(result.steps.map((s) => s.outcome), ['completed', 'completed', 'completed']);
+  assert.deepEqual(await executionCounts(ref), { One: 2, Three: 1, Two: 1 }, 'One ran in both runs, the rest once');
+  assert.deepEqual(new Set((await markers(ref)).get('One')!.map((m) => m.runId)).size, 2);
 });
 
 test('a waiting step sleeps on a durable timer and is tried again without counting a failure', async () => {
   const ns = await testNamespace('waiting');
   const ref = await createCluster(ns, 'pc-wait');
   const handle = await runFlow(env.client, env.taskQueue, { flowName: 'TestWaiting', resource: ref, state: 'Creating' });
-  await waitUntil(async () => ((await flowProgress(env.client, ref)).steps[0]?.waits ?? 0) >= 2, { timeoutMs: 20_000, describe: () => 'two waits' });
-  assert.equal((await flowProgress(env.client, ref)).steps[0]?.outcome !== 'completed', true);
+  await waitUntil(async () => ((await handle.query(progressQuery)).steps[0]?.waits ?? 0) >= 2, { timeoutMs: 20_000, describe: () => 'two waits' });
+  assert.notEqual((await handle.query(progressQuery)).steps[0]?.outcome, 'completed');
   await openGate(ref, 'Wait');
   const result = await handle.result();
   assert.equal(result.steps[0]?.outcome, 'completed');
   assert.equal(result.steps[0]?.attempts, 1, 'waits are not failed attempts');
   assert.ok((result.steps[0]?.waits ?? 0) >= 2);
   assert.equal((await eventReasons(ref)).filter((r) => r === 'StepWaiting').length, 1, 'the waiting hook fires once');
+  assert.deepEqual(await executionCounts(ref), { After: 1, Wait: 1 });
 });

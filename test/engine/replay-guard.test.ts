@@ -1,17 +1,87 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '../../src/infra/paths';
+import { tmpdir } from 'node:os';
 import { readHistoryDir, replayHistories } from '../../src/temporal/replay';
+import { historiesDir, historyNames, type HistoryName } from '../helpers/histories';
 
-test('histories recorded from real runs (success, interrupt, cancel, retry) replay against the current workflow code', async () => {
-  const histories = readHistoryDir(join(projectRoot, 'test', 'fixtures', 'histories'));
-  assert.ok(histories.length >= 3, 'at least a success, an interrupt and a cancel');
+interface RawEvent {
+  eventType: string;
+  activityTaskStartedEventAttributes?: { attempt?: number };
+  workflowExecutionStartedEventAttributes?: { input?: { payloads?: Array<{ data?: string }> } };
+}
+
+const eventsOf = (name: HistoryName): RawEvent[] => (JSON.parse(readFileSync(join(historiesDir, `${name}.json`), 'utf8')) as { events: RawEvent[] }).events;
+const types = (events: RawEvent[]) => events.map((e) => e.eventType.replace(/^EVENT_TYPE_/, ''));
+const last = (events: RawEvent[]) => types(events).at(-1);
+const maxAttempt = (events: RawEvent[]) => Math.max(...events.map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 0));
+const input = (events: RawEvent[]) =>
+  JSON.parse(Buffer.from(events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data ?? '', 'base64').toString()) as { resumeFrom?: string };
+
+/** What each history must contain to cover its path: a re-recording that missed the path fails here. */
+const covers: Record<HistoryName, (events: RawEvent[]) => void> = {
+  'success-TestRecord': (e) => assert.equal(last(e), 'WORKFLOW_EXECUTION_COMPLETED'),
+  'interrupt-TestInterrupt': (e) => {
+    assert.ok(types(e).includes('ACTIVITY_TASK_FAILED'));
+    assert.equal(last(e), 'WORKFLOW_EXECUTION_FAILED');
+  },
+  'cancel-TestHold': (e) => {
+    assert.ok(types(e).includes('WORKFLOW_EXECUTION_SIGNALED'));
+    assert.ok(types(e).includes('ACTIVITY_TASK_CANCEL_REQUESTED'));
+    assert.equal(last(e), 'WORKFLOW_EXECUTION_FAILED');
+  },
+  'retry-TestFlaky': (e) => {
+    assert.equal(maxAttempt(e), 3, 'the flaky step completed on its third attempt');
+    assert.equal(last(e), 'WORKFLOW_EXECUTION_COMPLETED');
+  },
+  'waiting-TestWaiting': (e) => {
+    assert.ok(types(e).includes('TIMER_FIRED'), 'a wait timer fired');
+    assert.equal(last(e), 'WORKFLOW_EXECUTION_COMPLETED');
+  },
+  'cancel-waiting-TestWaiting': (e) => {
+    assert.ok(types(e).includes('TIMER_STARTED'));
+    assert.ok(!types(e).includes('TIMER_FIRED'), 'the cancel came during the wait, before its timer fired');
+    assert.ok(types(e).includes('WORKFLOW_EXECUTION_SIGNALED'));
+    assert.equal(last(e), 'WORKFLOW_EXECUTION_FAILED');
+  },
+  'resumed-TestInterrupt': (e) => {
+    assert.equal(input(e).resumeFrom, 'Two');
+    assert.equal(last(e), 'WORKFLOW_EXECUTION_COMPLETED');
+  },
+  'temporal-cancel-TestHold': (e) => {
+    assert.ok(types(e).includes('WORKFLOW_EXECUTION_CANCEL_REQUESTED'));
+    assert.equal(last(e), 'WORKFLOW_EXECUTION_CANCELED');
+  },
+  'many-retry-TestFlaky': (e) => {
+    assert.equal(maxAttempt(e), 11, 'the step ran its 11 attempts');
+    assert.equal(last(e), 'WORKFLOW_EXECUTION_FAILED');
+  },
+};
+
+test('the recorded histories are exactly the listed ones, each covering its path', () => {
+  const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')).sort();
+  assert.deepEqual(files, historyNames, 'test/fixtures/histories holds exactly the histories of test/helpers/histories.ts');
+  for (const name of historyNames) {
+    try {
+      covers[name](eventsOf(name));
+    } catch (error) {
+      assert.fail(`${name}.json does not cover its path: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+});
+
+test('every recorded history replays against the current workflow code, bundled fresh', async () => {
+  // An empty bundle directory: the bundle is built from today's sources now, never read from an earlier run's cache.
+  const bundleDir = mkdtempSync(join(tmpdir(), 'mpdflow-replay-bundle-'));
+  process.env.MPDFLOW_BUNDLE_DIR = bundleDir;
+  const histories = readHistoryDir(historiesDir);
   const outcomes = await replayHistories(histories);
+  assert.ok(readdirSync(bundleDir).some((key) => existsSync(join(bundleDir, key, 'bundle.js'))), 'the bundle was built in this test');
   assert.deepEqual(
     outcomes.filter((o) => !o.ok),
     [],
-    'every committed history replays; if this fails, the workflow code changed non-deterministically (see docs in README: Replay)',
+    'every committed history replays; if this fails, the workflow code changed non-deterministically (README: Replay)',
   );
-  assert.equal(outcomes.length, histories.length);
+  assert.deepEqual(outcomes.map((o) => o.workflowId).sort(), historyNames);
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kube, testNamespace } from '../helpers/stack';
-import { createCluster, markers, runFlow, useEngineWorker } from '../helpers/flows';
+import { createCluster, onlyExecution, runFlow, useEngineWorker } from '../helpers/flows';
 
 const env = useEngineWorker('secrets');
 
@@ -19,10 +19,11 @@ test('a secret a step reads stays out of every recorded workflow history', async
   const ref = await createCluster(ns, 'pc-secret');
   const planted = `s3cr3t-${Math.random().toString(36).slice(2)}`;
   await kube().core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'pc-secret-password' }, stringData: { password: planted } } });
-  await (await runFlow(env.client, env.taskQueue, { flowName: 'TestSecret', resource: ref, state: 'Creating' })).result();
-  assert.ok((await markers(ref)).get('UseSecret')?.digest, 'the step used the secret');
+  const handle = await runFlow(env.client, env.taskQueue, { flowName: 'TestSecret', resource: ref, state: 'Creating' });
+  await handle.result();
+  assert.ok((await onlyExecution(ref, 'UseSecret')).digest, 'the step used the secret');
   // The scan itself must be able to see payloads: the event params of this run are there in clear.
-  const own = textOf(await env.client.workflow.getHandle(`MPDCluster/${ns}/pc-secret`).fetchHistory()).join('\n');
+  const own = textOf(await handle.fetchHistory()).join('\n');
   assert.ok(own.includes('"flowName":"TestSecret"'), 'payloads are decoded by the scan');
 
   let scanned = 0;

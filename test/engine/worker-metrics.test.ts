@@ -13,12 +13,13 @@ test('the worker serves Prometheus metrics (flows by outcome, step durations, re
   try {
     const ns = await testNamespace('metrics');
     const flaky = await createCluster(ns, 'pc-flaky');
-    await (await runFlow(client, config.temporal.taskQueue, { flowName: 'TestFlaky', resource: flaky, params: { failTimes: 2 }, state: 'Creating' })).result();
+    const flakyRun = await runFlow(client, config.temporal.taskQueue, { flowName: 'TestFlaky', resource: flaky, params: { failTimes: 2 }, state: 'Creating' });
+    await flakyRun.result();
     const broken = await createCluster(ns, 'pc-broken');
     await (await runFlow(client, config.temporal.taskQueue, { flowName: 'TestInterrupt', resource: broken, state: 'Creating' })).result().catch(() => undefined);
 
     const status = (await getCluster(flaky)).status?.workflow;
-    assert.equal(status?.webUiUrl, `http://temporal-ui.example/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(`MPDCluster/${ns}/pc-flaky`)}/${status?.runId}`);
+    assert.equal(status?.webUiUrl, `http://temporal-ui.example/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(flakyRun.workflowId)}/${flakyRun.firstExecutionRunId}`);
 
     const base = `http://127.0.0.1:${worker.opsPort}`;
     assert.equal((await fetch(`${base}/readyz`)).status, 200);

@@ -10,7 +10,7 @@ import { waitUntil } from '../../src/infra/wait';
 import { loadFlowSetup } from '../../src/worker/flow-setup';
 import { startWorker, type RunningWorker } from '../../src/worker/run-worker';
 import { startFlow, type StartFlowRequest } from '../../src/temporal/flow-client';
-import { gateName, markerName } from '../fixtures/test-steps';
+import { gateName, hookMarkerLabel, markerLabels } from '../fixtures/test-steps';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { kube, temporalClient, testTaskQueue } from './stack';
 
@@ -48,14 +48,38 @@ export async function openGate(ref: ResourceRef, step: string): Promise<void> {
   await kube().core.createNamespacedConfigMap({ namespace: ref.namespace, body: { metadata: { name: gateName(ref.name, step) } } });
 }
 
-/** Marker ConfigMaps written by the test steps of one cluster, by step name. */
-export async function markers(ref: ResourceRef): Promise<Map<string, Record<string, string>>> {
-  const list = await kube().core.listNamespacedConfigMap({ namespace: ref.namespace, labelSelector: `mpdflow.test/cluster=${ref.name}` });
-  return new Map(list.items.map((cm) => [cm.data?.step ?? cm.metadata?.name ?? '', cm.data ?? {}]));
+/** One execution of a test step, as its marker ConfigMap recorded it (step, attempt, runId, workflowId, values, ...). */
+export type Marker = Record<string, string>;
+
+/** Every execution of the test steps on one cluster, by step name, oldest first. */
+export async function markers(ref: ResourceRef): Promise<Map<string, Marker[]>> {
+  const list = await kube().core.listNamespacedConfigMap({ namespace: ref.namespace, labelSelector: `${markerLabels.cluster}=${ref.name}` });
+  const byStep = new Map<string, Marker[]>();
+  const items = list.items.sort((a, b) => Number(a.metadata?.resourceVersion ?? 0) - Number(b.metadata?.resourceVersion ?? 0));
+  for (const cm of items) {
+    const step = cm.metadata?.labels?.[markerLabels.step] ?? '';
+    byStep.set(step, [...(byStep.get(step) ?? []), cm.data ?? {}]);
+  }
+  return byStep;
 }
 
-export function markerFor(ref: ResourceRef, step: string): string {
-  return markerName(ref.name, step);
+/** How many times each test step ran on one cluster, keys sorted: compare with deepEqual for exact counts. */
+export async function executionCounts(ref: ResourceRef): Promise<Record<string, number>> {
+  const byStep = await markers(ref);
+  return Object.fromEntries([...byStep.keys()].sort().map((step) => [step, byStep.get(step)!.length]));
+}
+
+/** The one execution of `step`; fails when it ran not at all or more than once. */
+export async function onlyExecution(ref: ResourceRef, step: string): Promise<Marker> {
+  const runs = (await markers(ref)).get(step) ?? [];
+  if (runs.length !== 1) throw new Error(`step ${step} of ${ref.name} ran ${runs.length} times, expected exactly once`);
+  return runs[0]!;
+}
+
+/** The flow names the test hook recorded a completion for, one entry per call. */
+export async function hookCompletions(ref: ResourceRef): Promise<string[]> {
+  const list = await kube().core.listNamespacedConfigMap({ namespace: ref.namespace, labelSelector: `${hookMarkerLabel}=${ref.name}` });
+  return list.items.map((cm) => cm.data?.flow ?? '');
 }
 
 export async function getCluster(ref: ResourceRef): Promise<MPDCluster> {

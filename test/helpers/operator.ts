@@ -33,18 +33,25 @@ export async function startTestOperator(namespace: string, overrides: Partial<Co
   const config = configFromEnv();
   config.temporal.taskQueue = testTaskQueue('op');
   const worker = await startWorker({ config, flowsDir: operatorFlowsDir, stepModules: [operatorStepsModule] });
-  const { flows } = await loadFlowSetup({ flowsDir: operatorFlowsDir, stepModules: [operatorStepsModule] });
-  const controller = await startController({
-    config,
-    operator,
-    flows,
-    namespaces: [namespace],
-    leaderElection: false,
-    opsPort: 0,
-    relistEveryMs: 5_000,
-    log: rootLogger.child({ component: 'controller', test: namespace }),
-    ...overrides,
-  });
+  let controller: RunningController;
+  try {
+    const { flows } = await loadFlowSetup({ flowsDir: operatorFlowsDir, stepModules: [operatorStepsModule] });
+    controller = await startController({
+      config,
+      operator,
+      flows,
+      namespaces: [namespace],
+      leaderElection: false,
+      opsPort: 0,
+      relistEveryMs: 5_000,
+      log: rootLogger.child({ component: 'controller', test: namespace }),
+      ...overrides,
+    });
+  } catch (error) {
+    // A worker left running would keep the test file's process alive: a failure would become a hang.
+    await worker.shutdown();
+    throw error;
+  }
   return {
     taskQueue: config.temporal.taskQueue,
     worker,
@@ -79,6 +86,31 @@ export async function flowRuns(client: Client, ref: { namespace: string; name: s
   for await (const wf of client.workflow.list({ query: `MpdCluster = "${ref.name}" AND MpdNamespace = "${ref.namespace}"` })) {
     runs.push({ type: wf.type, status: wf.status.name, start: wf.startTime.getTime() });
   }
+  return runs.sort((a, b) => a.start - b.start).map(({ type, status }) => ({ type, status }));
+}
+
+/**
+ * The cluster's runs, once visibility (eventually consistent) has caught up: the run the cluster's status names
+ * (status.workflow.runId) is listed and every listed run is closed. An empty or stale list never passes for settled.
+ */
+export async function settledFlowRuns(
+  client: Client,
+  ref: { namespace: string; name: string },
+  { kube = clusters(), timeoutMs = 30_000 }: { kube?: MpdClusterClient; timeoutMs?: number } = {},
+): Promise<Array<{ type: string; status: string }>> {
+  const runId = (await kube.get(ref)).status?.workflow?.runId;
+  if (!runId) throw new Error(`${ref.namespace}/${ref.name} names no run in status.workflow`);
+  let runs: Array<{ type: string; status: string; runId: string; start: number }> = [];
+  await waitUntil(
+    async () => {
+      runs = [];
+      for await (const wf of client.workflow.list({ query: `MpdCluster = "${ref.name}" AND MpdNamespace = "${ref.namespace}"` })) {
+        runs.push({ type: wf.type, status: wf.status.name, runId: wf.runId, start: wf.startTime.getTime() });
+      }
+      return runs.some((r) => r.runId === runId) && runs.every((r) => r.status !== 'RUNNING');
+    },
+    { timeoutMs, describe: () => `visibility never listed run ${runId} of ${ref.namespace}/${ref.name} with every run closed: ${JSON.stringify(runs)}` },
+  );
   return runs.sort((a, b) => a.start - b.start).map(({ type, status }) => ({ type, status }));
 }
 

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Client } from '@temporalio/client';
 import { waitUntil } from '../../src/infra/wait';
@@ -6,7 +6,7 @@ import { mpdFinalizer } from '../../src/kube/annotations';
 import { apiStatus } from '../../src/kube/client';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { kube, temporalClient, testNamespace } from '../helpers/stack';
-import { clusters, flowRuns, waitUntilGone } from '../helpers/operator';
+import { clusters, flowRuns, transitionRuns, waitUntilGone } from '../helpers/operator';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { startSharedOperator, type SharedOperator } from '../helpers/shared-operator';
 
@@ -16,15 +16,10 @@ let ns: string;
 let op: SharedOperator;
 const ref = () => ({ namespace: ns, name: 'pc-shared' });
 
-before(async () => {
-  ({ client, close } = await temporalClient());
-  ns = await testNamespace('shared');
-  op = await startSharedOperator(ns);
-});
-after(async () => {
-  await op.stop();
-  await close();
-});
+
+/** The scenario's stages, in order: each acts on the cluster the stages before it left. */
+const stages: Array<[name: string, run: () => Promise<void>]> = [];
+const stage = (name: string, run: () => Promise<void>) => stages.push([name, run]);
 
 /** Waits until `flowName` has completed once more and the cluster is Running again. */
 async function runAndSettle(flowName: string, trigger: () => Promise<unknown>): Promise<MPDCluster> {
@@ -49,7 +44,7 @@ const pods = async () =>
 const annotate = (values: Record<string, string | null>) => clusters().patch(ref(), { metadata: { annotations: values } });
 const configMap = async (name: string) => (await kube().core.readNamespacedConfigMap({ namespace: ns, name })).data ?? {};
 
-test('CreateSharedStorageCluster: metadata, shared PVC, RW and RO pods, cluster manager, Running', async () => {
+stage('CreateSharedStorageCluster: metadata, shared PVC, RW and RO pods, cluster manager, Running', async () => {
   await clusters().create(sampleCluster(ns, 'pc-shared'));
   const cluster = await runAndSettle('CreateSharedStorageCluster', async () => undefined);
   assert.ok(cluster.metadata.finalizers?.includes(mpdFinalizer));
@@ -66,14 +61,14 @@ test('CreateSharedStorageCluster: metadata, shared PVC, RW and RO pods, cluster 
   assert.deepEqual(await configMap('pc-shared-cm-config'), { rw: 'ins-1', ro: 'ins-2', ha: 'on' });
 });
 
-test('SharedStorageClusterAddRo: followerNum + 1 adds a Ready RO', async () => {
+stage('SharedStorageClusterAddRo: followerNum + 1 adds a Ready RO', async () => {
   const cluster = await runAndSettle('SharedStorageClusterAddRo', () => clusters().patch(ref(), { spec: { followerNum: 2 } }));
   assert.equal(cluster.status?.followerNum, 2);
   assert.ok((await pods()).has('ins-3'));
   assert.equal((await configMap('pc-shared-cm-config')).ro, 'ins-2,ins-3');
 });
 
-test('SharedStorageClusterRestartCluster: every pod is replaced once, the trigger cleared', async () => {
+stage('SharedStorageClusterRestartCluster: every pod is replaced once, the trigger cleared', async () => {
   const before = await pods();
   const cluster = await runAndSettle('SharedStorageClusterRestartCluster', () => annotate({ restartCluster: 'true' }));
   const after = await pods();
@@ -82,7 +77,7 @@ test('SharedStorageClusterRestartCluster: every pod is replaced once, the trigge
   assert.equal((await configMap('pc-shared-cm-config')).ha, 'on', 'HA back on');
 });
 
-test('SharedStorageClusterRestartIns: only the named instance is replaced', async () => {
+stage('SharedStorageClusterRestartIns: only the named instance is replaced', async () => {
   const before = await pods();
   await runAndSettle('SharedStorageClusterRestartIns', () => annotate({ restartIns: 'ins-2' }));
   const after = await pods();
@@ -90,7 +85,7 @@ test('SharedStorageClusterRestartIns: only the named instance is replaced', asyn
   assert.equal(after.get('ins-1')?.metadata?.uid, before.get('ins-1')?.metadata?.uid);
 });
 
-test('SharedStorageClusterSwitchRw: the named RO becomes the RW', async () => {
+stage('SharedStorageClusterSwitchRw: the named RO becomes the RW', async () => {
   const cluster = await runAndSettle('SharedStorageClusterSwitchRw', () => annotate({ switchRw: 'ins-2' }));
   assert.equal(cluster.status?.leaderInstanceId, 'ins-2');
   const p = await pods();
@@ -99,7 +94,7 @@ test('SharedStorageClusterSwitchRw: the named RO becomes the RW', async () => {
   assert.equal((await configMap('pc-shared-cm-config')).rw, 'ins-2');
 });
 
-test('SharedStorageClusterFlushParams: parameters applied; one needing a restart restarts the cluster', async () => {
+stage('SharedStorageClusterFlushParams: parameters applied; one needing a restart restarts the cluster', async () => {
   await kube().core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'pc-shared-user-params' }, data: { shared_buffers: '1GB', updateTime: 't1' } } });
   const before = await pods();
   await runAndSettle('SharedStorageClusterFlushParams', () => annotate({ flushParams: 'true' }));
@@ -108,7 +103,7 @@ test('SharedStorageClusterFlushParams: parameters applied; one needing a restart
   assert.notEqual((await pods()).get('ins-1')?.metadata?.uid, before.get('ins-1')?.metadata?.uid, 'restarted for shared_buffers');
 });
 
-test('SharedStorageClusterModifyClass: a new RW of the new class replaces the old one, the ROs follow', async () => {
+stage('SharedStorageClusterModifyClass: a new RW of the new class replaces the old one, the ROs follow', async () => {
   const cluster = await runAndSettle('SharedStorageClusterModifyClass', () =>
     clusters().patch(ref(), { spec: { classInfoModifyTo: { className: 'polar.o.x8.large', cpu: '4', memory: '16Gi' } } }),
   );
@@ -120,7 +115,7 @@ test('SharedStorageClusterModifyClass: a new RW of the new class replaces the ol
   for (const [, pod] of await pods()) assert.equal(pod.metadata?.annotations?.['mpd.polardb.aliyun.com/class'], 'polar.o.x8.large');
 });
 
-test('SharedStorageClusterUpgradeMinorVersion: new images everywhere, cluster manager included', async () => {
+stage('SharedStorageClusterUpgradeMinorVersion: new images everywhere, cluster manager included', async () => {
   const cluster = await runAndSettle('SharedStorageClusterUpgradeMinorVersion', () =>
     clusters().patch(ref(), { spec: { versionCfgModifyTo: { versionName: 'v1.1.0', engineImage: 'polardb/polardb-engine:1.1.0', clusterManagerImage: 'polardb/cluster-manager:1.1.0' } } }),
   );
@@ -129,7 +124,7 @@ test('SharedStorageClusterUpgradeMinorVersion: new images everywhere, cluster ma
   assert.equal((await kube().apps.readNamespacedDeployment({ namespace: ns, name: 'pc-shared-cm' })).spec?.template.spec?.containers[0]?.image, 'polardb/cluster-manager:1.1.0');
 });
 
-test('SharedStorageClusterMigrateRo and MigrateRw: instances move to the named nodes', async () => {
+stage('SharedStorageClusterMigrateRo and MigrateRw: instances move to the named nodes', async () => {
   let cluster = await clusters().get(ref());
   const ro = Object.entries(cluster.status!.dbInstanceStatus!).find(([, i]) => i.insType === 'ro')![0];
   await runAndSettle('SharedStorageClusterMigrateRo', () => annotate({ migrate: `${ro}|node-9` }));
@@ -141,7 +136,7 @@ test('SharedStorageClusterMigrateRo and MigrateRw: instances move to the named n
   assert.ok(!(await pods()).has(leader), 'the old RW pod is gone');
 });
 
-test('SharedStorageClusterRebuildRo: a failed RO is replaced', async () => {
+stage('SharedStorageClusterRebuildRo: a failed RO is replaced', async () => {
   const cluster = await clusters().get(ref());
   const ro = Object.entries(cluster.status!.dbInstanceStatus!).find(([, i]) => i.insType === 'ro')![0];
   const after = await runAndSettle('SharedStorageClusterRebuildRo', () =>
@@ -151,7 +146,7 @@ test('SharedStorageClusterRebuildRo: a failed RO is replaced', async () => {
   assert.equal(Object.values(after.status!.dbInstanceStatus!).filter((i) => i.insType === 'ro').length, 2);
 });
 
-test('SharedStorageClusterRemoveRo: removeIns takes an RO away', async () => {
+stage('SharedStorageClusterRemoveRo: removeIns takes an RO away', async () => {
   const cluster = await clusters().get(ref());
   const ro = Object.entries(cluster.status!.dbInstanceStatus!).find(([, i]) => i.insType === 'ro')![0];
   await clusters().patch(ref(), { spec: { followerNum: 1 } });
@@ -161,7 +156,7 @@ test('SharedStorageClusterRemoveRo: removeIns takes an RO away', async () => {
   assert.ok(!(await pods()).has(ro));
 });
 
-test('ExtendStorageSharedStorageCluster: the new quota is recorded, the trigger cleared', async () => {
+stage('ExtendStorageSharedStorageCluster: the new quota is recorded, the trigger cleared', async () => {
   const cluster = await runAndSettle('ExtendStorageSharedStorageCluster', () =>
     clusters().patch(ref(), { metadata: { annotations: { extendStorage: 'true' } }, spec: { shareStore: { diskQuota: '20Gi' } } }),
   );
@@ -169,27 +164,57 @@ test('ExtendStorageSharedStorageCluster: the new quota is recorded, the trigger 
   assert.equal(cluster.metadata.annotations?.extendStorage, undefined);
 });
 
-test('SharedStorageClusterRebuild: forceRebuild recreates every pod and the cluster manager', async () => {
+stage('SharedStorageClusterRebuild: forceRebuild recreates every pod and the cluster manager', async () => {
   const before = await pods();
   const cluster = await runAndSettle('SharedStorageClusterRebuild', () => annotate({ forceRebuild: 'true' }));
   for (const [id, pod] of await pods()) assert.notEqual(pod.metadata?.uid, before.get(id)?.metadata?.uid, `${id} recreated`);
   assert.equal(cluster.metadata.annotations?.forceRebuild, undefined);
 });
 
-test('the seed priority between two triggers set at once: RestartCluster before SwitchRw, whose trigger its cleanup clears', async () => {
+stage('two triggers set at once: RestartCluster first (the seed priority), then SwitchRw, whose request its cleanup keeps', async () => {
   const cluster = await clusters().get(ref());
   const ro = Object.entries(cluster.status!.dbInstanceStatus!).find(([, i]) => i.insType === 'ro')![0];
-  const runsBefore = (await flowRuns(client, ref())).length;
-  await runAndSettle('SharedStorageClusterRestartCluster', () => annotate({ restartCluster: 'true', switchRw: ro }));
-  const newRuns = (await flowRuns(client, ref())).slice(runsBefore).map((r) => r.type);
-  assert.deepEqual(newRuns, ['SharedStorageClusterRestartCluster']);
+  const before = cluster.status!.transition!.id;
+  await annotate({ restartCluster: 'true', switchRw: ro });
+  await waitUntil(async () => (await clusters().get(ref())).status?.leaderInstanceId === ro && (await clusters().get(ref())).status?.clusterStatus === 'Running', {
+    timeoutMs: 90_000,
+    describe: () => `${ro} never became the RW`,
+  });
+  const runs = (await transitionRuns(client, ref())).filter((r) => Number(r.run.slice(1).split('-')[0]) > before);
+  assert.deepEqual(runs.map((r) => `${r.type} ${r.status}`), ['SharedStorageClusterRestartCluster COMPLETED', 'SharedStorageClusterSwitchRw COMPLETED']);
 });
 
-test('deletion: ReleaseSharedStorageCluster frees the storage, then the finalizer goes', async () => {
+stage('deletion: ReleaseSharedStorageCluster frees the storage, then the finalizer goes', async () => {
   await clusters().delete(ref());
   await waitUntilGone(ref(), 60_000);
   // Deleted: gone, or held only by kubernetes.io/pvc-protection, which no controller-manager lifts here.
   const pvc = await kube().core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: 'pc-shared-share' }).catch((e: unknown) => (apiStatus(e) === 404 ? undefined : Promise.reject(e)));
   assert.ok(!pvc || pvc.metadata?.deletionTimestamp, 'the shared PVC is deleted');
   assert.equal((await flowRuns(client, ref())).at(-1)?.type, 'ReleaseSharedStorageCluster');
+});
+
+// One test, its stages subtests: a stage after a failed one is skipped, never run on a cluster left half-way.
+test('the shared-storage operator drives one cluster through every flow, in order', { timeout: 900_000 }, async (t) => {
+  ({ client, close } = await temporalClient());
+  try {
+    ns = await testNamespace('shared');
+    op = await startSharedOperator(ns);
+    try {
+      let failed: string | undefined;
+      for (const [name, run] of stages) {
+        await t.test(name, { skip: failed ? `an earlier stage failed: ${failed}` : false }, async () => {
+          try {
+            await run();
+          } catch (error) {
+            failed = name;
+            throw error;
+          }
+        });
+      }
+    } finally {
+      await op.stop();
+    }
+  } finally {
+    await close();
+  }
 });

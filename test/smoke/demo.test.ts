@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { projectRoot } from '../../src/infra/paths';
 
-test('the demo drives its sample cluster through create, add-ro, restart, cancel and recover, and exits 0 off a terminal', async () => {
+// The demo runs up to 240 s by itself: more than the harness's default per-test timeout.
+test('the demo drives its sample cluster through create, add-ro, restart, cancel and recover, and exits 0 off a terminal', { timeout: 300_000 }, async () => {
   // TEMPORAL_ADDRESS and KUBECONFIG from the harness: the demo uses these servers instead of starting its own.
   const { stderr } = await promisify(execFile)(process.execPath, [join(projectRoot, 'bin', 'mpdflow.js'), 'demo'], { cwd: projectRoot, timeout: 240_000 });
   for (const line of [
