@@ -2,7 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { V1Pod } from '@kubernetes/client-node';
 import { searchAttributes } from '../../src/contract/search-attributes';
-import { waitUntil } from '../../src/infra/wait';
+import { sleep } from '../../src/infra/wait';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import type { SoakStack } from './soak-stack';
 
@@ -17,6 +17,8 @@ export interface FlowRunRecord {
 
 export interface Census {
   runs: FlowRunRecord[];
+  /** Runs that still started or closed while the census read (a flow started again and again), by cluster and flow. */
+  churn: string[];
   clusters: Map<string, MPDCluster>;
   pods: V1Pod[];
   /** Events per involved MPDCluster name (all incarnations). */
@@ -38,25 +40,26 @@ async function listRuns(temporal: Client, namespace: string): Promise<FlowRunRec
   return runs.sort((a, b) => a.startMs - b.startMs);
 }
 
-/** Visibility is eventually consistent: read until two reads in a row agree (bounded). */
-async function settledRuns(temporal: Client, namespace: string): Promise<FlowRunRecord[]> {
-  let previous = '';
+/**
+ * Visibility is eventually consistent: read until two reads in a row agree (bounded). When they never do, a flow
+ * keeps starting (a loop): the clusters whose runs still changed between the last two reads are returned as churn.
+ */
+async function settledRuns(temporal: Client, namespace: string): Promise<{ runs: FlowRunRecord[]; churn: string[] }> {
+  const keyOf = (runs: FlowRunRecord[]) => runs.map((r) => `${r.runId}:${r.status}`).join(',');
+  let previous: FlowRunRecord[] = [];
   let runs: FlowRunRecord[] = [];
-  await waitUntil(
-    async () => {
-      runs = await listRuns(temporal, namespace);
-      const key = runs.map((r) => `${r.runId}:${r.status}`).join(',');
-      const same = key === previous;
-      previous = key;
-      return same;
-    },
-    { timeoutMs: 60_000, intervalMs: 2000, describe: () => 'the visibility list kept changing' },
-  );
-  return runs;
+  for (let read = 0; read < 12; read++) {
+    if (read > 0) await sleep(3000);
+    previous = runs;
+    runs = await listRuns(temporal, namespace);
+    if (read > 0 && keyOf(runs) === keyOf(previous)) return { runs, churn: [] };
+  }
+  const before = new Set(previous.map((r) => `${r.runId}:${r.status}`));
+  return { runs, churn: [...new Set(runs.filter((r) => !before.has(`${r.runId}:${r.status}`)).map((r) => `${r.cluster} ${r.flow}`))].sort() };
 }
 
 export async function takeCensus(stack: SoakStack, namespace: string): Promise<Census> {
-  const runs = await settledRuns(stack.temporal, namespace);
+  const { runs, churn } = await settledRuns(stack.temporal, namespace);
   const clusters = new Map((await stack.clusters.list(namespace)).items.map((c) => [c.metadata.name!, c]));
   const pods = (await stack.kube.core.listNamespacedPod({ namespace, labelSelector: 'app.kubernetes.io/managed-by=mpdflow' })).items;
   const events = new Map<string, number>();
@@ -64,5 +67,5 @@ export async function takeCensus(stack: SoakStack, namespace: string): Promise<C
     if (event.involvedObject.kind !== 'MPDCluster' || !event.involvedObject.name) continue;
     events.set(event.involvedObject.name, (events.get(event.involvedObject.name) ?? 0) + (event.count ?? 1));
   }
-  return { runs, clusters, pods, events };
+  return { runs, churn, clusters, pods, events };
 }

@@ -56,6 +56,7 @@ export function exactlyOnce(ledger: Ledger, census: Census): InvariantResult[] {
     { name: 'no duplicate run (per cluster and flow)', ok: dupCount === 0, value: String(dupCount), detail: dup },
     { name: 'no lost request (per cluster and flow)', ok: lostCount === 0, value: String(lostCount), detail: lost },
     { name: 'no run still open at the end', ok: open.length === 0, value: String(open.length), detail: open.map((r) => `${r.cluster} ${r.flow} ${r.workflowId}`) },
+    { name: 'no flow still starting at the end (no loop)', ok: census.churn.length === 0, value: String(census.churn.length), detail: census.churn },
   ];
 }
 

@@ -71,7 +71,7 @@ export class Ledger {
   }
 
   /** The pending request of `name` ended (ran, ran nothing, or timed out), in state `endedIn`. */
-  finish(name: string, outcome: NonNullable<RequestRecord['outcome']>, endedIn: string | undefined, interruptReason?: string): void {
+  finish(name: string, outcome: NonNullable<RequestRecord['outcome']>, endedIn: string | undefined, interruptReason?: string, observed: Record<string, unknown> = {}): void {
     const track = this.track(name);
     const pending = track.pending;
     if (!pending) return;
@@ -87,7 +87,7 @@ export class Ledger {
       if (pending.cancelled) track.cancelHold = true;
       else track.unexpectedInterrupts.push(`#${pending.seq} ${pending.kind}: ${interruptReason ?? 'no reason'}`);
     }
-    appendFileSync(this.file, `${JSON.stringify({ done: pending.seq, cluster: name, outcome, endedIn, interruptReason, doneAtMs: pending.doneAtMs })}\n`);
+    appendFileSync(this.file, `${JSON.stringify({ done: pending.seq, cluster: name, outcome, endedIn, interruptReason, doneAtMs: pending.doneAtMs, ...observed })}\n`);
   }
 
   pendingCount(): number {

@@ -9,7 +9,7 @@ import type { MPDCluster } from '../../src/kube/mpdcluster';
 import type { Gate } from './gate';
 import type { Ledger } from './ledger';
 import { isQuiet, settlePending, stableStates } from './observe';
-import { operationKinds, planOperation, poolOf, type OperationEnv, type OperationKind, type Pool } from './operations';
+import { operationKinds, planOperation, poolOf, weightOf, type OperationEnv, type OperationKind, type Pool } from './operations';
 import type { Rng } from './rng';
 
 export interface LoadContext {
@@ -50,11 +50,10 @@ function candidates(pool: Pool, ctx: LoadContext, byName: Map<string, MPDCluster
 
 /** Issues one request if one fits; returns whether it did. */
 async function issueOne(ctx: LoadContext, byName: Map<string, MPDCluster>): Promise<boolean> {
-  const inFlight = ctx.ledger.pendingCount();
-  const kinds = operationKinds.filter((kind) => kind === 'cancel' || inFlight < ctx.maxInFlight);
-  const open = kinds.filter((kind) => poolOf[kind].some((pool) => candidates(pool, ctx, byName).length > 0));
+  if (ctx.ledger.pendingCount() >= ctx.maxInFlight) return false;
+  const open = operationKinds.filter((kind) => poolOf[kind].some((pool) => candidates(pool, ctx, byName).length > 0));
   if (open.length === 0) return false;
-  const kind: OperationKind = ctx.rng.pick(open);
+  const kind: OperationKind = ctx.rng.weighted(open, (k) => weightOf[k]);
   const names = [...new Set(poolOf[kind].flatMap((pool) => candidates(pool, ctx, byName)))].sort();
   const name = ctx.rng.pick(names);
   const cluster = byName.get(name);

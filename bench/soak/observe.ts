@@ -25,6 +25,13 @@ export async function isQuiet(temporal: Client, cluster: MPDCluster | undefined)
   return stableStates.has(cluster.status?.clusterStatus ?? '') && (await lastRunClosed(temporal, cluster));
 }
 
+/** The run a request ended with, as the cluster names it: for the log (and `status.transition` once it exists). */
+function ranAs(cluster: MPDCluster | undefined): Record<string, unknown> {
+  const wf = cluster?.status?.workflow;
+  const transition = (cluster?.status as Record<string, unknown> | undefined)?.transition;
+  return { ...(wf ? { flow: wf.flowName, workflowId: wf.workflowId, runId: wf.runId } : {}), ...(transition ? { transition } : {}) };
+}
+
 /** Ends the pending requests whose flow has run (or that ran nothing, or ran out of time). */
 export async function settlePending(ledger: Ledger, byName: Map<string, MPDCluster>, temporal: Client, opTimeoutMs: number): Promise<void> {
   const now = Date.now();
@@ -39,17 +46,18 @@ export async function settlePending(ledger: Ledger, byName: Map<string, MPDClust
     const quiet = await isQuiet(temporal, cluster);
     const state = cluster?.status?.clusterStatus;
     const reason = cluster?.metadata.annotations?.[interruptAnnotations.reason];
+    const observed = ranAs(cluster);
     if (quiet && cluster?.status?.workflow?.runId !== pending.runIdBefore) {
-      ledger.finish(track.name, 'ran', state, reason);
+      ledger.finish(track.name, 'ran', state, reason, observed);
       continue;
     }
     const consumed = pending.consumed?.(cluster) ?? true;
     if (quiet && consumed) {
       pending.consumedSinceMs ??= now;
-      if (now - pending.consumedSinceMs > noRunGraceMs) ledger.finish(track.name, 'no-run', state, reason);
+      if (now - pending.consumedSinceMs > noRunGraceMs) ledger.finish(track.name, 'no-run', state, reason, observed);
     } else {
       pending.consumedSinceMs = undefined;
     }
-    if (track.pending && now - Date.parse(pending.time) > opTimeoutMs) ledger.finish(track.name, 'timeout', state, reason);
+    if (track.pending && now - Date.parse(pending.time) > opTimeoutMs) ledger.finish(track.name, 'timeout', state, reason, observed);
   }
 }

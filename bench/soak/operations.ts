@@ -26,6 +26,12 @@ export const poolOf: Record<OperationKind, Pool[]> = {
   versionCfgModifyTo: ['running'], delete: ['running', 'interrupt'], recreate: ['gone'], cancel: ['busy'], recover: ['interrupt'],
 };
 
+/** How often each kind is drawn among those that fit some cluster: the user operations evenly, fewer deletions. */
+export const weightOf: Record<OperationKind, number> = {
+  restartCluster: 3, restartIns: 3, switchRw: 3, flushParams: 3, removeIns: 3, migrate: 3, forceRebuild: 3, extendStorage: 3,
+  followerNum: 3, classInfoModifyTo: 3, versionCfgModifyTo: 3, delete: 2, recreate: 3, cancel: 3, recover: 3,
+};
+
 export const flows = {
   create: 'CreateSharedStorageCluster',
   restartCluster: 'SharedStorageClusterRestartCluster',

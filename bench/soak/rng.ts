@@ -25,6 +25,17 @@ export class Rng {
     return items[Math.floor(this.next() * items.length)]!;
   }
 
+  /** One of `items`, each as likely as its weight. */
+  weighted<T>(items: readonly T[], weight: (item: T) => number): T {
+    const total = items.reduce((sum, item) => sum + weight(item), 0);
+    let point = this.next() * total;
+    for (const item of items) {
+      point -= weight(item);
+      if (point < 0) return item;
+    }
+    return this.pick(items);
+  }
+
   /** An independent generator derived from this one (load and faults draw from separate streams). */
   fork(): Rng {
     return new Rng(Math.floor(this.next() * 4294967296));

@@ -83,7 +83,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakOutcome> {
     const loadStart = Date.now();
     const schedule = faultSchedule(faultRng, options.faultsPerKind, options.durationMs);
     await Promise.all([
-      runFaults(schedule, loadStart, { fleet, stack, gate, rng: targetRng, log }).then((done) => faults.push(...done)),
+      runFaults(schedule, loadStart, { fleet, stack, gate, rng: targetRng, log }, faults),
       runLoad(ctx, loadStart + options.durationMs),
     ]);
     say(`load done: ${ledger.requests.length} requests, ${faults.length} faults; waiting for every cluster to be stable`);
