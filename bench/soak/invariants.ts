@@ -127,6 +127,14 @@ export function eventsBounded(ledger: Ledger, census: Census): InvariantResult {
   return { name: `Events per cluster bounded (${eventsPerRunBound} per requested run)`, ok: over.length === 0, value: `max ${max}`, detail: over };
 }
 
+/** A request on a quiet cluster runs its own flow; another one means a left-over trigger (or another run) won. */
+export function ranTheirFlow(ledger: Ledger): InvariantResult {
+  const wrong = ledger.requests
+    .filter((r) => r.outcome === 'ran' && r.expectFlow && r.ranFlow && r.kind !== 'delete' && r.ranFlow !== r.expectFlow)
+    .map((r) => `${r.cluster} #${r.seq} ${r.kind} (${r.detail}): asked for ${r.expectFlow}, ran ${r.ranFlow}`);
+  return { name: 'each request ran the flow it asked for', ok: wrong.length === 0, value: String(wrong.length), detail: wrong };
+}
+
 export function checkInvariants(ledger: Ledger, census: Census): InvariantResult[] {
-  return [...exactlyOnce(ledger, census), ...stability(ledger, census), ...podsAndTopology(census), eventsBounded(ledger, census)];
+  return [...exactlyOnce(ledger, census), ranTheirFlow(ledger), ...stability(ledger, census), ...podsAndTopology(census), eventsBounded(ledger, census)];
 }

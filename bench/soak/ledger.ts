@@ -17,6 +17,8 @@ export interface RequestRecord {
   /** The run id on status.workflow before the request: a different one afterwards is the request's run. */
   runIdBefore?: string;
   outcome?: 'ran' | 'no-run' | 'timeout';
+  /** The flow status.workflow named when the request ended. */
+  ranFlow?: string;
   endedIn?: string;
   doneAtMs?: number;
 }
@@ -78,6 +80,7 @@ export class Ledger {
     pending.outcome = outcome;
     pending.endedIn = endedIn;
     pending.doneAtMs = Date.now() - this.startedAt;
+    if (typeof observed.flow === 'string') pending.ranFlow = observed.flow;
     track.pending = undefined;
     if (pending.kind === 'delete' && outcome === 'ran') track.gone = true;
     if (pending.kind === 'recreate') track.gone = false;

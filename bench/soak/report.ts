@@ -9,6 +9,7 @@ export interface SoakReport {
   seed: number;
   clusters: number;
   durationMs: number;
+  loadMs: number;
   ledger: Ledger;
   faults: FaultRecord[];
   selfExits: Record<string, number>;
@@ -48,7 +49,8 @@ export function formatReport(report: SoakReport): string {
     .filter((i) => !i.ok)
     .map((i) => [`${i.name}:`, ...i.detail.slice(0, 40).map((d) => `  ${d}`), ...(i.detail.length > 40 ? [`  ... ${i.detail.length - 40} more`] : [])].join('\n'));
   return [
-    `soak seed ${report.seed}: ${report.clusters} clusters, ${minutes(report.durationMs)}; two controllers seen leading at once in ${report.dualLeaderSamples} samples`,
+    `soak seed ${report.seed}: ${report.clusters} clusters, ${minutes(report.durationMs)} in all (load and faults ${minutes(report.loadMs)}); ` +
+      `two controllers seen leading at once in ${report.dualLeaderSamples} samples`,
     '',
     table(['operation', 'requested', 'notes'], opRows),
     '',

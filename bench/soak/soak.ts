@@ -86,6 +86,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakOutcome> {
       runFaults(schedule, loadStart, { fleet, stack, gate, rng: targetRng, log }, faults),
       runLoad(ctx, loadStart + options.durationMs),
     ]);
+    const loadMs = Date.now() - loadStart;
     say(`load done: ${ledger.requests.length} requests, ${faults.length} faults; waiting for every cluster to be stable`);
 
     const settleStart = Date.now();
@@ -96,7 +97,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakOutcome> {
     const census = await takeCensus(stack, options.namespace);
     const invariants = checkInvariants(ledger, census);
     const report: SoakReport = {
-      seed: options.seed, clusters: options.clusters, durationMs: Date.now() - startedAt, ledger, faults,
+      seed: options.seed, clusters: options.clusters, durationMs: Date.now() - startedAt, loadMs, ledger, faults,
       selfExits: fleet.selfExits, dualLeaderSamples: fleet.dualLeaderSamples, invariants,
     };
     return { ok: invariants.every((i) => i.ok), text: formatReport(report), report, dataDir };
