@@ -89,7 +89,7 @@ export class Ledger {
     if (endedIn === 'Interrupt') {
       // Only the interrupt a cancel asked for is expected; MANY_RETRY after a cancel is still a fault getting through.
       if (pending.cancelled && interruptReason === 'CANCELLED') track.cancelHold = true;
-      else track.unexpectedInterrupts.push(`#${pending.seq} ${pending.kind}: ${interruptReason ?? 'no reason'}${pending.cancelled ? ' (a cancel was requested)' : ''}`);
+      else track.unexpectedInterrupts.push(`#${pending.seq} ${pending.kind}: ${interruptReason ?? 'no reason'}${pending.cancelled ? ' (a cancel was requested)' : ''}${typeof observed.interruptMessage === 'string' ? ` — ${observed.interruptMessage}` : ''}`);
     }
     appendFileSync(this.file, `${JSON.stringify({ done: pending.seq, cluster: name, outcome, endedIn, interruptReason, doneAtMs: pending.doneAtMs, ...observed })}\n`);
   }

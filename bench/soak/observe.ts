@@ -46,7 +46,8 @@ export async function settlePending(ledger: Ledger, byName: Map<string, MPDClust
     const quiet = await isQuiet(temporal, cluster);
     const state = cluster?.status?.clusterStatus;
     const reason = cluster?.metadata.annotations?.[interruptAnnotations.reason];
-    const observed = ranAs(cluster);
+    const message = cluster?.metadata.annotations?.[interruptAnnotations.message];
+    const observed = { ...ranAs(cluster), ...(state === 'Interrupt' && message ? { interruptMessage: message.slice(0, 160) } : {}) };
     if (quiet && cluster?.status?.workflow?.runId !== pending.runIdBefore) {
       ledger.finish(track.name, 'ran', state, reason, observed);
       continue;
