@@ -6,7 +6,9 @@ import type { Gate } from './gate';
 import type { Rng } from './rng';
 import type { SoakStack } from './soak-stack';
 
-export const faultKinds = ['kill -9 worker', 'kill -9 leading controller', 'kube-apiserver restart', 'Temporal restart'] as const;
+export const faultKinds = ['kill -9 worker', 'kill -9 leading controller', 'kube-apiserver restart', 'Temporal restart', 'SIGSTOP leading controller'] as const;
+/** The kinds every run injects `faultsPerKind` of; pauses are counted separately. */
+const everyRunKinds = faultKinds.slice(0, 4);
 export type FaultKind = (typeof faultKinds)[number];
 
 export interface PlannedFault {
@@ -23,12 +25,13 @@ export interface FaultRecord extends PlannedFault {
   error?: string;
 }
 
-/** `perKind` faults of each kind at uniform random moments within the load phase, in time order. */
-export function faultSchedule(rng: Rng, perKind: number, durationMs: number): PlannedFault[] {
+/** `perKind` faults of each kind (and `pauses` pauses) at uniform random moments within the load phase, in time order. */
+export function faultSchedule(rng: Rng, perKind: number, durationMs: number, pauses = 0): PlannedFault[] {
   const plan: PlannedFault[] = [];
-  for (const kind of faultKinds) {
-    for (let i = 0; i < perKind; i++) plan.push({ atMs: Math.floor((0.03 + 0.9 * rng.next()) * durationMs), kind, downtimeMs: rng.int(0, 3000) });
-  }
+  const add = (kind: FaultKind) => plan.push({ atMs: Math.floor((0.03 + 0.9 * rng.next()) * durationMs), kind, downtimeMs: rng.int(0, 3000) });
+  for (const kind of everyRunKinds) for (let i = 0; i < perKind; i++) add(kind);
+  // Drawn after the others, so a seed replays the same four kinds with or without pauses.
+  for (let i = 0; i < pauses; i++) add('SIGSTOP leading controller');
   return plan.sort((a, b) => a.atMs - b.atMs);
 }
 
@@ -37,6 +40,7 @@ export interface FaultContext {
   stack: SoakStack;
   gate: Gate;
   rng: Rng;
+  leaseMs: number;
   log: Logger;
 }
 
@@ -58,6 +62,11 @@ async function inject(fault: PlannedFault, ctx: FaultContext): Promise<string> {
     case 'Temporal restart':
       await ctx.stack.restartTemporal(fault.downtimeMs);
       return 'temporal';
+    case 'SIGSTOP leading controller': {
+      const index = await ctx.fleet.leader();
+      await ctx.fleet.pause('controller', index, ctx.leaseMs + fault.downtimeMs);
+      return `controller-${index}`;
+    }
   }
 }
 

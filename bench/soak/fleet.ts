@@ -95,6 +95,14 @@ export class Fleet {
     await this.waitReady(role, index);
   }
 
+  /** SIGSTOP, then SIGCONT after `pausedMs`: the process wakes up believing it still holds what it held. */
+  async pause(role: Role, index: number, pausedMs: number): Promise<void> {
+    const slot = this.slots.find((s) => s.role === role && s.index === index)!;
+    slot.proc.signalGroup('SIGSTOP');
+    await new Promise((resolvePause) => setTimeout(resolvePause, pausedMs));
+    slot.proc.signalGroup('SIGCONT');
+  }
+
   indices(role: Role): number[] {
     return this.slots.filter((s) => s.role === role).map((s) => s.index);
   }

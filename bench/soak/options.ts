@@ -8,6 +8,8 @@ export interface SoakOptions {
   durationMs: number;
   /** Faults of each kind injected during the load phase. */
   faultsPerKind: number;
+  /** SIGSTOP of the leading controller past its lease, then SIGCONT (a deposed leader waking up); off by default. */
+  pauses: number;
   workers: number;
   /** Operations in flight at once (each on its own cluster). */
   maxInFlight: number;
@@ -26,6 +28,7 @@ const flags: Record<string, keyof typeof envNames> = {
   '--clusters': 'clusters',
   '--duration': 'duration',
   '--faults': 'faults',
+  '--pauses': 'pauses',
   '--workers': 'workers',
   '--max-inflight': 'maxInFlight',
   '--settle': 'settle',
@@ -39,6 +42,7 @@ const envNames = {
   clusters: 'SOAK_CLUSTERS',
   duration: 'SOAK_DURATION',
   faults: 'SOAK_FAULTS',
+  pauses: 'SOAK_PAUSES',
   workers: 'SOAK_WORKERS',
   maxInFlight: 'SOAK_MAX_INFLIGHT',
   settle: 'SOAK_SETTLE',
@@ -48,7 +52,7 @@ const envNames = {
 } as const;
 
 /** Full-run defaults: 50 clusters, 20 faults of each kind over 20 minutes. */
-export const fullRunDefaults = { clusters: 50, durationS: 1200, faults: 20, workers: 2, maxInFlight: 10, settleS: 600, opTimeoutS: 300, lease: 5 };
+export const fullRunDefaults = { clusters: 50, durationS: 1200, faults: 20, pauses: 0, workers: 2, maxInFlight: 10, settleS: 600, opTimeoutS: 300, lease: 5 };
 
 export function soakOptions(argv: string[] = [], env: NodeJS.ProcessEnv = process.env, defaults = fullRunDefaults): SoakOptions {
   const given: Partial<Record<keyof typeof envNames, string>> = {};
@@ -68,6 +72,7 @@ export function soakOptions(argv: string[] = [], env: NodeJS.ProcessEnv = proces
     clusters: num('clusters', defaults.clusters),
     durationMs: num('duration', defaults.durationS) * 1000,
     faultsPerKind: num('faults', defaults.faults),
+    pauses: num('pauses', defaults.pauses),
     workers: Math.max(1, num('workers', defaults.workers)),
     maxInFlight: Math.max(1, num('maxInFlight', defaults.maxInFlight)),
     settleMs: num('settle', defaults.settleS) * 1000,

@@ -59,7 +59,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakOutcome> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'mpdflow-soak-'));
   mkdirSync(dataDir, { recursive: true });
   const log: Logger = pino({ name: 'soak', level: 'info' }, pino.destination({ dest: join(dataDir, 'soak.log'), sync: false }));
-  say(`soak seed ${options.seed} (replay: SOAK_SEED=${options.seed}); ${options.clusters} clusters, ${options.durationMs / 1000} s of load, ${options.faultsPerKind} faults of each kind; data in ${dataDir}`);
+  say(`soak seed ${options.seed} (replay: SOAK_SEED=${options.seed}); ${options.clusters} clusters, ${options.durationMs / 1000} s of load, ${options.faultsPerKind} faults of each kind${options.pauses ? `, ${options.pauses} leader pauses` : ''}; data in ${dataDir}`);
   const startedAt = Date.now();
   const root = new Rng(options.seed);
   const [createRng, loadRng, faultRng, targetRng] = [root.fork(), root.fork(), root.fork(), root.fork()];
@@ -81,9 +81,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakOutcome> {
     say(`setup: ${options.clusters - notCreated}/${options.clusters} clusters Running after ${Math.round((Date.now() - startedAt) / 1000)} s`);
 
     const loadStart = Date.now();
-    const schedule = faultSchedule(faultRng, options.faultsPerKind, options.durationMs);
+    const schedule = faultSchedule(faultRng, options.faultsPerKind, options.durationMs, options.pauses);
     await Promise.all([
-      runFaults(schedule, loadStart, { fleet, stack, gate, rng: targetRng, log }, faults),
+      runFaults(schedule, loadStart, { fleet, stack, gate, rng: targetRng, leaseMs: options.leaseSeconds * 1000, log }, faults),
       runLoad(ctx, loadStart + options.durationMs),
     ]);
     const loadMs = Date.now() - loadStart;
