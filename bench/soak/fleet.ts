@@ -51,6 +51,8 @@ export class Fleet {
   readonly selfExits: Record<Role, number> = { controller: 0, worker: 0 };
   /** Moments the watchdog saw two controllers both report mpdflow_leader 1. */
   dualLeaderSamples = 0;
+  /** Paused processes that, woken, neither led again nor exited within 30 s. */
+  hungAfterPause = 0;
   private watchdog: NodeJS.Timeout | undefined;
   private checking = false;
 
@@ -95,12 +97,25 @@ export class Fleet {
     await this.waitReady(role, index);
   }
 
-  /** SIGSTOP, then SIGCONT after `pausedMs`: the process wakes up believing it still holds what it held. */
+  /**
+   * SIGSTOP, then SIGCONT after `pausedMs`: the process wakes up believing it still holds what it held. It must then
+   * lead again or exit (a lost lease ends it); one that does neither is counted, killed and started again.
+   */
   async pause(role: Role, index: number, pausedMs: number): Promise<void> {
     const slot = this.slots.find((s) => s.role === role && s.index === index)!;
     slot.proc.signalGroup('SIGSTOP');
     await new Promise((resolvePause) => setTimeout(resolvePause, pausedMs));
     slot.proc.signalGroup('SIGCONT');
+    try {
+      await waitUntil(async () => slot.proc.hasExited || /^mpdflow_leader 1$/m.test(await metricsText(slot.opsPort)), {
+        timeoutMs: 30_000,
+        intervalMs: 500,
+        describe: () => `${slot.proc.name} neither led nor exited`,
+      });
+    } catch {
+      this.hungAfterPause++;
+      if (this.slots.includes(slot)) await this.crash(role, index, 0);
+    }
   }
 
   indices(role: Role): number[] {

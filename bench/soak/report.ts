@@ -14,6 +14,7 @@ export interface SoakReport {
   faults: FaultRecord[];
   selfExits: Record<string, number>;
   dualLeaderSamples: number;
+  hungAfterPause: number;
   invariants: InvariantResult[];
 }
 
@@ -43,6 +44,7 @@ export function formatReport(report: SoakReport): string {
     return [k, String(of.length - failed), failed ? `${failed} failed to inject` : ''];
   });
   faultRows.push(['(controller exits after a lost lease or crash)', String(report.selfExits.controller ?? 0), 'restarted by the harness']);
+  faultRows.push(['(paused controllers that neither led nor exited)', String(report.hungAfterPause), 'killed and restarted by the harness']);
   faultRows.push(['(worker exits nobody asked for)', String(report.selfExits.worker ?? 0), 'restarted by the harness']);
   const invRows = report.invariants.map((i) => [i.name, i.value, i.ok ? 'ok' : 'FAILED']);
   const failures = report.invariants

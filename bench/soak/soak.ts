@@ -11,6 +11,7 @@ import { say } from '../../src/infra/log';
 import { sleep } from '../../src/infra/wait';
 import { takeCensus } from './census';
 import { faultSchedule, runFaults, type FaultRecord } from './faults';
+import { actsAfterLostLease } from './fencing';
 import { Fleet } from './fleet';
 import { Gate } from './gate';
 import { checkInvariants } from './invariants';
@@ -95,10 +96,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakOutcome> {
     const restless = await waitAllQuiet(ctx, Math.max(10_000, options.settleMs - (Date.now() - settleStart)));
     if (restless.length) say(`still not quiet after the settle bound: ${restless.join(', ')}`);
     const census = await takeCensus(stack, options.namespace);
-    const invariants = checkInvariants(ledger, census);
+    const invariants = [...checkInvariants(ledger, census), actsAfterLostLease(join(dataDir, 'logs'))];
     const report: SoakReport = {
       seed: options.seed, clusters: options.clusters, durationMs: Date.now() - startedAt, loadMs, ledger, faults,
-      selfExits: fleet.selfExits, dualLeaderSamples: fleet.dualLeaderSamples, invariants,
+      selfExits: fleet.selfExits, dualLeaderSamples: fleet.dualLeaderSamples, hungAfterPause: fleet.hungAfterPause, invariants,
     };
     return { ok: invariants.every((i) => i.ok), text: formatReport(report), report, dataDir };
   } finally {
