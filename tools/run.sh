@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Behind `npm run demo` and `npm test`: installs whatever is missing (npm packages now; the temporal CLI and
+# Behind `npm run demo`, `npm test` and `npm run soak`: installs whatever is missing (npm packages now; the temporal CLI and
 # the kube-apiserver/etcd binaries on first use, cached in ~/.cache/mpdflow), then runs the command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +11,7 @@ if [[ ! -f "$stamp" || package-lock.json -nt "$stamp" ]]; then
   touch "$stamp"
 fi
 
-command="${1:?usage: tools/run.sh demo|test [args...]}"
+command="${1:?usage: tools/run.sh demo|test|soak [args...]}"
 shift
 case "$command" in
   demo)
@@ -23,6 +23,9 @@ case "$command" in
     echo "[mpdflow] linting (eslint)..." >&2
     npx --no-install eslint --max-warnings 0 .
     exec node --import tsx test/run.ts "$@"
+    ;;
+  soak)
+    exec node --import tsx bench/soak/main.ts "$@"
     ;;
   *)
     echo "unknown command: $command" >&2

@@ -1,0 +1,113 @@
+/** What the soak asked for, request by request, and what it is still waiting on per cluster. */
+import { appendFileSync } from 'node:fs';
+import type { MPDCluster } from '../../src/kube/mpdcluster';
+import type { OperationKind } from './operations';
+
+export interface RequestRecord {
+  seq: number;
+  /** Milliseconds since the soak started, and the wall-clock time. */
+  atMs: number;
+  time: string;
+  cluster: string;
+  /** The cluster's uid when the request was made (a re-created cluster has a new one). */
+  uid?: string;
+  kind: OperationKind | 'create';
+  detail: string;
+  expectFlow?: string;
+  /** The run id on status.workflow before the request: a different one afterwards is the request's run. */
+  runIdBefore?: string;
+  outcome?: 'ran' | 'no-run' | 'timeout';
+  /** The flow status.workflow named when the request ended. */
+  ranFlow?: string;
+  endedIn?: string;
+  doneAtMs?: number;
+}
+
+export type PendingRequest = RequestRecord & {
+  cancelled?: boolean;
+  consumedSinceMs?: number;
+  /** The operation's own test that its trigger is gone (not logged). */
+  consumed?: (cluster: MPDCluster | undefined) => boolean;
+};
+
+export interface ClusterTrack {
+  name: string;
+  gone: boolean;
+  pending?: PendingRequest;
+  /** A cancel was requested and the cluster went to Interrupt: it may stay there until recovered. */
+  cancelHold: boolean;
+  /** An operation never finished within its bound: no more operations on this cluster. */
+  stuck: boolean;
+  unexpectedInterrupts: string[];
+}
+
+export class Ledger {
+  readonly requests: RequestRecord[] = [];
+  readonly tracks = new Map<string, ClusterTrack>();
+
+  constructor(
+    private readonly file: string,
+    private readonly startedAt: number,
+  ) {}
+
+  track(name: string): ClusterTrack {
+    let track = this.tracks.get(name);
+    if (!track) this.tracks.set(name, (track = { name, gone: false, cancelHold: false, stuck: false, unexpectedInterrupts: [] }));
+    return track;
+  }
+
+  /** Logs a request that was just written to the API server (a cancel rides on the pending one). */
+  record(entry: Omit<RequestRecord, 'seq' | 'atMs' | 'time'>, consumed?: PendingRequest['consumed']): RequestRecord {
+    const now = Date.now();
+    const request: PendingRequest = { seq: this.requests.length + 1, atMs: now - this.startedAt, time: new Date(now).toISOString(), ...entry };
+    this.requests.push(request);
+    const track = this.track(entry.cluster);
+    if (entry.kind === 'cancel') {
+      if (track.pending) track.pending.cancelled = true;
+    } else {
+      track.pending = request;
+    }
+    appendFileSync(this.file, `${JSON.stringify(request)}\n`);
+    if (consumed) Object.defineProperty(request, 'consumed', { value: consumed, enumerable: false });
+    return request;
+  }
+
+  /** The pending request of `name` ended (ran, ran nothing, or timed out), in state `endedIn`. */
+  finish(name: string, outcome: NonNullable<RequestRecord['outcome']>, endedIn: string | undefined, interruptReason?: string, observed: Record<string, unknown> = {}): void {
+    const track = this.track(name);
+    const pending = track.pending;
+    if (!pending) return;
+    pending.outcome = outcome;
+    pending.endedIn = endedIn;
+    pending.doneAtMs = Date.now() - this.startedAt;
+    if (typeof observed.flow === 'string') pending.ranFlow = observed.flow;
+    track.pending = undefined;
+    if (pending.kind === 'delete' && outcome === 'ran') track.gone = true;
+    if (pending.kind === 'recreate') track.gone = false;
+    if (pending.kind === 'recover' || pending.kind === 'delete') track.cancelHold = false;
+    if (outcome === 'timeout') track.stuck = true;
+    if (endedIn === 'Interrupt') {
+      // Only the interrupt a cancel asked for is expected; MANY_RETRY after a cancel is still a fault getting through.
+      if (pending.cancelled && interruptReason === 'CANCELLED') track.cancelHold = true;
+      else track.unexpectedInterrupts.push(`#${pending.seq} ${pending.kind}: ${interruptReason ?? 'no reason'}${pending.cancelled ? ' (a cancel was requested)' : ''}${typeof observed.interruptMessage === 'string' ? ` — ${observed.interruptMessage}` : ''}`);
+    }
+    appendFileSync(this.file, `${JSON.stringify({ done: pending.seq, cluster: name, outcome, endedIn, interruptReason, doneAtMs: pending.doneAtMs, ...observed })}\n`);
+  }
+
+  pendingCount(): number {
+    return [...this.tracks.values()].filter((t) => t.pending).length;
+  }
+
+  /** The flows each cluster should have run, by flow, over all its incarnations. */
+  expectedFlows(name: string): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const r of this.requests) if (r.cluster === name && r.expectFlow) counts.set(r.expectFlow, (counts.get(r.expectFlow) ?? 0) + 1);
+    return counts;
+  }
+
+  countsByKind(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const r of this.requests) counts.set(r.kind, (counts.get(r.kind) ?? 0) + 1);
+    return counts;
+  }
+}

@@ -1,0 +1,64 @@
+/** Reading the clusters: which are quiet (stable, their last run closed), and which pending requests have ended. */
+import type { Client } from '@temporalio/client';
+import { interruptAnnotations } from '../../src/kube/annotations';
+import type { MPDCluster } from '../../src/kube/mpdcluster';
+import type { Ledger } from './ledger';
+
+export const stableStates = new Set(['Running', 'Interrupt']);
+/** A trigger gone this long with no new run means the request ran nothing. */
+const noRunGraceMs = 8_000;
+
+/** Whether the run named on status.workflow has closed; false while Temporal cannot say. */
+export async function lastRunClosed(temporal: Client, cluster: MPDCluster): Promise<boolean> {
+  const wf = cluster.status?.workflow;
+  if (!wf?.workflowId || !wf.runId) return cluster.status?.clusterStatus === 'Running';
+  try {
+    const description = await temporal.workflow.getHandle(wf.workflowId, wf.runId).describe();
+    return description.status.name !== 'RUNNING';
+  } catch {
+    return false;
+  }
+}
+
+export async function isQuiet(temporal: Client, cluster: MPDCluster | undefined): Promise<boolean> {
+  if (!cluster || cluster.metadata.deletionTimestamp) return false;
+  return stableStates.has(cluster.status?.clusterStatus ?? '') && (await lastRunClosed(temporal, cluster));
+}
+
+/** The run a request ended with, as the cluster names it: for the log (and `status.transition` once it exists). */
+function ranAs(cluster: MPDCluster | undefined): Record<string, unknown> {
+  const wf = cluster?.status?.workflow;
+  const transition = (cluster?.status as Record<string, unknown> | undefined)?.transition;
+  return { ...(wf ? { flow: wf.flowName, workflowId: wf.workflowId, runId: wf.runId } : {}), ...(transition ? { transition } : {}) };
+}
+
+/** Ends the pending requests whose flow has run (or that ran nothing, or ran out of time). */
+export async function settlePending(ledger: Ledger, byName: Map<string, MPDCluster>, temporal: Client, opTimeoutMs: number): Promise<void> {
+  const now = Date.now();
+  for (const track of ledger.tracks.values()) {
+    const pending = track.pending;
+    if (!pending) continue;
+    const cluster = byName.get(track.name);
+    if (pending.kind === 'delete' && !cluster) {
+      ledger.finish(track.name, 'ran', 'gone');
+      continue;
+    }
+    const quiet = await isQuiet(temporal, cluster);
+    const state = cluster?.status?.clusterStatus;
+    const reason = cluster?.metadata.annotations?.[interruptAnnotations.reason];
+    const message = cluster?.metadata.annotations?.[interruptAnnotations.message];
+    const observed = { ...ranAs(cluster), ...(state === 'Interrupt' && message ? { interruptMessage: message.slice(0, 160) } : {}) };
+    if (quiet && cluster?.status?.workflow?.runId !== pending.runIdBefore) {
+      ledger.finish(track.name, 'ran', state, reason, observed);
+      continue;
+    }
+    const consumed = pending.consumed?.(cluster) ?? true;
+    if (quiet && consumed) {
+      pending.consumedSinceMs ??= now;
+      if (now - pending.consumedSinceMs > noRunGraceMs) ledger.finish(track.name, 'no-run', state, reason, observed);
+    } else {
+      pending.consumedSinceMs = undefined;
+    }
+    if (track.pending && now - Date.parse(pending.time) > opTimeoutMs) ledger.finish(track.name, 'timeout', state, reason, observed);
+  }
+}

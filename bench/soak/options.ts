@@ -1,0 +1,84 @@
+/** Soak sizes and durations: defaults are the full run; SOAK_* variables and --flags override them. */
+import { randomInt } from 'node:crypto';
+
+export interface SoakOptions {
+  seed: number;
+  clusters: number;
+  /** How long operations are issued and faults injected. */
+  durationMs: number;
+  /** Faults of each kind injected during the load phase. */
+  faultsPerKind: number;
+  /** SIGSTOP of the leading controller past its lease, then SIGCONT (a deposed leader waking up); off by default. */
+  pauses: number;
+  workers: number;
+  /** Operations in flight at once (each on its own cluster). */
+  maxInFlight: number;
+  /** Bound on the initial creation and on the final wait for every cluster to be stable. */
+  settleMs: number;
+  /** One operation waits at most this long for its flow before its cluster counts as stuck. */
+  opTimeoutMs: number;
+  leaseSeconds: number;
+  /** Where servers, process logs and the ledger go; a fresh temporary directory when unset. */
+  dataDir?: string;
+  namespace: string;
+}
+
+const flags: Record<string, keyof typeof envNames> = {
+  '--seed': 'seed',
+  '--clusters': 'clusters',
+  '--duration': 'duration',
+  '--faults': 'faults',
+  '--pauses': 'pauses',
+  '--workers': 'workers',
+  '--max-inflight': 'maxInFlight',
+  '--settle': 'settle',
+  '--op-timeout': 'opTimeout',
+  '--lease': 'lease',
+  '--data-dir': 'dataDir',
+};
+
+const envNames = {
+  seed: 'SOAK_SEED',
+  clusters: 'SOAK_CLUSTERS',
+  duration: 'SOAK_DURATION',
+  faults: 'SOAK_FAULTS',
+  pauses: 'SOAK_PAUSES',
+  workers: 'SOAK_WORKERS',
+  maxInFlight: 'SOAK_MAX_INFLIGHT',
+  settle: 'SOAK_SETTLE',
+  opTimeout: 'SOAK_OP_TIMEOUT',
+  lease: 'SOAK_LEASE',
+  dataDir: 'SOAK_DATA_DIR',
+} as const;
+
+/** Full-run defaults: 50 clusters, 20 faults of each kind over 20 minutes. */
+export const fullRunDefaults = { clusters: 50, durationS: 1200, faults: 20, pauses: 0, workers: 2, maxInFlight: 10, settleS: 600, opTimeoutS: 300, lease: 5 };
+
+export function soakOptions(argv: string[] = [], env: NodeJS.ProcessEnv = process.env, defaults = fullRunDefaults): SoakOptions {
+  const given: Partial<Record<keyof typeof envNames, string>> = {};
+  for (const [key, name] of Object.entries(envNames) as Array<[keyof typeof envNames, string]>) if (env[name]) given[key] = env[name];
+  for (let i = 0; i < argv.length; i++) {
+    const key = flags[argv[i]!];
+    if (!key || argv[i + 1] === undefined) throw new Error(`unknown or incomplete option ${argv[i]}; known: ${Object.keys(flags).join(' ')}`);
+    given[key] = argv[++i]!;
+  }
+  const num = (key: keyof typeof envNames, fallback: number) => {
+    const value = given[key] === undefined ? fallback : Number(given[key]);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`${envNames[key]} / ${key}: not a number: ${given[key]}`);
+    return value;
+  };
+  return {
+    seed: num('seed', randomInt(1, 2 ** 31)),
+    clusters: num('clusters', defaults.clusters),
+    durationMs: num('duration', defaults.durationS) * 1000,
+    faultsPerKind: num('faults', defaults.faults),
+    pauses: num('pauses', defaults.pauses),
+    workers: Math.max(1, num('workers', defaults.workers)),
+    maxInFlight: Math.max(1, num('maxInFlight', defaults.maxInFlight)),
+    settleMs: num('settle', defaults.settleS) * 1000,
+    opTimeoutMs: num('opTimeout', defaults.opTimeoutS) * 1000,
+    leaseSeconds: Math.max(2, num('lease', defaults.lease)),
+    ...(given.dataDir ? { dataDir: given.dataDir } : {}),
+    namespace: 'soak',
+  };
+}

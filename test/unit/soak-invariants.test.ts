@@ -1,0 +1,66 @@
+/** The soak's own logic, without servers: seeded replay, both workflow-id schemes, and the exactly-once count. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Census, FlowRunRecord } from '../../bench/soak/census';
+import { checkInvariants, exactlyOnce } from '../../bench/soak/invariants';
+import { Ledger } from '../../bench/soak/ledger';
+import { Rng } from '../../bench/soak/rng';
+import { parseWorkflowId } from '../../bench/soak/workflow-ids';
+
+const ledgerFile = () => join(mkdtempSync(join(tmpdir(), 'soak-ledger-')), 'ledger.jsonl');
+const run = (cluster: string, flow: string, workflowId = `MPDCluster/soak/${cluster}`, status = 'COMPLETED'): FlowRunRecord => ({
+  cluster, flow, workflowId, runId: `${Math.random()}`, status, startMs: 0,
+});
+const census = (runs: FlowRunRecord[]): Census => ({ runs, churn: [], clusters: new Map(), pods: [], events: new Map() });
+
+test('a seed replays the same draws', () => {
+  const a = new Rng(42);
+  const b = new Rng(42);
+  assert.deepEqual([1, 2, 3, 4].map(() => a.int(0, 1000)), [1, 2, 3, 4].map(() => b.int(0, 1000)));
+  assert.notDeepEqual([1, 2, 3].map(() => new Rng(1).fork().next()), [1, 2, 3].map(() => new Rng(2).fork().next()));
+});
+
+test('workflow ids: one per cluster today, one per transition (and resume) next', () => {
+  assert.deepEqual(parseWorkflowId('MPDCluster/soak/pc-1'), { namespace: 'soak', name: 'pc-1' });
+  assert.deepEqual(parseWorkflowId('MPDCluster/soak/pc-1/0a1b/t7'), { namespace: 'soak', name: 'pc-1', uid: '0a1b', transition: 7 });
+  assert.deepEqual(parseWorkflowId('MPDCluster/soak/pc-1/0a1b/t7-r2'), { namespace: 'soak', name: 'pc-1', uid: '0a1b', transition: 7, resume: 2 });
+  assert.equal(parseWorkflowId('something else'), undefined);
+});
+
+test('exactly once: a run more than requested is a duplicate, a run fewer is a loss; a cancel asks for none', () => {
+  const ledger = new Ledger(ledgerFile(), Date.now());
+  ledger.record({ cluster: 'pc-1', kind: 'create', detail: '', expectFlow: 'Create' });
+  ledger.record({ cluster: 'pc-1', kind: 'forceRebuild', detail: '', expectFlow: 'Rebuild' });
+  ledger.record({ cluster: 'pc-1', kind: 'cancel', detail: '' });
+  ledger.record({ cluster: 'pc-2', kind: 'create', detail: '', expectFlow: 'Create' });
+  ledger.record({ cluster: 'pc-2', kind: 'restartCluster', detail: '', expectFlow: 'Restart' });
+  const [dup, lost] = exactlyOnce(ledger, census([run('pc-1', 'Create'), run('pc-1', 'Rebuild'), run('pc-1', 'Rebuild'), run('pc-2', 'Create')]));
+  assert.deepEqual([dup!.value, dup!.detail], ['1', ['pc-1 Rebuild: requested 1, ran 2']]);
+  assert.deepEqual([lost!.value, lost!.detail], ['1', ['pc-2 Restart: requested 1, ran 0']]);
+});
+
+test('exactly once: two runs under one per-transition id are a duplicate even when the counts agree', () => {
+  const ledger = new Ledger(ledgerFile(), Date.now());
+  ledger.record({ cluster: 'pc-1', kind: 'restartCluster', detail: '', expectFlow: 'Restart' });
+  ledger.record({ cluster: 'pc-1', kind: 'recover', detail: '', expectFlow: 'Restart' });
+  const id = 'MPDCluster/soak/pc-1/u1/t3';
+  const [dup] = exactlyOnce(ledger, census([run('pc-1', 'Restart', id), run('pc-1', 'Restart', id)]));
+  assert.deepEqual([dup!.ok, dup!.detail], [false, [`${id}: 2 runs under one transition id`]]);
+});
+
+test('a request that ended in Interrupt counts as asked for only after a cancel with reason CANCELLED', () => {
+  const ledger = new Ledger(ledgerFile(), Date.now());
+  ledger.record({ cluster: 'pc-1', kind: 'restartCluster', detail: '', expectFlow: 'Restart' });
+  ledger.record({ cluster: 'pc-1', kind: 'cancel', detail: '' });
+  ledger.finish('pc-1', 'ran', 'Interrupt', 'CANCELLED');
+  ledger.record({ cluster: 'pc-2', kind: 'flushParams', detail: '', expectFlow: 'Flush' });
+  ledger.record({ cluster: 'pc-2', kind: 'cancel', detail: '' });
+  ledger.finish('pc-2', 'ran', 'Interrupt', 'MANY_RETRY');
+  const results = checkInvariants(ledger, census([run('pc-1', 'Restart'), run('pc-2', 'Flush')]));
+  const interrupts = results.find((r) => r.name.startsWith('no request ended in Interrupt'))!;
+  assert.deepEqual(interrupts.detail, ['pc-2 #3 flushParams: MANY_RETRY (a cancel was requested)']);
+  assert.equal(ledger.track('pc-1').cancelHold, true);
+});
