@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { SupervisedProcess } from './supervised-process';
 import type { NodeNamespace } from './node-namespace';
 import type { NodeIdentity } from './node-identity';
-import type { NodeRuntime } from './node-runtime';
+import type { ImageArchive, NodeRuntime } from './node-runtime';
 import { waitUntil } from './wait';
 
 const run = promisify(execFile);
@@ -15,8 +15,8 @@ export interface Containerd {
   endpoint: string;
   socket: string;
   process: SupervisedProcess;
-  /** Imports OCI image tarballs into the CRI namespace (k8s.io). */
-  importImages(archives: Iterable<string>): Promise<void>;
+  /** Imports OCI image tarballs into the CRI namespace (k8s.io), unless the same image is already there. */
+  importImages(images: ImageArchive[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -56,10 +56,10 @@ export async function startContainerd(options: {
     endpoint: `unix://${socket}`,
     socket,
     process,
-    async importImages(archives) {
-      for (const archive of archives) {
-        await ctr('--namespace', 'k8s.io', 'images', 'import', archive);
-      }
+    async importImages(images) {
+      const present = (await ctr('--namespace', 'k8s.io', 'images', 'list')).stdout;
+      const missing = images.filter((image) => !present.split('\n').some((line) => line.startsWith(`${image.reference} `) && line.includes(image.digest)));
+      await Promise.all(missing.map((image) => ctr('--namespace', 'k8s.io', 'images', 'import', image.archive)));
     },
     stop: () => process.stop(),
   };

@@ -103,7 +103,7 @@ export async function startKubeNode(options: KubeNodeOptions): Promise<KubeNode>
       startContainerd({ dataDir: options.dataDir, socketDir: stackRunDir(identity.stackId), runtime, identity, namespace, sandboxImage: localImages.pause }),
     );
     started.push(containerd);
-    await timed('images', () => containerd.importImages(archives.values()));
+    await timed('images', () => containerd.importImages(archives));
 
     const kubelet = startKubelet({
       dataDir: options.dataDir,

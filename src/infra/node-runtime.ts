@@ -32,13 +32,23 @@ export async function nodeRuntime(): Promise<NodeRuntime> {
   return { containerd: values.containerd!, ctr: values.ctr!, runc: values.runc!, cniBinDir: values.cniBinDir!, versions };
 }
 
-/** The local images (reference → OCI tarball), built by tools/images/build.sh and cached by content. */
-export async function localImageArchives(): Promise<Map<string, string>> {
+export interface ImageArchive {
+  reference: string;
+  /** An OCI image layout tarball. */
+  archive: string;
+  /** The image manifest's digest. */
+  digest: string;
+}
+
+/** The local images, built by tools/images/build.sh and cached by content. */
+export async function localImageArchives(): Promise<ImageArchive[]> {
   const listFile = await runScript(join(projectRoot, 'tools', 'images', 'build.sh'));
-  return new Map(
-    readFileSync(listFile, 'utf8')
-      .split('\n')
-      .filter((line) => line.includes('='))
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as [string, string]),
-  );
+  return readFileSync(listFile, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes('='))
+    .map((line) => {
+      const [reference, rest] = [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)];
+      const [archive, digest] = rest.split('\t') as [string, string];
+      return { reference, archive, digest };
+    });
 }

@@ -5,7 +5,9 @@
 #   localhost/mpdflow/cluster-manager:v1   busybox httpd + a loop publishing the topology ConfigMap
 # Reproducible: the layer tar is sorted, dated 1970, owners numeric (root, postgres 999), and no config carries a clock.
 # Cached by content: an image is rebuilt only when the hash of its staged root filesystem and config changes.
-# Prints, on its last line, a file of `reference=tarball` lines.
+# A fingerprint of the inputs (these scripts and the versions of the installed Debian packages the files come from)
+# skips even the staging when nothing changed.
+# Prints, on its last line, a file of `reference=tarball<TAB>manifest digest` lines.
 set -euo pipefail
 umask 022
 export LC_ALL=C
@@ -21,8 +23,15 @@ busybox="$(command -v busybox || true)"
   echo "[mpdflow] images need busybox-static and postgresql-${POSTGRESQL_MAJOR}: run tools/node/install.sh first" >&2
   exit 3
 }
+fingerprint="$( { cat "$here"/*.sh "$here/../kube/versions.env"; dpkg-query -W -f '${Package}=${Version}\n'; } | sha256sum | cut -c1-16)"
+if [[ -f "$out/images-$fingerprint.env" ]]; then
+  echo "$out/images-$fingerprint.env"; exit 0
+fi
 exec 9>"$out/.build.lock"
 flock 9
+if [[ -f "$out/images-$fingerprint.env" ]]; then
+  echo "$out/images-$fingerprint.env"; exit 0
+fi
 
 work="$(mktemp -d "$out/.stage.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
@@ -104,7 +113,9 @@ image() {
     oci_archive "$root" "$ref" "$config" "$dest"
     echo "[mpdflow] image $ref: $(du -h "$dest" | cut -f1) ($dest)" >&2
   fi
-  echo "$ref=$dest" >>"$list"
+  local digest
+  digest="$(tar -xOf "$dest" index.json | grep -o '"digest":"sha256:[0-9a-f]*"' | head -1 | cut -d'"' -f4)"
+  printf '%s=%s\t%s\n' "$ref" "$dest" "$digest" >>"$list"
 }
 
 # --- the sandbox ("pause") image: a process that sleeps until the sandbox is killed.
@@ -152,8 +163,12 @@ for version in v1 v2; do
   mkdir -p "$root/etc/mpdflow"
   echo "$version" >"$root/etc/mpdflow/engine-version"
   image "localhost/mpdflow/engine:$version" "$root" \
-    "{\"Entrypoint\":[\"/usr/local/bin/engine-entrypoint\"],\"Env\":[\"PATH=/usr/lib/postgresql/${POSTGRESQL_MAJOR}/bin:/bin:/usr/bin\",\"TZ=UTC\",\"ENGINE_PORT=5432\",\"ENGINE_DATA_ROOT=/data\"],\"ExposedPorts\":{\"5432/tcp\":{}},\"StopSignal\":\"SIGINT\",\"WorkingDir\":\"/\",\"Labels\":{\"org.opencontainers.image.version\":\"$version\",\"io.mpdflow.postgresql\":\"$pg_version\"}}"
+    "{\"Entrypoint\":[\"/usr/local/bin/engine-entrypoint\"],\"Env\":[\"PATH=/usr/lib/postgresql/${POSTGRESQL_MAJOR}/bin:/bin:/usr/bin\",\"TZ=UTC\",\"PGUSER=postgres\",\"ENGINE_PORT=5432\",\"ENGINE_DATA_ROOT=/data\"],\"ExposedPorts\":{\"5432/tcp\":{}},\"StopSignal\":\"SIGINT\",\"WorkingDir\":\"/\",\"Labels\":{\"org.opencontainers.image.version\":\"$version\",\"io.mpdflow.postgresql\":\"$pg_version\"}}"
 done
 
-mv "$list" "$out/images.env"
-echo "$out/images.env"
+mv "$list" "$out/images-$fingerprint.env"
+# Archives and lists no current list names go after a while (a concurrent run may still be importing them).
+find "$out" -maxdepth 1 \( -name 'mpdflow-*.tar' -o -name 'images-*.env' \) -mmin +10 -print | while read -r old; do
+  grep -qF "$old" "$out/images-$fingerprint.env" || [[ "$old" == "$out/images-$fingerprint.env" ]] || rm -f "$old"
+done
+echo "$out/images-$fingerprint.env"
