@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { bridgePrefix, cgroupPrefix } from './node-identity';
 import { stackLockDir } from './node-namespace';
@@ -21,6 +21,8 @@ export async function cleanupNode(stackId: string): Promise<string[]> {
     spawnSync('ip', ['link', 'delete', bridge], { stdio: 'ignore' });
     removed.push(`bridge ${bridge}`);
   }
+  // Processes die with the node's namespace; anything that escaped it into the node's cgroups dies here.
+  for (const root of cgroupRoots()) killCgroupTree(join(root, `${cgroupPrefix}${stackId}`));
   for (const root of cgroupRoots()) {
     const dir = join(root, `${cgroupPrefix}${stackId}`);
     if (!existsSync(dir)) continue;
@@ -64,6 +66,22 @@ function cgroupRoots(): string[] {
 /** Every hierarchy's copy of a cgroup path, for creating the kubelet's cgroup root. */
 export function cgroupDirs(path: string): string[] {
   return cgroupRoots().map((root) => join(root, path));
+}
+
+function killCgroupTree(dir: string): void {
+  if (!existsSync(dir)) return;
+  try {
+    for (const pid of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) killCgroupTree(join(dir, entry.name));
+  } catch {
+    // gone meanwhile
+  }
 }
 
 function removeCgroupTree(dir: string): void {
