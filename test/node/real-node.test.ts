@@ -160,3 +160,29 @@ test('a claim binds to a local volume of the default StorageClass, grows, keeps 
     { timeoutMs: 120_000, intervalMs: 500, describe: () => `volume ${volumeName} not deleted after its claim` },
   );
 });
+
+test('two pods of one engine instance never run two postmasters on its data directory: the second waits for the first', async () => {
+  const { kube } = realNodeCluster();
+  const ns = await nodeTestNamespace(kube, 'lock');
+  await kube.core.createNamespacedPersistentVolumeClaim({
+    namespace: ns,
+    body: { metadata: { name: 'share' }, spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Gi' } } } },
+  });
+  await kube.core.createNamespacedPod({ namespace: ns, body: enginePod('first', { claim: 'share', instanceId: 'ins-1' }) });
+  await waitForPodReady(kube, ns, 'first');
+  const psql = (pod: string, sql: string) => execInPod(kube, ns, pod, 'engine', ['psql', '-h', '127.0.0.1', '-tAc', sql]);
+  await psql('first', 'create table kept (v text); insert into kept values (\'written by first\')');
+
+  await kube.core.createNamespacedPod({ namespace: ns, body: enginePod('second', { claim: 'share', instanceId: 'ins-1' }) });
+  await waitUntil(async () => (await kube.core.readNamespacedPod({ namespace: ns, name: 'second' })).status?.phase === 'Running', {
+    timeoutMs: 60_000,
+    describe: () => 'second pod not Running',
+  });
+  await sleep(4000);
+  assert.equal(isReady(await kube.core.readNamespacedPod({ namespace: ns, name: 'second' })), false, 'no second postmaster while the first runs');
+
+  await kube.core.deleteNamespacedPod({ namespace: ns, name: 'first' });
+  await waitForPodReady(kube, ns, 'second');
+  assert.equal((await psql('second', 'select v from kept')).trim(), 'written by first', 'the same data directory, intact');
+  await kube.core.deleteNamespace({ name: ns });
+});
