@@ -59,7 +59,8 @@ export async function startContainerd(options: {
     async importImages(images) {
       const present = (await ctr('--namespace', 'k8s.io', 'images', 'list')).stdout;
       const missing = images.filter((image) => !present.split('\n').some((line) => line.startsWith(`${image.reference} `) && line.includes(image.digest)));
-      await Promise.all(missing.map((image) => ctr('--namespace', 'k8s.io', 'images', 'import', image.archive)));
+      // One at a time: images sharing a layer (the engine versions) then store and unpack it once.
+      for (const image of missing) await ctr('--namespace', 'k8s.io', 'images', 'import', image.archive);
     },
     stop: () => process.stop(),
   };

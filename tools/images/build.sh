@@ -67,26 +67,30 @@ busybox_root() {
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 }
 
-# Writes a deterministic OCI image archive of ROOT with CONFIG (a JSON object for the image's "config").
+# Writes a deterministic OCI image archive: CONFIG (a JSON object for the image's "config"), one layer per ROOT.
 oci_archive() {
-  local root="$1" ref="$2" config="$3" dest="$4"
+  local ref="$1" config="$2" dest="$3"; shift 3
   local dir="$work/oci.$$"
   rm -rf "$dir" && mkdir -p "$dir/blobs/sha256"
   local tarflags=(--sort=name --mtime=@0 --numeric-owner --format=posix
     --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime)
-  tar "${tarflags[@]}" -C "$root" -cf "$dir/layer.tar" .
-  local layer_sha layer_size
-  layer_sha="$(sha256sum "$dir/layer.tar" | cut -d' ' -f1)"
-  layer_size="$(stat -c %s "$dir/layer.tar")"
-  mv "$dir/layer.tar" "$dir/blobs/sha256/$layer_sha"
-  printf '{"architecture":"amd64","os":"linux","config":%s,"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
-    "$config" "$layer_sha" >"$dir/config.json"
+  local root sha size diff_ids="" layers=""
+  for root in "$@"; do
+    tar "${tarflags[@]}" -C "$root" -cf "$dir/layer.tar" .
+    sha="$(sha256sum "$dir/layer.tar" | cut -d' ' -f1)"
+    size="$(stat -c %s "$dir/layer.tar")"
+    mv "$dir/layer.tar" "$dir/blobs/sha256/$sha"
+    diff_ids+="${diff_ids:+,}\"sha256:$sha\""
+    layers+="${layers:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"sha256:$sha\",\"size\":$size}"
+  done
+  printf '{"architecture":"amd64","os":"linux","config":%s,"rootfs":{"type":"layers","diff_ids":[%s]}}' \
+    "$config" "$diff_ids" >"$dir/config.json"
   local config_sha config_size
   config_sha="$(sha256sum "$dir/config.json" | cut -d' ' -f1)"
   config_size="$(stat -c %s "$dir/config.json")"
   mv "$dir/config.json" "$dir/blobs/sha256/$config_sha"
-  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \
-    "$config_sha" "$config_size" "$layer_sha" "$layer_size" >"$dir/manifest.json"
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[%s]}' \
+    "$config_sha" "$config_size" "$layers" >"$dir/manifest.json"
   local manifest_sha manifest_size
   manifest_sha="$(sha256sum "$dir/manifest.json" | cut -d' ' -f1)"
   manifest_size="$(stat -c %s "$dir/manifest.json")"
@@ -99,18 +103,19 @@ oci_archive() {
   rm -rf "$dir"
 }
 
-# Builds one image unless an archive of identical content exists; appends `ref=archive` to the list.
+# Builds one image (REF CONFIG ROOT...: a layer per root) unless an archive of identical content exists, and
+# appends `ref=archive<TAB>digest` to the list.
 list="$work/images.env"
 image() {
-  local ref="$1" root="$2" config="$3"
-  local hash
-  hash="$( { printf '%s\n' "$ref" "$config"; (cd "$root" && find . -printf '%p %y %m %U:%G %l\n' | sort && \
-    find . -type f -print0 | sort -z | xargs -0 sha256sum); } | sha256sum | cut -c1-16)"
+  local ref="$1" config="$2"; shift 2
+  local hash root
+  hash="$( { printf '%s\n' "$ref" "$config"; for root in "$@"; do echo "layer"; (cd "$root" && find . -printf '%p %y %m %U:%G %l\n' | sort && \
+    find . -type f -print0 | sort -z | xargs -0 sha256sum); done; } | sha256sum | cut -c1-16)"
   local name="${ref#localhost/}"; name="${name//\//-}"; name="${name//:/-}"
   local dest="$out/$name-$hash.tar"
   if [[ ! -f "$dest" ]]; then
     echo "[mpdflow] building image $ref ..." >&2
-    oci_archive "$root" "$ref" "$config" "$dest"
+    oci_archive "$ref" "$config" "$dest" "$@"
     echo "[mpdflow] image $ref: $(du -h "$dest" | cut -f1) ($dest)" >&2
   fi
   local digest
@@ -121,7 +126,7 @@ image() {
 # --- the sandbox ("pause") image: a process that sleeps until the sandbox is killed.
 root="$work/pause"
 busybox_root "$root"
-image localhost/mpdflow/pause:1 "$root" '{"Entrypoint":["/bin/sleep","infinity"],"WorkingDir":"/"}'
+image localhost/mpdflow/pause:1 '{"Entrypoint":["/bin/sleep","infinity"],"WorkingDir":"/"}' "$root"
 
 # --- the cluster manager: reads its topology ConfigMap (mounted at /etc/mpdflow/topology) and answers /healthz.
 root="$work/cluster-manager"
@@ -129,8 +134,8 @@ busybox_root "$root"
 mkdir -p "$root/usr/local/bin" "$root/www"
 cp "$here/cluster-manager.sh" "$root/usr/local/bin/cluster-manager"
 chmod 755 "$root/usr/local/bin/cluster-manager"
-image localhost/mpdflow/cluster-manager:v1 "$root" \
-  '{"Entrypoint":["/usr/local/bin/cluster-manager"],"Env":["PATH=/bin","CM_PORT=8080","CM_TOPOLOGY_DIR=/etc/mpdflow/topology"],"ExposedPorts":{"8080/tcp":{}},"WorkingDir":"/"}'
+image localhost/mpdflow/cluster-manager:v1 \
+  '{"Entrypoint":["/usr/local/bin/cluster-manager"],"Env":["PATH=/bin","CM_PORT=8080","CM_TOPOLOGY_DIR=/etc/mpdflow/topology"],"ExposedPorts":{"8080/tcp":{}},"WorkingDir":"/"}' "$root"
 
 # --- the engine: the machine's PostgreSQL, run by an entrypoint that keeps one postmaster per data directory.
 engine_root="$work/engine-base"
@@ -157,13 +162,13 @@ chown 999:999 "$engine_root/var/run/postgresql" "$engine_root/var/lib/postgresql
 cp "$here/engine-entrypoint.sh" "$engine_root/usr/local/bin/engine-entrypoint"
 chmod 755 "$engine_root/usr/local/bin/engine-entrypoint"
 pg_version="$("$pgbin/postgres" --version | awk '{print $3}')"
+# Two versions: the same base layer (imported once per node) and a layer with the version file.
 for version in v1 v2; do
   root="$work/engine-$version"
-  cp -a "$engine_root" "$root"
   mkdir -p "$root/etc/mpdflow"
   echo "$version" >"$root/etc/mpdflow/engine-version"
-  image "localhost/mpdflow/engine:$version" "$root" \
-    "{\"Entrypoint\":[\"/usr/local/bin/engine-entrypoint\"],\"Env\":[\"PATH=/usr/lib/postgresql/${POSTGRESQL_MAJOR}/bin:/bin:/usr/bin\",\"TZ=UTC\",\"PGUSER=postgres\",\"ENGINE_PORT=5432\",\"ENGINE_DATA_ROOT=/data\"],\"ExposedPorts\":{\"5432/tcp\":{}},\"StopSignal\":\"SIGINT\",\"WorkingDir\":\"/\",\"Labels\":{\"org.opencontainers.image.version\":\"$version\",\"io.mpdflow.postgresql\":\"$pg_version\"}}"
+  image "localhost/mpdflow/engine:$version" \
+    "{\"Entrypoint\":[\"/usr/local/bin/engine-entrypoint\"],\"Env\":[\"PATH=/usr/lib/postgresql/${POSTGRESQL_MAJOR}/bin:/bin:/usr/bin\",\"TZ=UTC\",\"PGUSER=postgres\",\"ENGINE_PORT=5432\",\"ENGINE_DATA_ROOT=/data\"],\"ExposedPorts\":{\"5432/tcp\":{}},\"StopSignal\":\"SIGINT\",\"WorkingDir\":\"/\",\"Labels\":{\"org.opencontainers.image.version\":\"$version\",\"io.mpdflow.postgresql\":\"$pg_version\"}}" "$engine_root" "$root"
 done
 
 mv "$list" "$out/images-$fingerprint.env"
