@@ -59,8 +59,8 @@ export async function startContainerd(options: {
     async importImages(images) {
       const present = (await ctr('--namespace', 'k8s.io', 'images', 'list')).stdout;
       const missing = images.filter((image) => !present.split('\n').some((line) => line.startsWith(`${image.reference} `) && line.includes(image.digest)));
-      // One at a time: images sharing a layer (the engine versions) then store and unpack it once.
-      for (const image of missing) await ctr('--namespace', 'k8s.io', 'images', 'import', image.archive);
+      // Each archive once (the engine versions share one), one at a time.
+      for (const archive of new Set(missing.map((image) => image.archive))) await ctr('--namespace', 'k8s.io', 'images', 'import', archive);
     },
     stop: () => process.stop(),
   };

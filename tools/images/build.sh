@@ -67,66 +67,86 @@ busybox_root() {
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 }
 
-# Writes a deterministic OCI image archive: CONFIG (a JSON object for the image's "config"), one layer per ROOT.
+# Writes a deterministic OCI image archive DEST holding one or more images, each given as three arguments:
+# REF, CONFIG (a JSON object for the image's "config") and ROOTS (colon-separated, one layer per root).
+# Images of one archive that share a root share that layer's blob, stored once.
 oci_archive() {
-  local ref="$1" config="$2" dest="$3"; shift 3
+  local dest="$1"; shift
   local dir="$work/oci.$$"
   rm -rf "$dir" && mkdir -p "$dir/blobs/sha256"
   local tarflags=(--sort=name --mtime=@0 --numeric-owner --format=posix
     --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime)
-  local root sha size diff_ids="" layers=""
-  for root in "$@"; do
-    tar "${tarflags[@]}" -C "$root" -cf "$dir/layer.tar" .
-    sha="$(sha256sum "$dir/layer.tar" | cut -d' ' -f1)"
-    size="$(stat -c %s "$dir/layer.tar")"
-    mv "$dir/layer.tar" "$dir/blobs/sha256/$sha"
-    diff_ids+="${diff_ids:+,}\"sha256:$sha\""
-    layers+="${layers:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"sha256:$sha\",\"size\":$size}"
+  local manifests=""
+  while (($#)); do
+    local ref="$1" config="$2" roots="$3"; shift 3
+    local root sha size diff_ids="" layers=""
+    local -a root_list
+    IFS=: read -r -a root_list <<<"$roots"
+    for root in "${root_list[@]}"; do
+      tar "${tarflags[@]}" -C "$root" -cf "$dir/layer.tar" .
+      sha="$(sha256sum "$dir/layer.tar" | cut -d' ' -f1)"
+      size="$(stat -c %s "$dir/layer.tar")"
+      mv "$dir/layer.tar" "$dir/blobs/sha256/$sha"
+      diff_ids+="${diff_ids:+,}\"sha256:$sha\""
+      layers+="${layers:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"sha256:$sha\",\"size\":$size}"
+    done
+    printf '{"architecture":"amd64","os":"linux","config":%s,"rootfs":{"type":"layers","diff_ids":[%s]}}' \
+      "$config" "$diff_ids" >"$dir/config.json"
+    local config_sha config_size
+    config_sha="$(sha256sum "$dir/config.json" | cut -d' ' -f1)"
+    config_size="$(stat -c %s "$dir/config.json")"
+    mv "$dir/config.json" "$dir/blobs/sha256/$config_sha"
+    printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[%s]}' \
+      "$config_sha" "$config_size" "$layers" >"$dir/manifest.json"
+    local manifest_sha manifest_size
+    manifest_sha="$(sha256sum "$dir/manifest.json" | cut -d' ' -f1)"
+    manifest_size="$(stat -c %s "$dir/manifest.json")"
+    mv "$dir/manifest.json" "$dir/blobs/sha256/$manifest_sha"
+    manifests+="${manifests:+,}{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:$manifest_sha\",\"size\":$manifest_size,\"annotations\":{\"io.containerd.image.name\":\"$ref\",\"org.opencontainers.image.ref.name\":\"${ref##*:}\"}}"
   done
-  printf '{"architecture":"amd64","os":"linux","config":%s,"rootfs":{"type":"layers","diff_ids":[%s]}}' \
-    "$config" "$diff_ids" >"$dir/config.json"
-  local config_sha config_size
-  config_sha="$(sha256sum "$dir/config.json" | cut -d' ' -f1)"
-  config_size="$(stat -c %s "$dir/config.json")"
-  mv "$dir/config.json" "$dir/blobs/sha256/$config_sha"
-  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[%s]}' \
-    "$config_sha" "$config_size" "$layers" >"$dir/manifest.json"
-  local manifest_sha manifest_size
-  manifest_sha="$(sha256sum "$dir/manifest.json" | cut -d' ' -f1)"
-  manifest_size="$(stat -c %s "$dir/manifest.json")"
-  mv "$dir/manifest.json" "$dir/blobs/sha256/$manifest_sha"
-  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"}}]}' \
-    "$manifest_sha" "$manifest_size" "$ref" "${ref##*:}" >"$dir/index.json"
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[%s]}' "$manifests" >"$dir/index.json"
   printf '{"imageLayoutVersion":"1.0.0"}' >"$dir/oci-layout"
   tar "${tarflags[@]}" -C "$dir" -cf "$dest.tmp" oci-layout index.json blobs
   mv "$dest.tmp" "$dest"
   rm -rf "$dir"
 }
 
-# Builds one image (REF CONFIG ROOT...: a layer per root) unless an archive of identical content exists, and
-# appends `ref=archive<TAB>digest` to the list.
+# Builds one archive NAME of images (REF CONFIG ROOTS triples, as oci_archive takes them) unless an archive of
+# identical content exists, and appends `ref=archive<TAB>manifest digest` for each of its images to the list.
 list="$work/images.env"
-image() {
-  local ref="$1" config="$2"; shift 2
+archive() {
+  local name="$1"; shift
   local hash root
-  hash="$( { printf '%s\n' "$ref" "$config"; for root in "$@"; do echo "layer"; (cd "$root" && find . -printf '%p %y %m %U:%G %l\n' | sort && \
-    find . -type f -print0 | sort -z | xargs -0 sha256sum); done; } | sha256sum | cut -c1-16)"
-  local name="${ref#localhost/}"; name="${name//\//-}"; name="${name//:/-}"
-  local dest="$out/$name-$hash.tar"
+  hash="$( { local -a args=("$@") roots; local i
+    for ((i = 0; i < ${#args[@]}; i += 3)); do
+      printf '%s\n' "${args[i]}" "${args[i+1]}"
+      IFS=: read -r -a roots <<<"${args[i+2]}"
+      for root in "${roots[@]}"; do
+        echo layer
+        (cd "$root" && find . -printf '%p %y %m %U:%G %l\n' | sort && find . -type f -print0 | sort -z | xargs -0 sha256sum)
+      done
+    done; } | sha256sum | cut -c1-16)"
+  local dest="$out/mpdflow-$name-$hash.tar"
   if [[ ! -f "$dest" ]]; then
-    echo "[mpdflow] building image $ref ..." >&2
-    oci_archive "$ref" "$config" "$dest" "$@"
-    echo "[mpdflow] image $ref: $(du -h "$dest" | cut -f1) ($dest)" >&2
+    echo "[mpdflow] building the $name image archive ..." >&2
+    oci_archive "$dest" "$@"
+    echo "[mpdflow] $name: $(du -h "$dest" | cut -f1) ($dest)" >&2
   fi
-  local digest
-  digest="$(tar -xOf "$dest" index.json | grep -o '"digest":"sha256:[0-9a-f]*"' | head -1 | cut -d'"' -f4)"
-  printf '%s=%s\t%s\n' "$ref" "$dest" "$digest" >>"$list"
+  local index
+  index="$(tar -xOf "$dest" index.json)"
+  local i
+  for ((i = 1; i <= $#; i += 3)); do
+    local ref="${!i}"
+    local digest
+    digest="$(grep -o "\"digest\":\"sha256:[0-9a-f]*\",\"size\":[0-9]*,\"annotations\":{\"io.containerd.image.name\":\"$ref\"" <<<"$index" | cut -d'"' -f4)"
+    printf '%s=%s\t%s\n' "$ref" "$dest" "$digest" >>"$list"
+  done
 }
 
 # --- the sandbox ("pause") image: a process that sleeps until the sandbox is killed.
 root="$work/pause"
 busybox_root "$root"
-image localhost/mpdflow/pause:1 '{"Entrypoint":["/bin/sleep","infinity"],"WorkingDir":"/"}' "$root"
+archive pause localhost/mpdflow/pause:1 '{"Entrypoint":["/bin/sleep","infinity"],"WorkingDir":"/"}' "$root"
 
 # --- the cluster manager: reads its topology ConfigMap (mounted at /etc/mpdflow/topology) and answers /healthz.
 root="$work/cluster-manager"
@@ -134,7 +154,7 @@ busybox_root "$root"
 mkdir -p "$root/usr/local/bin" "$root/www"
 cp "$here/cluster-manager.sh" "$root/usr/local/bin/cluster-manager"
 chmod 755 "$root/usr/local/bin/cluster-manager"
-image localhost/mpdflow/cluster-manager:v1 \
+archive cluster-manager localhost/mpdflow/cluster-manager:v1 \
   '{"Entrypoint":["/usr/local/bin/cluster-manager"],"Env":["PATH=/bin","CM_PORT=8080","CM_TOPOLOGY_DIR=/etc/mpdflow/topology"],"ExposedPorts":{"8080/tcp":{}},"WorkingDir":"/"}' "$root"
 
 # --- the engine: the machine's PostgreSQL, run by an entrypoint that keeps one postmaster per data directory.
@@ -162,14 +182,17 @@ chown 999:999 "$engine_root/var/run/postgresql" "$engine_root/var/lib/postgresql
 cp "$here/engine-entrypoint.sh" "$engine_root/usr/local/bin/engine-entrypoint"
 chmod 755 "$engine_root/usr/local/bin/engine-entrypoint"
 pg_version="$("$pgbin/postgres" --version | awk '{print $3}')"
-# Two versions: the same base layer (imported once per node) and a layer with the version file.
+# Two versions in one archive: the same base layer (stored and imported once) and a layer with the version file.
+engine_images=()
 for version in v1 v2; do
   root="$work/engine-$version"
   mkdir -p "$root/etc/mpdflow"
   echo "$version" >"$root/etc/mpdflow/engine-version"
-  image "localhost/mpdflow/engine:$version" \
-    "{\"Entrypoint\":[\"/usr/local/bin/engine-entrypoint\"],\"Env\":[\"PATH=/usr/lib/postgresql/${POSTGRESQL_MAJOR}/bin:/bin:/usr/bin\",\"TZ=UTC\",\"PGUSER=postgres\",\"ENGINE_PORT=5432\",\"ENGINE_DATA_ROOT=/data\"],\"ExposedPorts\":{\"5432/tcp\":{}},\"StopSignal\":\"SIGINT\",\"WorkingDir\":\"/\",\"Labels\":{\"org.opencontainers.image.version\":\"$version\",\"io.mpdflow.postgresql\":\"$pg_version\"}}" "$engine_root" "$root"
+  engine_images+=("localhost/mpdflow/engine:$version" \
+    "{\"Entrypoint\":[\"/usr/local/bin/engine-entrypoint\"],\"Env\":[\"PATH=/usr/lib/postgresql/${POSTGRESQL_MAJOR}/bin:/bin:/usr/bin\",\"TZ=UTC\",\"PGUSER=postgres\",\"ENGINE_PORT=5432\",\"ENGINE_DATA_ROOT=/data\"],\"ExposedPorts\":{\"5432/tcp\":{}},\"StopSignal\":\"SIGINT\",\"WorkingDir\":\"/\",\"Labels\":{\"org.opencontainers.image.version\":\"$version\",\"io.mpdflow.postgresql\":\"$pg_version\"}}" \
+    "$engine_root:$root")
 done
+archive engine "${engine_images[@]}"
 
 mv "$list" "$out/images-$fingerprint.env"
 # Archives and lists no current list names go after a while (a concurrent run may still be importing them).
