@@ -80,7 +80,7 @@ export async function nodeTestNamespace(kube: KubeClients, label: string): Promi
 
 export const isReady = (pod: V1Pod | undefined) => pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
-export async function waitForPodReady(kube: KubeClients, namespace: string, name: string, timeoutMs = 90_000): Promise<V1Pod> {
+export async function waitForPodReady(kube: KubeClients, namespace: string, name: string, timeoutMs = 180_000): Promise<V1Pod> {
   let pod: V1Pod | undefined;
   await waitUntil(async () => isReady((pod = await kube.core.readNamespacedPod({ namespace, name }))), {
     timeoutMs,
