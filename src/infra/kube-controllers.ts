@@ -13,6 +13,9 @@ export function startKubeScheduler(options: { dataDir: string; binary: string; k
       '--bind-address', '127.0.0.1',
       '--secure-port', String(options.port),
       '--leader-elect=false',
+      // A pod created just before its claim binds is sometimes left unschedulable though the binding event came
+      // (seen here once in a few runs; kubernetes#87145, #125762): retry such pods after 10 s, not the default 5 min.
+      '--pod-max-in-unschedulable-pods-duration', '10s',
       '-v', '1',
     ],
     logFile: join(options.dataDir, 'kube-scheduler.log'),
