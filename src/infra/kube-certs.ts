@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface KubeCerts {
@@ -49,4 +49,23 @@ export function ensureKubeCerts(dir: string): KubeCerts {
   openssl('genrsa', '-out', certs.serviceAccountKey, '2048');
   openssl('rsa', '-in', certs.serviceAccountKey, '-pubout', '-out', certs.serviceAccountPub);
   return certs;
+}
+
+/**
+ * A certificate signed by the local CA of `dir` (made by ensureKubeCerts), issued once and reused:
+ * the node's, the scheduler's and the controller manager's client identities, the kubelet's serving certificate.
+ */
+export function ensureSignedCert(dir: string, name: string, subject: string, extensions: string): { cert: string; key: string } {
+  const cert = join(dir, `${name}.crt`);
+  const key = join(dir, `${name}.key`);
+  if (existsSync(cert) && existsSync(key)) return { cert, key };
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const csr = `${cert}.csr`;
+  const ext = `${cert}.ext`;
+  writeFileSync(ext, extensions);
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${key}.tmp`, '-out', csr, '-subj', subject);
+  openssl('x509', '-req', '-in', csr, '-CA', join(dir, 'ca.crt'), '-CAkey', join(dir, 'ca.key'), '-CAcreateserial', '-out', `${cert}.tmp`, '-days', '3650', '-extfile', ext);
+  renameSync(`${key}.tmp`, key);
+  renameSync(`${cert}.tmp`, cert);
+  return { cert, key };
 }

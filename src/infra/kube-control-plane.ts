@@ -4,18 +4,26 @@ import { join } from 'node:path';
 import { SupervisedProcess } from './supervised-process';
 import { freePorts } from './free-port';
 import { kubeBinaries } from './kube-binaries';
-import { ensureKubeCerts, type KubeCerts } from './kube-certs';
+import { ensureKubeCerts, ensureSignedCert, type KubeCerts } from './kube-certs';
 import { waitUntil } from './wait';
 import { say } from './log';
 
 export interface KubeControlPlaneOptions {
   /** etcd data, certificates, logs and the kubeconfig live here; reusing it keeps Kubernetes objects. */
   dataDir: string;
+  /**
+   * Serve a real node too: Node + RBAC authorization, NodeRestriction and ServiceAccount admission, and a client
+   * certificate for the API server's calls to kubelets (logs, exec). Without it: RBAC only, no ServiceAccount
+   * admission (nothing would create the default ServiceAccounts).
+   */
+  withNode?: boolean;
 }
 
 export interface KubeControlPlane {
   server: string;
   kubeconfigPath: string;
+  /** The certificates (the CA's key is beside them in the same directory). */
+  certs: KubeCerts;
   etcd: SupervisedProcess;
   apiserver: SupervisedProcess;
   startupMs: { etcd: number; apiserver: number };
@@ -59,7 +67,10 @@ export async function startKubeControlPlane(options: KubeControlPlaneOptions): P
     new SupervisedProcess({
       name: 'kube-apiserver',
       command: binaries.kubeApiserver,
-      args: apiserverArgs(certs, etcdUrl, apiPort!, join(options.dataDir, 'apiserver-certs')),
+      args: [
+        ...apiserverArgs(certs, etcdUrl, apiPort!, join(options.dataDir, 'apiserver-certs')),
+        ...(options.withNode ? nodeApiserverArgs(join(options.dataDir, 'pki')) : ['--disable-admission-plugins', 'ServiceAccount', '--authorization-mode', 'RBAC']),
+      ],
       logFile: join(options.dataDir, 'kube-apiserver.log'),
     });
   say(`starting kube-apiserver on ${server}`);
@@ -74,6 +85,7 @@ export async function startKubeControlPlane(options: KubeControlPlaneOptions): P
   return {
     server,
     kubeconfigPath,
+    certs,
     etcd,
     get apiserver() {
       return apiserver;
@@ -103,10 +115,7 @@ function apiserverArgs(certs: KubeCerts, etcdUrl: string, port: number, certDir:
     '--tls-private-key-file', certs.servingKey,
     '--client-ca-file', certs.caCert,
     '--service-cluster-ip-range', '10.0.0.0/24',
-    '--authorization-mode', 'RBAC',
     '--allow-privileged=true',
-    // No controller-manager creates default ServiceAccounts, so the admission plugin would refuse every pod.
-    '--disable-admission-plugins', 'ServiceAccount',
     '--service-account-issuer', `https://127.0.0.1:${port}/`,
     '--service-account-key-file', certs.serviceAccountPub,
     '--service-account-signing-key-file', certs.serviceAccountKey,
@@ -114,6 +123,18 @@ function apiserverArgs(certs: KubeCerts, etcdUrl: string, port: number, certDir:
     '--enable-priority-and-fairness=false',
     '--endpoint-reconciler-type', 'none',
     '-v', '1',
+  ];
+}
+
+function nodeApiserverArgs(pkiDir: string): string[] {
+  // kubeadm's equivalent identity: a client of every kubelet, in the superuser group.
+  const kubeletClient = ensureSignedCert(pkiDir, 'apiserver-kubelet-client', '/O=system:masters/CN=kube-apiserver-kubelet-client', 'extendedKeyUsage=clientAuth\n');
+  return [
+    '--authorization-mode', 'Node,RBAC',
+    '--enable-admission-plugins', 'NodeRestriction',
+    '--kubelet-client-certificate', kubeletClient.cert,
+    '--kubelet-client-key', kubeletClient.key,
+    '--kubelet-preferred-address-types', 'InternalIP,Hostname',
   ];
 }
 

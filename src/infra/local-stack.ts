@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { startTemporalDevServer, type TemporalDevServer } from './temporal-dev-server';
 import { startKubeControlPlane, type KubeControlPlane } from './kube-control-plane';
+import { startKubeNode, type KubeNode } from './kube-node';
 import { kubeClients, loadKubeConfig } from '../kube/client';
 import { installMpdClusterCrd } from '../kube/crd-install';
 import { defaultTemporalNamespace } from '../config';
@@ -9,30 +10,61 @@ export interface LocalStackOptions {
   dataDir: string;
   webUi: boolean;
   temporalNamespace?: string;
+  /**
+   * Also a real node: kube-scheduler, kube-controller-manager and a kubelet on containerd (see kube-node.ts).
+   * Default: MPDFLOW_REAL_NODE=1 in the environment; otherwise etcd + kube-apiserver only.
+   */
+  node?: boolean;
+}
+
+/** Whether a stack gets a real node when the caller does not say: MPDFLOW_REAL_NODE=1. */
+export function realNodeRequested(): boolean {
+  return process.env.MPDFLOW_REAL_NODE === '1' || process.env.MPDFLOW_REAL_NODE === 'true';
 }
 
 export interface LocalStack {
   temporal: TemporalDevServer;
   kube: KubeControlPlane;
+  /** The node, when the stack was started with one. */
+  node?: KubeNode;
   stop(): Promise<void>;
 }
 
 /** A real Temporal dev server and a real kube-apiserver with etcd, with the MPDCluster CRD installed. */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const withNode = options.node ?? realNodeRequested();
   const [temporal, kube] = await Promise.allSettled([
     startTemporalDevServer({ dataDir: join(options.dataDir, 'temporal'), namespace: options.temporalNamespace ?? defaultTemporalNamespace, webUi: options.webUi }),
-    startKubeControlPlane({ dataDir: join(options.dataDir, 'kube') }),
+    startKubeControlPlane({ dataDir: join(options.dataDir, 'kube'), withNode }),
   ]);
   if (temporal.status === 'rejected' || kube.status === 'rejected') {
     if (temporal.status === 'fulfilled') await temporal.value.stop();
     if (kube.status === 'fulfilled') await kube.value.stop();
     throw temporal.status === 'rejected' ? temporal.reason : (kube as PromiseRejectedResult).reason;
   }
-  await installMpdClusterCrd(kubeClients(loadKubeConfig(kube.value.kubeconfigPath)));
+  let node: KubeNode | undefined;
+  try {
+    if (withNode) {
+      node = await startKubeNode({
+        dataDir: join(options.dataDir, 'kube', 'node'),
+        server: kube.value.server,
+        certs: kube.value.certs,
+        adminKubeconfig: kube.value.kubeconfigPath,
+      });
+    }
+    await installMpdClusterCrd(kubeClients(loadKubeConfig(kube.value.kubeconfigPath)));
+  } catch (error) {
+    await node?.stop();
+    await Promise.all([temporal.value.stop(), kube.value.stop()]);
+    throw error;
+  }
   return {
     temporal: temporal.value,
     kube: kube.value,
+    node,
     async stop() {
+      // The node first: its kubelet and controllers would only complain about a vanished API server.
+      await node?.stop();
       await Promise.all([temporal.value.stop(), kube.value.stop()]);
     },
   };

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Regenerates the wrapper modules (go.mod/go.sum) that pin kube-apiserver and etcd.
+# Regenerates the wrapper modules (go.mod/go.sum) that pin the Kubernetes binaries and etcd.
 # Run only when bumping versions.env; the generated files are committed.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=versions.env
 source "$here/versions.env"
 
-gen_apiserver() {
-  local dir="$here/apiserver"
+gen_kubernetes() {
+  local dir="$here/kubernetes"
   rm -rf "$dir" && mkdir -p "$dir" && cd "$dir"
-  go mod init mpdflow.local/tools/kube/apiserver >/dev/null 2>&1 && go mod edit -go=1.24.0
+  go mod init mpdflow.local/tools/kube/kubernetes >/dev/null 2>&1 && go mod edit -go=1.24.0
   local gomod
   gomod="$(go mod download -json "k8s.io/kubernetes@${KUBERNETES_VERSION}" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
   # Kubernetes points its staging modules at ./staging; a wrapper must point each at its published v0 tag.
@@ -17,7 +17,11 @@ gen_apiserver() {
   grep -oE '^\s*k8s.io/[a-z0-9-]+ => ./staging' "$gomod" | awk '{print $1}' | while read -r m; do
     go mod edit -replace "${m}=${m}@${staging}"
   done
-  go get -tool "k8s.io/kubernetes/cmd/kube-apiserver@${KUBERNETES_VERSION}"
+  # Every command build.sh builds is a tool of the module, so go.sum covers all their packages.
+  local cmd
+  for cmd in $KUBERNETES_COMMANDS; do
+    go get -tool "k8s.io/kubernetes/cmd/${cmd}@${KUBERNETES_VERSION}"
+  done
   go mod tidy
 }
 
@@ -29,5 +33,5 @@ gen_etcd() {
   go mod tidy
 }
 
-gen_apiserver
+gen_kubernetes
 gen_etcd

@@ -1,0 +1,78 @@
+/**
+ * Pod create → Ready on the local real node: engine pods (PostgreSQL, ready by pg_isready), one at a time, then a
+ * batch created at once. Prints p50/p99 of each, and the node's start-up phases when it started one.
+ *   node --import tsx bench/pod-ready.ts [pods]
+ * Uses KUBECONFIG when it names a cluster with a node, else starts etcd + kube-apiserver + a node here.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { kubeClients, loadKubeConfig, type KubeClients } from '../src/kube/client';
+import { startKubeControlPlane } from '../src/infra/kube-control-plane';
+import { startKubeNode } from '../src/infra/kube-node';
+import { isReady, enginePod } from '../test/helpers/real-node';
+import { waitUntil } from '../src/infra/wait';
+
+const pods = Number(process.argv[2] ?? 20);
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(q * xs.length) - 1)]!;
+
+async function readyAfter(kube: KubeClients, namespace: string, name: string, created: number): Promise<number> {
+  await waitUntil(async () => isReady(await kube.core.readNamespacedPod({ namespace, name })), {
+    timeoutMs: 180_000,
+    intervalMs: 50,
+    describe: () => `${name} not Ready`,
+  });
+  return performance.now() - created;
+}
+
+async function main(): Promise<void> {
+  let kube: KubeClients;
+  let stop = async () => undefined as void;
+  if (process.env.KUBECONFIG) {
+    kube = kubeClients(loadKubeConfig(process.env.KUBECONFIG));
+  } else {
+    const dataDir = mkdtempSync(join(tmpdir(), 'mpdflow-bench-node-'));
+    const started = performance.now();
+    const plane = await startKubeControlPlane({ dataDir: join(dataDir, 'kube'), withNode: true });
+    const node = await startKubeNode({ dataDir: join(dataDir, 'kube', 'node'), server: plane.server, certs: plane.certs, adminKubeconfig: plane.kubeconfigPath });
+    console.log(`control plane + node up in ${Math.round(performance.now() - started)} ms; node phases (ms): ${JSON.stringify(node.startupMs)}`);
+    kube = kubeClients(loadKubeConfig(plane.kubeconfigPath));
+    stop = async () => {
+      await node.stop();
+      await plane.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    };
+  }
+  try {
+    const namespace = `bench-pods-${Date.now()}`;
+    await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
+    await waitUntil(async () => Boolean(await kube.core.readNamespacedServiceAccount({ namespace, name: 'default' })), {
+      timeoutMs: 30_000,
+      describe: () => 'no default ServiceAccount',
+    });
+    const sequential: number[] = [];
+    for (let i = 0; i < pods; i++) {
+      const t = performance.now();
+      await kube.core.createNamespacedPod({ namespace, body: enginePod(`seq-${i}`) });
+      sequential.push(await readyAfter(kube, namespace, `seq-${i}`, t));
+      await kube.core.deleteNamespacedPod({ namespace, name: `seq-${i}` });
+    }
+    const t = performance.now();
+    await Promise.all(Array.from({ length: pods }, (_, i) => kube.core.createNamespacedPod({ namespace, body: enginePod(`batch-${i}`) })));
+    const batch = await Promise.all(Array.from({ length: pods }, (_, i) => readyAfter(kube, namespace, `batch-${i}`, t)));
+    const fmt = (xs: number[]) => `p50 ${Math.round(quantile(xs, 0.5))} ms, p99 ${Math.round(quantile(xs, 0.99))} ms, max ${Math.round(Math.max(...xs))} ms`;
+    console.log(`engine pod create → Ready, one at a time (${pods}): ${fmt(sequential)}`);
+    console.log(`engine pod create → Ready, ${pods} created at once: ${fmt(batch)}`);
+    await kube.core.deleteNamespace({ name: namespace });
+  } finally {
+    await stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

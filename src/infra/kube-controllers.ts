@@ -1,0 +1,63 @@
+import { join } from 'node:path';
+import { SupervisedProcess } from './supervised-process';
+
+/** kube-scheduler with its own identity (system:kube-scheduler), serving only on loopback. */
+export function startKubeScheduler(options: { dataDir: string; binary: string; kubeconfig: string; port: number }): SupervisedProcess {
+  return new SupervisedProcess({
+    name: 'kube-scheduler',
+    command: options.binary,
+    args: [
+      '--kubeconfig', options.kubeconfig,
+      '--authentication-kubeconfig', options.kubeconfig,
+      '--authorization-kubeconfig', options.kubeconfig,
+      '--bind-address', '127.0.0.1',
+      '--secure-port', String(options.port),
+      '--leader-elect=false',
+      // A pod created just before its claim binds is sometimes left unschedulable though the binding event came
+      // (seen here once in a few runs; kubernetes#87145, #125762): retry such pods after 10 s, not the default 5 min.
+      '--pod-max-in-unschedulable-pods-duration', '10s',
+      '-v', '1',
+    ],
+    logFile: join(options.dataDir, 'kube-scheduler.log'),
+  });
+}
+
+/**
+ * kube-controller-manager with its own identity (system:kube-controller-manager); each controller acts as its own
+ * ServiceAccount (--use-service-account-credentials), whose tokens it signs with the API server's key.
+ * Runs the default controllers: garbage collector, Deployment/ReplicaSet, PV binder and protection, node lifecycle,
+ * ServiceAccount and its token and root-CA publishers, namespace deletion, and the rest.
+ */
+export function startKubeControllerManager(options: {
+  dataDir: string;
+  binary: string;
+  kubeconfig: string;
+  port: number;
+  caCert: string;
+  serviceAccountKey: string;
+}): SupervisedProcess {
+  return new SupervisedProcess({
+    name: 'kube-controller-manager',
+    command: options.binary,
+    args: [
+      '--kubeconfig', options.kubeconfig,
+      '--authentication-kubeconfig', options.kubeconfig,
+      '--authorization-kubeconfig', options.kubeconfig,
+      '--bind-address', '127.0.0.1',
+      '--secure-port', String(options.port),
+      '--leader-elect=false',
+      '--use-service-account-credentials=true',
+      '--service-account-private-key-file', options.serviceAccountKey,
+      '--root-ca-file', options.caCert,
+      '--cluster-signing-cert-file', options.caCert,
+      '--cluster-signing-key-file', join(options.caCert, '..', 'ca.key'),
+      '--allocate-node-cidrs=false',
+      '--controllers', '*,-cloud-node-lifecycle-controller,-service-lb-controller,-node-route-controller',
+      // Faster than the defaults so a test sees the collectors and a lost node within seconds.
+      '--node-monitor-grace-period', '20s',
+      '--concurrent-gc-syncs', '5',
+      '-v', '1',
+    ],
+    logFile: join(options.dataDir, 'kube-controller-manager.log'),
+  });
+}

@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# Builds the local node's images as OCI image tarballs from this machine's Debian files (no registry involved):
+#   localhost/mpdflow/pause:1              the pod sandbox: busybox sleeping forever
+#   localhost/mpdflow/engine:v1, :v2       PostgreSQL 15 (the machine's postgresql-15), two engine versions
+#   localhost/mpdflow/cluster-manager:v1   busybox httpd + a loop publishing the topology ConfigMap
+# Reproducible: the layer tar is sorted, dated 1970, owners numeric (root, postgres 999), and no config carries a clock.
+# Cached by content: an image is rebuilt only when the hash of its staged root filesystem and config changes.
+# A fingerprint of the inputs (these scripts and the versions of the installed Debian packages the files come from)
+# skips even the staging when nothing changed.
+# Prints, on its last line, a file of `reference=tarball<TAB>manifest digest` lines.
+set -euo pipefail
+umask 022
+export LC_ALL=C
+here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=../kube/versions.env
+source "$here/../kube/versions.env"
+cache_root="${MPDFLOW_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mpdflow}"
+out="$cache_root/images"
+mkdir -p "$out"
+pgbin="/usr/lib/postgresql/${POSTGRESQL_MAJOR}/bin"
+busybox="$(command -v busybox || true)"
+[[ -x "$pgbin/postgres" && -n "$busybox" ]] || {
+  echo "[mpdflow] images need busybox-static and postgresql-${POSTGRESQL_MAJOR}: run tools/node/install.sh first" >&2
+  exit 3
+}
+fingerprint="$( { cat "$here"/*.sh "$here/../kube/versions.env"; dpkg-query -W -f '${Package}=${Version}\n'; } | sha256sum | cut -c1-16)"
+if [[ -f "$out/images-$fingerprint.env" ]]; then
+  echo "$out/images-$fingerprint.env"; exit 0
+fi
+exec 9>"$out/.build.lock"
+flock 9
+if [[ -f "$out/images-$fingerprint.env" ]]; then
+  echo "$out/images-$fingerprint.env"; exit 0
+fi
+
+work="$(mktemp -d "$out/.stage.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+# Copies a host file into a root filesystem at the same path (following symlinks).
+put() {
+  local root="$1" file="$2"
+  mkdir -p "$root$(dirname "$file")"
+  cp -L --preserve=mode "$file" "$root$file"
+}
+# Copies ELF binaries and every shared library they load (as the dynamic loader resolves them here).
+put_elf() {
+  local root="$1"; shift
+  local file lib
+  for file in "$@"; do
+    put "$root" "$file"
+    while read -r lib; do
+      [[ -n "$lib" ]] && put "$root" "$lib"
+    done < <(ldd "$file" 2>/dev/null | awk '/=> \// { print $3 } /ld-linux/ && !/=>/ { print $1 }')
+  done
+}
+busybox_root() {
+  local root="$1"; shift
+  mkdir -p "$root/bin" "$root/tmp" "$root/etc" "$root/proc" "$root/sys" "$root/dev"
+  chmod 1777 "$root/tmp"
+  cp "$busybox" "$root/bin/busybox"
+  local applet
+  for applet in sh sleep cat ls mkdir rm mv cp chown chmod echo env hostname id kill ps test true false cmp tr \
+    date wc grep sed awk basename dirname httpd su "$@"; do
+    ln -sf busybox "$root/bin/$applet"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+}
+
+# Writes a deterministic OCI image archive DEST holding one or more images, each given as three arguments:
+# REF, CONFIG (a JSON object for the image's "config") and ROOTS (colon-separated, one layer per root).
+# Images of one archive that share a root share that layer's blob, stored once.
+oci_archive() {
+  local dest="$1"; shift
+  local dir="$work/oci.$$"
+  rm -rf "$dir" && mkdir -p "$dir/blobs/sha256"
+  local tarflags=(--sort=name --mtime=@0 --numeric-owner --format=posix
+    --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime)
+  local manifests=""
+  while (($#)); do
+    local ref="$1" config="$2" roots="$3"; shift 3
+    local root sha size diff_ids="" layers=""
+    local -a root_list
+    IFS=: read -r -a root_list <<<"$roots"
+    for root in "${root_list[@]}"; do
+      tar "${tarflags[@]}" -C "$root" -cf "$dir/layer.tar" .
+      sha="$(sha256sum "$dir/layer.tar" | cut -d' ' -f1)"
+      size="$(stat -c %s "$dir/layer.tar")"
+      mv "$dir/layer.tar" "$dir/blobs/sha256/$sha"
+      diff_ids+="${diff_ids:+,}\"sha256:$sha\""
+      layers+="${layers:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"sha256:$sha\",\"size\":$size}"
+    done
+    printf '{"architecture":"amd64","os":"linux","config":%s,"rootfs":{"type":"layers","diff_ids":[%s]}}' \
+      "$config" "$diff_ids" >"$dir/config.json"
+    local config_sha config_size
+    config_sha="$(sha256sum "$dir/config.json" | cut -d' ' -f1)"
+    config_size="$(stat -c %s "$dir/config.json")"
+    mv "$dir/config.json" "$dir/blobs/sha256/$config_sha"
+    printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[%s]}' \
+      "$config_sha" "$config_size" "$layers" >"$dir/manifest.json"
+    local manifest_sha manifest_size
+    manifest_sha="$(sha256sum "$dir/manifest.json" | cut -d' ' -f1)"
+    manifest_size="$(stat -c %s "$dir/manifest.json")"
+    mv "$dir/manifest.json" "$dir/blobs/sha256/$manifest_sha"
+    manifests+="${manifests:+,}{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:$manifest_sha\",\"size\":$manifest_size,\"annotations\":{\"io.containerd.image.name\":\"$ref\",\"org.opencontainers.image.ref.name\":\"${ref##*:}\"}}"
+  done
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[%s]}' "$manifests" >"$dir/index.json"
+  printf '{"imageLayoutVersion":"1.0.0"}' >"$dir/oci-layout"
+  tar "${tarflags[@]}" -C "$dir" -cf "$dest.tmp" oci-layout index.json blobs
+  mv "$dest.tmp" "$dest"
+  rm -rf "$dir"
+}
+
+# Builds one archive NAME of images (REF CONFIG ROOTS triples, as oci_archive takes them) unless an archive of
+# identical content exists, and appends `ref=archive<TAB>manifest digest` for each of its images to the list.
+list="$work/images.env"
+archive() {
+  local name="$1"; shift
+  local hash root
+  hash="$( { local -a args=("$@") roots; local i
+    for ((i = 0; i < ${#args[@]}; i += 3)); do
+      printf '%s\n' "${args[i]}" "${args[i+1]}"
+      IFS=: read -r -a roots <<<"${args[i+2]}"
+      for root in "${roots[@]}"; do
+        echo layer
+        (cd "$root" && find . -printf '%p %y %m %U:%G %l\n' | sort && find . -type f -print0 | sort -z | xargs -0 sha256sum)
+      done
+    done; } | sha256sum | cut -c1-16)"
+  local dest="$out/mpdflow-$name-$hash.tar"
+  if [[ ! -f "$dest" ]]; then
+    echo "[mpdflow] building the $name image archive ..." >&2
+    oci_archive "$dest" "$@"
+    echo "[mpdflow] $name: $(du -h "$dest" | cut -f1) ($dest)" >&2
+  fi
+  local index
+  index="$(tar -xOf "$dest" index.json)"
+  local i
+  for ((i = 1; i <= $#; i += 3)); do
+    local ref="${!i}"
+    local digest
+    digest="$(grep -o "\"digest\":\"sha256:[0-9a-f]*\",\"size\":[0-9]*,\"annotations\":{\"io.containerd.image.name\":\"$ref\"" <<<"$index" | cut -d'"' -f4)"
+    printf '%s=%s\t%s\n' "$ref" "$dest" "$digest" >>"$list"
+  done
+}
+
+# --- the sandbox ("pause") image: a process that sleeps until the sandbox is killed.
+root="$work/pause"
+busybox_root "$root"
+archive pause localhost/mpdflow/pause:1 '{"Entrypoint":["/bin/sleep","infinity"],"WorkingDir":"/"}' "$root"
+
+# --- the cluster manager: reads its topology ConfigMap (mounted at /etc/mpdflow/topology) and answers /healthz.
+root="$work/cluster-manager"
+busybox_root "$root"
+mkdir -p "$root/usr/local/bin" "$root/www"
+cp "$here/cluster-manager.sh" "$root/usr/local/bin/cluster-manager"
+chmod 755 "$root/usr/local/bin/cluster-manager"
+archive cluster-manager localhost/mpdflow/cluster-manager:v1 \
+  '{"Entrypoint":["/usr/local/bin/cluster-manager"],"Env":["PATH=/bin","CM_PORT=8080","CM_TOPOLOGY_DIR=/etc/mpdflow/topology"],"ExposedPorts":{"8080/tcp":{}},"WorkingDir":"/"}' "$root"
+
+# --- the engine: the machine's PostgreSQL, run by an entrypoint that keeps one postmaster per data directory.
+engine_root="$work/engine-base"
+busybox_root "$engine_root" chgrp flock stat
+rm -f "$engine_root/bin/flock"   # busybox has no flock applet here; util-linux's flock is copied below
+put_elf "$engine_root" "$pgbin/postgres" "$pgbin/initdb" "$pgbin/pg_ctl" "$pgbin/pg_isready" "$pgbin/psql" \
+  "$pgbin/pg_basebackup" "$pgbin/pg_controldata" "$(command -v flock)"
+for lib in plpgsql dict_snowball libpqwalreceiver pgoutput; do
+  put_elf "$engine_root" "/usr/lib/postgresql/${POSTGRESQL_MAJOR}/lib/$lib.so"
+done
+for lib in /usr/lib/postgresql/"${POSTGRESQL_MAJOR}"/lib/*_and_*.so /usr/lib/postgresql/"${POSTGRESQL_MAJOR}"/lib/utf8_and_*.so; do
+  [[ -f "$lib" ]] && put_elf "$engine_root" "$lib"
+done
+share="/usr/share/postgresql/${POSTGRESQL_MAJOR}"
+mkdir -p "$engine_root$share"
+(cd "$share" && find . -path ./man -prune -o -path ./contrib -prune -o -type f -print | while read -r f; do
+  mkdir -p "$engine_root$share/$(dirname "$f")" && cp --preserve=mode "$f" "$engine_root$share/$f"; done)
+put "$engine_root" /usr/share/zoneinfo/UTC
+mkdir -p "$engine_root/usr/share/zoneinfo/Etc" && cp /usr/share/zoneinfo/UTC "$engine_root/usr/share/zoneinfo/Etc/UTC"
+printf 'root:x:0:0:root:/root:/bin/sh\npostgres:x:999:999:PostgreSQL:/var/lib/postgresql:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$engine_root/etc/passwd"
+printf 'root:x:0:\npostgres:x:999:\nnogroup:x:65534:\n' >"$engine_root/etc/group"
+mkdir -p "$engine_root/usr/local/bin" "$engine_root/var/run/postgresql" "$engine_root/var/lib/postgresql" "$engine_root/data"
+chown 999:999 "$engine_root/var/run/postgresql" "$engine_root/var/lib/postgresql"
+cp "$here/engine-entrypoint.sh" "$engine_root/usr/local/bin/engine-entrypoint"
+chmod 755 "$engine_root/usr/local/bin/engine-entrypoint"
+pg_version="$("$pgbin/postgres" --version | awk '{print $3}')"
+# Two versions in one archive: the same base layer (stored and imported once) and a layer with the version file.
+engine_images=()
+for version in v1 v2; do
+  root="$work/engine-$version"
+  mkdir -p "$root/etc/mpdflow"
+  echo "$version" >"$root/etc/mpdflow/engine-version"
+  engine_images+=("localhost/mpdflow/engine:$version" \
+    "{\"Entrypoint\":[\"/usr/local/bin/engine-entrypoint\"],\"Env\":[\"PATH=/usr/lib/postgresql/${POSTGRESQL_MAJOR}/bin:/bin:/usr/bin\",\"TZ=UTC\",\"PGUSER=postgres\",\"ENGINE_PORT=5432\",\"ENGINE_DATA_ROOT=/data\"],\"ExposedPorts\":{\"5432/tcp\":{}},\"StopSignal\":\"SIGINT\",\"WorkingDir\":\"/\",\"Labels\":{\"org.opencontainers.image.version\":\"$version\",\"io.mpdflow.postgresql\":\"$pg_version\"}}" \
+    "$engine_root:$root")
+done
+archive engine "${engine_images[@]}"
+
+mv "$list" "$out/images-$fingerprint.env"
+# Archives and lists no current list names go after a while (a concurrent run may still be importing them).
+find "$out" -maxdepth 1 \( -name 'mpdflow-*.tar' -o -name 'images-*.env' \) -mmin +10 -print | while read -r old; do
+  grep -qF "$old" "$out/images-$fingerprint.env" || [[ "$old" == "$out/images-$fingerprint.env" ]] || rm -f "$old"
+done
+echo "$out/images-$fingerprint.env"
