@@ -1,31 +1,16 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Client } from '@temporalio/client';
-import { configFromEnv } from '../../src/config';
 import { freePorts } from '../../src/infra/free-port';
 import { waitUntil } from '../../src/infra/wait';
-import { startWorker, type RunningWorker } from '../../src/worker/run-worker';
-import { temporalClient, testNamespace, testTaskQueue } from '../helpers/stack';
+import { testNamespace } from '../helpers/stack';
+import { useEngineWorker } from '../helpers/flows';
 import { clusters, createSampleCluster, operatorFlowsDir, settledFlowRuns, operatorStepsModule, waitForState } from '../helpers/operator';
 import { controllerProcess, metricsOf } from '../helpers/controller-process';
 import { FlowRuns } from '../../src/controller/flow-runs';
 import type { SupervisedProcess } from '../../src/infra/supervised-process';
 
-let client: Client;
-let close: () => Promise<void>;
-let worker: RunningWorker;
-const taskQueue = testTaskQueue('ctl-faults');
-
-before(async () => {
-  ({ client, close } = await temporalClient());
-  const config = configFromEnv();
-  config.temporal.taskQueue = taskQueue;
-  worker = await startWorker({ config, flowsDir: operatorFlowsDir, stepModules: [operatorStepsModule] });
-});
-after(async () => {
-  await worker.shutdown();
-  await close();
-});
+const env = useEngineWorker('ctl-faults', operatorFlowsDir, operatorStepsModule);
+const taskQueue = env.taskQueue;
 
 test('kill -9 of the controller between the status patch and the workflow start: after a restart, exactly one flow', async () => {
   const ns = await testNamespace('ctl-crash');
@@ -37,12 +22,12 @@ test('kill -9 of the controller between the status patch and the workflow start:
   assert.equal((await clusters().get(ref)).status?.clusterStatus, 'Creating', 'the transition was written before the crash');
   const transition = (await clusters().get(ref)).status?.transition;
   assert.ok(transition, 'with its record');
-  assert.equal(await new FlowRuns(client, taskQueue).describe(transition.workflowId), undefined, 'and no flow was started');
+  assert.equal(await new FlowRuns(env.client, taskQueue).describe(transition.workflowId), undefined, 'and no flow was started');
 
   const restarted = controllerProcess(ns, 'restarted', taskQueue, ['--no-leader-election']);
   try {
     await waitForState(ref, 'Running', 90_000);
-    assert.deepEqual(await settledFlowRuns(client, ref), [{ type: 'OpCreate', status: 'COMPLETED' }]);
+    assert.deepEqual(await settledFlowRuns(env.client, ref), [{ type: 'OpCreate', status: 'COMPLETED' }]);
   } finally {
     await restarted.stop();
   }
@@ -60,7 +45,7 @@ test('two controllers: one acts, one flow per transition; killing the leader han
     await waitUntil(async () => /^mpdflow_leader 0$/m.test(await metricsOf(portB)), { timeoutMs: 60_000, describe: () => `B never came up: ${b?.logTail()}` });
     const refs = await Promise.all([1, 2, 3, 4].map((i) => createSampleCluster(ns, `pc-ha-${i}`)));
     for (const ref of refs) await waitForState(ref, 'Running');
-    for (const ref of refs) assert.deepEqual((await settledFlowRuns(client, ref)).map((r) => r.type), ['OpCreate']);
+    for (const ref of refs) assert.deepEqual((await settledFlowRuns(env.client, ref)).map((r) => r.type), ['OpCreate']);
     assert.doesNotMatch(await metricsOf(portB), /mpdflow_workflows_started_total\{/, 'the standby started nothing');
 
     await a.kill();
@@ -68,7 +53,7 @@ test('two controllers: one acts, one flow per transition; killing the leader han
     await waitUntil(async () => /^mpdflow_leader 1$/m.test(await metricsOf(portB)), { timeoutMs: 60_000, describe: () => `B never took over: ${b?.logTail()}` });
     const late = await createSampleCluster(ns, 'pc-ha-late');
     await waitForState(late, 'Running');
-    assert.deepEqual((await settledFlowRuns(client, late)).map((r) => r.type), ['OpCreate']);
+    assert.deepEqual((await settledFlowRuns(env.client, late)).map((r) => r.type), ['OpCreate']);
   } finally {
     await a.stop();
     await b?.stop();

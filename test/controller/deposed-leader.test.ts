@@ -1,31 +1,16 @@
 /** A leader frozen mid-flow (SIGSTOP) and woken after another took over starts nothing (issue 9, items 1-2). */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Client } from '@temporalio/client';
-import { configFromEnv } from '../../src/config';
 import { freePorts } from '../../src/infra/free-port';
 import { waitUntil } from '../../src/infra/wait';
 import { triggerAnnotations } from '../../src/kube/annotations';
-import { startWorker, type RunningWorker } from '../../src/worker/run-worker';
 import { controllerProcess, metricsOf } from '../helpers/controller-process';
 import { clusters, createSampleCluster, flowRuns, operatorFlowsDir, operatorStepsModule, transitionRuns, waitForState } from '../helpers/operator';
-import { temporalClient, testNamespace, testTaskQueue } from '../helpers/stack';
+import { testNamespace } from '../helpers/stack';
+import { useEngineWorker } from '../helpers/flows';
 
-let client: Client;
-let close: () => Promise<void>;
-let worker: RunningWorker;
-const taskQueue = testTaskQueue('deposed');
-
-before(async () => {
-  ({ client, close } = await temporalClient());
-  const config = configFromEnv();
-  config.temporal.taskQueue = taskQueue;
-  worker = await startWorker({ config, flowsDir: operatorFlowsDir, stepModules: [operatorStepsModule] });
-});
-after(async () => {
-  await worker.shutdown();
-  await close();
-});
+const env = useEngineWorker('deposed', operatorFlowsDir, operatorStepsModule);
+const taskQueue = env.taskQueue;
 
 test('a leader stopped mid-flow and resumed after a takeover gives up without starting a run', async () => {
   const ns = await testNamespace('deposed');
@@ -44,7 +29,7 @@ test('a leader stopped mid-flow and resumed after a takeover gives up without st
     process.kill(a.pid!, 'SIGSTOP');
     await waitUntil(async () => /^mpdflow_leader 1$/m.test(await metricsOf(portB)), { timeoutMs: 60_000, describe: () => `B never took over: ${b.logTail()}` });
     for (const ref of refs) {
-      await waitUntil(async () => (await transitionRuns(client, ref)).at(-1)?.run === 't2' && (await transitionRuns(client, ref)).at(-1)?.status === 'COMPLETED', {
+      await waitUntil(async () => (await transitionRuns(env.client, ref)).at(-1)?.run === 't2' && (await transitionRuns(env.client, ref)).at(-1)?.status === 'COMPLETED', {
         timeoutMs: 60_000,
         describe: () => `${ref.name}: restart never completed under B`,
       });
@@ -55,9 +40,9 @@ test('a leader stopped mid-flow and resumed after a takeover gives up without st
 
     for (const ref of refs) {
       await waitForState(ref, 'Running');
-      assert.deepEqual((await transitionRuns(client, ref)).map((r) => `${r.run} ${r.type} ${r.status}`), ['t1 OpCreate COMPLETED', 't2 OpRestart COMPLETED']);
-      await waitUntil(async () => (await flowRuns(client, ref)).length >= 2, { timeoutMs: 15_000, describe: () => 'visibility' });
-      assert.equal((await flowRuns(client, ref)).length, 2, `${ref.name}: one run per transition, in visibility too`);
+      assert.deepEqual((await transitionRuns(env.client, ref)).map((r) => `${r.run} ${r.type} ${r.status}`), ['t1 OpCreate COMPLETED', 't2 OpRestart COMPLETED']);
+      await waitUntil(async () => (await flowRuns(env.client, ref)).length >= 2, { timeoutMs: 15_000, describe: () => 'visibility' });
+      assert.equal((await flowRuns(env.client, ref)).length, 2, `${ref.name}: one run per transition, in visibility too`);
     }
   } finally {
     if (a.pid && !a.hasExited) process.kill(a.pid, 'SIGCONT');

@@ -45,6 +45,15 @@ const annotate = (ref: { namespace: string; name: string }, values: Record<strin
 const atStep = (ref: { namespace: string; name: string }, step: string) =>
   waitUntil(async () => (await clusters().get(ref)).status?.workflow?.step === step, { timeoutMs: 30_000, describe: () => `${ref.name} at step ${step}` });
 const outcomes = async (workflowId: string) => (await client.workflow.getHandle(workflowId).query<FlowProgress>('progress')).steps.map((s) => `${s.stepName}:${s.outcome}`);
+/** Waits until the cluster's newest run is `run` (e.g. `t2`, `t2-r1`) and it completed. */
+const lastRunCompleted = (ref: { namespace: string; name: string }, run: string) =>
+  waitUntil(
+    async () => {
+      const last = (await transitionRuns(client, ref)).at(-1);
+      return last?.run === run && last.status === 'COMPLETED';
+    },
+    { timeoutMs: 30_000, describe: () => `${ref.name}: ${run} never completed` },
+  );
 const runIdOf = async (ref: { namespace: string; name: string }) => (await clusters().get(ref)).status!.transition!.workflowId;
 
 test('a cancel during a Rebuild interrupts that run only: the request is consumed and the next Rebuild runs once', async () => {
@@ -82,10 +91,7 @@ test('a recovered flow resumes at its failed step even when its trigger is gone;
   assert.deepEqual(await outcomes(await runIdOf(ref)), ['DisableHA:skipped', 'RestartCluster:completed', 'CleanAllTempMeta:completed', 'UpdateRunningStatus:completed']);
 
   await annotate(ref, { [triggerAnnotations.restartCluster]: 'true' });
-  await waitUntil(async () => (await transitionRuns(client, ref)).at(-1)?.run === 't3' && (await transitionRuns(client, ref)).at(-1)?.status === 'COMPLETED', {
-    timeoutMs: 30_000,
-    describe: () => 'a later restart completed',
-  });
+  await lastRunCompleted(ref, 't3');
   assert.equal((await clusters().get(ref)).status?.transition?.resumeFrom, '', 'no recovery point leaks into a later transition');
   assert.deepEqual(await outcomes(await runIdOf(ref)), ['DisableHA:completed', 'RestartCluster:completed', 'CleanAllTempMeta:completed', 'UpdateRunningStatus:completed']);
 });
@@ -96,10 +102,7 @@ test('recovery from the first step (interrupt.recover=from-first) runs every ste
   await annotate(ref, { [steer.interruptAt]: 'RestartCluster', [triggerAnnotations.restartCluster]: 'true' });
   await waitForState(ref, 'Interrupt');
   await annotate(ref, { [steer.interruptAt]: null, [interruptAnnotations.recover]: 'from-first' });
-  await waitUntil(async () => (await transitionRuns(client, ref)).at(-1)?.run === 't2-r1' && (await transitionRuns(client, ref)).at(-1)?.status === 'COMPLETED', {
-    timeoutMs: 30_000,
-    describe: () => 'the resumed run completed',
-  });
+  await lastRunCompleted(ref, 't2-r1');
   assert.deepEqual(await outcomes(await runIdOf(ref)), ['DisableHA:completed', 'RestartCluster:completed', 'CleanAllTempMeta:completed', 'UpdateRunningStatus:completed']);
 });
 
@@ -145,10 +148,7 @@ test('a cancel request with nothing running is consumed and reported, and never 
   await waitUntil(async () => (await clusters().get(ref)).metadata.annotations?.cancelled === undefined, { timeoutMs: 15_000, describe: () => 'request consumed' });
   assert.ok((await eventReasons(ref)).includes('CancelIgnored'));
   await annotate(ref, { [triggerAnnotations.restartCluster]: 'true' });
-  await waitUntil(async () => (await transitionRuns(client, ref)).at(-1)?.run === 't2' && (await transitionRuns(client, ref)).at(-1)?.status === 'COMPLETED', {
-    timeoutMs: 30_000,
-    describe: () => 'the restart completed',
-  });
+  await lastRunCompleted(ref, 't2');
 });
 
 test('a state whose flow no flow file defines is reported as UnknownFlow, once', async () => {
@@ -183,15 +183,9 @@ test('two controllers acting at once (no leader election) still run each transit
     const ref = await createSampleCluster(other, 'pc-racing');
     await waitForState(ref, 'Running');
     await annotate(ref, { [triggerAnnotations.restartCluster]: 'true' });
-    await waitUntil(async () => (await transitionRuns(client, ref)).at(-1)?.run === 't2' && (await transitionRuns(client, ref)).at(-1)?.status === 'COMPLETED', {
-      timeoutMs: 30_000,
-      describe: () => 'restart done',
-    });
+    await lastRunCompleted(ref, 't2');
     await clusters().patch(ref, { spec: { followerNum: 1 } });
-    await waitUntil(async () => (await transitionRuns(client, ref)).at(-1)?.run === 't3' && (await transitionRuns(client, ref)).at(-1)?.status === 'COMPLETED', {
-      timeoutMs: 30_000,
-      describe: () => 'add-ro done',
-    });
+    await lastRunCompleted(ref, 't3');
     await waitForState(ref, 'Running');
     assert.deepEqual((await transitionRuns(client, ref)).map((r) => `${r.run} ${r.type}`), ['t1 OpCreate', 't2 OpRestart', 't3 OpAddRo']);
     // Visibility too (eventually consistent: wait for the three, then there must be no fourth).

@@ -17,10 +17,10 @@ import { kube, temporalClient, testTaskQueue } from './stack';
 export const testFlowsDir = fileURLToPath(new URL('../fixtures/flows', import.meta.url));
 export const testStepsModule = fileURLToPath(new URL('../fixtures/test-steps.ts', import.meta.url));
 
-export async function startTestWorker(taskQueue: string, flowsDir = testFlowsDir): Promise<RunningWorker> {
+export async function startTestWorker(taskQueue: string, flowsDir = testFlowsDir, stepsModule = testStepsModule): Promise<RunningWorker> {
   const config = configFromEnv();
   config.temporal.taskQueue = taskQueue;
-  return startWorker({ config, flowsDir, stepModules: [testStepsModule] });
+  return startWorker({ config, flowsDir, stepModules: [stepsModule] });
 }
 
 export async function testFlow(flowName: string, flowsDir = testFlowsDir) {
@@ -103,14 +103,15 @@ export async function eventReasons(ref: ResourceRef): Promise<string[]> {
 }
 
 /** A Temporal client and a worker with the test steps for the tests of one file, on a task queue of its own. */
-export function useEngineWorker(label: string): { readonly client: Client; readonly taskQueue: string } {
+/** A worker (the test steps, or another flows dir and steps module) and a Temporal client for one test file. */
+export function useEngineWorker(label: string, flowsDir = testFlowsDir, stepsModule = testStepsModule): { readonly client: Client; readonly taskQueue: string } {
   const taskQueue = testTaskQueue(label);
   let client: Client | undefined;
   let close: (() => Promise<void>) | undefined;
   let worker: RunningWorker | undefined;
   before(async () => {
     ({ client, close } = await temporalClient());
-    worker = await startTestWorker(taskQueue);
+    worker = await startTestWorker(taskQueue, flowsDir, stepsModule);
   });
   after(async () => {
     await worker?.shutdown();
