@@ -1,5 +1,5 @@
 /** Reading the clusters: which are quiet (stable, their last run closed), and which pending requests have ended. */
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { interruptAnnotations } from '../../src/kube/annotations';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import type { Ledger } from './ledger';
@@ -11,12 +11,13 @@ const noRunGraceMs = 8_000;
 /** Whether the run named on status.workflow has closed; false while Temporal cannot say. */
 export async function lastRunClosed(temporal: Client, cluster: MPDCluster): Promise<boolean> {
   const wf = cluster.status?.workflow;
-  if (!wf?.workflowId || !wf.runId) return cluster.status?.clusterStatus === 'Running';
+  if (!wf?.workflowId) return cluster.status?.clusterStatus === 'Running';
   try {
-    const description = await temporal.workflow.getHandle(wf.workflowId, wf.runId).describe();
+    const description = await temporal.workflow.getHandle(wf.workflowId, wf.runId || undefined).describe();
     return description.status.name !== 'RUNNING';
-  } catch {
-    return false;
+  } catch (error) {
+    // A transition cancelled before its run started has no run at all: nothing is running.
+    return error instanceof WorkflowNotFoundError;
   }
 }
 
