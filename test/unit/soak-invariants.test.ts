@@ -64,3 +64,16 @@ test('a request that ended in Interrupt counts as asked for only after a cancel 
   assert.deepEqual(interrupts.detail, ['pc-2 #3 flushParams: MANY_RETRY (a cancel was requested)']);
   assert.equal(ledger.track('pc-1').cancelHold, true);
 });
+
+test('deliberate semantics: a Rebuild cancelled midway runs twice; a transition cancelled before its run started never runs', () => {
+  const ledger = new Ledger(ledgerFile(), Date.now());
+  ledger.record({ cluster: 'pc-1', kind: 'forceRebuild', detail: '', expectFlow: 'SharedStorageClusterRebuild' });
+  ledger.record({ cluster: 'pc-1', kind: 'cancel', detail: '' });
+  ledger.finish('pc-1', 'ran', 'Running', undefined, { runId: 'r2' });
+  ledger.record({ cluster: 'pc-2', kind: 'migrate', detail: '', expectFlow: 'MigrateRo' });
+  ledger.record({ cluster: 'pc-2', kind: 'cancel', detail: '' });
+  ledger.finish('pc-2', 'timeout', 'Interrupt', 'CANCELLED');
+  const [dup, lost] = exactlyOnce(ledger, census([run('pc-1', 'SharedStorageClusterRebuild'), run('pc-1', 'SharedStorageClusterRebuild')]));
+  assert.deepEqual([dup!.ok, lost!.ok], [true, true], `${dup!.detail} ${lost!.detail}`);
+  assert.equal(ledger.track('pc-2').stuck, false);
+});
