@@ -1,18 +1,25 @@
 import { join } from 'node:path';
 import { SupervisedProcess } from './supervised-process';
 
+/** What the scheduler and the controller manager share: their own kubeconfig for everything, loopback only, one replica. */
+function loopbackComponentArgs(kubeconfig: string, port: number): string[] {
+  return [
+    '--kubeconfig', kubeconfig,
+    '--authentication-kubeconfig', kubeconfig,
+    '--authorization-kubeconfig', kubeconfig,
+    '--bind-address', '127.0.0.1',
+    '--secure-port', String(port),
+    '--leader-elect=false',
+  ];
+}
+
 /** kube-scheduler with its own identity (system:kube-scheduler), serving only on loopback. */
 export function startKubeScheduler(options: { dataDir: string; binary: string; kubeconfig: string; port: number }): SupervisedProcess {
   return new SupervisedProcess({
     name: 'kube-scheduler',
     command: options.binary,
     args: [
-      '--kubeconfig', options.kubeconfig,
-      '--authentication-kubeconfig', options.kubeconfig,
-      '--authorization-kubeconfig', options.kubeconfig,
-      '--bind-address', '127.0.0.1',
-      '--secure-port', String(options.port),
-      '--leader-elect=false',
+      ...loopbackComponentArgs(options.kubeconfig, options.port),
       // A pod created just before its claim binds is sometimes left unschedulable though the binding event came
       // (seen here once in a few runs; kubernetes#87145, #125762): retry such pods after 10 s, not the default 5 min.
       '--pod-max-in-unschedulable-pods-duration', '10s',
@@ -40,12 +47,7 @@ export function startKubeControllerManager(options: {
     name: 'kube-controller-manager',
     command: options.binary,
     args: [
-      '--kubeconfig', options.kubeconfig,
-      '--authentication-kubeconfig', options.kubeconfig,
-      '--authorization-kubeconfig', options.kubeconfig,
-      '--bind-address', '127.0.0.1',
-      '--secure-port', String(options.port),
-      '--leader-elect=false',
+      ...loopbackComponentArgs(options.kubeconfig, options.port),
       '--use-service-account-credentials=true',
       '--service-account-private-key-file', options.serviceAccountKey,
       '--root-ca-file', options.caCert,
