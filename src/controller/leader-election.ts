@@ -105,7 +105,8 @@ export class LeaderElector {
     if (!this.leading) return;
     this.leading = false;
     if (this.deadline) clearTimeout(this.deadline);
-    this.options.log.warn({ identity: this.options.identity }, `lost leadership: ${why}`);
+    // validUntil: the fence refused every action from then on, whenever this line gets written.
+    this.options.log.warn({ identity: this.options.identity, validUntil: this.renewedAt + this.renewDeadlineMs }, `lost leadership: ${why}`);
     try {
       await this.options.onStoppedLeading();
     } catch (error) {

@@ -106,7 +106,7 @@ export class Reconciler {
     const run = await this.deps.runs.describe(transition.workflowId);
     if (!run && interruptKeys.some((key) => annotations[key] !== undefined)) {
       // Recovery's second half (or a transition from Interrupt): the interrupt is history before the run starts.
-      this.deps.fence();
+      this.fence();
       const cleared = Object.fromEntries([...interruptKeys, cancelledAnnotation].map((k) => [k, null]));
       await this.deps.clusters.patch(resource, { metadata: { annotations: cleared } }, cluster.metadata.resourceVersion);
       return;
@@ -136,8 +136,8 @@ export class Reconciler {
       return { requeueAfterMs: waitMs };
     }
     const record = this.newTransition(cluster, resource, state, outcome.transition.to, outcome.transition.flowName, outcome.event, streak);
-    const patched = await this.writeTransition(cluster, resource, { clusterStatus: record.to }, record);
-    log.info({ from: state, to: record.to, event: outcome.event.name, transition: record.id }, `set cluster status from ${state} to ${record.to}`);
+    const { patched, fencedAt } = await this.writeTransition(cluster, resource, { clusterStatus: record.to }, record);
+    log.info({ from: state, to: record.to, event: outcome.event.name, transition: record.id, fencedAt }, `set cluster status from ${state} to ${record.to}`);
     this.deps.afterStatusPatch?.();
     // From here a failure (Temporal down, say) is retried by the unstable state's reconcile: the transition is kept.
     return this.ensureRun(patched, resource, record, undefined, log);
@@ -147,8 +147,8 @@ export class Reconciler {
   private async enterUnrecordedState(cluster: MPDCluster, resource: ResourceRef, state: string, log: Logger): Promise<ReconcileResult> {
     const entry = this.deps.operator.stateMachine.entryOf(state)!;
     const event = await entry.checker(cluster);
-    this.deps.fence();
     if (!event) {
+      this.fence();
       // The seed's "check event is nil, so set status to running": nothing to do in this state.
       await this.deps.clusters.patchStatus(resource, { clusterStatus: States.running }, cluster.metadata.resourceVersion);
       this.deps.metrics.transitions.inc({ from: state, to: States.running });
@@ -156,8 +156,8 @@ export class Reconciler {
     }
     const from = cluster.status?.transition?.to ?? '';
     const record = this.newTransition(cluster, resource, from, state, entry.flowName, event, 0);
-    const patched = await this.writeTransition(cluster, resource, {}, record);
-    log.info({ state, transition: record.id }, 'recorded the transition of a state entered without one');
+    const { patched, fencedAt } = await this.writeTransition(cluster, resource, {}, record);
+    log.info({ state, transition: record.id, fencedAt }, 'recorded the transition of a state entered without one');
     return this.ensureRun(patched, resource, record, undefined, log);
   }
 
@@ -182,12 +182,24 @@ export class Reconciler {
   }
 
   /** The one write that records a transition: conditional on the object read (409 when another write came first). */
-  private async writeTransition(cluster: MPDCluster, resource: ResourceRef, status: Partial<MPDClusterStatus>, record: TransitionStatus): Promise<MPDCluster> {
-    this.deps.fence();
+  private async writeTransition(cluster: MPDCluster, resource: ResourceRef, status: Partial<MPDClusterStatus>, record: TransitionStatus): Promise<{ patched: MPDCluster; fencedAt: number }> {
+    const fencedAt = this.fence();
     const transition = mergeReplacing(cluster.status?.transition, record) as TransitionStatus;
     const patched = await this.deps.clusters.patchStatus(resource, { ...status, transition }, cluster.metadata.resourceVersion);
     this.deps.metrics.transitions.inc({ from: record.from, to: record.to });
-    return patched;
+    return { patched, fencedAt };
+  }
+
+  /** A stable state written with no transition to record (recovery to a stable state). */
+  private async writeState(cluster: MPDCluster, resource: ResourceRef, state: string): Promise<{ patched: MPDCluster; fencedAt: number }> {
+    const fencedAt = this.fence();
+    return { patched: await this.deps.clusters.patchStatus(resource, { clusterStatus: state }, cluster.metadata.resourceVersion), fencedAt };
+  }
+
+  /** Throws unless this controller may act now; returns when it checked, logged with the action so a soak can verify the fence. */
+  private fence(): number {
+    this.deps.fence();
+    return Date.now();
   }
 
   /** How long a transition from Interrupt still waits: measured from the interrupt, so a restart keeps the backoff. */
@@ -210,7 +222,7 @@ export class Reconciler {
       this.watchRun(resource, run.workflowId);
       return;
     }
-    this.deps.fence();
+    const fencedAt = this.fence();
     if (run.status === 'COMPLETED') {
       // The flow is done but the stable state was not written (a flow without UpdateRunningStatus, or a lost write).
       await this.deps.clusters.patchStatus(resource, { clusterStatus: States.running }, cluster.metadata.resourceVersion);
@@ -222,7 +234,7 @@ export class Reconciler {
     const interrupt = interruptForClosedRun(run.status, run.runId, transition.flowName, step);
     await writeInterrupt(this.deps.clusters, cluster, resource, transition, interrupt);
     this.deps.metrics.transitions.inc({ from: transition.to, to: States.interrupt });
-    log.warn({ status: run.status, reason: interrupt.reason }, 'the run closed without recording an interrupt; recorded it');
+    log.warn({ status: run.status, reason: interrupt.reason, fencedAt }, 'the run closed without recording an interrupt; recorded it');
     await this.deps.recordEvent(resource, { type: 'Warning', reason: interrupt.reason, message: interrupt.message });
   }
 
@@ -238,8 +250,8 @@ export class Reconciler {
           this.watchRun(resource, previous.workflowId);
           return;
         }
-        this.deps.fence();
-        log.info({ superseded: previous.workflowType, flow: flow.flowName }, 'terminating an unfinished flow that this state replaces');
+        const fencedAt = this.fence();
+        log.info({ superseded: previous.workflowType, flow: flow.flowName, fencedAt }, 'terminating an unfinished flow that this state replaces');
         await this.deps.runs.terminate(previous.workflowId, `superseded by ${flow.flowName}`);
       }
     }
@@ -248,7 +260,7 @@ export class Reconciler {
       resumes > 0 && transition.resumeFrom
         ? await this.deps.runs.interruptOutputs(transitionWorkflowId(resource, cluster.metadata.uid ?? '', transition.id, resumes - 1))
         : undefined;
-    this.deps.fence();
+    const fencedAt = this.fence();
     const { started } = await this.deps.runs.startOnce({
       flow,
       resource,
@@ -260,16 +272,16 @@ export class Reconciler {
     });
     if (started) this.deps.metrics.workflowsStarted.inc({ flow: flow.flowName });
     await clearBadInput(this.deps, cluster, resource, ['UnknownFlow']);
-    log.info({ flow: flow.flowName, workflowId: transition.workflowId, resumeFrom: transition.resumeFrom || undefined, started }, started ? 'flow started' : 'flow already started');
+    log.info({ flow: flow.flowName, workflowId: transition.workflowId, resumeFrom: transition.resumeFrom || undefined, started, fencedAt }, started ? 'flow started' : 'flow already started');
     this.watchRun(resource, transition.workflowId);
   }
 
   /** `cancelled: "true"` on a cluster in a transition: a request for that transition's run, consumed once acted on. */
   private async cancelTransition(cluster: MPDCluster, resource: ResourceRef, transition: TransitionStatus, run: RunInfo | undefined, log: Logger): Promise<ReconcileResult> {
-    this.deps.fence();
+    const fencedAt = this.fence();
     if (isOpen(run)) {
       await this.deps.runs.signalCancel(run.workflowId, 'annotation cancelled=true');
-      log.info({ workflowId: run.workflowId }, 'cancel signalled to the running flow');
+      log.info({ workflowId: run.workflowId, fencedAt }, 'cancel signalled to the running flow');
     } else if (!run) {
       // Cancelled before its run started: it never will, and a recovery resumes where it would have started.
       const interrupt = { reason: 'CANCELLED', message: 'flow cancelled before it started: annotation cancelled=true', step: transition.resumeFrom ?? '' };
@@ -281,10 +293,10 @@ export class Reconciler {
 
   /** Removes the cancel request (unless it was written again meanwhile): it never reaches a later transition's run. */
   private async consumeCancel(resource: ResourceRef, ignoredBecause: string | undefined, log: Logger): Promise<ReconcileResult> {
-    this.deps.fence();
+    const fencedAt = this.fence();
     const removed = await this.deps.clusters.removeAnnotationsIfUnchanged(resource, { [cancelledAnnotation]: 'true' });
     if (removed.length > 0 && ignoredBecause) {
-      log.info(`cancel request ignored: ${ignoredBecause}`);
+      log.info({ fencedAt }, `cancel request ignored: ${ignoredBecause}`);
       await this.deps.recordEvent(resource, { type: 'Normal', reason: 'CancelIgnored', message: `cancelled=true removed: ${ignoredBecause}` });
     }
   }
@@ -303,9 +315,9 @@ export class Reconciler {
   private async cancelWatchedRun(key: string, reason: string, log: Logger): Promise<void> {
     const workflowId = this.watchedRuns.get(key);
     if (!workflowId || !isOpen(await this.deps.runs.describe(workflowId))) return;
-    this.deps.fence();
+    const fencedAt = this.fence();
     await this.deps.runs.signalCancel(workflowId, reason);
-    log.info({ reason, workflowId }, 'cancel signalled to the running flow');
+    log.info({ reason, workflowId, fencedAt }, 'cancel signalled to the running flow');
   }
 
   /** Stops watching runs; call before closing the Temporal connection. */
@@ -347,11 +359,11 @@ export class Reconciler {
         if (entry) record = { ...this.newTransition(cluster, resource, States.interrupt, previous, entry.flowName, event ?? { name: 'Recover' }, 0), resumeFrom: startStep(entry.flowName) };
       }
     }
-    const patched = record
+    const { patched, fencedAt } = record
       ? await this.writeTransition(cluster, resource, { clusterStatus: previous }, record)
-      : await (this.deps.fence(), this.deps.clusters.patchStatus(resource, { clusterStatus: previous }, cluster.metadata.resourceVersion));
+      : await this.writeState(cluster, resource, previous);
     const resumeFrom = record?.resumeFrom ?? '';
-    log.info({ to: previous, resumeFrom, workflowId: record?.workflowId }, `recover interrupted flow, update resource status to ${previous}`);
+    log.info({ to: previous, resumeFrom, workflowId: record?.workflowId, fencedAt }, `recover interrupted flow, update resource status to ${previous}`);
     const cleared = Object.fromEntries([...interruptKeys, cancelledAnnotation].map((k) => [k, null]));
     await this.deps.clusters.patch(resource, { metadata: { annotations: cleared } }, patched.metadata.resourceVersion).catch((error: unknown) => {
       if (apiStatus(error) !== 409) throw error; // the next reconcile clears them before the run starts
@@ -364,9 +376,9 @@ export class Reconciler {
     const current = cluster.status?.transition;
     const run = current ? await this.deps.runs.describe(current.workflowId) : undefined;
     if (isOpen(run)) {
-      this.deps.fence();
+      const fencedAt = this.fence();
       await this.deps.runs.signalCancel(run.workflowId, 'cluster is being deleted');
-      log.info({ workflowId: run.workflowId }, 'cancel signalled to the running flow: the cluster is being deleted');
+      log.info({ workflowId: run.workflowId, fencedAt }, 'cancel signalled to the running flow: the cluster is being deleted');
       this.watchRun(resource, run.workflowId);
       return;
     }
@@ -381,19 +393,19 @@ export class Reconciler {
         return;
       }
       if (release?.status !== 'COMPLETED') {
-        this.deps.fence();
+        this.fence();
         await this.deps.runs.startOnce({ flow: releaseFlow, resource, state: States.deleting, workflowId, idReuse: 'after-failure' });
         this.watchRun(resource, workflowId);
         return;
       }
     }
-    this.deps.fence();
+    const fencedAt = this.fence();
     await this.deps.clusters.patch(resource, { metadata: { finalizers: finalizers.filter((f) => f !== mpdFinalizer) } }, cluster.metadata.resourceVersion);
-    log.info('released; finalizer removed');
+    log.info({ fencedAt }, 'released; finalizer removed');
   }
 
   private async badInput(cluster: MPDCluster, resource: ResourceRef, reason: string, message: string): Promise<ReconcileResult> {
-    this.deps.fence();
+    this.fence();
     if (await reportBadInput(this.deps, cluster, resource, reason, message)) {
       this.deps.log.warn({ cluster: `${resource.namespace}/${resource.name}`, reason }, message);
     }

@@ -1,6 +1,8 @@
 /** A leader frozen mid-flow (SIGSTOP) and woken after another took over starts nothing (issue 9, items 1-2). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fenceViolations } from '../../bench/soak/fencing';
 import { freePorts } from '../../src/infra/free-port';
 import { waitUntil } from '../../src/infra/wait';
 import { triggerAnnotations } from '../../src/kube/annotations';
@@ -16,7 +18,7 @@ test('a leader stopped mid-flow and resumed after a takeover gives up without st
   const ns = await testNamespace('deposed');
   const [portA, portB] = (await freePorts(2)) as [number, number];
   const leaseArgs = ['--lease-namespace', ns, '--lease-duration', '3'];
-  const a = controllerProcess(ns, 'a', taskQueue, [...leaseArgs, '--ops-port', String(portA)]);
+  const a = controllerProcess(ns, 'a', taskQueue, [...leaseArgs, '--ops-port', String(portA)], { MPDFLOW_LOG_LEVEL: 'info' }); // its actions, for the fence check
   await waitUntil(async () => /^mpdflow_leader 1$/m.test(await metricsOf(portA)), { timeoutMs: 60_000, describe: () => `A never led: ${a.logTail()}` });
   const b = controllerProcess(ns, 'b', taskQueue, [...leaseArgs, '--ops-port', String(portB)]);
   try {
@@ -37,6 +39,9 @@ test('a leader stopped mid-flow and resumed after a takeover gives up without st
     process.kill(a.pid!, 'SIGCONT');
     await a.waitForExit(); // woken past its renew deadline, it gives up and exits
     assert.match(a.logTail(400), /lost leadership/);
+    const aLog = readFileSync(a.logFile, 'utf8').split('\n');
+    assert.ok(aLog.some((line) => line.includes('"fencedAt"')), 'A logged its actions with their fence times');
+    assert.deepEqual(fenceViolations(aLog), [], 'every action A logged was fenced while its lease was valid');
 
     for (const ref of refs) {
       await waitForState(ref, 'Running');

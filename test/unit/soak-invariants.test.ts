@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Census, FlowRunRecord } from '../../bench/soak/census';
 import { checkInvariants, exactlyOnce } from '../../bench/soak/invariants';
+import { fenceViolations } from '../../bench/soak/fencing';
 import { Ledger } from '../../bench/soak/ledger';
 import { Rng } from '../../bench/soak/rng';
 import { parseWorkflowId } from '../../bench/soak/workflow-ids';
@@ -80,4 +81,14 @@ test('deliberate semantics: a cancelled Rebuild may run once more; a transition 
   const thrice = exactlyOnce(ledger, census([1, 2, 3].map(() => run('pc-1', 'SharedStorageClusterRebuild'))));
   assert.equal(thrice[0]!.ok, false, 'a third run is a duplicate');
   assert.equal(ledger.track('pc-2').stuck, false);
+});
+
+test('fencing: an in-flight write may be logged after the loss; one fenced after the lease ended, or unfenced, may not', () => {
+  const line = (o: object) => JSON.stringify({ pid: 7, ...o });
+  const lost = line({ time: 1000, validUntil: 900, msg: 'lost leadership: the lease could not be renewed within the renew deadline' });
+  assert.deepEqual(fenceViolations([lost, line({ time: 1005, fencedAt: 850, msg: 'flow started' })]), []);
+  assert.equal(fenceViolations([lost, line({ time: 1005, fencedAt: 950, msg: 'flow started' })]).length, 1);
+  assert.equal(fenceViolations([lost, line({ time: 1005, msg: 'set cluster status from Running to AddRo' })]).length, 1);
+  assert.deepEqual(fenceViolations([lost, line({ time: 2000, msg: 'became leader' }), line({ time: 2100, fencedAt: 2050, msg: 'flow started' })]), []);
+  assert.deepEqual(fenceViolations([line({ time: 5, msg: 'set cluster status from Running to AddRo' })]), []);
 });
