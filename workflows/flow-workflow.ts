@@ -63,7 +63,7 @@ type StepFailure =
   | { kind: 'waiting'; retryAfterMs: number }
   | { kind: 'interrupt'; code: string; message: string }
   | { kind: 'cancelled' }
-  | { kind: 'exhausted'; message: string };
+  | { kind: 'exhausted'; message: string; retryState?: string };
 
 function classify(error: unknown): StepFailure {
   if (isCancellation(error)) return { kind: 'cancelled' };
@@ -73,7 +73,15 @@ function classify(error: unknown): StepFailure {
     if (cause.type === failureTypes.waiting) return { kind: 'waiting', retryAfterMs: details.retryAfterMs ?? defaultWaitMs };
     if (cause.type === failureTypes.interrupt) return { kind: 'interrupt', code: details.code ?? 'INTERRUPTED', message: cause.message };
   }
-  return { kind: 'exhausted', message: cause instanceof Error ? cause.message : String(cause) };
+  const retryState = error instanceof ActivityFailure ? String(error.retryState) : undefined;
+  return { kind: 'exhausted', message: cause instanceof Error ? cause.message : String(cause), ...(retryState ? { retryState } : {}) };
+}
+
+/** What the retry policy did, as Temporal reports it: a count only when the attempts really ran out. */
+function howItFailed(retryState: string | undefined, maximumAttempts: number): string {
+  if (retryState === 'NON_RETRYABLE_FAILURE') return 'failed with an error that is not retried';
+  if (retryState === 'TIMEOUT') return 'ran out of time';
+  return `failed ${maximumAttempts} times`;
 }
 
 /** The body shared by every flow type: run the pinned steps in order, as the seed's WfRuntime.Start did. */
@@ -201,6 +209,13 @@ export async function runFlow(workflowType: string, input: FlowInput): Promise<F
             record.outcome = 'running';
             continue;
           }
+          // A cancel was asked for while the step ran and its worker could not confirm it (a worker killed: the
+          // activity times out instead): still the cancel the user asked for, never a retry count it did not reach.
+          if (failure.kind === 'exhausted' && cancelReason !== undefined) {
+            record.outcome = 'cancelled';
+            record.error = failure.message;
+            return interrupt({ reason: engineInterruptCodes.cancelled, message: `flow cancelled: ${cancelReason}`, step: step.stepName });
+          }
           if (failure.kind === 'cancelled') {
             record.outcome = 'cancelled';
             cancelReason ??= 'workflow cancelled';
@@ -220,7 +235,7 @@ export async function runFlow(workflowType: string, input: FlowInput): Promise<F
           record.error = failure.message;
           return interrupt({
             reason: engineInterruptCodes.manyRetry,
-            message: `step ${step.stepName} failed ${step.retry.maximumAttempts} times; last error: ${failure.message}`,
+            message: `step ${step.stepName} ${howItFailed(failure.retryState, step.retry.maximumAttempts)}; last error: ${failure.message}`,
             step: step.stepName,
           });
         } finally {
