@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { cancelSignal, failureTypes, type InterruptOutputs } from '../contract/flow-run';
-import { startFlow, type StartFlowRequest } from '../temporal/flow-client';
+import { startFlow, type StartFlowRequest } from './flow-client';
 
 export interface RunInfo {
   workflowId: string;

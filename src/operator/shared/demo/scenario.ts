@@ -3,13 +3,14 @@
  * has a restart cancelled midway (→ Interrupt, CANCELLED) and is recovered — all through the controller.
  */
 import type { Client } from '@temporalio/client';
-import type { ResourceRef } from '../contract/flow-run';
-import { say } from '../infra/log';
-import { waitUntil } from '../infra/wait';
-import { interruptAnnotations, triggerAnnotations } from '../kube/annotations';
-import type { MpdClusterClient } from '../kube/mpdcluster-client';
-import type { MPDClusterSpec } from '../kube/mpdcluster-schema';
-import { cancelFlow } from '../temporal/flow-client';
+import type { ResourceRef } from '../../../contract/flow-run';
+import { say } from '../../../infra/log';
+import { waitUntil } from '../../../infra/wait';
+import { interruptAnnotations } from '../../../kube/annotations';
+import { triggerAnnotations } from '../annotations';
+import type { MpdClusterClient } from '../../../kube/mpdcluster-client';
+import type { MPDClusterSpec } from '../../../kube/mpdcluster-schema';
+import { cancelFlow } from '../../../temporal/flow-client';
 import { currentWorkflowId, followFlow } from './follow-flow';
 
 export const demoSpec: MPDClusterSpec = {
