@@ -35,7 +35,7 @@ export async function cancelCommand(target: string): Promise<void> {
   const ref = parseRef(target);
   const workflowId = (await clusters().get(ref)).status?.transition?.workflowId;
   await withTemporal(async (client) => {
-    const runs = new FlowRuns(client, configFromEnv().temporal.taskQueue);
+    const runs = new FlowRuns(client);
     if (!workflowId || !isOpen(await runs.describe(workflowId))) throw new Error(`${ref.namespace}/${ref.name} has no running flow`);
     await runs.signalCancel(workflowId, 'mpdflow cancel');
   });

@@ -139,7 +139,7 @@ export async function transitionRuns(client: Client, ref: { namespace: string; n
   for (let id = 1; id <= last; id++) {
     for (let resumes = 0; ; resumes++) {
       const workflowId = transitionWorkflowId({ resourceType: 'MPDCluster', ...ref }, cluster.metadata.uid ?? '', id, resumes);
-      const run = await new FlowRuns(client, '').describe(workflowId);
+      const run = await new FlowRuns(client).describe(workflowId);
       if (!run) break;
       runs.push({ run: workflowId.slice(workflowId.lastIndexOf('/') + 1), type: run.workflowType, status: run.status });
     }

@@ -10,7 +10,7 @@ import { interruptAnnotations } from '../../../kube/annotations';
 import { triggerAnnotations } from '../annotations';
 import type { MpdClusterClient } from '../../../kube/mpdcluster-client';
 import type { MPDClusterSpec } from '../../../kube/mpdcluster-schema';
-import { cancelFlow } from '../../../temporal/flow-client';
+import { FlowRuns } from '../../../temporal/flow-runs';
 import { currentWorkflowId, followFlow } from './follow-flow';
 
 export const demoSpec: MPDClusterSpec = {
@@ -62,7 +62,7 @@ export async function runScenario(client: Client, clusters: MpdClusterClient, re
   last = await currentWorkflowId(clusters, resource);
   await annotate({ [triggerAnnotations.restartCluster]: 'true' });
   await waitUntil(async () => (await clusters.get(resource)).status?.workflow?.step === 'RestartCluster', { timeoutMs: 60_000, describe: () => 'restart step running' });
-  await cancelFlow(client, (await currentWorkflowId(clusters, resource))!, 'cancelled by the demo');
+  await new FlowRuns(client).signalCancel((await currentWorkflowId(clusters, resource))!, 'cancelled by the demo');
   await followFlow(client, clusters, resource, 'SharedStorageClusterRestartCluster', last);
   await expectState('Interrupt');
   const interrupted = await clusters.get(resource);
