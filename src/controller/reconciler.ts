@@ -226,7 +226,7 @@ export class Reconciler {
     const fencedAt = this.fence();
     if (run.status === 'COMPLETED') {
       // The flow is done but its completion's write was lost (a run of an older mpdflow): the same writer, late.
-      if (await completeTransition(this.deps.clusters, resource, transition.workflowId)) this.deps.metrics.transitions.inc({ from: transition.to, to: States.running });
+      if (await completeTransition(this.deps.clusters, resource, transition.workflowId, undefined, this.deps.operator.stableStatus?.(cluster))) this.deps.metrics.transitions.inc({ from: transition.to, to: States.running });
       return;
     }
     // Closed without its interrupt bookkeeping (terminated, timed out, cancelled before it could): never a silent restart.

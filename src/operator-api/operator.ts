@@ -7,6 +7,7 @@ import type { StepRegistry } from '../flows/step-registry';
 import type { StepServices } from '../flows/step-services';
 import type { MPDCluster } from '../kube/mpdcluster';
 import type { MpdClusterClient } from '../kube/mpdcluster-client';
+import type { MPDClusterStatus } from '../kube/mpdcluster-schema';
 import type { StateMachine } from '../statemachine/state-machine';
 
 /**
@@ -28,6 +29,11 @@ export interface Operator {
   hooks?: FlowHooks;
   /** The flow that releases a deleted cluster's resources before its finalizer is removed. */
   releaseFlow?: string;
+  /**
+   * The operator's summary on the status, written with the stable state when a flow completes (the seed's
+   * UpdateRunningStatus: follower count, class), so no flow has to end with a step that writes it.
+   */
+  stableStatus?(cluster: MPDCluster): Partial<MPDClusterStatus>;
   /** `mpdflow demo`: a sample cluster driven through the operator's flows. */
   demo?: OperatorDemo;
 }

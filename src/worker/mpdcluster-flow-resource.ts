@@ -7,13 +7,16 @@ import { apiStatus, type KubeClients } from '../kube/client';
 import { recordClusterEvent, type ClusterEvent } from '../kube/cluster-events';
 import { completeTransition } from '../kube/cluster-state';
 import { MpdClusterClient } from '../kube/mpdcluster-client';
-import type { WorkflowStatus } from '../kube/mpdcluster-schema';
+import type { MPDClusterStatus, WorkflowStatus } from '../kube/mpdcluster-schema';
+import type { Operator } from '../operator-api/operator';
 
 export interface MpdClusterFlowResourceOptions {
   /** Base URL of the Temporal Web UI, for the link on status.workflow. */
   webUiUrl?: string;
   temporalNamespace: string;
   log: Logger;
+  /** The operator's status summary, written with the stable state when a flow completes. */
+  stableStatus?: Operator['stableStatus'];
 }
 
 /** The flow runtime's view of an MPDCluster: progress on status.workflow, the seed's interrupt, Events. */
@@ -49,10 +52,23 @@ export class MpdClusterFlowResource implements FlowResource {
     const message =
       phase === 'Completed' ? `flow ${event.flowName} completed` : event.stepName ? `step ${event.index}/${event.total}: ${event.stepName}` : `flow ${event.flowName} started`;
     const workflow = this.workflowStatus(event, phase, message);
-    if (phase === 'Completed' && event.state && event.state !== States.deleting) {
-      if (await completeTransition(this.clusters, event.resource, event.workflowId, workflow)) return;
+    const done = phase === 'Completed' && event.state !== States.deleting;
+    const summary = done ? await this.summary(event.resource) : {};
+    if (done && event.state) {
+      if (await completeTransition(this.clusters, event.resource, event.workflowId, workflow, summary)) return;
     }
-    await this.ignoreGone(event.resource, () => this.clusters.patchStatus(event.resource, { workflow }));
+    await this.ignoreGone(event.resource, () => this.clusters.patchStatus(event.resource, { workflow, ...summary }));
+  }
+
+  /** Operator.stableStatus of the cluster as it is now; nothing when the operator has none or the cluster is gone. */
+  private async summary(resource: ResourceRef): Promise<Partial<MPDClusterStatus>> {
+    if (!this.options.stableStatus) return {};
+    try {
+      return this.options.stableStatus(await this.clusters.get(resource));
+    } catch (error) {
+      if (apiStatus(error) === 404) return {};
+      throw error;
+    }
   }
 
   async markInterrupted(event: FlowEvent, interrupt: InterruptInfo): Promise<void> {

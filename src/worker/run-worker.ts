@@ -49,7 +49,7 @@ export async function startWorker(options: WorkerStartOptions): Promise<RunningW
     flows: operator.flows,
     steps: operator.stepRegistry,
     services: stepServices(kube, log),
-    resource: new MpdClusterFlowResource(kube, { webUiUrl: config.temporal.webUiUrl, temporalNamespace: config.temporal.namespace, log }),
+    resource: new MpdClusterFlowResource(kube, { webUiUrl: config.temporal.webUiUrl, temporalNamespace: config.temporal.namespace, log, stableStatus: operator.stableStatus }),
     hooks: [metricsHooks(metrics), ...(operator.hooks ? [operator.hooks] : [])],
     onRetry: (flow, step) => metrics.stepRetries.inc({ flow, step }),
     tracing: options.tracing ?? tracingFromEnv(),

@@ -3,6 +3,7 @@ import { sharedSteps } from '../../../activities/shared/index';
 import type { Operator } from '../../operator-api/operator';
 import { runScenario } from './demo/scenario';
 import { checkSharedSpec } from './spec-check';
+import { sharedStableStatus } from './stable-status';
 import { sharedStorageStateMachine } from './transitions';
 
 /** The shared-storage MPDCluster operator: the seed's transitions, its flows in flows/shared, its steps in activities/shared. */
@@ -13,5 +14,6 @@ export const operator: Operator = {
   flowsDir: fileURLToPath(new URL('../../../flows/shared', import.meta.url)),
   steps: sharedSteps,
   releaseFlow: 'ReleaseSharedStorageCluster',
+  stableStatus: sharedStableStatus,
   demo: ({ temporal, clusters, resource, startController }) => runScenario(temporal, clusters, resource, startController),
 };
