@@ -4,6 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { ResourceRef } from '../../../contract/flow-run';
+import { States } from '../../../contract/states';
 import { say } from '../../../infra/log';
 import { waitUntil } from '../../../infra/wait';
 import { interruptAnnotations } from '../../../kube/annotations';
@@ -36,26 +37,26 @@ export async function runScenario(client: Client, clusters: MpdClusterClient, re
   const annotate = (values: Record<string, string>) => clusters.patch(resource, { metadata: { annotations: values } });
 
   await clusters.create({ metadata: { namespace: resource.namespace, name: resource.name }, spec: demoSpec });
-  await clusters.patchStatus(resource, { clusterStatus: 'Init' });
+  await clusters.patchStatus(resource, { clusterStatus: States.init });
   say(`created MPDCluster ${resource.namespace}/${resource.name}: Init`);
   await startController();
   let last = await currentWorkflowId(clusters, resource);
   const create = await followFlow(client, clusters, resource, 'CreateSharedStorageCluster', last);
-  await expectState('Running');
+  await expectState(States.running);
   say(`Init → Creating → ${await state()} (${create.total} steps)`);
 
   say('adding a read-only replica: spec.followerNum 1 → 2');
   last = await currentWorkflowId(clusters, resource);
   await clusters.patch(resource, { spec: { followerNum: 2 } });
   await followFlow(client, clusters, resource, 'SharedStorageClusterAddRo', last);
-  await expectState('Running');
+  await expectState(States.running);
   say(`Running → AddRo → Running, ${(await clusters.get(resource)).status?.followerNum} read-only replicas`);
 
   say(`restarting the cluster: annotation ${triggerAnnotations.restartCluster}=true`);
   last = await currentWorkflowId(clusters, resource);
   await annotate({ [triggerAnnotations.restartCluster]: 'true' });
   await followFlow(client, clusters, resource, 'SharedStorageClusterRestartCluster', last);
-  await expectState('Running');
+  await expectState(States.running);
   say('Running → RestartCluster → Running');
 
   say('restarting again, and cancelling midway');
@@ -64,7 +65,7 @@ export async function runScenario(client: Client, clusters: MpdClusterClient, re
   await waitUntil(async () => (await clusters.get(resource)).status?.workflow?.step === 'RestartCluster', { timeoutMs: 60_000, describe: () => 'restart step running' });
   await new FlowRuns(client).signalCancel((await currentWorkflowId(clusters, resource))!, 'cancelled by the demo');
   await followFlow(client, clusters, resource, 'SharedStorageClusterRestartCluster', last);
-  await expectState('Interrupt');
+  await expectState(States.interrupt);
   const interrupted = await clusters.get(resource);
   say(`RestartCluster → Interrupt: ${interrupted.metadata.annotations?.[interruptAnnotations.reason]} at ${interrupted.status?.workflow?.failedStep}`);
 
@@ -72,6 +73,6 @@ export async function runScenario(client: Client, clusters: MpdClusterClient, re
   last = await currentWorkflowId(clusters, resource);
   await annotate({ [interruptAnnotations.recover]: 'T' });
   await followFlow(client, clusters, resource, 'SharedStorageClusterRestartCluster', last);
-  await expectState('Running');
+  await expectState(States.running);
   say('Interrupt → RestartCluster (resumed at the failed step) → Running');
 }
