@@ -22,6 +22,7 @@ import { kubeClients, loadKubeConfig } from '../src/kube/client';
 import type { MPDCluster } from '../src/kube/mpdcluster';
 import { MpdClusterClient } from '../src/kube/mpdcluster-client';
 import { startWorker } from '../src/worker/run-worker';
+import { loadOperator } from '../src/operator-api/load-operator';
 import { tickAnnotation } from './controller-steps';
 
 const transitions = Number(process.argv[2] ?? 200);
@@ -49,14 +50,14 @@ async function main(): Promise<void> {
     await clusters.patchStatus({ namespace: ns, name }, { clusterStatus: 'Running' });
   });
 
-  const worker = await startWorker({ config, flowsDir: here('./controller-flows'), stepModules: [here('./controller-steps.ts')] });
+  const worker = await startWorker({ config, operator: await loadOperator(here('./controller-operator.ts')) });
   const opsPort = await freePort();
   const controller = new SupervisedProcess({
     name: 'controller',
     command: process.execPath,
     args: [
       join(projectRoot, 'bin', 'mpdflow.js'), 'controller',
-      '--flows', here('./controller-flows'), '--steps', here('./controller-steps.ts'), '--operator', here('./controller-operator.ts'),
+      '--operator', here('./controller-operator.ts'),
       '--namespace', ns, '--task-queue', config.temporal.taskQueue, '--no-leader-election', '--ops-port', String(opsPort),
     ],
     env: { ...process.env, MPDFLOW_LOG_LEVEL: 'warn' },

@@ -12,7 +12,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { localStackUnlessConfigured } from '../src/infra/local-stack';
 import { configFromEnv } from '../src/config';
 import { startWorker } from '../src/worker/run-worker';
-import { loadFlowSetup } from '../src/worker/flow-setup';
+import { loadOperator } from '../src/operator-api/load-operator';
 import { startFlow } from '../src/temporal/flow-client';
 import { kubeClients, loadKubeConfig } from '../src/kube/client';
 import { MpdClusterClient } from '../src/kube/mpdcluster-client';
@@ -35,8 +35,9 @@ async function main(): Promise<void> {
 
   const flowsDir = here('./flows');
   const stepsModule = here('./noop-steps.ts');
-  const engineWorker = await startWorker({ config, flowsDir, stepModules: [stepsModule] });
-  const { flows } = await loadFlowSetup({ flowsDir, stepModules: [stepsModule] });
+  const operator = await loadOperator(stepsModule, { flowsDir });
+  const engineWorker = await startWorker({ config, operator });
+  const { flows } = operator;
   const flow = flows.get('BenchNoop10')!;
   const baselineConnection = await NativeConnection.connect({ address: config.temporal.address! });
   const baselineQueue = `${taskQueue}-baseline`;

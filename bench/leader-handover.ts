@@ -39,7 +39,7 @@ async function main(): Promise<void> {
       command: process.execPath,
       args: [
         join(projectRoot, 'bin', 'mpdflow.js'), 'controller',
-        '--flows', here('./controller-flows'), '--steps', here('./controller-steps.ts'), '--operator', here('./controller-operator.ts'),
+        '--operator', here('./controller-operator.ts'),
         '--namespace', ns, '--task-queue', `bench-lease-${Date.now()}`,
         '--lease-namespace', ns, '--lease-duration', String(leaseSeconds), '--ops-port', String(port),
       ],

@@ -3,4 +3,6 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../src/cli/main.ts');
+const { runCli } = await import('../src/cli/main.ts');
+// The package's composition root: the engine (src/) never names an operator; this entry picks the default one.
+await runCli(process.argv, { operatorModule: new URL('../src/operator/shared/operator.ts', import.meta.url).href });

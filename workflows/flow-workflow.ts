@@ -1,6 +1,5 @@
 import {
   ActivityCancellationType,
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -23,11 +22,15 @@ import {
   type InterruptInfo,
   type InterruptOutputs,
   type StepInput,
+  type StepProgress,
   type StepResult,
 } from '../src/contract/flow-run';
 import { searchAttributes } from '../src/contract/search-attributes';
+import { States } from '../src/contract/states';
+import { classifyStepFailure, howItFailed, type StepFailure } from './step-failure';
 
 type EngineActivity = (event: FlowEvent) => Promise<void>;
+type StepCall = (input: StepInput) => Promise<StepResult>;
 
 /**
  * Engine bookkeeping (status, events, interrupt annotations) retries until Kubernetes answers. Each attempt is one or
@@ -38,11 +41,8 @@ const engine = proxyActivities<Record<string, EngineActivity>>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
-/** How long a waiting step sleeps when it did not say. */
-const defaultWaitMs = 5_000;
-
-function stepActivity(step: CompiledStep): (input: StepInput) => Promise<StepResult> {
-  const activities = proxyActivities<Record<string, (input: StepInput) => Promise<StepResult>>>({
+function stepActivity(step: CompiledStep): StepCall {
+  const activities = proxyActivities<Record<string, StepCall>>({
     startToCloseTimeout: step.timeoutMs,
     heartbeatTimeout: step.heartbeatMs,
     retry: {
@@ -58,195 +58,220 @@ function stepActivity(step: CompiledStep): (input: StepInput) => Promise<StepRes
   return activities[step.className]!;
 }
 
-/** The failure that crossed from a step, classified. */
-type StepFailure =
-  | { kind: 'waiting'; retryAfterMs: number }
-  | { kind: 'interrupt'; code: string; message: string }
-  | { kind: 'cancelled' }
-  | { kind: 'exhausted'; message: string; retryState?: string };
+/**
+ * One run of a flow, in phases: `start` (handlers, search attributes), `runSteps` (the step loop, one `runStep` each),
+ * `stepFailed` (what a classified failure means) and `interrupt` (the seed's interrupt, then the run fails).
+ * Every phase issues the same commands in the same order as the single function it was split from.
+ */
+class FlowRun {
+  readonly progress: FlowProgress;
+  /** Params plus every completed step's output; an interrupt hands them on to the resumed run. */
+  private readonly values: Record<string, unknown>;
+  private cancelReason: string | undefined;
+  /** The running step's scope, which the cancel signal cancels. */
+  private running: CancellationScope | undefined;
+  private readonly info = workflowInfo();
 
-function classify(error: unknown): StepFailure {
-  if (isCancellation(error)) return { kind: 'cancelled' };
-  const cause = error instanceof ActivityFailure ? error.cause : error;
-  if (cause instanceof ApplicationFailure) {
-    const details = (cause.details?.[0] ?? {}) as { code?: string; retryAfterMs?: number };
-    if (cause.type === failureTypes.waiting) return { kind: 'waiting', retryAfterMs: details.retryAfterMs ?? defaultWaitMs };
-    if (cause.type === failureTypes.interrupt) return { kind: 'interrupt', code: details.code ?? 'INTERRUPTED', message: cause.message };
+  private constructor(private readonly input: FlowInput) {
+    const { flow, resource } = input;
+    this.progress = {
+      flowName: flow.flowName,
+      workflowId: this.info.workflowId,
+      resource,
+      phase: 'running',
+      index: 0,
+      total: flow.steps.length,
+      steps: flow.steps.map((step) => ({ stepName: step.stepName, className: step.className, outcome: 'pending' })),
+    };
+    this.values = { ...input.carriedOutputs, ...input.params };
   }
-  const retryState = error instanceof ActivityFailure ? String(error.retryState) : undefined;
-  return { kind: 'exhausted', message: cause instanceof Error ? cause.message : String(cause), ...(retryState ? { retryState } : {}) };
-}
 
-/** What the retry policy did, as Temporal reports it: a count only when the attempts really ran out. */
-function howItFailed(retryState: string | undefined, maximumAttempts: number): string {
-  if (retryState === 'NON_RETRYABLE_FAILURE') return 'failed with an error that is not retried';
-  if (retryState === 'TIMEOUT') return 'ran out of time';
-  return `failed ${maximumAttempts} times`;
-}
-
-/** The body shared by every flow type: run the pinned steps in order, as the seed's WfRuntime.Start did. */
-export async function runFlow(workflowType: string, input: FlowInput): Promise<FlowProgress> {
-  const { flow, resource } = input;
-  if (flow.flowName !== workflowType) {
-    throw ApplicationFailure.nonRetryable(`workflow type ${workflowType} was started with the definition of ${flow.flowName}`);
+  /** Start: the progress query and the cancel signal answer from here on; the Web UI can filter the run by cluster. */
+  static start(workflowType: string, input: FlowInput): FlowRun {
+    const { flow, resource } = input;
+    if (flow.flowName !== workflowType) {
+      throw ApplicationFailure.nonRetryable(`workflow type ${workflowType} was started with the definition of ${flow.flowName}`);
+    }
+    const run = new FlowRun(input);
+    setHandler(progressQuery, () => run.progress);
+    setHandler(cancelSignal, (reason?: string) => {
+      run.cancelReason = reason || 'cancel signal';
+      run.running?.cancel();
+    });
+    upsertSearchAttributes([
+      { key: searchAttributes.cluster, value: resource.name },
+      { key: searchAttributes.namespace, value: resource.namespace },
+      { key: searchAttributes.flow, value: flow.flowName },
+      { key: searchAttributes.state, value: input.state ?? '' },
+    ]);
+    return run;
   }
-  const info = workflowInfo();
-  const total = flow.steps.length;
-  const progress: FlowProgress = {
-    flowName: flow.flowName,
-    workflowId: info.workflowId,
-    resource,
-    phase: 'running',
-    index: 0,
-    total,
-    steps: flow.steps.map((step) => ({ stepName: step.stepName, className: step.className, outcome: 'pending' })),
-  };
-  let cancelReason: string | undefined;
-  let running: CancellationScope | undefined;
-  setHandler(progressQuery, () => progress);
-  setHandler(cancelSignal, (reason?: string) => {
-    cancelReason = reason || 'cancel signal';
-    running?.cancel();
-  });
-  upsertSearchAttributes([
-    { key: searchAttributes.cluster, value: resource.name },
-    { key: searchAttributes.namespace, value: resource.namespace },
-    { key: searchAttributes.flow, value: flow.flowName },
-    { key: searchAttributes.state, value: input.state ?? '' },
-  ]);
-  const event = (extra: Partial<FlowEvent> = {}): FlowEvent => ({
-    resource,
-    flowName: flow.flowName,
-    workflowId: info.workflowId,
-    runId: info.runId,
-    total,
-    state: input.state,
-    ...extra,
-  });
 
-  // Params plus every completed step's output; an interrupt hands them on to the resumed run.
-  const values: Record<string, unknown> = { ...input.carriedOutputs, ...input.params };
-  const interrupt = async (detail: InterruptInfo): Promise<never> => {
-    progress.phase = 'interrupted';
-    progress.interrupt = detail;
-    await CancellationScope.nonCancellable(() => engine[engineActivityNames.flowInterrupted]!(event({ interrupt: detail, stepName: detail.step })));
-    upsertSearchAttributes([{ key: searchAttributes.state, value: 'Interrupt' }]);
+  /** The step a run starts at: the first, or `resumeFrom` after a recovery (the steps before it are skipped). */
+  firstStep(): number {
+    const { flow, resumeFrom } = this.input;
+    const first = resumeFrom ? flow.steps.findIndex((step) => step.stepName === resumeFrom) : 0;
+    for (let i = 0; i < first; i++) this.progress.steps[i]!.outcome = 'skipped';
+    return first;
+  }
+
+  private event(extra: Partial<FlowEvent> = {}): FlowEvent {
+    return {
+      resource: this.input.resource,
+      flowName: this.input.flow.flowName,
+      workflowId: this.info.workflowId,
+      runId: this.info.runId,
+      total: this.progress.total,
+      state: this.input.state,
+      ...extra,
+    };
+  }
+
+  /** The step loop: the start bookkeeping, each step in order, the completion bookkeeping (it writes the stable state). */
+  async runSteps(first: number): Promise<void> {
+    await engine[engineActivityNames.flowStarted]!(this.event());
+    for (let i = first; i < this.progress.total; i++) await this.runStep(i);
+    this.progress.phase = 'completed';
+    this.progress.currentStep = undefined;
+    await engine[engineActivityNames.flowCompleted]!(this.event());
+  }
+
+  /** One step until it completes: Temporal retries its attempts; a wait sleeps on a timer and calls it again. */
+  private async runStep(i: number): Promise<void> {
+    const step = this.input.flow.steps[i]!;
+    const record = this.progress.steps[i]!;
+    const startedAt = Date.now();
+    this.progress.currentStep = step.stepName;
+    this.progress.index = i + 1;
+    record.outcome = 'running';
+    record.startedAt = new Date(startedAt).toISOString();
+    const call = stepActivity(step);
+    let waits = 0;
+    for (;;) {
+      if (this.cancelReason !== undefined) {
+        record.outcome = 'cancelled';
+        return this.interrupt(this.cancelled(step));
+      }
+      const stepInput = this.stepInput(step, i, waits);
+      try {
+        this.running = new CancellationScope();
+        const result = await this.running.run(() => call(stepInput));
+        Object.assign(this.values, result.output);
+        record.outcome = 'completed';
+        record.attempts = result.attempt;
+        record.durationMs = Date.now() - startedAt;
+        return;
+      } catch (error) {
+        const failure = classifyStepFailure(error);
+        record.durationMs = Date.now() - startedAt;
+        if (failure.kind !== 'waiting') return this.stepFailed(step, record, failure, error);
+        waits += 1;
+        await this.waitToRetry(record, waits, failure.retryAfterMs);
+      } finally {
+        this.running = undefined;
+      }
+    }
+  }
+
+  private stepInput(step: CompiledStep, i: number, waits: number): StepInput {
+    const { flow, resource, params, state } = this.input;
+    return {
+      flowName: flow.flowName,
+      stepName: step.stepName,
+      className: step.className,
+      index: i + 1,
+      total: this.progress.total,
+      resource,
+      params,
+      values: { ...this.values },
+      waitCount: waits,
+      state,
+    };
+  }
+
+  /** A durable timer, cut short by a cancel; a wait never counts as a failed attempt. */
+  private async waitToRetry(record: StepProgress, waits: number, retryAfterMs: number): Promise<void> {
+    record.outcome = 'waiting';
+    record.waits = waits;
+    this.progress.phase = 'waiting';
+    await condition(() => this.cancelReason !== undefined, retryAfterMs);
+    this.progress.phase = 'running';
+    record.outcome = 'running';
+  }
+
+  /** What a step's failure means for the run: always an interrupt, recorded with the step and the reason. */
+  private async stepFailed(step: CompiledStep, record: StepProgress, failure: Exclude<StepFailure, { kind: 'waiting' }>, error: unknown): Promise<never> {
+    // A cancel was asked for while the step ran and its worker could not confirm it (a worker killed: the
+    // activity times out instead): still the cancel the user asked for, never a retry count it did not reach.
+    if (failure.kind === 'exhausted' && this.cancelReason !== undefined) {
+      record.outcome = 'cancelled';
+      record.error = failure.message;
+      return this.interrupt(this.cancelled(step));
+    }
+    if (failure.kind === 'cancelled') {
+      record.outcome = 'cancelled';
+      this.cancelReason ??= 'workflow cancelled';
+      if (CancellationScope.current().consideredCancelled) {
+        // Cancelled from Temporal itself (Web UI, `temporal workflow cancel`): record it, then end as cancelled.
+        await this.interrupt(this.cancelled(step)).catch(() => undefined);
+        throw error;
+      }
+      return this.interrupt(this.cancelled(step));
+    }
+    record.outcome = 'failed';
+    if (failure.kind === 'interrupt') {
+      record.error = failure.message;
+      return this.interrupt({ reason: failure.code, message: failure.message, step: step.stepName });
+    }
+    record.attempts = step.retry.maximumAttempts;
+    record.error = failure.message;
+    return this.interrupt({
+      reason: engineInterruptCodes.manyRetry,
+      message: `step ${step.stepName} ${howItFailed(failure.retryState, step.retry.maximumAttempts)}; last error: ${failure.message}`,
+      step: step.stepName,
+    });
+  }
+
+  private cancelled(step: CompiledStep): InterruptInfo {
+    return { reason: engineInterruptCodes.cancelled, message: `flow cancelled: ${this.cancelReason}`, step: step.stepName };
+  }
+
+  /** The seed's interrupt (annotations, Interrupt, the failed step), even while cancelled; then the run fails with it. */
+  async interrupt(detail: InterruptInfo): Promise<never> {
+    this.progress.phase = 'interrupted';
+    this.progress.interrupt = detail;
+    await CancellationScope.nonCancellable(() => engine[engineActivityNames.flowInterrupted]!(this.event({ interrupt: detail, stepName: detail.step })));
+    upsertSearchAttributes([{ key: searchAttributes.state, value: States.interrupt }]);
     throw ApplicationFailure.create({
       type: failureTypes.flowInterrupted,
       message: `${detail.reason}: ${detail.message}`,
       nonRetryable: true,
-      details: [detail, { outputs: values } satisfies InterruptOutputs],
+      details: [detail, { outputs: this.values } satisfies InterruptOutputs],
     });
-  };
-
-  const start = input.resumeFrom ? flow.steps.findIndex((step) => step.stepName === input.resumeFrom) : 0;
-  if (start < 0) {
-    return interrupt({ reason: engineInterruptCodes.unknownTask, message: `resumeFrom step "${input.resumeFrom}" is not in flow ${flow.flowName}` });
   }
-  for (let i = 0; i < start; i++) progress.steps[i]!.outcome = 'skipped';
 
+  /** A Temporal cancel outside a step (during a wait, or the start or completion bookkeeping) is still an interrupt. */
+  async interruptIfCancelled(error: unknown): Promise<void> {
+    if (!isCancellation(error) || this.progress.phase === 'interrupted') return;
+    const step = this.progress.currentStep;
+    await this.interrupt({ reason: engineInterruptCodes.cancelled, message: 'flow cancelled: workflow cancelled', ...(step ? { step } : {}) }).catch(() => undefined);
+  }
+}
+
+/** The body shared by every flow type: run the pinned steps in order, as the seed's WfRuntime.Start did. */
+export async function runFlow(workflowType: string, input: FlowInput): Promise<FlowProgress> {
+  const run = FlowRun.start(workflowType, input);
+  const first = run.firstStep();
+  if (first < 0) {
+    return run.interrupt({ reason: engineInterruptCodes.unknownTask, message: `resumeFrom step "${input.resumeFrom}" is not in flow ${input.flow.flowName}` });
+  }
   try {
-    await runSteps();
+    await run.runSteps(first);
   } catch (error) {
-    // A Temporal cancel outside a step (during a wait, or the start or completion bookkeeping) is still an interrupt.
-    if (isCancellation(error) && progress.phase !== 'interrupted') {
-      const step = progress.currentStep;
-      await interrupt({ reason: engineInterruptCodes.cancelled, message: 'flow cancelled: workflow cancelled', ...(step ? { step } : {}) }).catch(() => undefined);
-    }
+    await run.interruptIfCancelled(error);
     throw error;
   }
-  return progress;
-
-  async function runSteps(): Promise<void> {
-    await engine[engineActivityNames.flowStarted]!(event());
-
-    for (let i = start; i < total; i++) {
-      const step = flow.steps[i]!;
-      const record = progress.steps[i]!;
-      const startedAt = Date.now();
-      progress.currentStep = step.stepName;
-      progress.index = i + 1;
-      record.outcome = 'running';
-      record.startedAt = new Date(startedAt).toISOString();
-      const call = stepActivity(step);
-      let waits = 0;
-      for (;;) {
-        if (cancelReason !== undefined) {
-          record.outcome = 'cancelled';
-          return interrupt({ reason: engineInterruptCodes.cancelled, message: `flow cancelled: ${cancelReason}`, step: step.stepName });
-        }
-        const stepInput: StepInput = {
-          flowName: flow.flowName,
-          stepName: step.stepName,
-          className: step.className,
-          index: i + 1,
-          total,
-          resource,
-          params: input.params,
-          values: { ...values },
-          waitCount: waits,
-          state: input.state,
-        };
-        try {
-          running = new CancellationScope();
-          const result = await running.run(() => call(stepInput));
-          Object.assign(values, result.output);
-          record.outcome = 'completed';
-          record.attempts = result.attempt;
-          record.durationMs = Date.now() - startedAt;
-          break;
-        } catch (error) {
-          const failure = classify(error);
-          record.durationMs = Date.now() - startedAt;
-          if (failure.kind === 'waiting') {
-            waits += 1;
-            record.outcome = 'waiting';
-            record.waits = waits;
-            progress.phase = 'waiting';
-            // A durable timer, cut short by a cancel; a wait never counts as a failed attempt.
-            await condition(() => cancelReason !== undefined, failure.retryAfterMs);
-            progress.phase = 'running';
-            record.outcome = 'running';
-            continue;
-          }
-          // A cancel was asked for while the step ran and its worker could not confirm it (a worker killed: the
-          // activity times out instead): still the cancel the user asked for, never a retry count it did not reach.
-          if (failure.kind === 'exhausted' && cancelReason !== undefined) {
-            record.outcome = 'cancelled';
-            record.error = failure.message;
-            return interrupt({ reason: engineInterruptCodes.cancelled, message: `flow cancelled: ${cancelReason}`, step: step.stepName });
-          }
-          if (failure.kind === 'cancelled') {
-            record.outcome = 'cancelled';
-            cancelReason ??= 'workflow cancelled';
-            if (CancellationScope.current().consideredCancelled) {
-              // Cancelled from Temporal itself (Web UI, `temporal workflow cancel`): record it, then end as cancelled.
-              await interrupt({ reason: engineInterruptCodes.cancelled, message: `flow cancelled: ${cancelReason}`, step: step.stepName }).catch(() => undefined);
-              throw error;
-            }
-            return interrupt({ reason: engineInterruptCodes.cancelled, message: `flow cancelled: ${cancelReason}`, step: step.stepName });
-          }
-          record.outcome = 'failed';
-          if (failure.kind === 'interrupt') {
-            record.error = failure.message;
-            return interrupt({ reason: failure.code, message: failure.message, step: step.stepName });
-          }
-          record.attempts = step.retry.maximumAttempts;
-          record.error = failure.message;
-          return interrupt({
-            reason: engineInterruptCodes.manyRetry,
-            message: `step ${step.stepName} ${howItFailed(failure.retryState, step.retry.maximumAttempts)}; last error: ${failure.message}`,
-            step: step.stepName,
-          });
-        } finally {
-          running = undefined;
-        }
-      }
-    }
-    progress.phase = 'completed';
-    progress.currentStep = undefined;
-    await engine[engineActivityNames.flowCompleted]!(event());
-  }
+  return run.progress;
 }
 
 /** One workflow type per flowName: the generated entry module exports `flowWorkflow(name)` under each name. */

@@ -62,10 +62,6 @@ export const createSteps = {
   /** Registers the instances with the cluster manager (its topology ConfigMap). */
   AddToClusterManager: step(async (ctx) => syncManagerTopology(ctx, await getCluster(ctx))),
 
-  /** The seed's way out of every flow: the follower count and class; the engine writes Running when the flow completes. */
-  UpdateRunningStatus: step(async (ctx) => {
-    const cluster = await getCluster(ctx);
-    const followers = instances(cluster).filter(([, ins]) => ins.insType === 'ro').length;
-    await ctx.services.clusters.patchStatus(ctx.resource, { followerNum: followers, insClassInfo: cluster.spec.classInfo });
-  }),
+  /** The seed's way out of every flow, kept as a no-op alias: the engine writes Running and the operator's summary (stable-status.ts) when a flow completes. */
+  UpdateRunningStatus: step(async () => undefined),
 };

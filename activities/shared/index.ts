@@ -1,5 +1,5 @@
 import type { StepFactory } from '../../src/flows/step';
-import type { WorkerServices } from '../../src/worker/services';
+import type { StepServices } from '../../src/flows/step-services';
 import { createSteps } from './create-steps';
 import { lifecycleSteps } from './lifecycle-steps';
 import { paramsSteps } from './params-steps';
@@ -8,7 +8,7 @@ import { restartSteps } from './restart-steps';
 import { topologySteps } from './topology-steps';
 
 /** The shared-storage operator's steps under the seed's classNames (`workflow_shared.<Step>`). */
-export const sharedSteps: Record<string, StepFactory<WorkerServices>> = Object.fromEntries(
+export const sharedSteps: Record<string, StepFactory<StepServices>> = Object.fromEntries(
   Object.entries({ ...createSteps, ...topologySteps, ...restartSteps, ...paramsSteps, ...replicaSteps, ...lifecycleSteps }).map(([name, factory]) => [
     `workflow_shared.${name}`,
     factory,

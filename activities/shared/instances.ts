@@ -9,9 +9,9 @@ import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { mpdClusterApi, mpdClusterApiVersion } from '../../src/kube/mpdcluster';
 import type { DbInstanceStatus } from '../../src/kube/mpdcluster-schema';
 import { sleepUnlessAborted } from '../../src/infra/wait';
-import type { WorkerServices } from '../../src/worker/services';
+import type { StepServices } from '../../src/flows/step-services';
 
-export type Ctx = StepContext<WorkerServices>;
+export type Ctx = StepContext<StepServices>;
 
 export const labels = {
   managedBy: 'app.kubernetes.io/managed-by',

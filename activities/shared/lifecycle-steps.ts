@@ -1,7 +1,8 @@
 /** Class and version changes, rebuild, storage, cleanup and release. */
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { transitionKeyOf } from '../../src/contract/flow-run';
-import { flowMarkerAnnotations, interruptAnnotations, triggerAnnotations } from '../../src/kube/annotations';
+import { interruptAnnotations } from '../../src/kube/annotations';
+import { flowMarkerAnnotations, triggerAnnotations } from '../../src/operator/shared/annotations';
 import { deleteIfPresent, deletePod, getCluster, instances, metaConfigMapName, patchInstances, sharePvcName, type Ctx } from './instances';
 import { removeClusterManager, upgradeClusterManager } from './manager';
 import { step } from './step-kit';

@@ -3,7 +3,7 @@
  * them to `<cluster>-params-applied`, which the engine pods read, and asks for a restart when a parameter needs one.
  */
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { triggerAnnotations } from '../../src/kube/annotations';
+import { triggerAnnotations } from '../../src/operator/shared/annotations';
 import { apiStatus } from '../../src/kube/client';
 import { appliedParamsConfigMapName, createIfMissing, getCluster, metaConfigMapName, ownerReference, userParamsConfigMapName, type Ctx } from './instances';
 import { step } from './step-kit';

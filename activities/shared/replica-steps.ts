@@ -4,7 +4,7 @@
  */
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { InterruptError } from '../../src/flows/step';
-import { triggerAnnotations } from '../../src/kube/annotations';
+import { triggerAnnotations } from '../../src/operator/shared/annotations';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { deletePod, ensureInstancePod, getCluster, instances, metaConfigMapName, nextInsId, patchInstances, podAnnotations, readPod, tempRoIds, type Ctx } from './instances';
 import { syncManagerTopology } from './manager';

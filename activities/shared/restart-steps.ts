@@ -3,7 +3,7 @@
  * recovery (a new run of the same transition), skips the pods it already restarted.
  */
 import { InterruptError } from '../../src/flows/step';
-import { triggerAnnotations } from '../../src/kube/annotations';
+import { triggerAnnotations } from '../../src/operator/shared/annotations';
 import { unknownInstance } from '../../src/operator/shared/instance-ids';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { deletePod, ensureInstancePod, getCluster, instances, podAnnotations, readPod, type Ctx } from './instances';

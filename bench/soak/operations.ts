@@ -3,8 +3,9 @@
  * the write that requests it, the flow it should run exactly once, and when its trigger counts as consumed.
  */
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { demoSpec } from '../../src/demo/scenario';
-import { cancelledAnnotation, interruptAnnotations, triggerAnnotations } from '../../src/kube/annotations';
+import { demoSpec } from '../../src/operator/shared/demo/scenario';
+import { cancelledAnnotation, interruptAnnotations } from '../../src/kube/annotations';
+import { triggerAnnotations } from '../../src/operator/shared/annotations';
 import type { KubeClients } from '../../src/kube/client';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import type { MpdClusterClient } from '../../src/kube/mpdcluster-client';

@@ -1,18 +1,18 @@
 import { Client, Connection } from '@temporalio/client';
 import { configFromEnv } from '../config';
 import type { ResourceRef } from '../contract/flow-run';
+import { States } from '../contract/states';
 import { interruptAnnotations } from '../kube/annotations';
 import { kubeClients, loadKubeConfig } from '../kube/client';
+import { mpdClusterRef } from '../kube/mpdcluster';
 import { MpdClusterClient } from '../kube/mpdcluster-client';
-import { resourceType } from '../controller/reconciler';
-import { cancelFlow } from '../temporal/flow-client';
-import { FlowRuns, isOpen } from '../controller/flow-runs';
+import { FlowRuns, isOpen } from '../temporal/flow-runs';
 import { temporalTls } from '../temporal/connection';
 
 function parseRef(text: string): ResourceRef {
   const [namespace, name] = text.includes('/') ? text.split('/', 2) : ['default', text];
   if (!namespace || !name) throw new Error(`expected namespace/name, got "${text}"`);
-  return { resourceType, namespace, name };
+  return mpdClusterRef(namespace, name);
 }
 
 function clusters(): MpdClusterClient {
@@ -35,9 +35,9 @@ export async function cancelCommand(target: string): Promise<void> {
   const ref = parseRef(target);
   const workflowId = (await clusters().get(ref)).status?.transition?.workflowId;
   await withTemporal(async (client) => {
-    const runs = new FlowRuns(client, configFromEnv().temporal.taskQueue);
+    const runs = new FlowRuns(client);
     if (!workflowId || !isOpen(await runs.describe(workflowId))) throw new Error(`${ref.namespace}/${ref.name} has no running flow`);
-    await cancelFlow(client, workflowId, 'mpdflow cancel');
+    await runs.signalCancel(workflowId, 'mpdflow cancel');
   });
   process.stdout.write(`cancel sent to ${workflowId}\n`);
 }
@@ -46,7 +46,7 @@ export async function cancelCommand(target: string): Promise<void> {
 export async function recoverCommand(target: string, options: { fromFirst?: boolean }): Promise<void> {
   const ref = parseRef(target);
   const cluster = await clusters().get(ref);
-  if (cluster.status?.clusterStatus !== 'Interrupt') throw new Error(`${target} is ${cluster.status?.clusterStatus || 'not interrupted'}, not Interrupt`);
+  if (cluster.status?.clusterStatus !== States.interrupt) throw new Error(`${target} is ${cluster.status?.clusterStatus || 'not interrupted'}, not Interrupt`);
   await clusters().patch(ref, { metadata: { annotations: { [interruptAnnotations.recover]: options.fromFirst ? 'from-first' : 'T' } } });
   process.stdout.write(`recovery requested for ${target}${options.fromFirst ? ' from the first step' : ''}\n`);
 }

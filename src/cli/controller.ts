@@ -1,15 +1,13 @@
 import { configFromEnv } from '../config';
 import { startController } from '../controller/controller';
 import { rootLogger } from '../infra/log';
-import { loadFlowSetup } from '../worker/flow-setup';
-import { loadOperator } from '../worker/operator-module';
+import { loadOperator } from '../operator-api/load-operator';
 import { startWorker } from '../worker/run-worker';
 import { stopOnSignal } from './signals';
 
 export interface ControllerCommandOptions {
+  operator: string;
   flows?: string;
-  steps?: string[];
-  operator?: string;
   namespace?: string[];
   filterOperatorName?: string;
   taskQueue?: string;
@@ -20,18 +18,15 @@ export interface ControllerCommandOptions {
   concurrency?: string;
 }
 
-const builtInOperator = new URL('../operator/shared/operator.ts', import.meta.url).href;
-
 async function runController(options: ControllerCommandOptions, withWorker: boolean): Promise<void> {
   const config = configFromEnv();
   if (options.taskQueue) config.temporal.taskQueue = options.taskQueue;
-  const setup = await loadFlowSetup({ flowsDir: options.flows, stepModules: options.steps });
-  const operator = await loadOperator(options.operator, builtInOperator);
-  const worker = withWorker ? await startWorker({ config, flowsDir: options.flows, stepModules: options.steps }) : undefined;
+  // Loaded once: the worker and the controller share the operator object.
+  const operator = await loadOperator(options.operator, { flowsDir: options.flows });
+  const worker = withWorker ? await startWorker({ config, operator }) : undefined;
   const controller = await startController({
     config,
     operator,
-    flows: setup.flows,
     namespaces: options.namespace ?? config.watchNamespaces,
     operatorName: options.filterOperatorName,
     concurrency: options.concurrency ? Number(options.concurrency) : undefined,

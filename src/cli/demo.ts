@@ -4,15 +4,14 @@ import { Client, Connection } from '@temporalio/client';
 import { configFromEnv } from '../config';
 import { startController, type RunningController } from '../controller/controller';
 import { startKubeletStandIn } from '../dev/kubelet-stand-in';
-import { runScenario } from '../demo/scenario';
 import { localStackUnlessConfigured } from '../infra/local-stack';
 import { rootLogger, say } from '../infra/log';
 import { devDataDir } from '../infra/paths';
 import { kubeClients, loadKubeConfig } from '../kube/client';
 import { MpdClusterClient } from '../kube/mpdcluster-client';
-import { operator } from '../operator/shared/operator';
 import { temporalTls } from '../temporal/connection';
-import { loadFlowSetup } from '../worker/flow-setup';
+import { loadOperator } from '../operator-api/load-operator';
+import { mpdClusterRef } from '../kube/mpdcluster';
 import { startWorker } from '../worker/run-worker';
 import { stopOnSignal } from './signals';
 
@@ -21,7 +20,10 @@ import { stopOnSignal } from './signals';
  * controller and the kubelet stand-in, then the sample scenario. Not on a terminal it exits when the scenario is
  * done (non-zero if anything misbehaved); on a terminal it keeps everything running until Ctrl-C.
  */
-export async function demoCommand(): Promise<void> {
+export async function demoCommand(options: { operator: string }): Promise<void> {
+  const operator = await loadOperator(options.operator);
+  const demo = operator.demo;
+  if (!demo) throw new Error(`operator ${operator.name} has no demo scenario`);
   // The demo speaks in step lines; JSON logs only for what goes wrong (MPDFLOW_LOG_LEVEL overrides).
   if (!process.env.MPDFLOW_LOG_LEVEL) rootLogger.level = 'warn';
   const dataDir = join(devDataDir(), '..', 'demo');
@@ -32,15 +34,19 @@ export async function demoCommand(): Promise<void> {
   const log = rootLogger.child({ component: 'demo' });
   const kube = kubeClients(loadKubeConfig(config.kubeconfig));
   const kubelet = await startKubeletStandIn(kube, log, { readyAfterMs: 400 });
-  const worker = await startWorker({ config });
+  const worker = await startWorker({ config, operator });
   const connection = await Connection.connect({ address: config.temporal.address!, tls: temporalTls(config.temporal) });
   const namespace = 'default';
   const name = `demo-${new Date().toISOString().slice(11, 19).replace(/:/g, '')}`;
   let controller: RunningController | undefined;
   try {
-    const { flows } = await loadFlowSetup({});
-    await runScenario(new Client({ connection, namespace: config.temporal.namespace }), new MpdClusterClient(kube), { resourceType: 'MPDCluster', namespace, name }, async () => {
-      controller = await startController({ config, operator, flows, namespaces: [namespace], leaderElection: false, log });
+    await demo({
+      temporal: new Client({ connection, namespace: config.temporal.namespace }),
+      clusters: new MpdClusterClient(kube),
+      resource: mpdClusterRef(namespace, name),
+      startController: async () => {
+        controller = await startController({ config, operator, namespaces: [namespace], leaderElection: false, log });
+      },
     });
     if (config.temporal.webUiUrl) say(`Web UI: ${config.temporal.webUiUrl}/namespaces/${config.temporal.namespace}/workflows?query=MpdCluster%3D%22${name}%22`);
     say(`look around: export KUBECONFIG=${config.kubeconfig}`);

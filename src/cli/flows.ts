@@ -1,15 +1,16 @@
 import { InvalidFlowsError, formatProblem } from '../flows/problems';
-import { loadFlowSetup } from '../worker/flow-setup';
+import { loadOperator } from '../operator-api/load-operator';
 import type { CompiledFlow } from '../contract/flow-definition';
 
 export interface FlowsOptions {
-  steps?: string[];
+  /** The operator whose steps the flows name. */
+  operator: string;
 }
 
 /** `mpdflow flows validate [dir]`: every problem as path:line:col: message; exit 1 if any. */
 export async function flowsValidateCommand(dir: string | undefined, options: FlowsOptions): Promise<void> {
   try {
-    const { flows } = await loadFlowSetup({ flowsDir: dir, stepModules: options.steps });
+    const { flows } = await loadOperator(options.operator, { flowsDir: dir });
     process.stdout.write(`${flows.size} flows valid\n`);
   } catch (error) {
     if (!(error instanceof InvalidFlowsError)) throw error;
@@ -20,7 +21,7 @@ export async function flowsValidateCommand(dir: string | undefined, options: Flo
 
 /** `mpdflow flows list`: each flow with its steps. */
 export async function flowsListCommand(options: FlowsOptions & { dir?: string }): Promise<void> {
-  const { flows } = await loadFlowSetup({ flowsDir: options.dir, stepModules: options.steps });
+  const { flows } = await loadOperator(options.operator, { flowsDir: options.dir });
   for (const flow of [...flows.values()].sort((a, b) => a.flowName.localeCompare(b.flowName))) {
     process.stdout.write(`${flow.flowName} (${flow.source}, ${flow.steps.length} steps${flow.recoverFromFirstStep ? ', recovers from the first step' : ''})\n`);
     flow.steps.forEach((step, i) => process.stdout.write(`  ${i + 1}. ${step.stepName}  [${step.className}]\n`));
@@ -40,7 +41,7 @@ export function mermaidGraph(flow: CompiledFlow): string {
 }
 
 export async function flowsGraphCommand(flowName: string, options: FlowsOptions & { dir?: string }): Promise<void> {
-  const { flows } = await loadFlowSetup({ flowsDir: options.dir, stepModules: options.steps });
+  const { flows } = await loadOperator(options.operator, { flowsDir: options.dir });
   const flow = flows.get(flowName);
   if (!flow) throw new Error(`no flow named ${flowName}; known: ${[...flows.keys()].join(', ')}`);
   process.stdout.write(mermaidGraph(flow));

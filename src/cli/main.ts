@@ -10,88 +10,100 @@ import { flowsGraphCommand, flowsListCommand, flowsValidateCommand } from './flo
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-const program = new Command();
-program.name('mpdflow').description('MPDCluster flows on Temporal').showHelpAfterError();
-
-program
-  .command('dev')
-  .description('start the local Temporal dev server and kube-apiserver (MPDCluster CRD installed) until Ctrl-C')
-  .option('--data-dir <dir>', 'where server data is kept between runs')
-  .action(devCommand);
-
-program
-  .command('demo')
-  .description('everything on the embedded defaults, with a sample cluster driven through its flows')
-  .action(demoCommand);
-
-program
-  .command('worker')
-  .description('validate the flows, then run a Temporal worker serving them (TEMPORAL_ADDRESS, KUBECONFIG)')
-  .option('--flows <dir>', 'flow directory (default: flows/)')
-  .option('--steps <module>', 'a module exporting `steps` (className -> factory); repeatable', collect)
-  .option('--task-queue <queue>', 'task queue (default: TEMPORAL_TASK_QUEUE or mpdflow)')
-  .option('--ops-port <port>', 'serve /healthz, /readyz and Prometheus /metrics on this port')
-  .action(workerCommand);
-
-const flows = program.command('flows').description('flow metadata: validate, list, graph');
-flows
-  .command('validate [dir]')
-  .description('exit 0 when every flow is valid, else print path:line:col: message per problem and exit 1')
-  .option('--steps <module>', 'extra step module; repeatable', collect)
-  .action(flowsValidateCommand);
-flows
-  .command('list')
-  .description('every flow with its steps')
-  .option('--dir <dir>', 'flow directory (default: flows/)')
-  .option('--steps <module>', 'extra step module; repeatable', collect)
-  .action(flowsListCommand);
-flows
-  .command('graph <flowName>')
-  .description('a Mermaid flowchart of one flow')
-  .option('--dir <dir>', 'flow directory (default: flows/)')
-  .option('--steps <module>', 'extra step module; repeatable', collect)
-  .action(flowsGraphCommand);
-
-for (const [name, description, action] of [
-  ['controller', 'run the state-machine controller (watches MPDClusters, starts their flows)', controllerCommand],
-  ['run', 'run the worker and the controller in one process', runCommand],
-] as const) {
-  program
-    .command(name)
-    .description(description)
-    .option('--flows <dir>', 'flow directory (default: flows/)')
-    .option('--steps <module>', 'a module exporting `steps` (and optionally `hooks`); repeatable', collect)
-    .option('--operator <module>', 'a module exporting `operator` (state machine); default: the built-in one')
-    .option('--namespace <ns>', 'watch only this namespace; repeatable (default: all)', collect)
-    .option('--filter-operator-name <name>', 'act only on clusters with this spec.operatorName')
-    .option('--task-queue <queue>', 'task queue (default: TEMPORAL_TASK_QUEUE or mpdflow)')
-    .option('--no-leader-election', 'act without taking the Lease (a single controller)')
-    .option('--lease-namespace <ns>', 'namespace of the leader-election Lease (default: POD_NAMESPACE or default)')
-    .option('--lease-duration <seconds>', 'how long a lease lasts without renewal (default 15)')
-    .option('--ops-port <port>', 'serve /healthz, /readyz and /metrics on this port')
-    .option('--concurrency <n>', 'reconciles running at once (different clusters)')
-    .action(action);
+/** The package's entry (bin/mpdflow.js) names the operator used when no `--operator` is given. */
+export interface CliDefaults {
+  /** A module exporting `operator` (src/operator-api/operator.ts), as a path or a file: URL. */
+  operatorModule: string;
 }
 
-program.command('cancel <namespace/name>').description('cancel the running flow of a cluster').action(cancelCommand);
-program
-  .command('recover <namespace/name>')
-  .description('recover an Interrupt cluster: resume its flow at the failed step')
-  .option('--from-first', 'resume from the first step instead')
-  .action(recoverCommand);
-program.command('status <namespace/name>').description('state, flow, step and the last interrupt of a cluster').action(statusCommand);
+/** The `mpdflow` command line. */
+export function cliProgram(defaults: CliDefaults): Command {
+  const program = new Command();
+  program.name('mpdflow').description('MPDCluster flows on Temporal').showHelpAfterError();
+  const operatorOption = ['--operator <module>', 'a module exporting `operator`: its state machine, flows, steps and hooks', defaults.operatorModule] as const;
+  const flowsOption = ['--flows <dir>', "flow directory (default: the operator's)"] as const;
 
-program
-  .command('replay')
-  .description('replay workflow histories against the current workflow code (the successor of tctl replay)')
-  .option('--workflow-id <id>', 'fetch this workflow\'s history from the server (TEMPORAL_ADDRESS)')
-  .option('--file <history.json>', 'a history as `temporal workflow show --output json` writes it')
-  .option('--dir <dir>', 'every *.json history in a directory')
-  .action(replayCommand);
+  program
+    .command('dev')
+    .description('start the local Temporal dev server and kube-apiserver (MPDCluster CRD installed) until Ctrl-C')
+    .option('--data-dir <dir>', 'where server data is kept between runs')
+    .action(devCommand);
 
-program.command('crd').description('print the MPDCluster CustomResourceDefinition as YAML').action(crdCommand);
+  program
+    .command('demo')
+    .description('everything on the embedded defaults, with a sample cluster driven through its flows')
+    .option(...operatorOption)
+    .action(demoCommand);
 
-program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`mpdflow: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+  program
+    .command('worker')
+    .description('validate the flows, then run a Temporal worker serving them (TEMPORAL_ADDRESS, KUBECONFIG)')
+    .option(...operatorOption)
+    .option(...flowsOption)
+    .option('--task-queue <queue>', 'task queue (default: TEMPORAL_TASK_QUEUE or mpdflow)')
+    .option('--ops-port <port>', 'serve /healthz, /readyz and Prometheus /metrics on this port')
+    .action(workerCommand);
+
+  const flows = program.command('flows').description('flow metadata: validate, list, graph');
+  flows
+    .command('validate [dir]')
+    .description('exit 0 when every flow is valid, else print path:line:col: message per problem and exit 1')
+    .option(...operatorOption)
+    .action(flowsValidateCommand);
+  flows.command('list').description('every flow with its steps').option('--dir <dir>', "flow directory (default: the operator's)").option(...operatorOption).action(flowsListCommand);
+  flows
+    .command('graph <flowName>')
+    .description('a Mermaid flowchart of one flow')
+    .option('--dir <dir>', "flow directory (default: the operator's)")
+    .option(...operatorOption)
+    .action(flowsGraphCommand);
+
+  for (const [name, description, action] of [
+    ['controller', 'run the state-machine controller (watches MPDClusters, starts their flows)', controllerCommand],
+    ['run', 'run the worker and the controller in one process', runCommand],
+  ] as const) {
+    program
+      .command(name)
+      .description(description)
+      .option(...operatorOption)
+      .option(...flowsOption)
+      .option('--namespace <ns>', 'watch only this namespace; repeatable (default: all)', collect)
+      .option('--filter-operator-name <name>', 'act only on clusters with this spec.operatorName')
+      .option('--task-queue <queue>', 'task queue (default: TEMPORAL_TASK_QUEUE or mpdflow)')
+      .option('--no-leader-election', 'act without taking the Lease (a single controller)')
+      .option('--lease-namespace <ns>', 'namespace of the leader-election Lease (default: POD_NAMESPACE or default)')
+      .option('--lease-duration <seconds>', 'how long a lease lasts without renewal (default 15)')
+      .option('--ops-port <port>', 'serve /healthz, /readyz and /metrics on this port')
+      .option('--concurrency <n>', 'reconciles running at once (different clusters)')
+      .action(action);
+  }
+
+  program.command('cancel <namespace/name>').description('cancel the running flow of a cluster').action(cancelCommand);
+  program
+    .command('recover <namespace/name>')
+    .description('recover an Interrupt cluster: resume its flow at the failed step')
+    .option('--from-first', 'resume from the first step instead')
+    .action(recoverCommand);
+  program.command('status <namespace/name>').description('state, flow, step and the last interrupt of a cluster').action(statusCommand);
+
+  program
+    .command('replay')
+    .description('replay workflow histories against the current workflow code (the successor of tctl replay)')
+    .option('--workflow-id <id>', "fetch this workflow's history from the server (TEMPORAL_ADDRESS)")
+    .option('--file <history.json>', 'a history as `temporal workflow show --output json` writes it')
+    .option('--dir <dir>', 'every *.json history in a directory')
+    .action(replayCommand);
+
+  program.command('crd').description('print the MPDCluster CustomResourceDefinition as YAML').action(crdCommand);
+  return program;
+}
+
+/** Parses the command line and runs the command; on failure prints the error's message and exits 1. */
+export async function runCli(argv: string[], defaults: CliDefaults): Promise<void> {
+  try {
+    await cliProgram(defaults).parseAsync(argv);
+  } catch (error) {
+    process.stderr.write(`mpdflow: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+}

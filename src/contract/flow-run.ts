@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { CompiledFlow } from './flow-definition';
+import type { ProgressPhase } from './states';
 
 /** The resource a flow acts on. The flow runtime knows only this reference, never the resource's schema. */
 export interface ResourceRef {
@@ -96,7 +97,7 @@ export interface FlowProgress {
   flowName: string;
   workflowId: string;
   resource: ResourceRef;
-  phase: 'running' | 'waiting' | 'completed' | 'interrupted';
+  phase: ProgressPhase;
   currentStep?: string;
   /** 1-based index of currentStep (0 before the first step). */
   index: number;

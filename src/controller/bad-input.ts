@@ -1,3 +1,4 @@
+import type { ClusterEvent } from '../kube/cluster-events';
 import type { MPDCluster } from '../kube/mpdcluster';
 import type { ClusterRef, MpdClusterClient } from '../kube/mpdcluster-client';
 import type { Condition } from '../kube/mpdcluster-schema';
@@ -6,7 +7,7 @@ const validCondition = 'InputValid';
 
 export interface BadInputDeps {
   clusters: MpdClusterClient;
-  recordEvent(resource: ClusterRef, event: { type: 'Normal' | 'Warning'; reason: string; message: string }): Promise<void>;
+  recordEvent(resource: ClusterRef, event: ClusterEvent): Promise<void>;
 }
 
 /** Bad input is reported once on the cluster (a condition and an Event) and not retried until the object changes. */

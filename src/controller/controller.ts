@@ -2,24 +2,23 @@ import { hostname } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { MpdflowConfig } from '../config';
-import type { CompiledFlow } from '../contract/flow-definition';
-import { kubeClients, loadKubeConfig } from '../kube/client';
+import { apiStatus, kubeClients, loadKubeConfig } from '../kube/client';
+import { recordClusterEvent } from '../kube/cluster-events';
 import { MpdClusterClient } from '../kube/mpdcluster-client';
-import { MpdClusterFlowResource } from '../kube/mpdcluster-flow-resource';
 import { temporalTls } from '../temporal/connection';
 import { ClusterInformer } from './cluster-informer';
 import { LeaderElector } from './leader-election';
 import { controllerMetrics, type ControllerMetrics } from './metrics';
-import { startOpsServer, type OpsServer } from './ops-server';
-import type { OperatorDefinition } from './operator-definition';
-import { FlowRuns } from './flow-runs';
+import { startOpsServer, type OpsServer } from '../infra/ops-server';
+import type { LoadedOperator } from '../operator-api/operator';
+import { FlowRuns } from '../temporal/flow-runs';
 import { Reconciler } from './reconciler';
 import { WorkQueue } from './work-queue';
 
 export interface ControllerOptions {
   config: MpdflowConfig;
-  operator: OperatorDefinition;
-  flows: ReadonlyMap<string, CompiledFlow>;
+  /** The operator whose state machine this controller runs, loaded once per process. */
+  operator: LoadedOperator;
   /** Watch only these namespaces (all when empty). */
   namespaces?: string[];
   /** Only clusters whose spec.operatorName is this (the seed's --filter-operator-name). */
@@ -52,17 +51,16 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const connection = Connection.lazy({ address: config.temporal.address, tls: temporalTls(config.temporal) });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const metrics = controllerMetrics();
-  const events = new MpdClusterFlowResource(kube, { temporalNamespace: config.temporal.namespace, webUiUrl: config.temporal.webUiUrl, log });
   const queue = new WorkQueue({ concurrency: options.concurrency ?? 8, onDepth: (depth) => metrics.queueDepth.set(depth) });
   let elector: LeaderElector | undefined;
   const reconciler = new Reconciler({
     clusters,
     operator: options.operator,
-    flows: options.flows,
     runs: new FlowRuns(temporal, config.temporal.taskQueue),
     operatorName: options.operatorName,
     fence: () => elector?.fence(),
-    recordEvent: (resource, event) => events.recordEvent(resource, event),
+    // A cluster deleted meanwhile has nobody left to read the Event.
+    recordEvent: (resource, event) => recordClusterEvent(kube, resource, event).catch((error: unknown) => { if (apiStatus(error) !== 404) throw error; }),
     enqueue: (key) => queue.add(key),
     metrics,
     log,

@@ -4,7 +4,7 @@ import type { MPDCluster } from '../kube/mpdcluster';
 import type { ClusterRef, MpdClusterClient } from '../kube/mpdcluster-client';
 import type { TransitionStatus, WorkflowStatus } from '../kube/mpdcluster-schema';
 import { mergeReplacing } from '../kube/merge-replace';
-import { States } from '../statemachine/state-machine';
+import { States } from '../contract/states';
 
 export interface ControllerInterrupt {
   reason: string;

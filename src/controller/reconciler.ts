@@ -4,26 +4,29 @@ import { releaseWorkflowId, transitionWorkflowId, type ResourceRef } from '../co
 import { recoveryStartStep } from '../flows/recovery';
 import { cancelledAnnotation, interruptAnnotations, interruptNotRecovering, mpdFinalizer } from '../kube/annotations';
 import { apiStatus } from '../kube/client';
+import type { ClusterEvent } from '../kube/cluster-events';
+import { completeTransition } from '../kube/cluster-state';
 import { mergeReplacing } from '../kube/merge-replace';
-import type { MPDCluster } from '../kube/mpdcluster';
+import { mpdClusterRef, type MPDCluster } from '../kube/mpdcluster';
 import type { MpdClusterClient } from '../kube/mpdcluster-client';
 import type { MPDClusterStatus, TransitionStatus } from '../kube/mpdcluster-schema';
-import { States, type StateEvent } from '../statemachine/state-machine';
+import { type StateEvent } from '../statemachine/state-machine';
+import { States } from '../contract/states';
 import { clearBadInput, reportBadInput } from './bad-input';
-import { isOpen, type FlowRuns, type RunInfo } from './flow-runs';
+import { isOpen, type FlowRuns, type RunInfo } from '../temporal/flow-runs';
 import { interruptForClosedRun, writeInterrupt } from './interrupt-writer';
 import type { ControllerMetrics } from './metrics';
 import { NotLeaderError } from './not-leader';
-import type { OperatorDefinition } from './operator-definition';
+import type { LoadedOperator } from '../operator-api/operator';
 
 export interface ReconcilerDeps {
   clusters: MpdClusterClient;
-  operator: OperatorDefinition;
-  flows: ReadonlyMap<string, CompiledFlow>;
+  /** The state machine, spec check, flows and release flow of the operator this controller runs. */
+  operator: LoadedOperator;
   runs: FlowRuns;
   /** Only clusters with this spec.operatorName (the seed's --filter-operator-name); all when undefined. */
   operatorName?: string;
-  recordEvent(resource: ResourceRef, event: { type: 'Normal' | 'Warning'; reason: string; message: string }): Promise<void>;
+  recordEvent(resource: ResourceRef, event: ClusterEvent): Promise<void>;
   /** Puts a key back on the queue (used when a watched run closes). */
   enqueue(key: string): void;
   /** Throws NotLeaderError once this controller may no longer act: called right before every write and start. */
@@ -35,8 +38,6 @@ export interface ReconcilerDeps {
 }
 
 export type ReconcileResult = { requeueAfterMs?: number } | void;
-
-export const resourceType = 'MPDCluster';
 
 /** A transition from Interrupt (Rebuild) that keeps failing waits longer each time: 0, 2 s, 4 s, … 5 min. */
 export function interruptBackoffMs(streak: number): number {
@@ -55,7 +56,7 @@ export class Reconciler {
 
   async reconcile(key: string): Promise<ReconcileResult> {
     const [namespace, name] = key.split('/') as [string, string];
-    const resource: ResourceRef = { resourceType, namespace, name };
+    const resource = mpdClusterRef(namespace, name);
     const log = this.deps.log.child({ cluster: key });
     try {
       let cluster: MPDCluster;
@@ -212,7 +213,7 @@ export class Reconciler {
 
   /** Makes the recorded transition's run exist, or acts on how it ended. */
   private async ensureRun(cluster: MPDCluster, resource: ResourceRef, transition: TransitionStatus, known: RunInfo | undefined, log: Logger): Promise<ReconcileResult> {
-    const flow = this.deps.flows.get(transition.flowName);
+    const flow = this.deps.operator.flows.get(transition.flowName);
     if (!flow) {
       return this.badInput(cluster, resource, 'UnknownFlow', `state ${transition.to} runs flow ${transition.flowName}, which no flow file defines`);
     }
@@ -224,9 +225,8 @@ export class Reconciler {
     }
     const fencedAt = this.fence();
     if (run.status === 'COMPLETED') {
-      // The flow is done but the stable state was not written (a flow without UpdateRunningStatus, or a lost write).
-      await this.deps.clusters.patchStatus(resource, { clusterStatus: States.running }, cluster.metadata.resourceVersion);
-      this.deps.metrics.transitions.inc({ from: transition.to, to: States.running });
+      // The flow is done but its completion's write was lost (a run of an older mpdflow): the same writer, late.
+      if (await completeTransition(this.deps.clusters, resource, transition.workflowId, undefined, this.deps.operator.stableStatus?.(cluster))) this.deps.metrics.transitions.inc({ from: transition.to, to: States.running });
       return;
     }
     // Closed without its interrupt bookkeeping (terminated, timed out, cancelled before it could): never a silent restart.
@@ -344,7 +344,7 @@ export class Reconciler {
     let record: TransitionStatus | undefined;
     if (!sm.isStable(previous)) {
       const startStep = (flowName: string) => {
-        const flow = this.deps.flows.get(flowName);
+        const flow = this.deps.operator.flows.get(flowName);
         // Rebuild starts its flow anew, as in the seed.
         return previous !== States.rebuild && flow && !fromFirst ? (recoveryStartStep(flow, cluster.status?.workflow?.failedStep) ?? '') : '';
       };
@@ -384,7 +384,7 @@ export class Reconciler {
     }
     const finalizers = cluster.metadata.finalizers ?? [];
     if (!finalizers.includes(mpdFinalizer)) return;
-    const releaseFlow = this.deps.operator.releaseFlowName ? this.deps.flows.get(this.deps.operator.releaseFlowName) : undefined;
+    const releaseFlow = this.deps.operator.releaseFlow ? this.deps.operator.flows.get(this.deps.operator.releaseFlow) : undefined;
     if (releaseFlow) {
       const workflowId = releaseWorkflowId(resource, cluster.metadata.uid ?? '');
       const release = await this.deps.runs.describe(workflowId);

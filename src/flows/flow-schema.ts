@@ -64,7 +64,6 @@ export const StepGroupFileSchema = Type.Object(
 
 export type RetryEntry = Static<typeof RetrySchema>;
 export type StepEntry = Static<typeof StepEntrySchema>;
-export type GroupRef = Static<typeof GroupRefSchema>;
 export type FlowFile = Static<typeof FlowFileSchema>;
 export type StepGroupFile = Static<typeof StepGroupFileSchema>;
 

@@ -3,7 +3,7 @@ import { startTemporalDevServer, type TemporalDevServer } from './temporal-dev-s
 import { startKubeControlPlane, type KubeControlPlane } from './kube-control-plane';
 import { startKubeNode, type KubeNode } from './kube-node';
 import { kubeClients, loadKubeConfig } from '../kube/client';
-import { installMpdClusterCrd } from '../kube/crd-install';
+import { installMpdClusterCrd } from './crd-install';
 import { defaultTemporalNamespace } from '../config';
 
 export interface LocalStackOptions {

@@ -4,7 +4,6 @@ import {
   AppsV1Api,
   CustomObjectsApi,
   ApiextensionsV1Api,
-  CoordinationV1Api,
   KubernetesObjectApi,
   ApiException,
 } from '@kubernetes/client-node';
@@ -16,7 +15,6 @@ export interface KubeClients {
   apps: AppsV1Api;
   custom: CustomObjectsApi;
   apiextensions: ApiextensionsV1Api;
-  coordination: CoordinationV1Api;
   objects: KubernetesObjectApi;
 }
 
@@ -35,7 +33,6 @@ export function kubeClients(config: KubeConfig): KubeClients {
     apps: config.makeApiClient(AppsV1Api),
     custom: config.makeApiClient(CustomObjectsApi),
     apiextensions: config.makeApiClient(ApiextensionsV1Api),
-    coordination: config.makeApiClient(CoordinationV1Api),
     objects: KubernetesObjectApi.makeApiClient(config),
   };
 }

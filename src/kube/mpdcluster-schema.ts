@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { FlowPhases, type FlowPhase } from '../contract/states';
 
 /**
  * The MPDCluster API (group mpd.polardb.aliyun.com, version v1): the seed's types, declared once.
@@ -170,7 +171,7 @@ export const ConditionSchema = Type.Object({
 export const WorkflowStatusSchema = Type.Object({
   flowName: str(),
   phase: Type.Optional(
-    Type.Unsafe<'Running' | 'Waiting' | 'Completed' | 'Interrupted'>({ type: 'string', enum: ['Running', 'Waiting', 'Completed', 'Interrupted'] }),
+    Type.Unsafe<FlowPhase>({ type: 'string', enum: [...FlowPhases] }),
   ),
   step: str('the step running now, or the last one'),
   stepIndex: int('1-based index of `step`'),

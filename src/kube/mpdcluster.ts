@@ -1,4 +1,5 @@
 import type { V1ObjectMeta } from '@kubernetes/client-node';
+import type { ResourceRef } from '../contract/flow-run';
 import type { MPDClusterSpec, MPDClusterStatus } from './mpdcluster-schema';
 
 /** Where the MPDCluster lives in the API; one definition for the CRD, the clients and RBAC. */
@@ -20,4 +21,9 @@ export interface MPDCluster {
   metadata: V1ObjectMeta;
   spec: MPDClusterSpec;
   status?: MPDClusterStatus;
+}
+
+/** The flow runtime's reference to one MPDCluster. */
+export function mpdClusterRef(namespace: string, name: string): ResourceRef {
+  return { resourceType: mpdClusterApi.kind, namespace, name };
 }

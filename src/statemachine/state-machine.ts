@@ -2,19 +2,9 @@
  * The seed's statemachine package in TypeScript: stable states, ordered transition checkers, and for each unstable
  * state the flow that brings the resource back to a stable one. It knows nothing of Temporal or Kubernetes.
  */
-export type State = string;
+import { States } from '../contract/states';
 
-/** The seed's built-in states. */
-export const States = {
-  running: 'Running',
-  creating: 'Creating',
-  init: 'Init',
-  interrupt: 'Interrupt',
-  rebuild: 'Rebuild',
-  /** What a release flow records as its state: the cluster is going away. */
-  deleting: 'Deleting',
-  nil: '',
-} as const;
+export type State = string;
 
 export interface StateEvent {
   name: string;
@@ -35,7 +25,6 @@ export interface TransitionOptions {
 export interface Transition<R> {
   from: State;
   checker: Checker<R>;
-  checkerName: string;
   to: State;
   flowName: string;
   options: TransitionOptions;
@@ -54,8 +43,6 @@ export class StateMachine<R> {
   private readonly entries = new Map<State, Transition<R>>();
   private ignoredEvents = new Set<string>();
 
-  constructor(readonly resourceType: string) {}
-
   registerStableState(...states: State[]): this {
     for (const state of states) this.stable.add(state);
     return this;
@@ -68,7 +55,7 @@ export class StateMachine<R> {
 
   /** Checkers of one `from` state run in registration order; entering `to` runs `flowName` (the last registration wins). */
   registerTransition(from: State, checker: Checker<R>, to: State, flowName: string, options: TransitionOptions = {}): this {
-    const transition: Transition<R> = { from, checker, checkerName: checker.name || 'anonymous', to, flowName, options };
+    const transition: Transition<R> = { from, checker, to, flowName, options };
     this.transitions.set(from, [...(this.transitions.get(from) ?? []), transition]);
     this.entries.set(to, transition);
     return this;

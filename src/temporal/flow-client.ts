@@ -1,7 +1,7 @@
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import type { CompiledFlow } from '../contract/flow-definition';
-import { cancelSignal, flowWorkflowId, progressQuery, type FlowInput, type FlowProgress, type FlowWorkflow, type ResourceRef } from '../contract/flow-run';
+import { flowWorkflowId, type FlowInput, type FlowWorkflow, type ResourceRef } from '../contract/flow-run';
 import { searchAttributes } from '../contract/search-attributes';
 
 export interface StartFlowRequest {
@@ -45,17 +45,4 @@ export async function startFlow(client: Client, taskQueue: string, request: Star
       { key: searchAttributes.state, value: request.state ?? '' },
     ]),
   });
-}
-
-/** A run by its workflow id, or an ad-hoc run by its resource. */
-type RunRef = string | ResourceRef;
-const idOf = (run: RunRef) => (typeof run === 'string' ? run : flowWorkflowId(run));
-
-/** Asks a running flow to stop: the running step is cancelled, the resource goes to Interrupt. */
-export async function cancelFlow(client: Client, run: RunRef, reason = 'cancelled by request'): Promise<void> {
-  await client.workflow.getHandle(idOf(run)).signal(cancelSignal, reason);
-}
-
-export async function flowProgress(client: Client, run: RunRef): Promise<FlowProgress> {
-  return client.workflow.getHandle(idOf(run)).query(progressQuery);
 }

@@ -2,20 +2,20 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { installSdkRuntime } from '../temporal/sdk-runtime';
 import type { MpdflowConfig } from '../config';
 import { kubeClients, loadKubeConfig } from '../kube/client';
-import { MpdClusterFlowResource } from '../kube/mpdcluster-flow-resource';
+import { MpdClusterFlowResource } from './mpdcluster-flow-resource';
 import { rootLogger } from '../infra/log';
 import { temporalTls } from '../temporal/connection';
-import { createFlowWorker } from '../temporal/flow-worker';
-import { loadFlowSetup } from './flow-setup';
-import { workerServices } from './services';
+import { createFlowWorker } from './flow-worker';
+import { stepServices } from '../flows/step-services';
 import { metricsHooks, workerMetrics, type WorkerMetrics } from './metrics';
-import { startOpsServer } from '../controller/ops-server';
+import { startOpsServer } from '../infra/ops-server';
 import { tracingFromEnv, type Tracing } from '../temporal/tracing';
+import type { LoadedOperator } from '../operator-api/operator';
 
 export interface WorkerStartOptions {
   config: MpdflowConfig;
-  flowsDir?: string;
-  stepModules?: readonly string[];
+  /** The operator whose flows and steps this worker serves, loaded once per process. */
+  operator: LoadedOperator;
   identity?: string;
   /** Serve /healthz, /readyz and /metrics on this port (0 picks one). */
   opsPort?: number;
@@ -32,12 +32,12 @@ export interface RunningWorker {
   shutdown(): Promise<void>;
 }
 
-/** Validates the flows, connects, and runs the worker until shutdown. */
+/** Connects and runs the worker for the operator's (already validated) flows until shutdown. */
 export async function startWorker(options: WorkerStartOptions): Promise<RunningWorker> {
   const { config } = options;
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is not set');
   installSdkRuntime();
-  const setup = await loadFlowSetup(options);
+  const { operator } = options;
   const log = rootLogger.child({ component: 'worker', taskQueue: config.temporal.taskQueue });
   const kube = kubeClients(loadKubeConfig(config.kubeconfig));
   const connection = await NativeConnection.connect({ address: config.temporal.address, tls: temporalTls(config.temporal) });
@@ -46,17 +46,17 @@ export async function startWorker(options: WorkerStartOptions): Promise<RunningW
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    flows: setup.flows,
-    steps: setup.steps,
-    services: workerServices(kube, log),
-    resource: new MpdClusterFlowResource(kube, { webUiUrl: config.temporal.webUiUrl, temporalNamespace: config.temporal.namespace, log }),
-    hooks: [metricsHooks(metrics), ...setup.hooks],
+    flows: operator.flows,
+    steps: operator.stepRegistry,
+    services: stepServices(kube, log),
+    resource: new MpdClusterFlowResource(kube, { webUiUrl: config.temporal.webUiUrl, temporalNamespace: config.temporal.namespace, log, stableStatus: operator.stableStatus }),
+    hooks: [metricsHooks(metrics), ...(operator.hooks ? [operator.hooks] : [])],
     onRetry: (flow, step) => metrics.stepRetries.inc({ flow, step }),
     tracing: options.tracing ?? tracingFromEnv(),
     log,
     identity: options.identity,
   });
-  log.info({ flows: [...setup.flows.keys()], steps: setup.steps.classNames().length }, 'worker started');
+  log.info({ operator: operator.name, flows: [...operator.flows.keys()], steps: operator.stepRegistry.classNames().length }, 'worker started');
   const ops =
     options.opsPort !== undefined
       ? await startOpsServer({ port: options.opsPort, registry: metrics.registry, ready: () => worker.getState() === 'RUNNING' })

@@ -4,12 +4,12 @@ import { freePorts } from '../../src/infra/free-port';
 import { waitUntil } from '../../src/infra/wait';
 import { testNamespace } from '../helpers/stack';
 import { useEngineWorker } from '../helpers/flows';
-import { clusters, createSampleCluster, operatorFlowsDir, settledFlowRuns, operatorStepsModule, waitForState } from '../helpers/operator';
+import { clusters, createSampleCluster, operatorFlowsDir, settledFlowRuns, operatorModule, waitForState } from '../helpers/operator';
 import { controllerProcess, metricsOf } from '../helpers/controller-process';
-import { FlowRuns } from '../../src/controller/flow-runs';
+import { FlowRuns } from '../../src/temporal/flow-runs';
 import type { SupervisedProcess } from '../../src/infra/supervised-process';
 
-const env = useEngineWorker('ctl-faults', operatorFlowsDir, operatorStepsModule);
+const env = useEngineWorker('ctl-faults', operatorFlowsDir, operatorModule);
 const taskQueue = env.taskQueue;
 
 test('kill -9 of the controller between the status patch and the workflow start: after a restart, exactly one flow', async () => {

@@ -9,16 +9,16 @@ import { startController } from '../../src/controller/controller';
 import { startLocalStack, type LocalStack } from '../../src/infra/local-stack';
 import { rootLogger } from '../../src/infra/log';
 import { waitUntil } from '../../src/infra/wait';
-import { triggerAnnotations } from '../../src/kube/annotations';
+import { testTriggers as triggerAnnotations } from '../fixtures/test-operator-steps';
 import { apiStatus, kubeClients, loadKubeConfig } from '../../src/kube/client';
 import { MpdClusterClient, type ClusterRef } from '../../src/kube/mpdcluster-client';
-import { loadFlowSetup } from '../../src/worker/flow-setup';
+import { prepareOperator } from '../../src/operator-api/load-operator';
 import { startWorker } from '../../src/worker/run-worker';
 import { steer } from '../fixtures/test-operator-steps';
-import { operator } from '../fixtures/test-operator';
+import { operator as controllerTestOperator } from '../fixtures/test-operator';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { temporalClient, testNamespace } from '../helpers/stack';
-import { clusters, createSampleCluster, operatorFlowsDir, operatorStepsModule, settledFlowRuns, startTestOperator, waitForState, type TestOperator } from '../helpers/operator';
+import { clusters, createSampleCluster, settledFlowRuns, startTestOperator, waitForState, type TestOperator } from '../helpers/operator';
 
 test('50 concurrent writers of one cluster spec and annotations: no transition is lost', async () => {
   const { client, close } = await temporalClient();
@@ -79,10 +79,10 @@ async function privateOperator(label: string) {
     for (const stopOne of started.splice(0).reverse()) await stopOne();
   };
   try {
-    const worker = await startWorker({ config, flowsDir: operatorFlowsDir, stepModules: [operatorStepsModule] });
+    const operator = prepareOperator(controllerTestOperator);
+    const worker = await startWorker({ config, operator });
     started.push(() => worker.shutdown());
-    const { flows } = await loadFlowSetup({ flowsDir: operatorFlowsDir, stepModules: [operatorStepsModule] });
-    const controller = await startController({ config, operator, flows, leaderElection: false, relistEveryMs: 5_000, log: rootLogger.child({ test: label }) });
+    const controller = await startController({ config, operator, leaderElection: false, relistEveryMs: 5_000, log: rootLogger.child({ test: label }) });
     started.push(() => controller.stop());
     const kube = new MpdClusterClient(kubeClients(loadKubeConfig(stack.kube.kubeconfigPath)));
     const connection = await Connection.connect({ address: stack.temporal.address });

@@ -5,13 +5,13 @@ import { readFileSync } from 'node:fs';
 import { fenceViolations } from '../../bench/soak/fencing';
 import { freePorts } from '../../src/infra/free-port';
 import { waitUntil } from '../../src/infra/wait';
-import { triggerAnnotations } from '../../src/kube/annotations';
+import { testTriggers as triggerAnnotations } from '../fixtures/test-operator-steps';
 import { controllerProcess, metricsOf } from '../helpers/controller-process';
-import { clusters, createSampleCluster, flowRuns, operatorFlowsDir, operatorStepsModule, transitionRuns, waitForState } from '../helpers/operator';
+import { clusters, createSampleCluster, flowRuns, operatorFlowsDir, operatorModule, transitionRuns, waitForState } from '../helpers/operator';
 import { testNamespace } from '../helpers/stack';
 import { useEngineWorker } from '../helpers/flows';
 
-const env = useEngineWorker('deposed', operatorFlowsDir, operatorStepsModule);
+const env = useEngineWorker('deposed', operatorFlowsDir, operatorModule);
 const taskQueue = env.taskQueue;
 
 test('a leader stopped mid-flow and resumed after a takeover gives up without starting a run', async () => {

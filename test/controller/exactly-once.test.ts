@@ -7,9 +7,10 @@ import { releaseWorkflowId, type FlowProgress } from '../../src/contract/flow-ru
 import { startController } from '../../src/controller/controller';
 import { rootLogger } from '../../src/infra/log';
 import { waitUntil } from '../../src/infra/wait';
-import { interruptAnnotations, triggerAnnotations } from '../../src/kube/annotations';
-import { loadFlowSetup } from '../../src/worker/flow-setup';
-import { operator } from '../fixtures/test-operator';
+import { interruptAnnotations } from '../../src/kube/annotations';
+import { testTriggers as triggerAnnotations } from '../fixtures/test-operator-steps';
+import { prepareOperator } from '../../src/operator-api/load-operator';
+import { operator as controllerTestOperator } from '../fixtures/test-operator';
 import { steer } from '../fixtures/test-operator-steps';
 import { temporalClient, testNamespace } from '../helpers/stack';
 import { eventReasons } from '../helpers/flows';
@@ -17,8 +18,6 @@ import {
   clusters,
   createSampleCluster,
   flowRuns,
-  operatorFlowsDir,
-  operatorStepsModule,
   startTestOperator,
   transitionRuns,
   waitForState,
@@ -153,11 +152,11 @@ test('a cancel request with nothing running is consumed and reported, and never 
 
 test('a state whose flow no flow file defines is reported as UnknownFlow, once', async () => {
   const other = await testNamespace('unknown-flow');
-  const { flows } = await loadFlowSetup({ flowsDir: operatorFlowsDir, stepModules: [operatorStepsModule] });
-  const withoutRestart = new Map([...flows].filter(([name]) => name !== 'OpRestart'));
+  const operator = prepareOperator(controllerTestOperator);
+  const withoutRestart = { ...operator, flows: new Map([...operator.flows].filter(([name]) => name !== 'OpRestart')) };
   const config = configFromEnv();
   config.temporal.taskQueue = op.taskQueue;
-  const controller = await startController({ config, operator, flows: withoutRestart, namespaces: [other], leaderElection: false, log: rootLogger.child({ test: other }) });
+  const controller = await startController({ config, operator: withoutRestart, namespaces: [other], leaderElection: false, log: rootLogger.child({ test: other }) });
   try {
     const ref = await createSampleCluster(other, 'pc-unknown-flow');
     await waitForState(ref, 'Running');
@@ -173,11 +172,11 @@ test('a state whose flow no flow file defines is reported as UnknownFlow, once',
 
 test('two controllers acting at once (no leader election) still run each transition exactly once', async () => {
   const other = await testNamespace('two-actors');
-  const { flows } = await loadFlowSetup({ flowsDir: operatorFlowsDir, stepModules: [operatorStepsModule] });
+  const operator = prepareOperator(controllerTestOperator);
   const config = configFromEnv();
   config.temporal.taskQueue = op.taskQueue;
   const start = (label: string) =>
-    startController({ config, operator, flows, namespaces: [other], leaderElection: false, relistEveryMs: 1_000, log: rootLogger.child({ test: other, controller: label }) });
+    startController({ config, operator, namespaces: [other], leaderElection: false, relistEveryMs: 1_000, log: rootLogger.child({ test: other, controller: label }) });
   const [a, b] = await Promise.all([start('a'), start('b')]);
   try {
     const ref = await createSampleCluster(other, 'pc-racing');

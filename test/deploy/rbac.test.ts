@@ -14,8 +14,8 @@ import { waitUntil } from '../../src/infra/wait';
 import { applyObject } from '../../src/kube/apply';
 import { loadKubeConfig } from '../../src/kube/client';
 import { rawKubeRequest } from '../../src/kube/raw-request';
-import { operator } from '../../src/operator/shared/operator';
-import { loadFlowSetup } from '../../src/worker/flow-setup';
+import { operator as sharedStorageOperator } from '../../src/operator/shared/operator';
+import { prepareOperator } from '../../src/operator-api/load-operator';
 import { startWorker } from '../../src/worker/run-worker';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { clusters, waitUntilGone } from '../helpers/operator';
@@ -96,13 +96,12 @@ test('the deploy/ manifests apply server-side, and a whole cluster lifecycle run
   try {
     const kubelet = await startKubeletStandIn(kube(), rootLogger); // the kubelet's part, with its own (admin) identity
     started.push(() => kubelet.stop());
-    const worker = await startWorker({ config: as(workerConfig) });
+    const operator = prepareOperator(sharedStorageOperator);
+    const worker = await startWorker({ config: as(workerConfig), operator });
     started.push(() => worker.shutdown());
-    const { flows } = await loadFlowSetup({});
     const controller = await startController({
       config: as(controllerConfig),
       operator,
-      flows,
       namespaces: [ns],
       operatorName,
       leaderElection: { namespace: 'mpdflow-system', name: `mpdflow-rbac-${Date.now()}`, leaseDurationMs: 6_000 },

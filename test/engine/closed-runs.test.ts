@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
-import { FlowRuns } from '../../src/controller/flow-runs';
+import { FlowRuns } from '../../src/temporal/flow-runs';
 import { waitUntil } from '../../src/infra/wait';
 import { interruptAnnotations } from '../../src/kube/annotations';
 import { testNamespace } from '../helpers/stack';

@@ -6,6 +6,7 @@ import { configFromEnv } from '../../src/config';
 import { interruptAnnotations } from '../../src/kube/annotations';
 import type { ResourceRef } from '../../src/contract/flow-run';
 import { startWorker, type RunningWorker } from '../../src/worker/run-worker';
+import { loadOperator } from '../../src/operator-api/load-operator';
 import { hookCallLabel } from '../fixtures/failing-hooks';
 import { bounded, waitFor } from '../helpers/bounded';
 import { createCluster, eventReasons, executionCounts, getCluster, openGate, runFlow, testFlowsDir } from '../helpers/flows';
@@ -21,7 +22,7 @@ before(async () => {
   ({ client, close } = await temporalClient());
   const config = configFromEnv();
   config.temporal.taskQueue = taskQueue;
-  worker = await startWorker({ config, flowsDir: testFlowsDir, stepModules: [failingHooksModule] });
+  worker = await startWorker({ config, operator: await loadOperator(failingHooksModule, { flowsDir: testFlowsDir }) });
 });
 after(async () => {
   await worker?.shutdown();

@@ -4,6 +4,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-tr
 import { configFromEnv } from '../../src/config';
 import { waitUntil } from '../../src/infra/wait';
 import { startWorker } from '../../src/worker/run-worker';
+import { loadOperator } from '../../src/operator-api/load-operator';
 import { temporalClient, testNamespace, testTaskQueue } from '../helpers/stack';
 import { createCluster, runFlow, testFlowsDir, testStepsModule } from '../helpers/flows';
 
@@ -11,7 +12,7 @@ test('with tracing on, a flow run and each step attempt become OpenTelemetry spa
   const exporter = new InMemorySpanExporter();
   const config = configFromEnv();
   config.temporal.taskQueue = testTaskQueue('tracing');
-  const worker = await startWorker({ config, flowsDir: testFlowsDir, stepModules: [testStepsModule], tracing: { spanProcessor: new SimpleSpanProcessor(exporter) } });
+  const worker = await startWorker({ config, operator: await loadOperator(testStepsModule, { flowsDir: testFlowsDir }), tracing: { spanProcessor: new SimpleSpanProcessor(exporter) } });
   const { client, close } = await temporalClient();
   try {
     const ref = await createCluster(await testNamespace('tracing'), 'pc-traced');

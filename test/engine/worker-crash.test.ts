@@ -15,7 +15,7 @@ function workerProcess(taskQueue: string, label: string): SupervisedProcess {
   return new SupervisedProcess({
     name: `worker-${label}`,
     command: process.execPath,
-    args: [join(projectRoot, 'bin', 'mpdflow.js'), 'worker', '--flows', testFlowsDir, '--steps', testStepsModule, '--task-queue', taskQueue],
+    args: [join(projectRoot, 'bin', 'mpdflow.js'), 'worker', '--operator', testStepsModule, '--flows', testFlowsDir, '--task-queue', taskQueue],
     logFile: join(process.env.MPDFLOW_TEST_DATA_DIR ?? '/tmp', `worker-${taskQueue}-${label}.log`),
   });
 }

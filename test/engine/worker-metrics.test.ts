@@ -2,13 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { configFromEnv } from '../../src/config';
 import { startWorker } from '../../src/worker/run-worker';
+import { loadOperator } from '../../src/operator-api/load-operator';
 import { temporalClient, testNamespace, testTaskQueue } from '../helpers/stack';
 import { createCluster, getCluster, runFlow, testFlowsDir, testStepsModule } from '../helpers/flows';
 
 test('the worker serves Prometheus metrics (flows by outcome, step durations, retries) and links each cluster to its run in the Web UI', async () => {
   const config = configFromEnv({ ...process.env, TEMPORAL_WEB_UI_URL: 'http://temporal-ui.example' });
   config.temporal.taskQueue = testTaskQueue('metrics');
-  const worker = await startWorker({ config, flowsDir: testFlowsDir, stepModules: [testStepsModule], opsPort: 0 });
+  const worker = await startWorker({ config, operator: await loadOperator(testStepsModule, { flowsDir: testFlowsDir }), opsPort: 0 });
   const { client, close } = await temporalClient();
   try {
     const ns = await testNamespace('metrics');

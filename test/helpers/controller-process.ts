@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { projectRoot } from '../../src/infra/paths';
 import { SupervisedProcess } from '../../src/infra/supervised-process';
-import { operatorFlowsDir, operatorModule, operatorStepsModule } from './operator';
+import { operatorModule } from './operator';
 
 export function controllerProcess(namespace: string, label: string, taskQueue: string, extraArgs: string[], env: NodeJS.ProcessEnv = {}): SupervisedProcess {
   return new SupervisedProcess({
@@ -11,8 +11,6 @@ export function controllerProcess(namespace: string, label: string, taskQueue: s
     args: [
       join(projectRoot, 'bin', 'mpdflow.js'),
       'controller',
-      '--flows', operatorFlowsDir,
-      '--steps', operatorStepsModule,
       '--operator', operatorModule,
       '--namespace', namespace,
       '--task-queue', taskQueue,

@@ -7,7 +7,7 @@ import type { ResourceRef } from '../../src/contract/flow-run';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { MpdClusterClient } from '../../src/kube/mpdcluster-client';
 import { waitUntil } from '../../src/infra/wait';
-import { loadFlowSetup } from '../../src/worker/flow-setup';
+import { loadOperator } from '../../src/operator-api/load-operator';
 import { startWorker, type RunningWorker } from '../../src/worker/run-worker';
 import { startFlow, type StartFlowRequest } from '../../src/temporal/flow-client';
 import { gateName, hookMarkerLabel, markerLabels } from '../fixtures/test-steps';
@@ -20,11 +20,11 @@ export const testStepsModule = fileURLToPath(new URL('../fixtures/test-steps.ts'
 export async function startTestWorker(taskQueue: string, flowsDir = testFlowsDir, stepsModule = testStepsModule): Promise<RunningWorker> {
   const config = configFromEnv();
   config.temporal.taskQueue = taskQueue;
-  return startWorker({ config, flowsDir, stepModules: [stepsModule] });
+  return startWorker({ config, operator: await loadOperator(stepsModule, { flowsDir }) });
 }
 
 export async function testFlow(flowName: string, flowsDir = testFlowsDir) {
-  const { flows } = await loadFlowSetup({ flowsDir, stepModules: [testStepsModule] });
+  const { flows } = await loadOperator(testStepsModule, { flowsDir });
   const flow = flows.get(flowName);
   if (!flow) throw new Error(`no test flow ${flowName}`);
   return flow;

@@ -7,17 +7,16 @@ import { rootLogger } from '../../src/infra/log';
 import { waitUntil } from '../../src/infra/wait';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { MpdClusterClient } from '../../src/kube/mpdcluster-client';
-import { loadFlowSetup } from '../../src/worker/flow-setup';
 import { startWorker, type RunningWorker } from '../../src/worker/run-worker';
-import { operator } from '../fixtures/test-operator';
+import { operator as controllerTestOperator } from '../fixtures/test-operator';
+import { prepareOperator } from '../../src/operator-api/load-operator';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { kube, testTaskQueue } from './stack';
 import { apiStatus } from '../../src/kube/client';
 import { transitionWorkflowId } from '../../src/contract/flow-run';
-import { FlowRuns } from '../../src/controller/flow-runs';
+import { FlowRuns } from '../../src/temporal/flow-runs';
 
 export const operatorFlowsDir = fileURLToPath(new URL('../fixtures/operator-flows', import.meta.url));
-export const operatorStepsModule = fileURLToPath(new URL('../fixtures/test-operator-steps.ts', import.meta.url));
 export const operatorModule = fileURLToPath(new URL('../fixtures/test-operator.ts', import.meta.url));
 
 export const clusters = () => new MpdClusterClient(kube());
@@ -32,14 +31,14 @@ export interface TestOperator {
 export async function startTestOperator(namespace: string, overrides: Partial<ControllerOptions> = {}): Promise<TestOperator> {
   const config = configFromEnv();
   config.temporal.taskQueue = testTaskQueue('op');
-  const worker = await startWorker({ config, flowsDir: operatorFlowsDir, stepModules: [operatorStepsModule] });
+  // One operator object for both, as `mpdflow run` has.
+  const operator = prepareOperator(controllerTestOperator);
+  const worker = await startWorker({ config, operator });
   let controller: RunningController;
   try {
-    const { flows } = await loadFlowSetup({ flowsDir: operatorFlowsDir, stepModules: [operatorStepsModule] });
     controller = await startController({
       config,
       operator,
-      flows,
       namespaces: [namespace],
       leaderElection: false,
       opsPort: 0,
@@ -140,7 +139,7 @@ export async function transitionRuns(client: Client, ref: { namespace: string; n
   for (let id = 1; id <= last; id++) {
     for (let resumes = 0; ; resumes++) {
       const workflowId = transitionWorkflowId({ resourceType: 'MPDCluster', ...ref }, cluster.metadata.uid ?? '', id, resumes);
-      const run = await new FlowRuns(client, '').describe(workflowId);
+      const run = await new FlowRuns(client).describe(workflowId);
       if (!run) break;
       runs.push({ run: workflowId.slice(workflowId.lastIndexOf('/') + 1), type: run.workflowType, status: run.status });
     }

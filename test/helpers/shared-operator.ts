@@ -3,8 +3,8 @@ import { configFromEnv } from '../../src/config';
 import { startController, type RunningController } from '../../src/controller/controller';
 import { startKubeletStandIn, type KubeletStandIn } from '../../src/dev/kubelet-stand-in';
 import { rootLogger } from '../../src/infra/log';
-import { operator } from '../../src/operator/shared/operator';
-import { loadFlowSetup } from '../../src/worker/flow-setup';
+import { operator as sharedStorageOperator } from '../../src/operator/shared/operator';
+import { prepareOperator } from '../../src/operator-api/load-operator';
 import { startWorker, type RunningWorker } from '../../src/worker/run-worker';
 import { kube, testTaskQueue } from './stack';
 
@@ -20,9 +20,9 @@ export async function startSharedOperator(namespace: string): Promise<SharedOper
   const config = configFromEnv();
   config.temporal.taskQueue = testTaskQueue('shared');
   const kubelet = await startKubeletStandIn(kube(), rootLogger.child({ component: 'kubelet-stand-in' }));
-  const worker = await startWorker({ config });
-  const { flows } = await loadFlowSetup({});
-  const controller = await startController({ config, operator, flows, namespaces: [namespace], leaderElection: false, relistEveryMs: 10_000, log: rootLogger.child({ component: 'controller' }) });
+  const operator = prepareOperator(sharedStorageOperator);
+  const worker = await startWorker({ config, operator });
+  const controller = await startController({ config, operator, namespaces: [namespace], leaderElection: false, relistEveryMs: 10_000, log: rootLogger.child({ component: 'controller' }) });
   const operatorHandle: SharedOperator = {
     taskQueue: config.temporal.taskQueue,
     worker,

@@ -9,7 +9,7 @@ import type { Client } from '@temporalio/client';
 import { configFromEnv } from '../../src/config';
 import { interruptAnnotations } from '../../src/kube/annotations';
 import { startFlow } from '../../src/temporal/flow-client';
-import { loadFlowSetup } from '../../src/worker/flow-setup';
+import { loadOperator } from '../../src/operator-api/load-operator';
 import { startWorker, type RunningWorker } from '../../src/worker/run-worker';
 import { clusters } from '../helpers/operator';
 import { temporalClient, testNamespace, testTaskQueue } from '../helpers/stack';
@@ -36,7 +36,7 @@ before(async () => {
   writeFileSync(join(flowsDir, 'kube_refusal.yaml'), flowYaml);
   const config = configFromEnv();
   taskQueue = config.temporal.taskQueue = testTaskQueue('kube-refusal');
-  worker = await startWorker({ config, flowsDir, stepModules: [stepsModule] });
+  worker = await startWorker({ config, operator: await loadOperator(stepsModule, { flowsDir }) });
 });
 after(async () => {
   await worker.shutdown();
@@ -48,7 +48,7 @@ test('a step refused with HTTP 422 interrupts with the API server\'s reason on o
   await clusters().create(sampleCluster(ns, 'pc-refused'));
   const resource = { resourceType: 'MPDCluster', namespace: ns, name: 'pc-refused' };
   await clusters().patchStatus(resource, { clusterStatus: 'Running' });
-  const { flows } = await loadFlowSetup({ flowsDir, stepModules: [stepsModule] });
+  const { flows } = await loadOperator(stepsModule, { flowsDir });
   const handle = await startFlow(client, taskQueue, { flow: flows.get('KubeRefusal')!, resource, state: 'Running' });
   await assert.rejects(handle.result());
   const annotations = (await clusters().get(resource)).metadata.annotations ?? {};

@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import { startKubeletStandIn } from '../../src/dev/kubelet-stand-in';
 import { rootLogger } from '../../src/infra/log';
 import { waitUntil } from '../../src/infra/wait';
-import { triggerAnnotations } from '../../src/kube/annotations';
+import { triggerAnnotations } from '../../src/operator/shared/annotations';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { clusters, transitionRuns, waitForState } from '../helpers/operator';
 import { startSharedOperator, type SharedOperator } from '../helpers/shared-operator';

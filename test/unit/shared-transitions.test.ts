@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
-import { sharedStorageStateMachine } from '../../src/operator/shared/state-machine';
+import { sharedStorageStateMachine } from '../../src/operator/shared/transitions';
 
 /** A running shared cluster with one rw (ins-1, leader, on node-a) and one ro (ins-2, on node-b). */
 function running(change: (c: MPDCluster) => void = () => undefined): MPDCluster {

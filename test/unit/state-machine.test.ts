@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StateMachine, States } from '../../src/statemachine/state-machine';
+import { StateMachine } from '../../src/statemachine/state-machine';
+import { States } from '../../src/contract/states';
 
 interface Res {
   state: string;
@@ -8,7 +9,7 @@ interface Res {
 }
 
 function machine() {
-  const sm = new StateMachine<Res>('test').registerStableState(States.running, States.interrupt, States.init);
+  const sm = new StateMachine<Res>().registerStableState(States.running, States.interrupt, States.init);
   const when = (flag: string) => {
     const checker = (r: Res) => (r.flags.includes(flag) ? { name: flag, params: { flag } } : undefined);
     Object.defineProperty(checker, 'name', { value: `check${flag}` });

@@ -2,9 +2,10 @@
  * The shared-storage operator's transition checkers: the seed's (PolarDB-Stack-Operator
  * pkg/business/workflow/shared/*.go), trigger for trigger, event name for event name, params for params.
  */
-import { triggerAnnotations } from '../../kube/annotations';
+import { triggerAnnotations } from './annotations';
 import type { MPDCluster } from '../../kube/mpdcluster';
-import { States, type StateEvent } from '../../statemachine/state-machine';
+import { type StateEvent } from '../../statemachine/state-machine';
+import { States } from '../../contract/states';
 
 const truthy = (value: string | undefined) => value === '1' || value === 'T' || value === 'true';
 const annotation = (cluster: MPDCluster, key: string) => cluster.metadata.annotations?.[key];

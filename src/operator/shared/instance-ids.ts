@@ -1,5 +1,5 @@
 /** Instance ids named by trigger annotations, checked against the instances the cluster has. */
-import { triggerAnnotations } from '../../kube/annotations';
+import { triggerAnnotations } from './annotations';
 import type { MPDCluster } from '../../kube/mpdcluster';
 
 const insNumber = (insId: string) => Number(/(\d+)$/.exec(insId)?.[1] ?? 0);

@@ -1,10 +1,19 @@
-import type { OperatorDefinition } from '../../controller/operator-definition';
+import { fileURLToPath } from 'node:url';
+import { sharedSteps } from '../../../activities/shared/index';
+import type { Operator } from '../../operator-api/operator';
+import { runScenario } from './demo/scenario';
 import { checkSharedSpec } from './spec-check';
-import { sharedStorageStateMachine } from './state-machine';
+import { sharedStableStatus } from './stable-status';
+import { sharedStorageStateMachine } from './transitions';
 
-/** The shared-storage MPDCluster operator: the seed's transitions, flows in flows/shared, steps in activities/shared. */
-export const operator: OperatorDefinition = {
+/** The shared-storage MPDCluster operator: the seed's transitions, its flows in flows/shared, its steps in activities/shared. */
+export const operator: Operator = {
+  name: 'shared-storage',
   stateMachine: sharedStorageStateMachine(),
   validate: checkSharedSpec,
-  releaseFlowName: 'ReleaseSharedStorageCluster',
+  flowsDir: fileURLToPath(new URL('../../../flows/shared', import.meta.url)),
+  steps: sharedSteps,
+  releaseFlow: 'ReleaseSharedStorageCluster',
+  stableStatus: sharedStableStatus,
+  demo: ({ temporal, clusters, resource, startController }) => runScenario(temporal, clusters, resource, startController),
 };

@@ -3,7 +3,7 @@
  * a problem becomes InputValid=False and one Warning Event instead of a flow that fails minutes later.
  */
 import type { MPDCluster } from '../../kube/mpdcluster';
-import { States } from '../../statemachine/state-machine';
+import { States } from '../../contract/states';
 import { annotatedIdProblem } from './instance-ids';
 
 export function checkSharedSpec(cluster: MPDCluster): string | undefined {

@@ -9,7 +9,8 @@ import { transitionWorkflowId, type FlowWorkflow, type ResourceRef } from '../..
 import { startFlow } from '../../../src/temporal/flow-client';
 import { startKubeletStandIn, type KubeletStandIn } from '../../../src/dev/kubelet-stand-in';
 import { rootLogger } from '../../../src/infra/log';
-import { loadFlowSetup } from '../../../src/worker/flow-setup';
+import { prepareOperator } from '../../../src/operator-api/load-operator';
+import { operator as sharedStorageOperator } from '../../../src/operator/shared/operator';
 import { startWorker, type RunningWorker } from '../../../src/worker/run-worker';
 import { kube, testTaskQueue } from '../../helpers/stack';
 
@@ -22,8 +23,9 @@ export async function startTransitionRunner(client: Client, label: string): Prom
   const config = configFromEnv();
   config.temporal.taskQueue = testTaskQueue(label);
   const kubelet: KubeletStandIn = await startKubeletStandIn(kube(), rootLogger.child({ component: 'kubelet-stand-in' }));
-  const worker: RunningWorker = await startWorker({ config });
-  const { flows } = await loadFlowSetup({});
+  const operator = prepareOperator(sharedStorageOperator);
+  const worker: RunningWorker = await startWorker({ config, operator });
+  const { flows } = operator;
   const flowOf = (name: string): CompiledFlow => {
     const flow = flows.get(name);
     if (!flow) throw new Error(`no flow ${name}`);

@@ -1,14 +1,14 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { CompiledFlow } from '../contract/flow-definition';
-import { engineActivities } from '../flows/engine-activities';
-import type { FlowResource } from '../flows/flow-resource';
+import { engineActivities } from './engine-activities';
+import type { FlowResource } from './flow-resource';
 import { logHooks, type FlowHooks } from '../flows/hooks';
-import { eventHooks } from '../flows/event-hooks';
-import { stepActivities } from '../flows/step-activities';
+import { eventHooks } from './event-hooks';
+import { stepActivities } from './step-activities';
 import type { StepRegistry } from '../flows/step-registry';
-import { flowWorkflowBundle } from './workflow-bundle';
-import { tracingWorkerOptions, tracingWorkflowModules, type Tracing } from './tracing';
+import { flowWorkflowBundle } from '../temporal/workflow-bundle';
+import { tracingWorkerOptions, tracingWorkflowModules, type Tracing } from '../temporal/tracing';
 
 export interface FlowWorkerOptions<Services> {
   connection: NativeConnection;

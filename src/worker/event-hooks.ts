@@ -1,6 +1,6 @@
 import type { FlowEvent } from '../contract/flow-run';
 import type { FlowResource } from './flow-resource';
-import type { FlowHooks } from './hooks';
+import type { FlowHooks } from '../flows/hooks';
 
 const where = (event: FlowEvent) => (event.stepName ? `step ${event.index}/${event.total} ${event.stepName}` : `flow`);
 

@@ -1,5 +1,6 @@
 import type { MPDCluster } from '../../kube/mpdcluster';
-import { StateMachine, States } from '../../statemachine/state-machine';
+import { StateMachine } from '../../statemachine/state-machine';
+import { States } from '../../contract/states';
 import * as check from './checkers';
 
 /** The seed's shared-storage states beyond the built-in ones (PolarDB-Stack-Operator pkg/define/constant.go). */
@@ -21,7 +22,7 @@ export const SharedStates = {
 /** The seed's 15 transitions, registered in its order: that order is the priority among simultaneous triggers. */
 export function sharedStorageStateMachine(): StateMachine<MPDCluster> {
   const s = SharedStates;
-  return new StateMachine<MPDCluster>('shared')
+  return new StateMachine<MPDCluster>()
     .registerStableState(States.running, States.interrupt, States.init)
     .registerTransition(States.init, check.checkInstall, States.creating, 'CreateSharedStorageCluster')
     .registerTransition(States.interrupt, check.checkRebuild, States.rebuild, 'SharedStorageClusterRebuild', { ignoreUnCompleted: true })

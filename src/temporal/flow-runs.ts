@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { cancelSignal, failureTypes, type InterruptOutputs } from '../contract/flow-run';
-import { startFlow, type StartFlowRequest } from '../temporal/flow-client';
+import { startFlow, type StartFlowRequest } from './flow-client';
 
 export interface RunInfo {
   workflowId: string;
@@ -17,7 +17,8 @@ export const isOpen = (run: RunInfo | undefined): run is RunInfo & { status: 'RU
 export class FlowRuns {
   constructor(
     private readonly client: Client,
-    private readonly taskQueue: string,
+    /** Where started runs go; only `startOnce` needs it. */
+    private readonly taskQueue?: string,
   ) {}
 
   /** The run of this workflow id, open or closed; undefined when it was never started. */
@@ -33,6 +34,7 @@ export class FlowRuns {
 
   /** Starts the run of this id once (or again after a failure): a second start, by anyone, gets the existing run. */
   async startOnce(request: StartFlowRequest & { workflowId: string }): Promise<{ runId: string; started: boolean }> {
+    if (!this.taskQueue) throw new Error('FlowRuns needs a task queue to start runs');
     try {
       const handle = await startFlow(this.client, this.taskQueue, { idReuse: 'never', ...request });
       return { runId: handle.firstExecutionRunId, started: true };
@@ -43,6 +45,7 @@ export class FlowRuns {
     }
   }
 
+  /** Asks a running flow to stop: the running step is cancelled, the resource goes to Interrupt. */
   async signalCancel(workflowId: string, reason: string): Promise<void> {
     await this.client.workflow.getHandle(workflowId).signal(cancelSignal, reason);
   }

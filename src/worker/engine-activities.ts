@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { engineActivityNames, type FlowEvent } from '../contract/flow-run';
-import { callHooks, type FlowHooks } from './hooks';
+import { callHooks, type FlowHooks } from '../flows/hooks';
 import type { FlowResource } from './flow-resource';
 
 /** The engine's own activities: flow start, completion and interrupt, each with its status write and hooks. */

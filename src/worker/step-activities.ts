@@ -3,11 +3,11 @@ import { ApiException } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { failureTypes, transitionKeyOf, type FlowEvent, type StepInput, type StepResult } from '../contract/flow-run';
-import { callHooks, type FlowHooks } from './hooks';
+import { callHooks, type FlowHooks } from '../flows/hooks';
 import { errorText } from '../kube/error-text';
 import type { FlowResource } from './flow-resource';
-import { InterruptError, WaitingError, type StepContext } from './step';
-import type { StepRegistry } from './step-registry';
+import { InterruptError, WaitingError, type StepContext } from '../flows/step';
+import type { StepRegistry } from '../flows/step-registry';
 
 export interface StepRuntime<Services> {
   steps: StepRegistry<Services>;

@@ -1,9 +1,9 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { progressQuery, type FlowProgress, type ResourceRef } from '../contract/flow-run';
-import { say } from '../infra/log';
-import { sleep, waitUntil } from '../infra/wait';
-import type { MpdClusterClient } from '../kube/mpdcluster-client';
+import { progressQuery, type FlowProgress, type ResourceRef } from '../../../contract/flow-run';
+import { say } from '../../../infra/log';
+import { sleep, waitUntil } from '../../../infra/wait';
+import type { MpdClusterClient } from '../../../kube/mpdcluster-client';
 
 /** The workflow id of the cluster's current transition, if it has had one. */
 export async function currentWorkflowId(clusters: MpdClusterClient, resource: ResourceRef): Promise<string | undefined> {

@@ -1,7 +1,7 @@
-import type { KubeClients } from './client';
-import { applyObject } from './apply';
-import { mpdClusterCrd } from './mpdcluster-crd';
-import { waitUntil } from '../infra/wait';
+import type { KubeClients } from '../kube/client';
+import { applyObject } from '../kube/apply';
+import { mpdClusterCrd } from '../kube/mpdcluster-crd';
+import { waitUntil } from './wait';
 
 /** Applies the MPDCluster CRD and waits until the API server serves it (Established). */
 export async function installMpdClusterCrd(kube: KubeClients): Promise<void> {

@@ -1,6 +1,6 @@
 import type { FlowEvent, InterruptInfo, ResourceRef } from '../contract/flow-run';
-
-export type FlowPhase = 'Running' | 'Waiting' | 'Completed' | 'Interrupted';
+import type { FlowPhase } from '../contract/states';
+import type { ClusterEvent } from '../kube/cluster-events';
 
 /** What the flow runtime writes on the resource it drives; the MPDCluster adapter implements it. */
 export interface FlowResource {
@@ -9,5 +9,5 @@ export interface FlowResource {
   /** The seed's interrupt: annotations, the Interrupt state and the failed step, written idempotently. */
   markInterrupted(event: FlowEvent, interrupt: InterruptInfo): Promise<void>;
   /** A Kubernetes Event (or the like) on the resource. */
-  recordEvent(resource: ResourceRef, event: { type: 'Normal' | 'Warning'; reason: string; message: string }): Promise<void>;
+  recordEvent(resource: ResourceRef, event: ClusterEvent): Promise<void>;
 }

@@ -3,13 +3,15 @@
  * has a restart cancelled midway (→ Interrupt, CANCELLED) and is recovered — all through the controller.
  */
 import type { Client } from '@temporalio/client';
-import type { ResourceRef } from '../contract/flow-run';
-import { say } from '../infra/log';
-import { waitUntil } from '../infra/wait';
-import { interruptAnnotations, triggerAnnotations } from '../kube/annotations';
-import type { MpdClusterClient } from '../kube/mpdcluster-client';
-import type { MPDClusterSpec } from '../kube/mpdcluster-schema';
-import { cancelFlow } from '../temporal/flow-client';
+import type { ResourceRef } from '../../../contract/flow-run';
+import { States } from '../../../contract/states';
+import { say } from '../../../infra/log';
+import { waitUntil } from '../../../infra/wait';
+import { interruptAnnotations } from '../../../kube/annotations';
+import { triggerAnnotations } from '../annotations';
+import type { MpdClusterClient } from '../../../kube/mpdcluster-client';
+import type { MPDClusterSpec } from '../../../kube/mpdcluster-schema';
+import { FlowRuns } from '../../../temporal/flow-runs';
 import { currentWorkflowId, followFlow } from './follow-flow';
 
 export const demoSpec: MPDClusterSpec = {
@@ -35,35 +37,35 @@ export async function runScenario(client: Client, clusters: MpdClusterClient, re
   const annotate = (values: Record<string, string>) => clusters.patch(resource, { metadata: { annotations: values } });
 
   await clusters.create({ metadata: { namespace: resource.namespace, name: resource.name }, spec: demoSpec });
-  await clusters.patchStatus(resource, { clusterStatus: 'Init' });
+  await clusters.patchStatus(resource, { clusterStatus: States.init });
   say(`created MPDCluster ${resource.namespace}/${resource.name}: Init`);
   await startController();
   let last = await currentWorkflowId(clusters, resource);
   const create = await followFlow(client, clusters, resource, 'CreateSharedStorageCluster', last);
-  await expectState('Running');
+  await expectState(States.running);
   say(`Init → Creating → ${await state()} (${create.total} steps)`);
 
   say('adding a read-only replica: spec.followerNum 1 → 2');
   last = await currentWorkflowId(clusters, resource);
   await clusters.patch(resource, { spec: { followerNum: 2 } });
   await followFlow(client, clusters, resource, 'SharedStorageClusterAddRo', last);
-  await expectState('Running');
+  await expectState(States.running);
   say(`Running → AddRo → Running, ${(await clusters.get(resource)).status?.followerNum} read-only replicas`);
 
   say(`restarting the cluster: annotation ${triggerAnnotations.restartCluster}=true`);
   last = await currentWorkflowId(clusters, resource);
   await annotate({ [triggerAnnotations.restartCluster]: 'true' });
   await followFlow(client, clusters, resource, 'SharedStorageClusterRestartCluster', last);
-  await expectState('Running');
+  await expectState(States.running);
   say('Running → RestartCluster → Running');
 
   say('restarting again, and cancelling midway');
   last = await currentWorkflowId(clusters, resource);
   await annotate({ [triggerAnnotations.restartCluster]: 'true' });
   await waitUntil(async () => (await clusters.get(resource)).status?.workflow?.step === 'RestartCluster', { timeoutMs: 60_000, describe: () => 'restart step running' });
-  await cancelFlow(client, (await currentWorkflowId(clusters, resource))!, 'cancelled by the demo');
+  await new FlowRuns(client).signalCancel((await currentWorkflowId(clusters, resource))!, 'cancelled by the demo');
   await followFlow(client, clusters, resource, 'SharedStorageClusterRestartCluster', last);
-  await expectState('Interrupt');
+  await expectState(States.interrupt);
   const interrupted = await clusters.get(resource);
   say(`RestartCluster → Interrupt: ${interrupted.metadata.annotations?.[interruptAnnotations.reason]} at ${interrupted.status?.workflow?.failedStep}`);
 
@@ -71,6 +73,6 @@ export async function runScenario(client: Client, clusters: MpdClusterClient, re
   last = await currentWorkflowId(clusters, resource);
   await annotate({ [interruptAnnotations.recover]: 'T' });
   await followFlow(client, clusters, resource, 'SharedStorageClusterRestartCluster', last);
-  await expectState('Running');
+  await expectState(States.running);
   say('Interrupt → RestartCluster (resumed at the failed step) → Running');
 }

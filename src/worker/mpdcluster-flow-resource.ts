@@ -1,19 +1,22 @@
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { FlowEvent, InterruptInfo, ResourceRef } from '../contract/flow-run';
-import type { FlowPhase, FlowResource } from '../flows/flow-resource';
-import { interruptAnnotations, interruptNotRecovering } from './annotations';
-import { apiStatus, type KubeClients } from './client';
-import { mpdClusterApi, mpdClusterApiVersion } from './mpdcluster';
-import { MpdClusterClient } from './mpdcluster-client';
-import type { WorkflowStatus } from './mpdcluster-schema';
-import { States } from '../statemachine/state-machine';
+import type { FlowResource } from './flow-resource';
+import { States, type FlowPhase } from '../contract/states';
+import { interruptAnnotations, interruptNotRecovering } from '../kube/annotations';
+import { apiStatus, type KubeClients } from '../kube/client';
+import { recordClusterEvent, type ClusterEvent } from '../kube/cluster-events';
+import { completeTransition } from '../kube/cluster-state';
+import { MpdClusterClient } from '../kube/mpdcluster-client';
+import type { MPDClusterStatus, WorkflowStatus } from '../kube/mpdcluster-schema';
+import type { Operator } from '../operator-api/operator';
 
 export interface MpdClusterFlowResourceOptions {
   /** Base URL of the Temporal Web UI, for the link on status.workflow. */
   webUiUrl?: string;
   temporalNamespace: string;
   log: Logger;
+  /** The operator's status summary, written with the stable state when a flow completes. */
+  stableStatus?: Operator['stableStatus'];
 }
 
 /** The flow runtime's view of an MPDCluster: progress on status.workflow, the seed's interrupt, Events. */
@@ -49,27 +52,21 @@ export class MpdClusterFlowResource implements FlowResource {
     const message =
       phase === 'Completed' ? `flow ${event.flowName} completed` : event.stepName ? `step ${event.index}/${event.total}: ${event.stepName}` : `flow ${event.flowName} started`;
     const workflow = this.workflowStatus(event, phase, message);
-    if (phase === 'Completed' && event.state && event.state !== States.deleting) {
-      if (await this.completeTransition(event.resource, event.workflowId, workflow)) return;
+    const done = phase === 'Completed' && event.state !== States.deleting;
+    const summary = done ? await this.summary(event.resource) : {};
+    if (done && event.state) {
+      if (await completeTransition(this.clusters, event.resource, event.workflowId, workflow, summary)) return;
     }
-    await this.ignoreGone(event.resource, () => this.clusters.patchStatus(event.resource, { workflow }));
+    await this.ignoreGone(event.resource, () => this.clusters.patchStatus(event.resource, { workflow, ...summary }));
   }
 
-  /**
-   * The one writer of the stable state after a flow: Running and phase Completed in one write, made only while the
-   * cluster is still in this run's transition (a `test` on status.transition.workflowId), so a late completion never
-   * overwrites a newer transition. False when the cluster is not in it (or has no transition record).
-   */
-  private async completeTransition(resource: ResourceRef, workflowId: string, workflow: WorkflowStatus): Promise<boolean> {
+  /** Operator.stableStatus of the cluster as it is now; nothing when the operator has none or the cluster is gone. */
+  private async summary(resource: ResourceRef): Promise<Partial<MPDClusterStatus>> {
+    if (!this.options.stableStatus) return {};
     try {
-      await this.clusters.jsonPatchStatus(resource, [
-        { op: 'test', path: '/status/transition/workflowId', value: workflowId },
-        { op: 'add', path: '/status/clusterStatus', value: States.running },
-        { op: 'add', path: '/status/workflow', value: workflow },
-      ]);
-      return true;
+      return this.options.stableStatus(await this.clusters.get(resource));
     } catch (error) {
-      if (apiStatus(error) === 422 || apiStatus(error) === 404) return false;
+      if (apiStatus(error) === 404) return {};
       throw error;
     }
   }
@@ -80,7 +77,7 @@ export class MpdClusterFlowResource implements FlowResource {
       const annotations = current.metadata.annotations ?? {};
       // A retried activity must not record Interrupt as its own previous state.
       const previous =
-        event.state ?? (current.status?.clusterStatus === 'Interrupt' ? annotations[interruptAnnotations.previousStatus] : current.status?.clusterStatus) ?? 'Creating';
+        event.state ?? (current.status?.clusterStatus === States.interrupt ? annotations[interruptAnnotations.previousStatus] : current.status?.clusterStatus) ?? States.creating;
       await this.clusters.patch(event.resource, {
         metadata: {
           annotations: {
@@ -93,40 +90,14 @@ export class MpdClusterFlowResource implements FlowResource {
       });
       const status = this.workflowStatus(event, 'Interrupted', `${interrupt.reason}: ${interrupt.message}`);
       await this.clusters.patchStatus(event.resource, {
-        clusterStatus: 'Interrupt',
+        clusterStatus: States.interrupt,
         workflow: { ...status, step: interrupt.step ?? status.step, failedStep: interrupt.step ?? '' },
       });
     });
   }
 
-  async recordEvent(resource: ResourceRef, event: { type: 'Normal' | 'Warning'; reason: string; message: string }): Promise<void> {
-    await this.ignoreGone(resource, async () => {
-      const cluster = await this.clusters.get(resource);
-      const now = new Date();
-      await this.kube.core.createNamespacedEvent({
-        namespace: resource.namespace,
-        body: {
-          metadata: { name: `${resource.name}.${randomBytes(8).toString('hex')}`, namespace: resource.namespace },
-          involvedObject: {
-            apiVersion: mpdClusterApiVersion,
-            kind: mpdClusterApi.kind,
-            name: resource.name,
-            namespace: resource.namespace,
-            uid: cluster.metadata.uid,
-            resourceVersion: cluster.metadata.resourceVersion,
-          },
-          type: event.type,
-          reason: event.reason,
-          message: event.message,
-          source: { component: 'mpdflow' },
-          reportingComponent: 'mpdflow',
-          reportingInstance: 'mpdflow-worker',
-          firstTimestamp: now,
-          lastTimestamp: now,
-          count: 1,
-        },
-      });
-    });
+  async recordEvent(resource: ResourceRef, event: ClusterEvent): Promise<void> {
+    await this.ignoreGone(resource, () => recordClusterEvent(this.kube, resource, event));
   }
 
   /** A cluster deleted under a running flow is not an error of the flow's bookkeeping. */

@@ -1,0 +1,39 @@
+import { randomBytes } from 'node:crypto';
+import type { KubeClients } from './client';
+import { mpdClusterApi, mpdClusterApiVersion } from './mpdcluster';
+import { MpdClusterClient, type ClusterRef } from './mpdcluster-client';
+
+export interface ClusterEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+/** A Kubernetes Event on an MPDCluster, readable with `kubectl describe`: the worker's hooks and the controller both write them. */
+export async function recordClusterEvent(kube: KubeClients, resource: ClusterRef, event: ClusterEvent): Promise<void> {
+  const cluster = await new MpdClusterClient(kube).get(resource);
+  const now = new Date();
+  await kube.core.createNamespacedEvent({
+    namespace: resource.namespace,
+    body: {
+      metadata: { name: `${resource.name}.${randomBytes(8).toString('hex')}`, namespace: resource.namespace },
+      involvedObject: {
+        apiVersion: mpdClusterApiVersion,
+        kind: mpdClusterApi.kind,
+        name: resource.name,
+        namespace: resource.namespace,
+        uid: cluster.metadata.uid,
+        resourceVersion: cluster.metadata.resourceVersion,
+      },
+      type: event.type,
+      reason: event.reason,
+      message: event.message,
+      source: { component: 'mpdflow' },
+      reportingComponent: 'mpdflow',
+      reportingInstance: 'mpdflow-worker',
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+    },
+  });
+}

@@ -1,0 +1,56 @@
+import type { Client } from '@temporalio/client';
+import type { CompiledFlow } from '../contract/flow-definition';
+import type { ResourceRef } from '../contract/flow-run';
+import type { FlowHooks } from '../flows/hooks';
+import type { StepFactory } from '../flows/step';
+import type { StepRegistry } from '../flows/step-registry';
+import type { StepServices } from '../flows/step-services';
+import type { MPDCluster } from '../kube/mpdcluster';
+import type { MpdClusterClient } from '../kube/mpdcluster-client';
+import type { MPDClusterStatus } from '../kube/mpdcluster-schema';
+import type { StateMachine } from '../statemachine/state-machine';
+
+/**
+ * Everything an operator plugs into mpdflow, in one object exported as `operator` by one module: the engine never
+ * imports an operator, it is handed this object (`--operator <module>`; the package's default is the shared-storage one).
+ */
+export interface Operator {
+  /** Names the operator in logs and errors. */
+  name: string;
+  /** Its states and ordered transition checkers; each unstable state names the flow that runs in it. */
+  stateMachine: StateMachine<MPDCluster>;
+  /** A problem with the cluster's spec that the CRD schema cannot express, in words a person can act on. */
+  validate?(cluster: MPDCluster): string | undefined;
+  /** The directory of its flow files (YAML, validated against `steps`). */
+  flowsDir: string;
+  /** Its steps by className, e.g. `workflow_shared.InitMeta`. */
+  steps: Record<string, StepFactory<StepServices>>;
+  /** Called at the seed's six hook points, after the engine's own (an Event and a log line each). */
+  hooks?: FlowHooks;
+  /** The flow that releases a deleted cluster's resources before its finalizer is removed. */
+  releaseFlow?: string;
+  /**
+   * The operator's summary on the status, written with the stable state when a flow completes (the seed's
+   * UpdateRunningStatus: follower count, class), so no flow has to end with a step that writes it.
+   */
+  stableStatus?(cluster: MPDCluster): Partial<MPDClusterStatus>;
+  /** `mpdflow demo`: a sample cluster driven through the operator's flows. */
+  demo?: OperatorDemo;
+}
+
+/** What the demo scenario gets from `mpdflow demo`: the servers are up, the worker runs; it starts the controller. */
+export interface DemoContext {
+  temporal: Client;
+  clusters: MpdClusterClient;
+  /** The sample cluster to create. */
+  resource: ResourceRef;
+  startController(): Promise<void>;
+}
+
+export type OperatorDemo = (context: DemoContext) => Promise<void>;
+
+/** An operator ready to serve: its flows compiled and validated against its steps. Built once per process. */
+export interface LoadedOperator extends Operator {
+  flows: ReadonlyMap<string, CompiledFlow>;
+  stepRegistry: StepRegistry<StepServices>;
+}
