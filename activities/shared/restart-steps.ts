@@ -16,7 +16,7 @@ async function restartInstance(ctx: Ctx, cluster: MPDCluster, insId: string): Pr
   const pod = await readPod(ctx, insId);
   if (pod?.metadata?.annotations?.[podAnnotations.restartToken] === ctx.transitionKey) return;
   await deletePod(ctx, insId);
-  await ensureInstancePod(ctx, cluster, insId, ins.insType === 'rw' ? 'rw' : 'ro', { restartToken: ctx.transitionKey, ...(ins.nodeName ? { node: ins.nodeName } : {}) });
+  await ensureInstancePod(ctx, cluster, insId, ins.insType === 'rw' ? 'rw' : 'ro', { restartToken: ctx.transitionKey, ...(ins.nodeName ? { preferNode: ins.nodeName } : {}) });
 }
 
 export async function restartCluster(ctx: Ctx): Promise<void> {

@@ -7,7 +7,6 @@ import { parse, parseAllDocuments } from 'yaml';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { configFromEnv } from '../../src/config';
 import { startController } from '../../src/controller/controller';
-import { startKubeletStandIn } from '../../src/dev/kubelet-stand-in';
 import { rootLogger } from '../../src/infra/log';
 import { projectRoot } from '../../src/infra/paths';
 import { waitUntil } from '../../src/infra/wait';
@@ -94,8 +93,6 @@ test('the deploy/ manifests apply server-side, and a whole cluster lifecycle run
   // Stopped in reverse, also when a later start fails: anything left running would hang the test file.
   const started: Array<() => Promise<void> | void> = [];
   try {
-    const kubelet = await startKubeletStandIn(kube(), rootLogger); // the kubelet's part, with its own (admin) identity
-    started.push(() => kubelet.stop());
     const worker = await startWorker({ config: as(workerConfig) });
     started.push(() => worker.shutdown());
     const { flows } = await loadFlowSetup({});

@@ -88,7 +88,6 @@ const refusedByOperator: Array<{ name: string; cluster: string; spec: Partial<Sp
   { name: 'missing classInfo', cluster: 'pc-noclass', spec: { classInfo: undefined }, expect: /spec\.classInfo with a className is required/ },
   { name: 'classInfo without className', cluster: 'pc-noclassname', spec: { classInfo: { cpu: '1' } }, expect: /spec\.classInfo with a className is required/ },
   { name: 'local storage', cluster: 'pc-local', spec: { dbClusterType: 'local' }, expect: /spec\.dbClusterType must be "share"/ },
-  { name: 'no engine image', cluster: 'pc-noimage', spec: { versionCfg: { versionName: 'v1' } }, expect: /spec\.versionCfg\.engineImage is required/ },
 ];
 
 for (const row of refusedByOperator) {
