@@ -106,7 +106,7 @@ test('trigger annotations naming no instance: InputValid=False and one Warning E
   const ref = { namespace: ns, name: 'pc-ids' };
   await clusters().create(sampleCluster(ns, ref.name, { followerNum: 1 }));
   await waitForState(ref, 'Running', 90_000);
-  const pods = async () => (await kube().core.listNamespacedPod({ namespace: ns, labelSelector: `mpd.polardb.aliyun.com/cluster=${ref.name}` })).items.map((p) => p.metadata!.name!).sort();
+  const pods = async () => (await kube().core.listNamespacedPod({ namespace: ns, labelSelector: `mpd.polardb.aliyun.com/cluster=${ref.name},mpd.polardb.aliyun.com/ins-id` })).items.map((p) => p.metadata!.name!).sort();
   const podsBefore = await pods();
   const rows: Array<{ annotations: Record<string, string>; expect: RegExp }> = [
     { annotations: { restartIns: 'ins-99' }, expect: /annotation restartIns: instance "ins-99" is not part of cluster pc-ids \(it has ins-1, ins-2\)/ },

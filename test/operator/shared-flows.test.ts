@@ -57,7 +57,7 @@ async function assertInstancesRunReal(cluster: MPDCluster): Promise<void> {
 
 const pods = async () =>
   new Map(
-    (await kube().core.listNamespacedPod({ namespace: ns, labelSelector: 'mpd.polardb.aliyun.com/cluster=pc-shared' })).items.map((p) => [
+    (await kube().core.listNamespacedPod({ namespace: ns, labelSelector: 'mpd.polardb.aliyun.com/cluster=pc-shared,mpd.polardb.aliyun.com/ins-id' })).items.map((p) => [
       p.metadata!.labels!['mpd.polardb.aliyun.com/ins-id']!,
       p,
     ]),

@@ -43,7 +43,7 @@ async function runningCluster(name: string, followerNum: number): Promise<{ ref:
 
 /** Pod uid by instance id. */
 async function podUids(ref: ResourceRef): Promise<Map<string, string>> {
-  const list = await kube().core.listNamespacedPod({ namespace: ns, labelSelector: `mpd.polardb.aliyun.com/cluster=${ref.name}` });
+  const list = await kube().core.listNamespacedPod({ namespace: ns, labelSelector: `mpd.polardb.aliyun.com/cluster=${ref.name},mpd.polardb.aliyun.com/ins-id` });
   return new Map(list.items.map((p) => [p.metadata!.labels!['mpd.polardb.aliyun.com/ins-id']!, p.metadata!.uid!]));
 }
 
