@@ -257,7 +257,8 @@ stage('deletion: ReleaseSharedStorageCluster frees the storage, the finalizer go
     const objects = [
       ...(await core.listNamespacedPod({ namespace: ns })).items,
       ...(await core.listNamespacedPersistentVolumeClaim({ namespace: ns })).items,
-      ...(await core.listNamespacedConfigMap({ namespace: ns })).items.filter((c) => c.metadata?.name !== 'kube-root-ca.crt'),
+      // Not kube-root-ca.crt (the namespace's), nor the user's parameters (FlushParams' input, never the cluster's).
+      ...(await core.listNamespacedConfigMap({ namespace: ns })).items.filter((c) => !['kube-root-ca.crt', 'pc-shared-user-params'].includes(c.metadata?.name ?? '')),
       ...(await apps.listNamespacedDeployment({ namespace: ns })).items,
       ...(await apps.listNamespacedReplicaSet({ namespace: ns })).items,
     ];
