@@ -27,7 +27,7 @@ function processesNaming(text: string): string[] {
 
 test('mpdflow dev alone: a sample applied with kubectl reaches Running; Ctrl-C stops it all', { timeout: 420_000 }, async () => {
   const dataDir = mkdtempSync(join(process.env.MPDFLOW_TEST_DATA_DIR ?? '/tmp', 'dev-sample-'));
-  const env = { ...process.env, MPDFLOW_LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = { ...process.env, MPDFLOW_LOG_LEVEL: 'warn' };
   // dev always starts its own servers: the harness's addresses must not leak into what it prints.
   delete env.TEMPORAL_ADDRESS;
   delete env.KUBECONFIG;
