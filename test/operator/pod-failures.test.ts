@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { progressQuery } from '../../src/contract/flow-run';
 import { localImages } from '../../src/infra/local-images';
 import { waitUntil } from '../../src/infra/wait';
 import { interruptAnnotations } from '../../src/kube/annotations';
@@ -41,13 +40,22 @@ const recover = (name: string) => annotate(name, { [interruptAnnotations.recover
 async function interrupted(name: string) {
   const cluster = await waitForState({ namespace: ns, name }, 'Interrupt', 180_000);
   const failedStep = cluster.status?.workflow?.failedStep ?? '';
-  const progress = await client.workflow.getHandle(cluster.status!.workflow!.workflowId!).query(progressQuery);
   return {
     reason: cluster.metadata.annotations?.[interruptAnnotations.reason],
     message: cluster.metadata.annotations?.[interruptAnnotations.message] ?? '',
     failedStep,
-    attempts: progress.steps.find((s) => s.stepName === failedStep)?.attempts,
+    attempts: await lastAttempt(cluster.status!.workflow!.workflowId!, `workflow_shared.${failedStep}`),
   };
+}
+
+/** The attempt number of the step's last execution, from the run's history (the start event records it). */
+async function lastAttempt(workflowId: string, activityType: string): Promise<number | undefined> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const scheduled = new Set(
+    (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType).map((e) => String(e.eventId)),
+  );
+  const starts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes && scheduled.has(String(e.activityTaskStartedEventAttributes.scheduledEventId)));
+  return starts.at(-1)?.activityTaskStartedEventAttributes?.attempt ?? undefined;
 }
 
 test('an engine image that does not exist interrupts the create at once (IMAGE_PULL_FAIL); the image fixed and recovered, it runs', async () => {

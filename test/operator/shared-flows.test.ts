@@ -272,6 +272,13 @@ stage('deletion: ReleaseSharedStorageCluster frees the storage, the finalizer go
   });
 });
 
+/** Each flow run's wall time (start to close in Temporal), printed with the results: the README's numbers. */
+async function reportFlowTimes(t: { diagnostic(message: string): void }): Promise<void> {
+  for await (const wf of client.workflow.list({ query: `MpdCluster = "pc-shared" AND MpdNamespace = "${ns}"` })) {
+    if (wf.closeTime) t.diagnostic(`flow wall time: ${wf.type} ${((wf.closeTime.getTime() - wf.startTime.getTime()) / 1000).toFixed(1)} s (${wf.status.name})`);
+  }
+}
+
 // One test, its stages subtests: a stage after a failed one is skipped, never run on a cluster left half-way.
 test('the shared-storage operator drives one cluster through every flow, in order, on real engine pods', { timeout: 1_500_000 }, async (t) => {
   ({ client, close } = await temporalClient());
@@ -290,6 +297,7 @@ test('the shared-storage operator drives one cluster through every flow, in orde
           }
         });
       }
+      await reportFlowTimes(t);
     } finally {
       await op.stop();
       await secondNode?.stop();
