@@ -75,6 +75,11 @@ test('the deploy/ manifests apply server-side, and a whole cluster lifecycle run
   // Least privilege, as the API server sees it.
   assert.equal(await allowed(workerConfig, { verb: 'get', resource: 'secrets', namespace: 'default' }), false);
   assert.equal(await allowed(workerConfig, { verb: 'delete', group: 'mpd.polardb.aliyun.com', resource: 'mpdclusters', namespace: 'default' }), false);
+  // A migration's target is read (exists, Ready), never changed; a failed engine's log is read.
+  assert.equal(await allowed(workerConfig, { verb: 'get', resource: 'nodes' }), true);
+  assert.equal(await allowed(workerConfig, { verb: 'patch', resource: 'nodes' }), false);
+  assert.equal(await allowed(workerConfig, { verb: 'get', resource: 'pods', subresource: 'log', namespace: 'default' }), true);
+  assert.equal(await allowed(workerConfig, { verb: 'create', resource: 'pods', subresource: 'exec', namespace: 'default' }), false);
   assert.equal(await allowed(controllerConfig, { verb: 'create', resource: 'pods', namespace: 'default' }), false);
   assert.equal(await allowed(controllerConfig, { verb: 'update', group: 'coordination.k8s.io', resource: 'leases', namespace: 'default' }), false);
   assert.equal(await allowed(controllerConfig, { verb: 'update', group: 'coordination.k8s.io', resource: 'leases', namespace: 'mpdflow-system' }), true);
