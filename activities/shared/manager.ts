@@ -69,12 +69,11 @@ export async function createClusterManager(ctx: Ctx): Promise<void> {
       body: { metadata: { name: managerConfigMapName(ctx.resource.name), ownerReferences: [ownerReference(cluster)] }, data: { rw: '', ro: '', ha: 'on' } },
     }),
   );
-  await createIfMissing(() =>
-    ctx.services.kube.apps.createNamespacedDeployment({
-      namespace: ctx.resource.namespace,
-      body: managerDeployment(cluster, cluster.spec.versionCfg?.clusterManagerImage || operatorDefaults.clusterManagerImage),
-    }),
-  );
+  const image = cluster.spec.versionCfg?.clusterManagerImage || operatorDefaults.clusterManagerImage;
+  await createIfMissing(() => ctx.services.kube.apps.createNamespacedDeployment({ namespace: ctx.resource.namespace, body: managerDeployment(cluster, image) }));
+  // A resumed step after the image was fixed in the spec: the Deployment follows the spec, then rolls out.
+  const existing = await ctx.services.kube.apps.readNamespacedDeployment({ namespace: ctx.resource.namespace, name });
+  if (existing.spec?.template.spec?.containers[0]?.image !== image) await setManagerImage(ctx, image);
   await waitRolledOut(ctx, name);
   await ctx.services.clusters.patchStatus(ctx.resource, { clusterManagerStatus: { deployName: name, workingPort: (cluster.spec.netCfg?.engineStartPort ?? 5432) + 1000 } });
 }
@@ -84,6 +83,11 @@ export async function removeClusterManager(ctx: Ctx): Promise<void> {
 }
 
 export async function upgradeClusterManager(ctx: Ctx, image: string): Promise<void> {
+  await setManagerImage(ctx, image);
+  await waitRolledOut(ctx, managerDeploymentName(ctx.resource.name));
+}
+
+async function setManagerImage(ctx: Ctx, image: string): Promise<void> {
   await ctx.services.kube.apps.patchNamespacedDeployment(
     {
       namespace: ctx.resource.namespace,
@@ -92,5 +96,4 @@ export async function upgradeClusterManager(ctx: Ctx, image: string): Promise<vo
     },
     setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
   );
-  await waitRolledOut(ctx, managerDeploymentName(ctx.resource.name));
 }

@@ -165,3 +165,25 @@ test('a migration to a node that does not exist, or is not Ready, interrupts wit
     await kube().core.deleteNode({ name: 'mpdflow-node-gone' });
   }
 });
+
+test('a cluster manager that never gets Ready holds the create at CreateClusterManager; its image fixed, the resumed step rolls it out', async () => {
+  const name = 'pc-cm';
+  // The sandbox image runs (it sleeps) but serves nothing: the manager's readiness probe never passes.
+  await clusters().create(sampleCluster(ns, name, { followerNum: 0, versionCfg: { versionName: 'v1', engineImage: localImages.engine, clusterManagerImage: localImages.pause } }));
+  const unhealthy = async () =>
+    (await kube().core.listNamespacedEvent({ namespace: ns })).items.some((e) => e.reason === 'Unhealthy' && e.involvedObject.name?.startsWith(`${name}-cm-`) && /Readiness probe failed/.test(e.message ?? ''));
+  await waitUntil(unhealthy, { timeoutMs: 120_000, describe: () => "the manager's readiness probe never failed" });
+  // Observed after the probe failed: the flow still waits in its step, the cluster not Running.
+  const waiting = await clusters().get({ namespace: ns, name });
+  assert.equal(waiting.status?.clusterStatus, 'Creating');
+  assert.equal(waiting.status?.workflow?.step, 'CreateClusterManager');
+
+  await annotate(name, { cancelled: 'true' });
+  await waitForState({ namespace: ns, name }, 'Interrupt', 60_000);
+  await clusters().patch({ namespace: ns, name }, { spec: { versionCfg: { versionName: 'v1', engineImage: localImages.engine, clusterManagerImage: localImages.clusterManager } } });
+  await annotate(name, { cancelled: null, [interruptAnnotations.recover]: 'T' });
+  await waitForState({ namespace: ns, name }, 'Running', 180_000);
+  const manager = await kube().apps.readNamespacedDeployment({ namespace: ns, name: `${name}-cm` });
+  assert.equal(manager.spec?.template.spec?.containers[0]?.image, localImages.clusterManager);
+  assert.equal(manager.status?.readyReplicas, 1);
+});
