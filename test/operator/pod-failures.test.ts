@@ -170,13 +170,21 @@ test('a cluster manager that never gets Ready holds the create at CreateClusterM
   const name = 'pc-cm';
   // The sandbox image runs (it sleeps) but serves nothing: the manager's readiness probe never passes.
   await clusters().create(sampleCluster(ns, name, { followerNum: 0, versionCfg: { versionName: 'v1', engineImage: localImages.engine, clusterManagerImage: localImages.pause } }));
+  let failedProbe: string | undefined;
   const unhealthy = async () =>
-    (await kube().core.listNamespacedEvent({ namespace: ns })).items.some((e) => e.reason === 'Unhealthy' && e.involvedObject.name?.startsWith(`${name}-cm-`) && /Readiness probe failed/.test(e.message ?? ''));
+    Boolean(
+      (failedProbe = (await kube().core.listNamespacedEvent({ namespace: ns })).items.find(
+        (e) => e.reason === 'Unhealthy' && e.involvedObject.name?.startsWith(`${name}-cm-`) && /Readiness probe failed/.test(e.message ?? ''),
+      )?.message),
+    );
   await waitUntil(unhealthy, { timeoutMs: 120_000, describe: () => "the manager's readiness probe never failed" });
   // Observed after the probe failed: the flow still waits in its step, the cluster not Running.
   const waiting = await clusters().get({ namespace: ns, name });
-  assert.equal(waiting.status?.clusterStatus, 'Creating');
-  assert.equal(waiting.status?.workflow?.step, 'CreateClusterManager');
+  const seen = `after "${failedProbe}": ${JSON.stringify(waiting.status?.workflow)}`;
+  // A new cluster's state stays "" while it is created (the seed's Creating).
+  assert.notEqual(waiting.status?.clusterStatus, 'Running', seen);
+  assert.equal(waiting.status?.workflow?.phase, 'Running', seen);
+  assert.equal(waiting.status?.workflow?.step, 'CreateClusterManager', seen);
 
   await annotate(name, { cancelled: 'true' });
   await waitForState({ namespace: ns, name }, 'Interrupt', 60_000);
