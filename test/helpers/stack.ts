@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { kubeClients, loadKubeConfig, type KubeClients } from '../../src/kube/client';
 import { waitUntil } from '../../src/infra/wait';
+import { MpdClusterClient } from '../../src/kube/mpdcluster-client';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -36,6 +37,18 @@ export async function testNamespace(label: string): Promise<string> {
     describe: () => `no default ServiceAccount in ${name}: is kube-controller-manager running?`,
   });
   return name;
+}
+
+/**
+ * Ends a test namespace once its operator is stopped: its clusters' finalizers go (no operator will release them)
+ * and the namespace is deleted, so the engines it ran stop instead of loading the node for the rest of the run.
+ */
+export async function releaseTestNamespace(name: string): Promise<void> {
+  const clusters = new MpdClusterClient(kube());
+  for (const cluster of (await clusters.list(name)).items) {
+    await clusters.patch({ namespace: name, name: cluster.metadata.name! }, { metadata: { finalizers: null } }).catch(() => undefined);
+  }
+  await kube().core.deleteNamespace({ name });
 }
 
 /** A fresh Temporal task queue for one test, so workers of different tests never steal each other's tasks. */

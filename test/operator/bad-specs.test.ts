@@ -9,7 +9,7 @@ import { apiStatus } from '../../src/kube/client';
 import { errorText } from '../../src/kube/error-text';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { clusters, waitForState } from '../helpers/operator';
-import { kube, testNamespace } from '../helpers/stack';
+import { kube, releaseTestNamespace, testNamespace } from '../helpers/stack';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { startSharedOperator, type SharedOperator } from '../helpers/shared-operator';
 
@@ -24,6 +24,7 @@ before(async () => {
 });
 after(async () => {
   await op.stop();
+  await releaseTestNamespace(ns);
 });
 
 /** Specs the API server refuses (CRD schema: CEL rules, maxLength, ranges): name, the override, the words expected. */

@@ -16,7 +16,7 @@ import { postmasterStart } from '../helpers/engine';
 import { clusters, waitForState } from '../helpers/operator';
 import { execInPod, isReady } from '../helpers/real-node';
 import { startSharedOperator, type SharedOperator } from '../helpers/shared-operator';
-import { kube, temporalClient, testNamespace } from '../helpers/stack';
+import { kube, releaseTestNamespace, temporalClient, testNamespace } from '../helpers/stack';
 
 let client: Client;
 let close: () => Promise<void>;
@@ -29,6 +29,7 @@ before(async () => {
 });
 after(async () => {
   await op.stop();
+  await releaseTestNamespace(ns);
   await close();
 });
 

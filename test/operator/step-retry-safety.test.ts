@@ -11,7 +11,7 @@ import { waitUntil } from '../../src/infra/wait';
 import { apiStatus } from '../../src/kube/client';
 import { mpdClusterApi } from '../../src/kube/mpdcluster';
 import { clusters } from '../helpers/operator';
-import { kube, temporalClient, testNamespace } from '../helpers/stack';
+import { kube, releaseTestNamespace, temporalClient, testNamespace } from '../helpers/stack';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { refuse } from './support/admission-fault';
 import { startTransitionRunner, type TransitionRunner } from './support/transition-runs';
@@ -27,6 +27,7 @@ before(async () => {
 });
 after(async () => {
   await runner.stop();
+  await releaseTestNamespace(ns);
   await close();
 });
 

@@ -7,7 +7,7 @@ import { triggerAnnotations } from '../../src/kube/annotations';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { clusters, transitionRuns, waitForState } from '../helpers/operator';
 import { startSharedOperator, type SharedOperator } from '../helpers/shared-operator';
-import { temporalClient, testNamespace } from '../helpers/stack';
+import { releaseTestNamespace, temporalClient, testNamespace } from '../helpers/stack';
 import { holdEngineLock } from '../helpers/engine-lock';
 
 let client: Client;
@@ -22,6 +22,7 @@ before(async () => {
 });
 after(async () => {
   await op.stop();
+  await releaseTestNamespace(ns);
   await close();
 });
 
