@@ -15,7 +15,7 @@ test('an MPDCluster is created, read back, status-patched with a resourceVersion
 
   const read = await clusters.get(ref);
   assert.equal(read.spec.followerNum, 1);
-  assert.equal(read.spec.versionCfg?.engineImage, 'polardb/polardb-engine:1.0.0');
+  assert.equal(read.spec.versionCfg?.engineImage, 'localhost/mpdflow/engine:v1');
 
   const seen: MPDCluster[] = [];
   const sawCreating = new Promise<void>((resolveSeen, reject) => {
