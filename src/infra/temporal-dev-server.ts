@@ -37,19 +37,41 @@ export async function temporalBinary(): Promise<string> {
   return runScript(join(projectRoot, 'tools', 'temporal', 'install.sh'));
 }
 
+/** How many times a start lost to a port race is tried again. */
+const portRaceAttempts = 4;
+
 /** Starts `temporal server start-dev` on loopback with our namespace and search attributes, and waits until it answers. */
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
   const binary = await temporalBinary();
-  const [freeA, freeB, freeC, freeD] = await freePorts(4);
-  const port = options.port ?? freeA!;
-  const uiPort = options.uiPort ?? freeB!;
   mkdirSync(options.dataDir, { recursive: true });
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    const [freeA, freeB, freeC, freeD] = await freePorts(4);
+    const port = options.port ?? freeA!;
+    const uiPort = options.uiPort ?? freeB!;
+    const proc = spawnDevServer(binary, options, { port, uiPort, httpPort: freeC!, metricsPort: freeD! });
+    try {
+      await waitForNamespace(`127.0.0.1:${port}`, options.namespace, proc);
+      return devServerHandle(options, proc, port, uiPort, Date.now() - started);
+    } catch (error) {
+      // The CLI picks its internal services' ports itself; another process may take one before it binds.
+      if (!proc.hasExited || !proc.logTail().includes('address already in use') || attempt >= portRaceAttempts) throw error;
+      say(`the Temporal dev server lost a port to another process; starting it again (attempt ${attempt + 1} of ${portRaceAttempts})`);
+    }
+  }
+}
+
+function spawnDevServer(
+  binary: string,
+  options: TemporalDevServerOptions,
+  ports: { port: number; uiPort: number; httpPort: number; metricsPort: number },
+): SupervisedProcess {
   const args = [
     'server', 'start-dev',
     '--ip', '127.0.0.1',
-    '--port', String(port),
-    '--http-port', String(freeC),
-    '--metrics-port', String(freeD),
+    '--port', String(ports.port),
+    '--http-port', String(ports.httpPort),
+    '--metrics-port', String(ports.metricsPort),
     '--db-filename', join(options.dataDir, 'temporal.sqlite'),
     '--sqlite-pragma', 'journal_mode=wal',
     '--namespace', options.namespace,
@@ -57,17 +79,19 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     '--log-level', 'warn',
     '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
     ...searchAttributeRegistrations.flatMap((attr) => ['--search-attribute', `${attr.name}=${attr.type}`]),
-    ...(options.webUi ? ['--ui-port', String(uiPort), '--ui-disable-news-fetch'] : ['--headless']),
+    ...(options.webUi ? ['--ui-port', String(ports.uiPort), '--ui-disable-news-fetch'] : ['--headless']),
   ];
-  const started = Date.now();
-  say(`starting the Temporal dev server on 127.0.0.1:${port}`);
-  const proc = new SupervisedProcess({ name: 'temporal', command: binary, args, logFile: join(options.dataDir, 'temporal.log') });
-  const address = `127.0.0.1:${port}`;
+  say(`starting the Temporal dev server on 127.0.0.1:${ports.port}`);
+  return new SupervisedProcess({ name: 'temporal', command: binary, args, logFile: join(options.dataDir, 'temporal.log') });
+}
+
+async function waitForNamespace(address: string, namespace: string, proc: SupervisedProcess): Promise<void> {
   await waitUntil(
     async () => {
-      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      // A channel of its own: grpc-js shares subchannels, and a shared one backs off for minutes after refusals.
+      const connection = await Connection.connect({ address, connectTimeout: 1000, channelArgs: { 'grpc.use_local_subchannel_pool': 1 } });
       try {
-        await connection.workflowService.describeNamespace({ namespace: options.namespace });
+        await connection.workflowService.describeNamespace({ namespace });
         return true;
       } finally {
         await connection.close();
@@ -75,12 +99,16 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     },
     { timeoutMs: 120_000, intervalMs: 300, describe: () => proc.describeExit(), abortIf: () => (proc.hasExited ? proc.describeExit() : undefined) },
   );
+}
+
+function devServerHandle(options: TemporalDevServerOptions, proc: SupervisedProcess, port: number, uiPort: number, startupMs: number): TemporalDevServer {
+  const address = `127.0.0.1:${port}`;
   const server: TemporalDevServer = {
     address,
     namespace: options.namespace,
     webUiUrl: options.webUi ? `http://127.0.0.1:${uiPort}` : undefined,
     process: proc,
-    startupMs: Date.now() - started,
+    startupMs,
     stop: () => server.process.stop(),
     async restart(downtimeMs: number) {
       await server.process.stop();
