@@ -16,6 +16,7 @@ import { loadOperator } from '../src/operator-api/load-operator';
 import { startFlow } from '../src/temporal/flow-client';
 import { kubeClients, loadKubeConfig } from '../src/kube/client';
 import { MpdClusterClient } from '../src/kube/mpdcluster-client';
+import { meanTiming, runTiming, timingTable, type RunTiming } from './history-timing';
 
 const runs = Number(process.argv[2] ?? 20);
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -53,6 +54,8 @@ async function main(): Promise<void> {
 
   const engineMs: number[] = [];
   const baselineMs: number[] = [];
+  const engineT: RunTiming[] = [];
+  const baseT: RunTiming[] = [];
   // Interleaved, so both see the same server load; the first of each is a warm-up.
   for (let i = 0; i <= runs; i++) {
     const name = `bench-${i}`;
@@ -63,7 +66,12 @@ async function main(): Promise<void> {
     t = performance.now();
     await client.workflow.execute('tenActivities', { taskQueue: baselineQueue, workflowId: `${baselineQueue}-${i}` });
     if (i > 0) baselineMs.push(performance.now() - t);
+    if (i > 0) {
+      engineT.push(await runTiming(client, `MPDCluster/${ns}/${name}`));
+      baseT.push(await runTiming(client, `${baselineQueue}-${i}`));
+    }
   }
+  process.stdout.write(timingTable({ mpdflow: meanTiming(engineT), baseline: meanTiming(baseT) }) + '\n');
   const e = median(engineMs);
   const b = median(baselineMs);
   process.stdout.write(
