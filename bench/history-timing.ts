@@ -50,8 +50,13 @@ export async function runTiming(client: Client, workflowId: string): Promise<Run
   const parts = new Map<string, number>();
   // Events are appended in order, but an activity's started event is written with its completion: sort by time.
   const timeline = [...events].sort((a, b) => millis(a) - millis(b) || Number(a.eventId) - Number(b.eventId));
+  const taskStarts = timeline.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED);
+  const [firstTask, lastTask] = [taskStarts[0], taskStarts.at(-1)];
   for (let i = 1; i < timeline.length; i++) {
-    const name = gapName(timeline[i - 1]!, timeline[i]!, types);
+    let name = gapName(timeline[i - 1]!, timeline[i]!, types);
+    // The first and last workflow tasks carry the start and completion bookkeeping: shown on their own.
+    if (name === 'workflow task: on the worker' && timeline[i - 1] === firstTask) name = 'workflow task: on the worker (first)';
+    else if (name === 'workflow task: on the worker' && timeline[i - 1] === lastTask) name = 'workflow task: on the worker (last)';
     parts.set(name, (parts.get(name) ?? 0) + millis(timeline[i]!) - millis(timeline[i - 1]!));
   }
   return { totalMs: millis(timeline.at(-1)!) - millis(timeline[0]!), parts, events: events.length };

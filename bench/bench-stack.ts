@@ -1,0 +1,30 @@
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { localStackUnlessConfigured, type LocalStack } from '../src/infra/local-stack';
+
+let current: LocalStack | undefined;
+
+/** Runs `fn` against TEMPORAL_ADDRESS/KUBECONFIG when both are set, else against local servers started for it. */
+export async function withLocalStack<T>(fn: () => Promise<T>): Promise<T> {
+  process.env.MPDFLOW_LOG_LEVEL ??= 'warn';
+  const stack = await localStackUnlessConfigured({ dataDir: mkdtempSync(join(tmpdir(), 'mpdflow-bench-')), webUi: false });
+  current = stack;
+  try {
+    return await fn();
+  } finally {
+    current = undefined;
+    await stack?.stop();
+  }
+}
+
+/** The servers' process ids when this process started them (for CPU accounting); empty against servers from elsewhere. */
+export function serverPids(): Record<string, number> {
+  if (!current) return {};
+  const pids: Record<string, number | undefined> = {
+    'temporal server': current.temporal.process.pid,
+    'kube-apiserver': current.kube.apiserver.pid,
+    etcd: current.kube.etcd.pid,
+  };
+  return Object.fromEntries(Object.entries(pids).filter((entry): entry is [string, number] => entry[1] !== undefined));
+}
