@@ -72,6 +72,8 @@ export interface StepInput {
   /** How many times this step has already asked to wait. */
   waitCount: number;
   state?: string;
+  /** The run's first step: its activity also runs the flow-start hooks (on its first try). */
+  flowStart?: boolean;
 }
 
 export interface StepResult {

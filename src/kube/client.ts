@@ -33,19 +33,28 @@ export function loadKubeConfig(kubeconfigPath?: string): KubeConfig {
  * Calls share one keep-alive agent instead, made again only when the TLS identity changes (rotated files).
  */
 function reuseConnections(config: KubeConfig): KubeConfig {
-  const apply = config.applySecurityAuthentication.bind(config);
   let shared: { identity: string; agent: HttpsAgent } | undefined;
-  config.applySecurityAuthentication = async (context) => {
-    await apply(context);
-    const made = context.getAgent();
-    if (!(made instanceof HttpsAgent)) return;
+  const sharedAgent = (made: unknown): HttpsAgent | undefined => {
+    if (!(made instanceof HttpsAgent)) return undefined;
     const o = made.options;
     const identity = JSON.stringify([o.ca, o.cert, o.key, o.pfx, o.passphrase, o.rejectUnauthorized, o.servername].map((v) => (Buffer.isBuffer(v) ? v.toString('base64') : v)));
     if (shared?.identity !== identity) {
       shared?.agent.destroy();
       shared = { identity, agent: new HttpsAgent({ ...o, keepAlive: true, maxSockets: 64 }) };
     }
-    context.setAgent(shared.agent);
+    return shared.agent;
+  };
+  const applyToCall = config.applySecurityAuthentication.bind(config);
+  config.applySecurityAuthentication = async (context) => {
+    await applyToCall(context);
+    const agent = sharedAgent(context.getAgent());
+    if (agent) context.setAgent(agent);
+  };
+  const applyToRequest = config.applyToHTTPSOptions.bind(config);
+  config.applyToHTTPSOptions = async (options) => {
+    await applyToRequest(options);
+    const agent = sharedAgent(options.agent);
+    if (agent) options.agent = agent;
   };
   return config;
 }
