@@ -6,3 +6,6 @@ const { noop } = proxyActivities<{ noop(i: number): Promise<void> }>({ startToCl
 export async function tenActivities(): Promise<void> {
   for (let i = 0; i < 10; i++) await noop(i);
 }
+
+/** The floor of a reaction: a workflow whose start is all there is to measure. */
+export async function started(): Promise<void> {}

@@ -16,6 +16,7 @@ export interface ControllerCommandOptions {
   leaseDuration?: string;
   opsPort?: string;
   concurrency?: string;
+  relistEvery?: string;
 }
 
 async function runController(options: ControllerCommandOptions, withWorker: boolean): Promise<void> {
@@ -30,6 +31,7 @@ async function runController(options: ControllerCommandOptions, withWorker: bool
     namespaces: options.namespace ?? config.watchNamespaces,
     operatorName: options.filterOperatorName,
     concurrency: options.concurrency ? Number(options.concurrency) : undefined,
+    ...(options.relistEvery ? { relistEveryMs: Number(options.relistEvery) * 1000 } : {}),
     leaderElection:
       options.leaderElection === false
         ? false

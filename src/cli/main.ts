@@ -75,6 +75,7 @@ export function cliProgram(defaults: CliDefaults): Command {
       .option('--lease-duration <seconds>', 'how long a lease lasts without renewal (default 15)')
       .option('--ops-port <port>', 'serve /healthz, /readyz and /metrics on this port')
       .option('--concurrency <n>', 'reconciles running at once (different clusters)')
+      .option('--relist-every <seconds>', 'watchdog relist period: catches changes a stalled watch missed (default 60)')
       .action(action);
   }
 
