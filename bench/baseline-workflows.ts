@@ -9,3 +9,13 @@ export async function tenActivities(): Promise<void> {
 
 /** The floor of a reaction: a workflow whose start is all there is to measure. */
 export async function started(): Promise<void> {}
+
+const { failTimes } = proxyActivities<{ failTimes(failures: number): Promise<void> }>({
+  startToCloseTimeout: '1m',
+  retry: { maximumAttempts: 20, initialInterval: '50ms', backoffCoefficient: 1, maximumInterval: '50ms' },
+});
+
+/** The floor of a retried step: the same retry policy on a bare activity. */
+export async function retried(failures: number): Promise<void> {
+  await failTimes(failures);
+}
