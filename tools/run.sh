@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Behind `npm run demo`, `npm test` and `npm run soak`: installs whatever is missing (npm packages now; the temporal CLI and
+# Behind `npm run demo`, `npm test`, `npm run soak` and `npm run bench`: installs whatever is missing (npm packages now; the temporal CLI and
 # the kube-apiserver/etcd binaries on first use, cached in ~/.cache/mpdflow), then runs the command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +11,7 @@ if [[ ! -f "$stamp" || package-lock.json -nt "$stamp" ]]; then
   touch "$stamp"
 fi
 
-command="${1:?usage: tools/run.sh demo|test|soak [args...]}"
+command="${1:?usage: tools/run.sh demo|test|soak|bench [args...]}"
 shift
 case "$command" in
   demo)
@@ -26,6 +26,9 @@ case "$command" in
     ;;
   soak)
     exec node --import tsx bench/soak/main.ts "$@"
+    ;;
+  bench)
+    exec node --import tsx bench/main.ts "$@"
     ;;
   *)
     echo "unknown command: $command" >&2
