@@ -67,9 +67,10 @@ export async function startMpdflowProcess(options: { command: 'controller' | 'wo
     name: label,
     command: process.execPath,
     args: [join(projectRoot, 'bin', 'mpdflow.js'), options.command, '--operator', benchOperatorModule(options.operator), '--task-queue', options.taskQueue, '--ops-port', String(opsPort), ...(options.args ?? [])],
-    env: { ...process.env, MPDFLOW_LOG_LEVEL: 'warn' },
+    env: { ...process.env, MPDFLOW_LOG_LEVEL: process.env.MPDFLOW_BENCH_CHILD_LOG_LEVEL ?? 'warn' },
     logFile: join(tmpdir(), `mpdflow-bench-${label}-${Date.now()}.log`),
   });
+  if (process.env.MPDFLOW_BENCH_CHILD_LOG_LEVEL) process.stderr.write(`[mpdflow] ${label} logs to ${join(tmpdir(), `mpdflow-bench-${label}-*.log`)}\n`);
   return {
     process: proc,
     opsPort,

@@ -13,6 +13,9 @@ fi
 
 command="${1:?usage: tools/run.sh demo|test|soak|bench [args...]}"
 shift
+# bin/mpdflow.js runs the compiled code, as production does: build it (incremental, seconds when little changed).
+echo "[mpdflow] building dist/ (tsc)..." >&2
+node tools/build.mjs
 case "$command" in
   demo)
     exec node bin/mpdflow.js demo "$@"

@@ -89,12 +89,12 @@ export class ClusterInformer {
     };
     for (const [i, namespace] of scopes.entries()) {
       try {
-        const listed = (await this.options.clusters.list(namespace)).items;
+        const listed = await this.options.clusters.listMetadata(namespace);
         const seen = new Set<string>();
-        for (const cluster of listed) {
-          seen.add(keyOf(cluster));
-          const known = this.cached(cluster.metadata.namespace ?? '', cluster.metadata.name ?? '');
-          if (known?.metadata.resourceVersion !== cluster.metadata.resourceVersion) miss(keyOf(cluster));
+        for (const { namespace: ns, name, resourceVersion } of listed) {
+          const key = `${ns}/${name}`;
+          seen.add(key);
+          if (this.cached(ns, name)?.metadata.resourceVersion !== resourceVersion) miss(key);
         }
         for (const cluster of this.informers[i]?.list(namespace) ?? []) if (!seen.has(keyOf(cluster))) miss(keyOf(cluster));
       } catch (error) {

@@ -116,7 +116,7 @@ export class Reconciler {
 
     const transition = cluster.status?.transition;
     if (!transition || transition.to !== state) return this.enterUnrecordedState(cluster, resource, state, log);
-    const run = await this.deps.runs.describe(transition.workflowId);
+    const run = await this.runOf(resource, transition.workflowId);
     if (!run && interruptKeys.some((key) => annotations[key] !== undefined)) {
       // Recovery's second half (or a transition from Interrupt): the interrupt is history before the run starts.
       this.fence();
@@ -230,7 +230,7 @@ export class Reconciler {
     if (!flow) {
       return this.badInput(cluster, resource, 'UnknownFlow', `state ${transition.to} runs flow ${transition.flowName}, which no flow file defines`);
     }
-    const run = known === 'new' ? undefined : (known ?? (await this.deps.runs.describe(transition.workflowId)));
+    const run = known === 'new' ? undefined : (known ?? (await this.runOf(resource, transition.workflowId)));
     if (!run) return this.startRun(cluster, resource, transition, flow, log);
     if (isOpen(run)) {
       this.watchRun(resource, run.workflowId);
@@ -255,6 +255,7 @@ export class Reconciler {
     const key = `${resource.namespace}/${resource.name}`;
     if (transition.previousWorkflowId && this.closedRuns.get(key) !== transition.previousWorkflowId) {
       // The seed's rule: an unfinished run of the transition before finishes first; ignoreUnCompleted replaces it.
+      log.debug({ previous: transition.previousWorkflowId }, 'is the run of the transition before still open?');
       const previous = await this.deps.runs.describe(transition.previousWorkflowId);
       if (isOpen(previous)) {
         // A run that already wrote its outcome (Completed or Interrupted) is only closing: it is waited for, never cut.
@@ -313,6 +314,15 @@ export class Reconciler {
       log.info({ fencedAt }, `cancel request ignored: ${ignoredBecause}`);
       await this.deps.recordEvent(resource, { type: 'Normal', reason: 'CancelIgnored', message: `cancelled=true removed: ${ignoredBecause}` });
     }
+  }
+
+  /**
+   * The run of this workflow id: open without asking Temporal while this controller waits for it to close (every
+   * progress write of a running flow reconciles its cluster; none of those needs a call to Temporal), else described.
+   */
+  private async runOf(resource: ResourceRef, workflowId: string): Promise<RunInfo | undefined> {
+    if (this.watchedRuns.get(`${resource.namespace}/${resource.name}`) === workflowId) return { workflowId, workflowType: '', status: 'RUNNING', runId: '' };
+    return this.deps.runs.describe(workflowId);
   }
 
   /** When a run closes, look at the cluster again: the next transition may be due. */

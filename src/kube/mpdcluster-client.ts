@@ -45,6 +45,15 @@ export class MpdClusterClient {
     return { items: list.items, resourceVersion: list.metadata.resourceVersion };
   }
 
+  /** Names and resourceVersions only (the server sends the objects' metadata, nothing else): cheap to list often. */
+  async listMetadata(namespace?: string): Promise<Array<{ namespace: string; name: string; resourceVersion: string }>> {
+    const accept = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+    const list = (await rawKubeRequest(this.kube.config, 'GET', collection(namespace), undefined, undefined, undefined, accept)) as {
+      items: Array<{ metadata: { namespace?: string; name?: string; resourceVersion?: string } }>;
+    };
+    return list.items.map(({ metadata }) => ({ namespace: metadata.namespace ?? '', name: metadata.name ?? '', resourceVersion: metadata.resourceVersion ?? '' }));
+  }
+
   /** Merge-patches the status subresource; with `resourceVersion` the write fails with 409 when the object moved on. */
   async patchStatus(ref: ClusterRef, status: Partial<MPDClusterStatus>, resourceVersion?: string): Promise<MPDCluster> {
     const body = { metadata: resourceVersion ? { resourceVersion } : {}, status };
