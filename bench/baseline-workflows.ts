@@ -19,3 +19,8 @@ const { failTimes } = proxyActivities<{ failTimes(failures: number): Promise<voi
 export async function retried(failures: number): Promise<void> {
   await failTimes(failures);
 }
+
+/** The ceiling of the scale benchmark: a bare workflow of the create flow's shape, seven no-op activities. */
+export async function sevenActivities(): Promise<void> {
+  for (let i = 0; i < 7; i++) await noop(i);
+}
