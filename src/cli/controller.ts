@@ -2,7 +2,6 @@ import { configFromEnv } from '../config';
 import { startController } from '../controller/controller';
 import { rootLogger } from '../infra/log';
 import { loadOperator } from '../operator-api/load-operator';
-import { startWorker } from '../worker/run-worker';
 import { stopOnSignal } from './signals';
 
 export interface ControllerCommandOptions {
@@ -24,7 +23,8 @@ async function runController(options: ControllerCommandOptions, withWorker: bool
   if (options.taskQueue) config.temporal.taskQueue = options.taskQueue;
   // Loaded once: the worker and the controller share the operator object.
   const operator = await loadOperator(options.operator, { flowsDir: options.flows });
-  const worker = withWorker ? await startWorker({ config, operator }) : undefined;
+  // Only `mpdflow run` loads the worker (and with it Temporal's worker and bundler): a controller stays small.
+  const worker = withWorker ? await (await import('../worker/run-worker')).startWorker({ config, operator }) : undefined;
   const controller = await startController({
     config,
     operator,
