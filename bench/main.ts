@@ -11,8 +11,10 @@ import { formatTable, isMain, machineLine, type BenchResult, type BenchRow } fro
 import { withLocalStack } from './bench-stack';
 import { controllerLatency } from './controller-latency';
 import { flowOverhead } from './flow-overhead';
+import { growth } from './growth';
 import { leaderHandover } from './leader-handover';
 import { retryInterval } from './retry-interval';
+import { scale } from './scale';
 import { workQueueBackoff } from './work-queue-backoff';
 
 export interface Benchmark {
@@ -23,6 +25,11 @@ export interface Benchmark {
 export const benchmarks: Benchmark[] = [
   { name: 'flow-overhead', run: (quick) => flowOverhead(quick ? { runs: 2, counted: 1 } : { runs: 30, counted: 3 }) },
   { name: 'controller-latency', run: (quick) => controllerLatency(quick ? { transitions: 4, clusters: 10 } : { transitions: 200, clusters: 1000 }) },
+  { name: 'scale', run: (quick) => scale({ clusters: quick ? 5 : 1000 }) },
+  {
+    name: 'growth',
+    run: (quick) => growth(quick ? { sizes: [5], workers: [1, 2], flows: 4, transitions: 2 } : { sizes: [100, 1000, 5000], workers: [1, 2, 4], flows: 500, transitions: 100 }),
+  },
   { name: 'retry-interval', run: (quick) => retryInterval({ failures: quick ? 1 : 5 }) },
   { name: 'work-queue-backoff', run: (quick) => workQueueBackoff({ baseDelayMs: 20, failures: quick ? 3 : 6 }) },
   { name: 'leader-handover', run: (quick) => leaderHandover(quick ? { trials: 1, leaseSeconds: 3 } : { trials: 3, leaseSeconds: 6 }) },
