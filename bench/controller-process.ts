@@ -60,14 +60,21 @@ export interface MpdflowProcess {
 }
 
 /** `mpdflow <command>` on a bench operator, as its own process, with /metrics on a free port. */
-export async function startMpdflowProcess(options: { command: 'controller' | 'worker'; operator: string; taskQueue: string; args?: string[]; label?: string }): Promise<MpdflowProcess> {
+export async function startMpdflowProcess(options: {
+  command: 'controller' | 'worker';
+  operator: string;
+  taskQueue: string;
+  args?: string[];
+  label?: string;
+  env?: Record<string, string>;
+}): Promise<MpdflowProcess> {
   const opsPort = await freePort();
   const label = options.label ?? options.command;
   const proc = new SupervisedProcess({
     name: label,
     command: process.execPath,
     args: [join(projectRoot, 'bin', 'mpdflow.js'), options.command, '--operator', benchOperatorModule(options.operator), '--task-queue', options.taskQueue, '--ops-port', String(opsPort), ...(options.args ?? [])],
-    env: { ...process.env, MPDFLOW_LOG_LEVEL: process.env.MPDFLOW_BENCH_CHILD_LOG_LEVEL ?? 'warn' },
+    env: { ...process.env, MPDFLOW_LOG_LEVEL: process.env.MPDFLOW_BENCH_CHILD_LOG_LEVEL ?? 'warn', ...options.env },
     logFile: join(tmpdir(), `mpdflow-bench-${label}-${Date.now()}.log`),
   });
   if (process.env.MPDFLOW_BENCH_CHILD_LOG_LEVEL) process.stderr.write(`[mpdflow] ${label} logs to ${join(tmpdir(), `mpdflow-bench-${label}-*.log`)}\n`);

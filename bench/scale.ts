@@ -25,6 +25,8 @@ export interface ScaleOptions {
   workers: number;
   /** Also measure the server's ceiling for bare workflows of the same shape (the same number, at once). */
   ceiling?: boolean;
+  /** Environment of the worker processes (e.g. MPDFLOW_PROGRESS=off). */
+  workerEnv?: Record<string, string>;
 }
 
 export interface ScaleOutcome {
@@ -35,6 +37,8 @@ export interface ScaleOutcome {
   running: number;
   duplicates: number;
   ceilingPerMinute?: number;
+  /** CPU seconds of the servers and this process (the bare worker) while the ceiling ran. */
+  ceilingCpuSeconds?: Record<string, number>;
   /** Highest resident memory sampled while the flows ran (the start-up is not counted). */
   controllerMb: number;
   workerMb: number[];
@@ -55,7 +59,7 @@ function sampleMemory(processes: MpdflowProcess[]): { stop(): number[] } {
 }
 
 /** The ceiling: `count` bare workflows of seven no-op activities started at once; flows per minute. */
-async function bareCeiling(client: Client, address: string, namespace: string, count: number): Promise<number> {
+async function bareCeiling(client: Client, address: string, namespace: string, count: number): Promise<{ perMinute: number; cpuSeconds: Record<string, number> }> {
   const taskQueue = `bench-ceiling-${Date.now()}`;
   const worker = await Worker.create({
     connection: await NativeConnection.connect({ address }),
@@ -66,6 +70,7 @@ async function bareCeiling(client: Client, address: string, namespace: string, c
   });
   const running = worker.run();
   try {
+    const before = cpuSnapshot(serverPids());
     const started = performance.now();
     const handles: Array<Promise<unknown>> = [];
     await inBatches(
@@ -74,7 +79,9 @@ async function bareCeiling(client: Client, address: string, namespace: string, c
       async (i) => handles.push((await client.workflow.start('sevenActivities', { taskQueue, workflowId: `${taskQueue}-${i}` })).result()),
     );
     await Promise.all(handles);
-    return count / ((performance.now() - started) / 60_000);
+    const perMinute = count / ((performance.now() - started) / 60_000);
+    const cpu = cpuDelta(before, cpuSnapshot(serverPids()));
+    return { perMinute, cpuSeconds: Object.fromEntries(Object.entries(cpu).map(([name, ms]) => [name, ms / 1000])) };
   } finally {
     worker.shutdown();
     await running;
@@ -92,10 +99,10 @@ export async function scaleRun(options: ScaleOptions): Promise<ScaleOutcome> {
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
 
-  const ceilingPerMinute = options.ceiling ? await bareCeiling(client, address, config.temporal.namespace, options.clusters) : undefined;
+  const ceiling = options.ceiling ? await bareCeiling(client, address, config.temporal.namespace, options.clusters) : undefined;
 
   const workers = await Promise.all(
-    Array.from({ length: options.workers }, (_, i) => startMpdflowProcess({ command: 'worker', operator: 'scale-operator', taskQueue, label: `worker-${i + 1}` })),
+    Array.from({ length: options.workers }, (_, i) => startMpdflowProcess({ command: 'worker', operator: 'scale-operator', taskQueue, label: `worker-${i + 1}`, env: options.workerEnv ?? {} })),
   );
   const controller = await startControllerProcess({ operator: 'scale-operator', namespace: ns, taskQueue });
   const ready = async (p: MpdflowProcess) => {
@@ -163,7 +170,7 @@ export async function scaleRun(options: ScaleOptions): Promise<ScaleOutcome> {
     flowsPerMinute: options.clusters / (seconds / 60),
     running: runningNames.size,
     duplicates,
-    ...(ceilingPerMinute !== undefined ? { ceilingPerMinute } : {}),
+    ...(ceiling ? { ceilingPerMinute: ceiling.perMinute, ceilingCpuSeconds: ceiling.cpuSeconds } : {}),
     controllerMb: controllerMb!,
     workerMb,
     cpuSeconds: Object.fromEntries(Object.entries(cpu).map(([name, ms]) => [name, ms / 1000])),
@@ -206,18 +213,22 @@ export async function scale(options: { clusters: number }): Promise<BenchResult>
         met: run.workerMb[0]! <= 250,
       },
     ],
-    notes: [`P3 CPU seconds during the ${n} creates, by process: ${Object.entries(run.cpuSeconds).map(([name, s]) => `${name} ${s.toFixed(1)}`).join(', ')}`],
+    notes: [
+      `P3 CPU seconds by process during the ${n} creates: ${Object.entries(run.cpuSeconds).map(([name, s]) => `${name} ${s.toFixed(1)}`).join(', ')}; ` +
+        `during the ${n} bare workflows: ${Object.entries(run.ceilingCpuSeconds ?? {}).map(([name, s]) => `${name} ${s.toFixed(1)}`).join(', ')}`,
+    ],
   };
 }
 
 if (isMain(import.meta.url)) {
   const clusters = Number(process.argv[2] ?? 1000);
   const workers = Number(process.argv[3] ?? 1);
-  if (workers === 1) runStandalone(() => withLocalStack(() => scale({ clusters })));
+  const progress = process.argv[4] !== 'off';
+  if (workers === 1 && progress) runStandalone(() => withLocalStack(() => scale({ clusters })));
   else
     runStandalone(() =>
       withLocalStack(async () => {
-        const run = await scaleRun({ clusters, workers, ceiling: true });
+        const run = await scaleRun({ clusters, workers, ceiling: true, workerEnv: progress ? {} : { MPDFLOW_PROGRESS: 'off' } });
         return { rows: [], notes: [JSON.stringify(run, null, 2)] };
       }),
     );
