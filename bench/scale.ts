@@ -224,11 +224,13 @@ if (isMain(import.meta.url)) {
   const clusters = Number(process.argv[2] ?? 1000);
   const workers = Number(process.argv[3] ?? 1);
   const progress = process.argv[4] !== 'off';
-  if (workers === 1 && progress) runStandalone(() => withLocalStack(() => scale({ clusters })));
+  if (workers === 1 && progress && !process.env.MPDFLOW_BENCH_WORKER_NODE_OPTIONS) runStandalone(() => withLocalStack(() => scale({ clusters })));
   else
     runStandalone(() =>
       withLocalStack(async () => {
-        const run = await scaleRun({ clusters, workers, ceiling: true, workerEnv: progress ? {} : { MPDFLOW_PROGRESS: 'off' } });
+        const workerEnv: Record<string, string> = progress ? {} : { MPDFLOW_PROGRESS: 'off' };
+        if (process.env.MPDFLOW_BENCH_WORKER_NODE_OPTIONS) workerEnv.NODE_OPTIONS = process.env.MPDFLOW_BENCH_WORKER_NODE_OPTIONS;
+        const run = await scaleRun({ clusters, workers, ceiling: true, workerEnv });
         return { rows: [], notes: [JSON.stringify(run, null, 2)] };
       }),
     );

@@ -42,7 +42,7 @@ export class MpdClusterClient {
 
   async list(namespace?: string): Promise<{ items: MPDCluster[]; resourceVersion: string }> {
     const list = (await this.request('GET', collection(namespace))) as { items: MPDCluster[]; metadata: { resourceVersion: string } };
-    return { items: list.items, resourceVersion: list.metadata.resourceVersion };
+    return { items: list.items ?? [], resourceVersion: list.metadata.resourceVersion };
   }
 
   /** Names and resourceVersions only (the server sends the objects' metadata, nothing else): cheap to list often. */
@@ -51,7 +51,7 @@ export class MpdClusterClient {
     const list = (await rawKubeRequest(this.kube.config, 'GET', collection(namespace), undefined, undefined, undefined, accept)) as {
       items: Array<{ metadata: { namespace?: string; name?: string; resourceVersion?: string } }>;
     };
-    return list.items.map(({ metadata }) => ({ namespace: metadata.namespace ?? '', name: metadata.name ?? '', resourceVersion: metadata.resourceVersion ?? '' }));
+    return (list.items ?? []).map(({ metadata }) => ({ namespace: metadata.namespace ?? '', name: metadata.name ?? '', resourceVersion: metadata.resourceVersion ?? '' }));
   }
 
   /** Merge-patches the status subresource; with `resourceVersion` the write fails with 409 when the object moved on. */
