@@ -48,7 +48,7 @@ export async function flowOverhead(options: FlowOverheadOptions): Promise<BenchR
 
   const engine = async (label: string, progress: boolean) => {
     const taskQueue = `bench-${label}-${Date.now()}`;
-    const worker = await startWorker({ config: { ...config, temporal: { ...config.temporal, taskQueue }, flowWrites: { progress, stepEvents: false } }, operator });
+    const worker = await startWorker({ config: { ...config, temporal: { ...config.temporal, taskQueue }, flowWrites: { ...config.flowWrites, progress, stepEvents: false } }, operator });
     return { taskQueue, worker };
   };
   const on = await engine('progress', true);

@@ -16,6 +16,11 @@ export interface MpdflowConfig {
     progress: boolean;
     /** An Event when each step starts and completes (MPDFLOW_STEP_EVENTS=true; off by default). */
     stepEvents: boolean;
+    /**
+     * Progress writes a second, per worker process, all clusters together (MPDFLOW_PROGRESS_QPS, default 50): under a
+     * burst each cluster's newest progress goes out, at this rate; completion and interrupt writes are not limited.
+     */
+    progressPerSecond: number;
   };
 }
 
@@ -36,6 +41,7 @@ export const configEnvKeys = [
   'MPDFLOW_LOG_LEVEL',
   'MPDFLOW_PROGRESS',
   'MPDFLOW_STEP_EVENTS',
+  'MPDFLOW_PROGRESS_QPS',
   'TEMPORAL_SDK_LOG_LEVEL',
   // OpenTelemetry tracing (the OTLP exporter reads the other OTEL_* variables itself).
   'OTEL_EXPORTER_OTLP_ENDPOINT',
@@ -77,6 +83,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): MpdflowConf
       .split(',')
       .map((ns) => ns.trim())
       .filter(Boolean),
-    flowWrites: { progress: env.MPDFLOW_PROGRESS !== 'off', stepEvents: env.MPDFLOW_STEP_EVENTS === 'true' },
+    flowWrites: {
+      progress: env.MPDFLOW_PROGRESS !== 'off',
+      stepEvents: env.MPDFLOW_STEP_EVENTS === 'true',
+      progressPerSecond: Number(env.MPDFLOW_PROGRESS_QPS) > 0 ? Number(env.MPDFLOW_PROGRESS_QPS) : 50,
+    },
   };
 }

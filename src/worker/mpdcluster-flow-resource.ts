@@ -20,6 +20,8 @@ export interface MpdClusterFlowResourceOptions {
   stableStatus?: Operator['stableStatus'];
   /** Write status.workflow at each step (default); off, only a flow's completion and interrupt write it. */
   progress?: boolean;
+  /** Progress writes a second, all clusters together (the newest of each cluster is what waits). */
+  progressPerSecond?: number;
 }
 
 const keyOf = (resource: ResourceRef) => `${resource.namespace}/${resource.name}`;
@@ -42,7 +44,7 @@ export class MpdClusterFlowResource implements FlowResource {
     private readonly options: MpdClusterFlowResourceOptions,
   ) {
     this.clusters = new MpdClusterClient(kube);
-    this.writes = new BackgroundWrites(options.log);
+    this.writes = new BackgroundWrites(options.log, { latestPerSecond: options.progressPerSecond });
   }
 
   private workflowStatus(event: FlowEvent, phase: FlowPhase, message: string): WorkflowStatus {

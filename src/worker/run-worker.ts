@@ -50,6 +50,7 @@ export async function startWorker(options: WorkerStartOptions): Promise<RunningW
     log,
     stableStatus: operator.stableStatus,
     progress: config.flowWrites.progress,
+    progressPerSecond: config.flowWrites.progressPerSecond,
   });
   const worker = await createFlowWorker({
     connection,
