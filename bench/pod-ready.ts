@@ -1,6 +1,7 @@
 /**
- * Pod create → Ready on the local real node: engine pods (PostgreSQL, ready by pg_isready), one at a time, then a
- * batch created at once. Prints p50/p99 of each, and the node's start-up phases when it started one.
+ * Pod create → Ready on the local real node: engine pods exactly as the operator makes them (activities/shared/
+ * engine-pod.ts: PostgreSQL on the shared claim, Ready by pg_isready), one at a time, then a batch created at once.
+ * Prints p50/p99 of each, and the node's start-up phases when it started one.
  *   node --import tsx bench/pod-ready.ts [pods]
  * Uses KUBECONFIG when it names a cluster with a node, else starts etcd + kube-apiserver + a node here.
  */
@@ -10,10 +11,21 @@ import { tmpdir } from 'node:os';
 import { kubeClients, loadKubeConfig, type KubeClients } from '../src/kube/client';
 import { startKubeControlPlane } from '../src/infra/kube-control-plane';
 import { startKubeNode } from '../src/infra/kube-node';
-import { isReady, enginePod } from '../test/helpers/real-node';
+import { isReady } from '../test/helpers/real-node';
+import { enginePod as operatorEnginePod } from '../activities/shared/engine-pod';
+import type { V1Pod } from '@kubernetes/client-node';
+import { sampleCluster } from '../test/fixtures/sample-cluster';
 import { waitUntil } from '../src/infra/wait';
 
 const pods = Number(process.argv[2] ?? 20);
+
+/** The operator's pod of instance `insId` of a cluster `bench` (no owner: no MPDCluster exists here to own it). */
+function enginePod(namespace: string, insId: string): V1Pod {
+  const cluster = { apiVersion: 'mpd.polardb.aliyun.com/v1', kind: 'MPDCluster' as const, ...sampleCluster(namespace, 'bench') };
+  const pod = operatorEnginePod({ ...cluster, metadata: { ...cluster.metadata, uid: 'none' } }, insId, 'rw');
+  pod.metadata!.ownerReferences = [];
+  return pod;
+}
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(q * xs.length) - 1)]!;
 
 async function readyAfter(kube: KubeClients, namespace: string, name: string, created: number): Promise<number> {
@@ -50,16 +62,21 @@ async function main(): Promise<void> {
       timeoutMs: 30_000,
       describe: () => 'no default ServiceAccount',
     });
+    await kube.core.createNamespacedPersistentVolumeClaim({
+      namespace,
+      body: { metadata: { name: 'bench-share' }, spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Gi' } } } },
+    });
+    // Each pod a new instance (its own data directory, so initdb each time), as a new cluster's would be.
     const sequential: number[] = [];
     for (let i = 0; i < pods; i++) {
       const t = performance.now();
-      await kube.core.createNamespacedPod({ namespace, body: enginePod(`seq-${i}`) });
-      sequential.push(await readyAfter(kube, namespace, `seq-${i}`, t));
-      await kube.core.deleteNamespacedPod({ namespace, name: `seq-${i}` });
+      await kube.core.createNamespacedPod({ namespace, body: enginePod(namespace, `seq-${i}`) });
+      sequential.push(await readyAfter(kube, namespace, `bench-seq-${i}`, t));
+      await kube.core.deleteNamespacedPod({ namespace, name: `bench-seq-${i}` });
     }
     const t = performance.now();
-    await Promise.all(Array.from({ length: pods }, (_, i) => kube.core.createNamespacedPod({ namespace, body: enginePod(`batch-${i}`) })));
-    const batch = await Promise.all(Array.from({ length: pods }, (_, i) => readyAfter(kube, namespace, `batch-${i}`, t)));
+    await Promise.all(Array.from({ length: pods }, (_, i) => kube.core.createNamespacedPod({ namespace, body: enginePod(namespace, `batch-${i}`) })));
+    const batch = await Promise.all(Array.from({ length: pods }, (_, i) => readyAfter(kube, namespace, `bench-batch-${i}`, t)));
     const fmt = (xs: number[]) => `p50 ${Math.round(quantile(xs, 0.5))} ms, p99 ${Math.round(quantile(xs, 0.99))} ms, max ${Math.round(Math.max(...xs))} ms`;
     console.log(`engine pod create → Ready, one at a time (${pods}): ${fmt(sequential)}`);
     console.log(`engine pod create → Ready, ${pods} created at once: ${fmt(batch)}`);

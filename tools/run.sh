@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Behind `npm run demo`, `npm test`, `npm run soak` and `npm run bench`: installs whatever is missing (npm packages now; the temporal CLI and
-# the kube-apiserver/etcd binaries on first use, cached in ~/.cache/mpdflow), then runs the command.
+# Behind `npm run demo`, `npm test`, `npm run soak` and `npm run bench`: installs whatever is missing (npm packages now;
+# the temporal CLI, the Kubernetes binaries and etcd, the node's Debian runtime and the local images on first use,
+# cached in ~/.cache/mpdflow), then runs the command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

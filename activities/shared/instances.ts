@@ -6,35 +6,19 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { InterruptError, type StepContext } from '../../src/flows/step';
 import { apiStatus } from '../../src/kube/client';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
-import { mpdClusterApi, mpdClusterApiVersion } from '../../src/kube/mpdcluster';
 import type { DbInstanceStatus } from '../../src/kube/mpdcluster-schema';
 import { sleepUnlessAborted } from '../../src/infra/wait';
+import { enginePod, enginePort, engineImage, wantedClassAndVersion, type EnginePodOptions } from './engine-pod';
+import { podName } from './names';
+import { isPodReady, podInterrupts, podProblem, type PodProblem } from './pod-readiness';
 import type { StepServices } from '../../src/flows/step-services';
 
 export type Ctx = StepContext<StepServices>;
 
-export const labels = {
-  managedBy: 'app.kubernetes.io/managed-by',
-  cluster: 'mpd.polardb.aliyun.com/cluster',
-  insId: 'mpd.polardb.aliyun.com/ins-id',
-  role: 'mpd.polardb.aliyun.com/role',
-} as const;
-export const podAnnotations = { restartToken: 'mpd.polardb.aliyun.com/restart-token', className: 'mpd.polardb.aliyun.com/class', version: 'mpd.polardb.aliyun.com/version' } as const;
-
-export const metaConfigMapName = (cluster: string) => `${cluster}-meta`;
-export const managerConfigMapName = (cluster: string) => `${cluster}-cm-config`;
-export const managerDeploymentName = (cluster: string) => `${cluster}-cm`;
-export const userParamsConfigMapName = (cluster: string) => `${cluster}-user-params`;
-export const appliedParamsConfigMapName = (cluster: string) => `${cluster}-params-applied`;
-export const podName = (cluster: string, insId: string) => `${cluster}-${insId}`;
-export const sharePvcName = (cluster: MPDCluster) => cluster.spec.shareStore?.sharePvcName || `${cluster.metadata.name}-share`;
+export * from './names';
 
 export async function getCluster(ctx: Ctx): Promise<MPDCluster> {
   return ctx.services.clusters.get(ctx.resource);
-}
-
-export function ownerReference(cluster: MPDCluster) {
-  return { apiVersion: mpdClusterApiVersion, kind: mpdClusterApi.kind, name: cluster.metadata.name!, uid: cluster.metadata.uid!, controller: true, blockOwnerDeletion: true };
 }
 
 /** Creates an object unless it exists (409 is success: an earlier attempt made it). */
@@ -70,49 +54,9 @@ export function tempRoIds(cluster: MPDCluster): string[] {
   return (cluster.metadata.annotations?.tempRoIds ?? '').split(',').filter(Boolean);
 }
 
-/** A node for an instance: spread by id over the nodes the cluster may use; a migration names its own. */
-export function nodeFor(insId: string): string {
-  return `node-${((insNumber(insId) - 1) % 3) + 1}`;
-}
-
 /** Merge-patches entries of status.dbInstanceStatus (null deletes one). */
 export async function patchInstances(ctx: Ctx, entries: Record<string, Partial<DbInstanceStatus> | null>, extra: Record<string, unknown> = {}): Promise<void> {
   await ctx.services.clusters.patchStatus(ctx.resource, { dbInstanceStatus: entries as Record<string, DbInstanceStatus>, ...extra });
-}
-
-/** The engine pod of one instance, with the cluster's image and class (or the ones it is moving to). */
-export function enginePod(cluster: MPDCluster, insId: string, role: string, options: { node?: string; restartToken?: string; useModifyTo?: boolean }): V1Pod {
-  const name = cluster.metadata.name!;
-  const classInfo = (options.useModifyTo && cluster.spec.classInfoModifyTo?.className ? cluster.spec.classInfoModifyTo : cluster.spec.classInfo) ?? {};
-  const version = (options.useModifyTo && cluster.spec.versionCfgModifyTo?.versionName ? cluster.spec.versionCfgModifyTo : cluster.spec.versionCfg) ?? {};
-  const resources = { ...(classInfo.cpu ? { cpu: classInfo.cpu } : {}), ...(classInfo.memory ? { memory: classInfo.memory } : {}) };
-  return {
-    metadata: {
-      name: podName(name, insId),
-      namespace: cluster.metadata.namespace,
-      labels: { [labels.managedBy]: 'mpdflow', [labels.cluster]: name, [labels.insId]: insId, [labels.role]: role },
-      annotations: {
-        [podAnnotations.className]: classInfo.className ?? '',
-        [podAnnotations.version]: version.versionName ?? '',
-        ...(options.restartToken ? { [podAnnotations.restartToken]: options.restartToken } : {}),
-      },
-      ownerReferences: [ownerReference(cluster)],
-    },
-    spec: {
-      nodeName: options.node ?? nodeFor(insId),
-      containers: [
-        {
-          name: 'engine',
-          image: version.engineImage || 'polardb/polardb-engine:latest',
-          ports: [{ containerPort: cluster.spec.netCfg?.engineStartPort ?? 5432 }],
-          resources: Object.keys(resources).length ? { requests: resources, limits: resources } : {},
-          volumeMounts: [{ name: 'shared', mountPath: '/data' }],
-        },
-      ],
-      volumes: [{ name: 'shared', persistentVolumeClaim: { claimName: sharePvcName(cluster) } }],
-      restartPolicy: 'Always',
-    },
-  };
 }
 
 export async function readPod(ctx: Ctx, insId: string): Promise<V1Pod | undefined> {
@@ -124,33 +68,58 @@ export async function readPod(ctx: Ctx, insId: string): Promise<V1Pod | undefine
   }
 }
 
+/**
+ * Deletes the instance's pod gracefully (the engine shuts down and releases its data directory) and waits until
+ * the pod is gone: never two postmasters of one instance on the shared volume.
+ */
 export async function deletePod(ctx: Ctx, insId: string): Promise<void> {
-  await deleteIfPresent(() => ctx.services.kube.core.deleteNamespacedPod({ namespace: ctx.resource.namespace, name: podName(ctx.resource.name, insId), gracePeriodSeconds: 0 }));
-  // Without a kubelet a deleted pod is gone at once; on a real cluster wait until it is.
-  while (await readPod(ctx, insId)) await sleepUnlessAborted(200, ctx.signal);
+  const name = podName(ctx.resource.name, insId);
+  await deleteIfPresent(() => ctx.services.kube.core.deleteNamespacedPod({ namespace: ctx.resource.namespace, name }));
+  const deadline = Date.now() + podGoneTimeoutMs;
+  for (let pod = await readPod(ctx, insId); pod; pod = await readPod(ctx, insId)) {
+    if (Date.now() > deadline) throw new Error(`pod ${name} is still terminating after ${podGoneTimeoutMs / 1000} s: is its node's kubelet running?`);
+    ctx.heartbeat({ waitingFor: `${name} to terminate` });
+    await sleepUnlessAborted(250, ctx.signal);
+  }
 }
 
-const isReady = (pod: V1Pod) => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+/** The grace period (30 s) and time for the kubelet to report the pod gone. */
+const podGoneTimeoutMs = 120_000;
 
-/** Waits until the instance's pod is Ready (heartbeating, honouring cancel); a failed or vanished pod interrupts. */
+/** Waits until the instance's pod is Ready (heartbeating, honouring cancel); one that will not be interrupts. */
 export async function waitPodReady(ctx: Ctx, insId: string): Promise<V1Pod> {
   for (;;) {
     const pod = await readPod(ctx, insId);
-    if (!pod) throw new InterruptError('POD_LOST', `pod ${podName(ctx.resource.name, insId)} disappeared while starting`);
-    if (pod.status?.phase === 'Failed') throw new InterruptError('DB_START_FAIL', `pod ${pod.metadata?.name} failed: ${pod.status.message ?? pod.status.reason ?? 'no reason given'}`);
-    if (isReady(pod)) return pod;
+    if (!pod) throw new InterruptError(podInterrupts.lost, `pod ${podName(ctx.resource.name, insId)} disappeared while starting`);
+    if (isPodReady(pod) && !pod.metadata?.deletionTimestamp) return pod;
+    const problem = podProblem(pod, Date.now());
+    if (problem) throw new InterruptError(problem.code, await withEngineLog(ctx, pod, problem));
     ctx.heartbeat({ waitingFor: pod.metadata?.name });
     await sleepUnlessAborted(250, ctx.signal);
   }
 }
 
-/** Creates (if missing) and waits for the pod of one instance, then records it in status.dbInstanceStatus. */
-export async function ensureInstancePod(ctx: Ctx, cluster: MPDCluster, insId: string, role: 'rw' | 'ro' | 'tempro', options: Parameters<typeof enginePod>[3] = {}): Promise<void> {
+/** The failed engine's last words, when it failed to start and its log can be read. */
+async function withEngineLog(ctx: Ctx, pod: V1Pod, problem: PodProblem): Promise<string> {
+  if (problem.code !== podInterrupts.startFailed || !pod.status?.containerStatuses?.[0]?.lastState?.terminated) return problem.message;
+  try {
+    const log = await ctx.services.kube.core.readNamespacedPodLog({ namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, container: 'engine', previous: true, tailLines: 3 });
+    return `${problem.message}; its log ends: ${String(log).trim().split('\n').join(' | ')}`;
+  } catch {
+    return problem.message;
+  }
+}
+
+/**
+ * Creates (if missing) and waits for the pod of one instance, then records it in status.dbInstanceStatus with the
+ * node the scheduler chose. A pod left failing by an earlier attempt, or being deleted, is replaced first.
+ */
+export async function ensureInstancePod(ctx: Ctx, cluster: MPDCluster, insId: string, role: 'rw' | 'ro' | 'tempro', options: EnginePodOptions = {}): Promise<void> {
+  const existing = await readPod(ctx, insId);
+  if (existing && podProblem(existing, Date.now())) await deletePod(ctx, insId);
   await createIfMissing(() => ctx.services.kube.core.createNamespacedPod({ namespace: ctx.resource.namespace, body: enginePod(cluster, insId, role === 'tempro' ? 'ro' : role, options) }));
   const pod = await waitPodReady(ctx, insId);
-  const useModifyTo = options.useModifyTo ?? false;
-  const classInfo = useModifyTo && cluster.spec.classInfoModifyTo?.className ? cluster.spec.classInfoModifyTo : cluster.spec.classInfo;
-  const version = useModifyTo && cluster.spec.versionCfgModifyTo?.versionName ? cluster.spec.versionCfgModifyTo : cluster.spec.versionCfg;
+  const { classInfo, version } = wantedClassAndVersion(cluster, options.useModifyTo);
   await patchInstances(ctx, {
     [insId]: {
       insId,
@@ -160,10 +129,11 @@ export async function ensureInstancePod(ctx: Ctx, cluster: MPDCluster, insId: st
       podNameSpace: pod.metadata?.namespace,
       nodeName: pod.spec?.nodeName,
       hostClientIP: pod.status?.hostIP ?? '',
+      netInfo: { podIP: pod.status?.podIP ?? '', port: enginePort(cluster) },
       installed: true,
       status: 'running',
-      ...(classInfo ? { insClassInfo: classInfo } : {}),
-      ...(version ? { versionInfo: version } : {}),
+      ...(classInfo.className ? { insClassInfo: classInfo } : {}),
+      ...(version.versionName || version.engineImage ? { versionInfo: { ...version, engineImage: engineImage(version) } } : {}),
       currentState: { state: 'running', startAt: new Date().toISOString() },
     },
   });

@@ -8,6 +8,7 @@ import { triggerAnnotations } from '../../src/operator/shared/annotations';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { deletePod, ensureInstancePod, getCluster, instances, metaConfigMapName, nextInsId, patchInstances, podAnnotations, readPod, tempRoIds, type Ctx } from './instances';
 import { syncManagerTopology } from './manager';
+import { requireReadyNode } from './nodes';
 import { switchLeader } from './topology-steps';
 import { step } from './step-kit';
 
@@ -44,7 +45,7 @@ async function ensureReplicasUpToDate(ctx: Ctx): Promise<void> {
     const pod = await readPod(ctx, insId);
     const stale = pod && (pod.metadata?.annotations?.[podAnnotations.className] !== wantClass || pod.metadata?.annotations?.[podAnnotations.version] !== wantVersion);
     if (stale) await deletePod(ctx, insId);
-    await ensureInstancePod(ctx, cluster, insId, 'ro', { useModifyTo: useModifyTo(ctx), ...(ins.nodeName ? { node: ins.nodeName } : {}) });
+    await ensureInstancePod(ctx, cluster, insId, 'ro', { useModifyTo: useModifyTo(ctx), ...(ins.nodeName ? { preferNode: ins.nodeName } : {}) });
   }
 }
 
@@ -53,6 +54,8 @@ export const replicaSteps = {
   GenerateTempRoIds: step((ctx) => reserveTempIds(ctx, 1)),
   GenerateMigrateTempId: step(async (ctx) => {
     const target = migrationTarget(await getCluster(ctx));
+    // The first step of both migrations: a target that cannot take the instance stops the flow before it changes anything.
+    if (target) await requireReadyNode(ctx, target.node);
     // Migrating an RO moves its pod; migrating the RW needs a temporary RO on the target node.
     if (target && target.insId === (await getCluster(ctx)).status?.leaderInstanceId) await reserveTempIds(ctx, 1);
   }),
@@ -83,7 +86,8 @@ export const replicaSteps = {
     const [temp] = await tempIdsOrInterrupt(ctx, cluster);
     if (!cluster.status?.dbInstanceStatus?.[temp!]) throw new InterruptError('TEMP_RO_FOR_RW_MEAT_LOST', `temporary RO ${temp} is missing from status`);
     const node = migrationTarget(cluster)?.node;
-    await ensureInstancePod(ctx, cluster, temp!, 'tempro', { useModifyTo: useModifyTo(ctx), ...(node ? { node } : {}) });
+    if (node) await requireReadyNode(ctx, node);
+    await ensureInstancePod(ctx, cluster, temp!, 'tempro', { useModifyTo: useModifyTo(ctx), ...(node ? { targetNode: node } : {}) });
   }),
   ConvertTempRoToRo: step(async (ctx) => {
     const cluster = await getCluster(ctx);
@@ -121,9 +125,10 @@ export const replicaSteps = {
     const cluster = await getCluster(ctx);
     const target = migrationTarget(cluster);
     if (!target) return;
+    await requireReadyNode(ctx, target.node);
     const pod = await readPod(ctx, target.insId);
     if (pod?.spec?.nodeName !== target.node) await deletePod(ctx, target.insId);
-    await ensureInstancePod(ctx, cluster, target.insId, 'ro', { node: target.node });
+    await ensureInstancePod(ctx, cluster, target.insId, 'ro', { targetNode: target.node });
   }),
   /** RebuildRo: the failed ROs go (engine stopped, slot dropped); their replacements are the temporary ROs. */
   StopOldRo: step(async (ctx) => {

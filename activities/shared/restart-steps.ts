@@ -14,9 +14,9 @@ async function restartInstance(ctx: Ctx, cluster: MPDCluster, insId: string): Pr
   // Never create what is not there: a pod for an unknown id would become a phantom instance.
   if (!ins) throw new InterruptError('INS_NOT_FOUND', unknownInstance(cluster, insId));
   const pod = await readPod(ctx, insId);
-  if (pod?.metadata?.annotations?.[podAnnotations.restartToken] === ctx.transitionKey) return;
-  await deletePod(ctx, insId);
-  await ensureInstancePod(ctx, cluster, insId, ins.insType === 'rw' ? 'rw' : 'ro', { restartToken: ctx.transitionKey, ...(ins.nodeName ? { node: ins.nodeName } : {}) });
+  // A pod of this transition is the restart done (or under way): waited for, and replaced only if it failed.
+  if (pod?.metadata?.annotations?.[podAnnotations.restartToken] !== ctx.transitionKey) await deletePod(ctx, insId);
+  await ensureInstancePod(ctx, cluster, insId, ins.insType === 'rw' ? 'rw' : 'ro', { restartToken: ctx.transitionKey, ...(ins.nodeName ? { preferNode: ins.nodeName } : {}) });
 }
 
 export async function restartCluster(ctx: Ctx): Promise<void> {

@@ -61,7 +61,8 @@ async function settledRuns(temporal: Client, namespace: string): Promise<{ runs:
 export async function takeCensus(stack: SoakStack, namespace: string): Promise<Census> {
   const { runs, churn } = await settledRuns(stack.temporal, namespace);
   const clusters = new Map((await stack.clusters.list(namespace)).items.map((c) => [c.metadata.name!, c]));
-  const pods = (await stack.kube.core.listNamespacedPod({ namespace, labelSelector: 'app.kubernetes.io/managed-by=mpdflow' })).items;
+  // Engine pods (the cluster managers' pods belong to their ReplicaSets).
+  const pods = (await stack.kube.core.listNamespacedPod({ namespace, labelSelector: 'app.kubernetes.io/managed-by=mpdflow,mpd.polardb.aliyun.com/ins-id' })).items;
   const events = new Map<string, number>();
   for (const event of (await stack.kube.core.listNamespacedEvent({ namespace })).items) {
     if (event.involvedObject.kind !== 'MPDCluster' || !event.involvedObject.name) continue;

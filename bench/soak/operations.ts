@@ -65,20 +65,18 @@ export interface OperationEnv {
   clusters: MpdClusterClient;
   kube: KubeClients;
   namespace: string;
+  /** The stack's Ready nodes: a migration needs a second one to go to. */
+  nodes: string[];
 }
 
+// Classes are the engines' limits; they fit the local node (2 CPUs).
 const classes = [
-  { className: 'polar.o.x4.medium', cpu: '2', memory: '8Gi' },
-  { className: 'polar.o.x4.large', cpu: '4', memory: '16Gi' },
-  { className: 'polar.o.x8.large', cpu: '8', memory: '32Gi' },
+  { className: 'polar.o.x4.small', cpu: '500m', memory: '512Mi' },
+  { className: 'polar.o.x4.medium', cpu: '1', memory: '1Gi' },
+  { className: 'polar.o.x4.large', cpu: '2', memory: '2Gi' },
 ];
-const versions = ['1.0.0', '1.0.1', '1.0.2'].map((v) => ({
-  versionName: `v${v}`,
-  engineImage: `polardb/polardb-engine:${v}`,
-  managerImage: `polardb/manager:${v}`,
-  clusterManagerImage: `polardb/cluster-manager:${v}`,
-}));
-const nodes = ['node-1', 'node-2', 'node-3', 'node-4'];
+// The two engine images the local node has.
+const versions = ['v1', 'v2'].map((v) => ({ versionName: v, engineImage: `localhost/mpdflow/engine:${v}`, clusterManagerImage: 'localhost/mpdflow/cluster-manager:v1' }));
 const maxFollowers = 3;
 
 /** The demo's spec, with the cluster's own volume and a random number of read-only replicas. */
@@ -131,8 +129,9 @@ export function planOperation(kind: OperationKind, name: string, cluster: MPDClu
     case 'migrate': {
       const insId = rng.pick(all.length ? all : ['-']);
       const current = cluster.status?.dbInstanceStatus?.[insId]?.nodeName;
-      if (!all.length || !current) return undefined;
-      return trigger(t.migrate, `${insId}|${rng.pick(nodes.filter((n) => n !== current))}`, insId === leader ? flows.migrateRw : flows.migrateRo);
+      const targets = env.nodes.filter((n) => n !== current);
+      if (!all.length || !current || targets.length === 0) return undefined;
+      return trigger(t.migrate, `${insId}|${rng.pick(targets)}`, insId === leader ? flows.migrateRw : flows.migrateRo);
     }
     case 'forceRebuild':
       return trigger(t.forceRebuild, 'true', flows.rebuild);

@@ -1,17 +1,19 @@
-/** The soak's own servers (never the test run's: it restarts them) and the harness's clients to them. */
+/** The soak's own servers and node (never the test run's: it restarts them) and the harness's clients to them. */
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
-import { startKubeletStandIn, type KubeletStandIn } from '../../src/dev/kubelet-stand-in';
 import { startLocalStack, type LocalStack } from '../../src/infra/local-stack';
 import { kubeClients, loadKubeConfig, type KubeClients } from '../../src/kube/client';
 import { MpdClusterClient } from '../../src/kube/mpdcluster-client';
+import { waitUntil } from '../../src/infra/wait';
 
 export interface SoakStack {
   local: LocalStack;
   kube: KubeClients;
   clusters: MpdClusterClient;
   temporal: Client;
+  /** The stack's Ready nodes. */
+  nodes: string[];
   /** What the controller and worker processes need to reach the servers. */
   env: NodeJS.ProcessEnv;
   restartApiserver(downtimeMs: number): Promise<void>;
@@ -23,15 +25,21 @@ export async function startSoakStack(dataDir: string, namespace: string, log: Lo
   const local = await startLocalStack({ dataDir: join(dataDir, 'servers'), webUi: false });
   const kube = kubeClients(loadKubeConfig(local.kube.kubeconfigPath));
   await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
+  // Pods are refused until the namespace's default ServiceAccount exists (the controller manager makes it).
+  await waitUntil(async () => Boolean(await kube.core.readNamespacedServiceAccount({ namespace, name: 'default' })), {
+    timeoutMs: 30_000,
+    describe: () => `no default ServiceAccount in ${namespace}`,
+  });
+  const nodes = (await kube.core.listNode()).items.map((n) => n.metadata!.name!);
+  log.info({ nodes }, 'soak stack up');
   const connection = await Connection.connect({ address: local.temporal.address });
   const temporal = new Client({ connection, namespace: local.temporal.namespace });
-  const standInLog = log.child({ component: 'kubelet-stand-in' });
-  let kubelet: KubeletStandIn | undefined = await startKubeletStandIn(kube, standInLog);
   return {
     local,
     kube,
     clusters: new MpdClusterClient(kube),
     temporal,
+    nodes,
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: local.temporal.address,
@@ -39,16 +47,10 @@ export async function startSoakStack(dataDir: string, namespace: string, log: Lo
       KUBECONFIG: local.kube.kubeconfigPath,
       MPDFLOW_LOG_LEVEL: process.env.MPDFLOW_LOG_LEVEL ?? 'info',
     },
-    async restartApiserver(downtimeMs) {
-      // The stand-in gives up re-watching when a relist fails, so it is stopped first and started again after.
-      kubelet?.stop();
-      kubelet = undefined;
-      await local.kube.restartApiserver(downtimeMs);
-      kubelet = await startKubeletStandIn(kube, standInLog);
-    },
+    // The node's kubelet, scheduler and controller manager reconnect by themselves, as on any cluster.
+    restartApiserver: (downtimeMs) => local.kube.restartApiserver(downtimeMs),
     restartTemporal: (downtimeMs) => local.temporal.restart(downtimeMs),
     async stop() {
-      kubelet?.stop();
       await connection.close().catch(() => undefined);
       await local.stop();
     },

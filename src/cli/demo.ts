@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { configFromEnv } from '../config';
 import { startController, type RunningController } from '../controller/controller';
-import { startKubeletStandIn } from '../dev/kubelet-stand-in';
 import { localStackUnlessConfigured } from '../infra/local-stack';
 import { rootLogger, say } from '../infra/log';
 import { devDataDir } from '../infra/paths';
@@ -16,8 +15,8 @@ import { startWorker } from '../worker/run-worker';
 import { stopOnSignal } from './signals';
 
 /**
- * `mpdflow demo` (npm run demo): the local servers (or TEMPORAL_ADDRESS/KUBECONFIG when set), the worker, the
- * controller and the kubelet stand-in, then the sample scenario. Not on a terminal it exits when the scenario is
+ * `mpdflow demo` (npm run demo): the local servers and node (or TEMPORAL_ADDRESS/KUBECONFIG when set), the worker
+ * and the controller, then the sample scenario on real engine pods. Not on a terminal it exits when the scenario is
  * done (non-zero if anything misbehaved); on a terminal it keeps everything running until Ctrl-C.
  */
 export async function demoCommand(options: { operator: string }): Promise<void> {
@@ -33,7 +32,6 @@ export async function demoCommand(options: { operator: string }): Promise<void> 
   config.temporal.taskQueue = `demo-${Date.now()}`;
   const log = rootLogger.child({ component: 'demo' });
   const kube = kubeClients(loadKubeConfig(config.kubeconfig));
-  const kubelet = await startKubeletStandIn(kube, log, { readyAfterMs: 400 });
   const worker = await startWorker({ config, operator });
   const connection = await Connection.connect({ address: config.temporal.address!, tls: temporalTls(config.temporal) });
   const namespace = 'default';
@@ -60,7 +58,6 @@ export async function demoCommand(options: { operator: string }): Promise<void> 
     await controller?.stop();
     await connection.close();
     await worker.shutdown();
-    kubelet.stop();
     await stack?.stop();
   }
 }

@@ -40,8 +40,10 @@ export function cliProgram(defaults: CliDefaults): Command {
 
   program
     .command('dev')
-    .description('start the local Temporal dev server and kube-apiserver (MPDCluster CRD installed) until Ctrl-C')
+    .description('start Temporal, a local Kubernetes with a node (MPDCluster CRD installed), the worker and the controller, until Ctrl-C')
     .option('--data-dir <dir>', 'where server data is kept between runs')
+    .option(...operatorOption)
+    .option('--no-operator', 'start the servers only, without the worker and the controller')
     .action(devCommand);
 
   program

@@ -1,6 +1,7 @@
 import type { KubeClients } from '../kube/client';
 import { applyObject } from '../kube/apply';
 import { mpdClusterCrd } from '../kube/mpdcluster-crd';
+import { mpdClusterApi } from '../kube/mpdcluster';
 import { waitUntil } from './wait';
 
 /** Applies the MPDCluster CRD and waits until the API server serves it (Established). */
@@ -15,4 +16,10 @@ export async function installMpdClusterCrd(kube: KubeClients): Promise<void> {
     },
     { timeoutMs: 30_000, describe: () => `CRD ${name} not Established` },
   );
+  // Established comes before its storage answers (a list meanwhile gets 429 "storage is (re)initializing").
+  const api = mpdClusterApi;
+  await waitUntil(async () => Boolean(await kube.custom.listClusterCustomObject({ group: api.group, version: api.version, plural: api.plural, limit: 1 })), {
+    timeoutMs: 30_000,
+    describe: () => `${api.plural} not listable yet`,
+  });
 }

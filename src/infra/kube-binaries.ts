@@ -35,3 +35,8 @@ export async function kubeNodeBinaries(): Promise<KubeNodeBinaries> {
     kubeControllerManager: join(dir, 'kube-controller-manager'),
   };
 }
+
+/** kubectl of the same version (for `mpdflow dev` users and the README): its path. */
+export async function kubectlBinary(): Promise<string> {
+  return join(await buildKube(['kubectl']), 'kubectl');
+}

@@ -26,6 +26,13 @@ export interface KubeNodeOptions {
   server: string;
   certs: KubeCerts;
   adminKubeconfig: string;
+  /** Default mpdflow-node-1; a second node of one cluster needs another name (and its own dataDir). */
+  nodeName?: string;
+  /**
+   * Also the cluster's kube-scheduler, kube-controller-manager and volume provisioner (default true). A second node
+   * joining a cluster that has them already starts only containerd and its kubelet.
+   */
+  controllers?: boolean;
 }
 
 export interface KubeNode {
@@ -36,8 +43,9 @@ export interface KubeNode {
   images: typeof localImages;
   containerd: Containerd;
   kubelet: SupervisedProcess;
-  scheduler: SupervisedProcess;
-  controllerManager: SupervisedProcess;
+  /** Absent on a node started without the controllers. */
+  scheduler?: SupervisedProcess;
+  controllerManager?: SupervisedProcess;
   startupMs: Record<string, number>;
   stop(): Promise<void>;
 }
@@ -64,7 +72,8 @@ export async function startKubeNode(options: KubeNodeOptions): Promise<KubeNode>
   if (leftovers.length) say(`cleaned up after a killed run: ${leftovers.join(', ')}`);
 
   mkdirSync(options.dataDir, { recursive: true });
-  const identity = nodeIdentity(options.dataDir);
+  const identity = nodeIdentity(options.dataDir, options.nodeName);
+  const withControllers = options.controllers ?? true;
   const pki = join(options.certs.caCert, '..');
   const client = (name: string, subject: string) => ensureSignedCert(pki, name, subject, 'extendedKeyUsage=clientAuth\n');
   const kubeconfig = (name: string, user: string, cert: { cert: string; key: string }) =>
@@ -78,22 +87,24 @@ export async function startKubeNode(options: KubeNodeOptions): Promise<KubeNode>
   const [kubeletPort, healthzPort, schedulerPort, cmPort] = (await freePorts(4)) as [number, number, number, number];
 
   const started: { stop(): Promise<void> }[] = [];
-  const stopAll = async () => {
-    for (const part of started.reverse()) await part.stop().catch(() => undefined);
-    await cleanupNode(identity.stackId);
-  };
-  try {
-    const scheduler = startKubeScheduler({ dataDir: options.dataDir, binary: binaries.kubeScheduler, kubeconfig: schedulerKubeconfig, port: schedulerPort });
-    started.push(scheduler);
-    const controllerManager = startKubeControllerManager({
+  const startControllers = () => ({
+    scheduler: startKubeScheduler({ dataDir: options.dataDir, binary: binaries.kubeScheduler, kubeconfig: schedulerKubeconfig, port: schedulerPort }),
+    controllerManager: startKubeControllerManager({
       dataDir: options.dataDir,
       binary: binaries.kubeControllerManager,
       kubeconfig: cmKubeconfig,
       port: cmPort,
       caCert: options.certs.caCert,
       serviceAccountKey: options.certs.serviceAccountKey,
-    });
-    started.push(controllerManager);
+    }),
+  });
+  const stopAll = async () => {
+    for (const part of started.reverse()) await part.stop().catch(() => undefined);
+    await cleanupNode(identity.stackId);
+  };
+  try {
+    const { scheduler, controllerManager } = withControllers ? startControllers() : {};
+    if (scheduler && controllerManager) started.push(scheduler, controllerManager);
 
     say(`starting the node ${identity.nodeName} (${identity.nodeIp}; pods ${identity.podCidr} on bridge ${identity.bridge})`);
     const namespace = await timed('namespace', () => NodeNamespace.start({ dataDir: options.dataDir, stackId: identity.stackId }));
@@ -121,12 +132,14 @@ export async function startKubeNode(options: KubeNodeOptions): Promise<KubeNode>
     started.splice(started.indexOf(containerd) + 1, 0, kubelet);
 
     const admin = kubeClients(loadKubeConfig(options.adminKubeconfig));
-    const volumes = new LocalVolumeProvisioner(admin, join(options.dataDir, 'volumes'));
-    await volumes.installStorageClass();
-    volumes.start();
-    started.push(volumes);
+    if (withControllers) {
+      const volumes = new LocalVolumeProvisioner(admin, join(options.dataDir, 'volumes'));
+      await volumes.installStorageClass();
+      volumes.start();
+      started.push(volumes);
+    }
 
-    const watched = [scheduler, controllerManager, containerd.process, kubelet];
+    const watched = [scheduler, controllerManager, containerd.process, kubelet].filter((p): p is SupervisedProcess => p !== undefined);
     await timed('nodeReady', () =>
       waitUntil(
         async () => {
@@ -142,13 +155,15 @@ export async function startKubeNode(options: KubeNodeOptions): Promise<KubeNode>
       ),
     );
     // Pods need their namespace's default ServiceAccount: wait until the controller manager makes them.
-    await timed('serviceAccounts', () =>
-      waitUntil(async () => (await admin.core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' })) !== undefined, {
-        timeoutMs: 60_000,
-        describe: () => `no default ServiceAccount: ${controllerManager.logTail(10)}`,
-        abortIf: () => (controllerManager.hasExited ? controllerManager.describeExit() : undefined),
-      }),
-    );
+    if (controllerManager) {
+      await timed('serviceAccounts', () =>
+        waitUntil(async () => (await admin.core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' })) !== undefined, {
+          timeoutMs: 60_000,
+          describe: () => `no default ServiceAccount: ${controllerManager.logTail(10)}`,
+          abortIf: () => (controllerManager.hasExited ? controllerManager.describeExit() : undefined),
+        }),
+      );
+    }
     return {
       nodeName: identity.nodeName,
       identity,

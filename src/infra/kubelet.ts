@@ -57,7 +57,8 @@ export function startKubelet(options: KubeletOptions): SupervisedProcess {
     nodeStatusReportFrequency: '1m',
     syncFrequency: '10s',
     shutdownGracePeriod: '0s',
-    maxPods: 110,
+    // More than the default 110: the full soak runs 50 clusters of engines and cluster managers on this one node.
+    maxPods: 250,
     protectKernelDefaults: false,
   };
   writeFileSync(configPath, JSON.stringify(config, null, 2));

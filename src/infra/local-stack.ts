@@ -11,15 +11,10 @@ export interface LocalStackOptions {
   webUi: boolean;
   temporalNamespace?: string;
   /**
-   * Also a real node: kube-scheduler, kube-controller-manager and a kubelet on containerd (see kube-node.ts).
-   * Default: MPDFLOW_REAL_NODE=1 in the environment; otherwise etcd + kube-apiserver only.
+   * The real node: kube-scheduler, kube-controller-manager and a kubelet on containerd (see kube-node.ts), so pods
+   * run. Default true; false (said explicitly, by code that creates no pods) gives etcd + kube-apiserver only.
    */
   node?: boolean;
-}
-
-/** Whether a stack gets a real node when the caller does not say: MPDFLOW_REAL_NODE=1. */
-export function realNodeRequested(): boolean {
-  return process.env.MPDFLOW_REAL_NODE === '1' || process.env.MPDFLOW_REAL_NODE === 'true';
 }
 
 export interface LocalStack {
@@ -30,9 +25,9 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/** A real Temporal dev server and a real kube-apiserver with etcd, with the MPDCluster CRD installed. */
+/** A real Temporal dev server and a real single-node Kubernetes (etcd, kube-apiserver, the node), with the MPDCluster CRD installed. */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  const withNode = options.node ?? realNodeRequested();
+  const withNode = options.node ?? true;
   const [temporal, kube] = await Promise.allSettled([
     startTemporalDevServer({ dataDir: join(options.dataDir, 'temporal'), namespace: options.temporalNamespace ?? defaultTemporalNamespace, webUi: options.webUi }),
     startKubeControlPlane({ dataDir: join(options.dataDir, 'kube'), withNode }),

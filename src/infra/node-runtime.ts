@@ -20,7 +20,7 @@ export async function nodeRuntime(): Promise<NodeRuntime> {
   try {
     envFile = await runScript(join(projectRoot, 'tools', 'node', 'install.sh'));
   } catch (error) {
-    throw new Error(`the local Kubernetes node is unavailable (the reason is printed above): ${(error as Error).message}`);
+    throw new Error(`the local Kubernetes node cannot start: ${(error as Error).message}`);
   }
   const values = Object.fromEntries(
     readFileSync(envFile, 'utf8')

@@ -25,7 +25,9 @@ export function sleep(ms: number): Promise<void> {
 export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolveSleep, reject) => {
     if (signal.aborted) return reject(new Error('cancelled'));
-    const timer = setTimeout(resolveSleep, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), reject(new Error('cancelled'))), { once: true });
+    const onAbort = () => (clearTimeout(timer), reject(new Error('cancelled')));
+    // The listener goes with the sleep: a step polling for minutes would otherwise pile them up on its signal.
+    const timer = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolveSleep()), ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -66,7 +66,8 @@ test('50 concurrent writers of one cluster spec and annotations: no transition i
 
 /** A stack of our own: these tests stop and restart servers under a running controller and worker. */
 async function privateOperator(label: string) {
-  const stack = await startLocalStack({ dataDir: mkdtempSync(join(tmpdir(), `mpdflow-${label}-`)), webUi: false });
+  // The test operator's steps make no pods: a control plane without a node is all these need.
+  const stack = await startLocalStack({ dataDir: mkdtempSync(join(tmpdir(), `mpdflow-${label}-`)), webUi: false, node: false });
   const config: MpdflowConfig = configFromEnv({
     TEMPORAL_ADDRESS: stack.temporal.address,
     TEMPORAL_NAMESPACE: stack.temporal.namespace,

@@ -7,7 +7,6 @@ import { parse, parseAllDocuments } from 'yaml';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { configFromEnv } from '../../src/config';
 import { startController } from '../../src/controller/controller';
-import { startKubeletStandIn } from '../../src/dev/kubelet-stand-in';
 import { rootLogger } from '../../src/infra/log';
 import { projectRoot } from '../../src/infra/paths';
 import { waitUntil } from '../../src/infra/wait';
@@ -76,6 +75,11 @@ test('the deploy/ manifests apply server-side, and a whole cluster lifecycle run
   // Least privilege, as the API server sees it.
   assert.equal(await allowed(workerConfig, { verb: 'get', resource: 'secrets', namespace: 'default' }), false);
   assert.equal(await allowed(workerConfig, { verb: 'delete', group: 'mpd.polardb.aliyun.com', resource: 'mpdclusters', namespace: 'default' }), false);
+  // A migration's target is read (exists, Ready), never changed; a failed engine's log is read.
+  assert.equal(await allowed(workerConfig, { verb: 'get', resource: 'nodes' }), true);
+  assert.equal(await allowed(workerConfig, { verb: 'patch', resource: 'nodes' }), false);
+  assert.equal(await allowed(workerConfig, { verb: 'get', resource: 'pods', subresource: 'log', namespace: 'default' }), true);
+  assert.equal(await allowed(workerConfig, { verb: 'create', resource: 'pods', subresource: 'exec', namespace: 'default' }), false);
   assert.equal(await allowed(controllerConfig, { verb: 'create', resource: 'pods', namespace: 'default' }), false);
   assert.equal(await allowed(controllerConfig, { verb: 'update', group: 'coordination.k8s.io', resource: 'leases', namespace: 'default' }), false);
   assert.equal(await allowed(controllerConfig, { verb: 'update', group: 'coordination.k8s.io', resource: 'leases', namespace: 'mpdflow-system' }), true);
@@ -94,8 +98,6 @@ test('the deploy/ manifests apply server-side, and a whole cluster lifecycle run
   // Stopped in reverse, also when a later start fails: anything left running would hang the test file.
   const started: Array<() => Promise<void> | void> = [];
   try {
-    const kubelet = await startKubeletStandIn(kube(), rootLogger); // the kubelet's part, with its own (admin) identity
-    started.push(() => kubelet.stop());
     const operator = prepareOperator(sharedStorageOperator);
     const worker = await startWorker({ config: as(workerConfig), operator });
     started.push(() => worker.shutdown());

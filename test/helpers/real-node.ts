@@ -1,16 +1,8 @@
-/**
- * A cluster with a real node for the node tests: the harness's own cluster when it already has a Ready node
- * (MPDFLOW_REAL_NODE=1), else etcd + kube-apiserver + a node started here, once per test file, stopped at its end.
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+/** The harness's cluster and its Ready local node (test/run.ts starts one for every run). */
 import { Writable } from 'node:stream';
-import { after, before } from 'node:test';
+import { before } from 'node:test';
 import { Exec, type V1Pod } from '@kubernetes/client-node';
 import { kubeClients, loadKubeConfig, type KubeClients } from '../../src/kube/client';
-import { startKubeControlPlane } from '../../src/infra/kube-control-plane';
-import { startKubeNode } from '../../src/infra/kube-node';
 import { localImages } from '../../src/infra/local-images';
 import { waitUntil } from '../../src/infra/wait';
 import { uniqueSuffix } from './stack';
@@ -21,50 +13,26 @@ export interface RealNodeCluster {
   nodeName: string;
 }
 
-/**
- * Call at the top level of a test file: the cluster starts before its tests and stops after them.
- * Returns a getter for the tests.
- */
+/** Call at the top level of a test file: finds the harness's node before its tests. Returns a getter for them. */
 export function useRealNodeCluster(): () => RealNodeCluster {
   let cluster: RealNodeCluster | undefined;
-  let stop: (() => Promise<void>) | undefined;
   before(async () => {
-    ({ cluster, stop } = await start());
-  });
-  after(async () => {
-    await stop?.();
+    cluster = await harnessCluster();
   });
   return () => {
-    if (!cluster) throw new Error('the real-node cluster did not start');
+    if (!cluster) throw new Error('the harness has no Ready node');
     return cluster;
   };
 }
 
-async function start(): Promise<{ cluster: RealNodeCluster; stop?: () => Promise<void> }> {
-  const harness = process.env.KUBECONFIG;
-  if (harness) {
-    const kube = kubeClients(loadKubeConfig(harness));
-    const nodes = await kube.core.listNode({ labelSelector: 'mpdflow.local/node=true' });
-    const ready = nodes.items.find((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-    if (ready) return { cluster: { kube, kubeconfigPath: harness, nodeName: ready.metadata!.name! } };
-  }
-  const dataDir = mkdtempSync(join(process.env.MPDFLOW_TEST_DATA_DIR ?? tmpdir(), 'real-node-'));
-  const plane = await startKubeControlPlane({ dataDir: join(dataDir, 'kube'), withNode: true });
-  let node;
-  try {
-    node = await startKubeNode({ dataDir: join(dataDir, 'kube', 'node'), server: plane.server, certs: plane.certs, adminKubeconfig: plane.kubeconfigPath });
-  } catch (error) {
-    await plane.stop();
-    throw error;
-  }
-  return {
-    cluster: { kube: kubeClients(loadKubeConfig(plane.kubeconfigPath)), kubeconfigPath: plane.kubeconfigPath, nodeName: node.nodeName },
-    async stop() {
-      await node.stop();
-      await plane.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+async function harnessCluster(): Promise<RealNodeCluster> {
+  const kubeconfigPath = process.env.KUBECONFIG;
+  if (!kubeconfigPath) throw new Error('KUBECONFIG is not set: run the tests through `npm test` (test/run.ts starts the servers and the node)');
+  const kube = kubeClients(loadKubeConfig(kubeconfigPath));
+  const nodes = await kube.core.listNode({ labelSelector: 'mpdflow.local/node=true' });
+  const ready = nodes.items.find((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+  if (!ready) throw new Error(`the cluster of ${kubeconfigPath} has no Ready local node`);
+  return { kube, kubeconfigPath, nodeName: ready.metadata!.name! };
 }
 
 /** A fresh namespace whose default ServiceAccount exists (pods are refused until the controller makes it). */

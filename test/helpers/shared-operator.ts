@@ -1,25 +1,22 @@
-/** The real shared-storage operator (flows/, activities/shared, its state machine) with the kubelet stand-in. */
+/** The real shared-storage operator (flows/, activities/shared, its state machine); its pods run on the harness's node. */
 import { configFromEnv } from '../../src/config';
 import { startController, type RunningController } from '../../src/controller/controller';
-import { startKubeletStandIn, type KubeletStandIn } from '../../src/dev/kubelet-stand-in';
 import { rootLogger } from '../../src/infra/log';
 import { operator as sharedStorageOperator } from '../../src/operator/shared/operator';
 import { prepareOperator } from '../../src/operator-api/load-operator';
 import { startWorker, type RunningWorker } from '../../src/worker/run-worker';
-import { kube, testTaskQueue } from './stack';
+import { testTaskQueue } from './stack';
 
 export interface SharedOperator {
   taskQueue: string;
   worker: RunningWorker;
   controller: RunningController;
-  kubelet: KubeletStandIn;
   stop(): Promise<void>;
 }
 
 export async function startSharedOperator(namespace: string): Promise<SharedOperator> {
   const config = configFromEnv();
   config.temporal.taskQueue = testTaskQueue('shared');
-  const kubelet = await startKubeletStandIn(kube(), rootLogger.child({ component: 'kubelet-stand-in' }));
   const operator = prepareOperator(sharedStorageOperator);
   const worker = await startWorker({ config, operator });
   const controller = await startController({ config, operator, namespaces: [namespace], leaderElection: false, relistEveryMs: 10_000, log: rootLogger.child({ component: 'controller' }) });
@@ -27,11 +24,9 @@ export async function startSharedOperator(namespace: string): Promise<SharedOper
     taskQueue: config.temporal.taskQueue,
     worker,
     controller,
-    kubelet,
     async stop() {
       await controller.stop();
       await worker.shutdown();
-      operatorHandle.kubelet.stop(); // a test may have replaced it
     },
   };
   return operatorHandle;

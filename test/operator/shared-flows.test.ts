@@ -9,11 +9,16 @@ import { kube, temporalClient, testNamespace } from '../helpers/stack';
 import { clusters, flowRuns, transitionRuns, waitUntilGone } from '../helpers/operator';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { startSharedOperator, type SharedOperator } from '../helpers/shared-operator';
+import { engineQuery, postmasterStart } from '../helpers/engine';
+import { startExtraNode, type ExtraNode } from '../helpers/extra-node';
+import { isReady } from '../helpers/real-node';
+import { localImages } from '../../src/infra/local-images';
 
 let client: Client;
 let close: () => Promise<void>;
 let ns: string;
 let op: SharedOperator;
+let secondNode: ExtraNode | undefined;
 const ref = () => ({ namespace: ns, name: 'pc-shared' });
 
 
@@ -27,22 +32,40 @@ async function runAndSettle(flowName: string, trigger: () => Promise<unknown>): 
   await trigger();
   await waitUntil(
     async () => (await flowRuns(client, ref())).filter((r) => r.type === flowName && r.status === 'COMPLETED').length > before,
-    { timeoutMs: 90_000, describe: () => `${flowName} never completed` },
+    { timeoutMs: 180_000, describe: () => `${flowName} never completed` },
   );
   let cluster: MPDCluster | undefined;
   await waitUntil(async () => (cluster = await clusters().get(ref())).status?.clusterStatus === 'Running', { timeoutMs: 30_000, describe: () => 'back to Running' });
+  await assertInstancesRunReal(cluster!);
   return cluster!;
+}
+
+/**
+ * What every stage leaves: each instance in status has its pod, scheduled and Ready by its probe, with the node and
+ * host the scheduler chose recorded; no pod of the cluster outside the status.
+ */
+async function assertInstancesRunReal(cluster: MPDCluster): Promise<void> {
+  const p = await pods();
+  assert.deepEqual([...p.keys()].sort(), Object.keys(cluster.status?.dbInstanceStatus ?? {}).sort(), 'one pod per instance');
+  for (const [id, ins] of Object.entries(cluster.status?.dbInstanceStatus ?? {})) {
+    const pod = p.get(id)!;
+    assert.ok(isReady(pod), `${id} Ready`);
+    assert.equal(ins.nodeName, pod.spec?.nodeName, `${id}: status names the node the scheduler chose`);
+    assert.equal(ins.hostClientIP, pod.status?.hostIP, `${id}: status names the node's address`);
+  }
 }
 
 const pods = async () =>
   new Map(
-    (await kube().core.listNamespacedPod({ namespace: ns, labelSelector: 'mpd.polardb.aliyun.com/cluster=pc-shared' })).items.map((p) => [
+    (await kube().core.listNamespacedPod({ namespace: ns, labelSelector: 'mpd.polardb.aliyun.com/cluster=pc-shared,mpd.polardb.aliyun.com/ins-id' })).items.map((p) => [
       p.metadata!.labels!['mpd.polardb.aliyun.com/ins-id']!,
       p,
     ]),
   );
 const annotate = (values: Record<string, string | null>) => clusters().patch(ref(), { metadata: { annotations: values } });
 const configMap = async (name: string) => (await kube().core.readNamespacedConfigMap({ namespace: ns, name })).data ?? {};
+/** Each instance's engine start time, by instance id. */
+const engineStarts = async () => new Map(await Promise.all([...(await pods()).entries()].map(async ([id, pod]) => [id, await postmasterStart(ns, pod.metadata!.name!)] as const)));
 
 stage('CreateSharedStorageCluster: metadata, shared PVC, RW and RO pods, cluster manager, Running', async () => {
   await clusters().create(sampleCluster(ns, 'pc-shared'));
@@ -54,11 +77,25 @@ stage('CreateSharedStorageCluster: metadata, shared PVC, RW and RO pods, cluster
   assert.equal(cluster.status?.dbInstanceStatus?.['ins-2']?.insType, 'ro');
   const p = await pods();
   assert.equal(p.get('ins-1')?.metadata?.labels?.['mpd.polardb.aliyun.com/role'], 'rw');
-  assert.equal(p.get('ins-1')?.spec?.containers[0]?.image, 'polardb/polardb-engine:1.0.0');
+  assert.equal(p.get('ins-1')?.spec?.containers[0]?.image, localImages.engine);
   assert.equal(p.get('ins-1')?.metadata?.ownerReferences?.[0]?.kind, 'MPDCluster');
-  assert.equal((await kube().core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: 'pc-shared-share' })).spec?.resources?.requests?.storage, '10Gi');
-  assert.equal((await kube().apps.readNamespacedDeployment({ namespace: ns, name: 'pc-shared-cm' })).spec?.template.spec?.containers[0]?.image, 'polardb/cluster-manager:1.0.0');
+  // Real engines: the RW writes, the RO is read-only, both the version of their image.
+  assert.equal(await engineQuery(ns, 'pc-shared-ins-1', 'show mpdflow.engine_version'), 'v1');
+  assert.equal(await engineQuery(ns, 'pc-shared-ins-1', 'show default_transaction_read_only'), 'off');
+  assert.equal(await engineQuery(ns, 'pc-shared-ins-2', 'show default_transaction_read_only'), 'on');
+  const claim = await kube().core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: 'pc-shared-share' });
+  assert.equal(claim.spec?.resources?.requests?.storage, '10Gi');
+  assert.equal(claim.status?.phase, 'Bound');
+  // The cluster manager: rolled out, Ready by its health probe, serving the topology it reads from its ConfigMap.
+  const manager = await kube().apps.readNamespacedDeployment({ namespace: ns, name: 'pc-shared-cm' });
+  assert.equal(manager.spec?.template.spec?.containers[0]?.image, localImages.clusterManager);
+  assert.equal(manager.status?.readyReplicas, 1);
   assert.deepEqual(await configMap('pc-shared-cm-config'), { rw: 'ins-1', ro: 'ins-2', ha: 'on' });
+  const [managerPod] = (await kube().core.listNamespacedPod({ namespace: ns, labelSelector: 'mpd.polardb.aliyun.com/role=cluster-manager' })).items;
+  await waitUntil(async () => /^rw=ins-1$/m.test(await (await fetch(`http://${managerPod!.status!.podIP}:8080/topology`)).text()), {
+    timeoutMs: 30_000,
+    describe: () => 'the cluster manager never published rw=ins-1 (it re-reads its mounted ConfigMap)',
+  });
 });
 
 stage('SharedStorageClusterAddRo: followerNum + 1 adds a Ready RO', async () => {
@@ -68,21 +105,30 @@ stage('SharedStorageClusterAddRo: followerNum + 1 adds a Ready RO', async () => 
   assert.equal((await configMap('pc-shared-cm-config')).ro, 'ins-2,ins-3');
 });
 
-stage('SharedStorageClusterRestartCluster: every pod is replaced once, the trigger cleared', async () => {
+stage('SharedStorageClusterRestartCluster: every engine restarts once (new pod, new postmaster), the trigger cleared', async () => {
   const before = await pods();
+  const started = await engineStarts();
   const cluster = await runAndSettle('SharedStorageClusterRestartCluster', () => annotate({ restartCluster: 'true' }));
   const after = await pods();
-  for (const [id, pod] of before) assert.notEqual(after.get(id)?.metadata?.uid, pod.metadata?.uid, `${id} replaced`);
+  const startedAfter = await engineStarts();
+  for (const [id, pod] of before) {
+    assert.notEqual(after.get(id)?.metadata?.uid, pod.metadata?.uid, `${id} replaced`);
+    assert.notEqual(startedAfter.get(id), started.get(id), `${id}: a new postmaster`);
+  }
   assert.equal(cluster.metadata.annotations?.restartCluster, undefined);
   assert.equal((await configMap('pc-shared-cm-config')).ha, 'on', 'HA back on');
 });
 
-stage('SharedStorageClusterRestartIns: only the named instance is replaced', async () => {
+stage('SharedStorageClusterRestartIns: only the named instance restarts', async () => {
   const before = await pods();
+  const started = await engineStarts();
   await runAndSettle('SharedStorageClusterRestartIns', () => annotate({ restartIns: 'ins-2' }));
   const after = await pods();
+  const startedAfter = await engineStarts();
   assert.notEqual(after.get('ins-2')?.metadata?.uid, before.get('ins-2')?.metadata?.uid);
+  assert.notEqual(startedAfter.get('ins-2'), started.get('ins-2'), 'ins-2: a new postmaster');
   assert.equal(after.get('ins-1')?.metadata?.uid, before.get('ins-1')?.metadata?.uid);
+  assert.equal(startedAfter.get('ins-1'), started.get('ins-1'), 'ins-1: the same postmaster');
 });
 
 stage('SharedStorageClusterSwitchRw: the named RO becomes the RW', async () => {
@@ -105,34 +151,43 @@ stage('SharedStorageClusterFlushParams: parameters applied; one needing a restar
 
 stage('SharedStorageClusterModifyClass: a new RW of the new class replaces the old one, the ROs follow', async () => {
   const cluster = await runAndSettle('SharedStorageClusterModifyClass', () =>
-    clusters().patch(ref(), { spec: { classInfoModifyTo: { className: 'polar.o.x8.large', cpu: '4', memory: '16Gi' } } }),
+    clusters().patch(ref(), { spec: { classInfoModifyTo: { className: 'polar.o.x8.large', cpu: '2', memory: '2Gi' } } }),
   );
   assert.equal(cluster.spec.classInfo?.className, 'polar.o.x8.large');
   assert.equal(cluster.spec.classInfoModifyTo, undefined);
   const leader = cluster.status!.leaderInstanceId!;
   assert.ok(!['ins-1', 'ins-2', 'ins-3'].includes(leader), `a new instance leads: ${leader}`);
   assert.ok(!cluster.status?.dbInstanceStatus?.['ins-2'], 'the old RW is gone');
-  for (const [, pod] of await pods()) assert.equal(pod.metadata?.annotations?.['mpd.polardb.aliyun.com/class'], 'polar.o.x8.large');
+  for (const [id, pod] of await pods()) {
+    assert.equal(pod.metadata?.annotations?.['mpd.polardb.aliyun.com/class'], 'polar.o.x8.large');
+    assert.deepEqual(pod.spec?.containers[0]?.resources?.limits, { cpu: '2', memory: '2Gi' }, `${id}: the new class is its limit`);
+  }
 });
 
-stage('SharedStorageClusterUpgradeMinorVersion: new images everywhere, cluster manager included', async () => {
+stage('SharedStorageClusterUpgradeMinorVersion: every engine runs the new image (engine v2)', async () => {
   const cluster = await runAndSettle('SharedStorageClusterUpgradeMinorVersion', () =>
-    clusters().patch(ref(), { spec: { versionCfgModifyTo: { versionName: 'v1.1.0', engineImage: 'polardb/polardb-engine:1.1.0', clusterManagerImage: 'polardb/cluster-manager:1.1.0' } } }),
+    clusters().patch(ref(), { spec: { versionCfgModifyTo: { versionName: 'v2', engineImage: localImages.engineNext } } }),
   );
-  assert.equal(cluster.spec.versionCfg?.versionName, 'v1.1.0');
-  for (const [, pod] of await pods()) assert.equal(pod.spec?.containers[0]?.image, 'polardb/polardb-engine:1.1.0');
-  assert.equal((await kube().apps.readNamespacedDeployment({ namespace: ns, name: 'pc-shared-cm' })).spec?.template.spec?.containers[0]?.image, 'polardb/cluster-manager:1.1.0');
+  assert.equal(cluster.spec.versionCfg?.versionName, 'v2');
+  for (const [id, pod] of await pods()) {
+    assert.equal(pod.spec?.containers[0]?.image, localImages.engineNext);
+    assert.equal(await engineQuery(ns, pod.metadata!.name!, 'show mpdflow.engine_version'), 'v2', `${id} runs v2`);
+  }
+  assert.equal((await kube().apps.readNamespacedDeployment({ namespace: ns, name: 'pc-shared-cm' })).status?.readyReplicas, 1);
 });
 
-stage('SharedStorageClusterMigrateRo and MigrateRw: instances move to the named nodes', async () => {
+stage('SharedStorageClusterMigrateRo and MigrateRw: instances move to a second node, Ready there', async () => {
+  secondNode = await startExtraNode('mpdflow-node-2');
   let cluster = await clusters().get(ref());
-  const ro = Object.entries(cluster.status!.dbInstanceStatus!).find(([, i]) => i.insType === 'ro')![0];
-  await runAndSettle('SharedStorageClusterMigrateRo', () => annotate({ migrate: `${ro}|node-9` }));
-  assert.equal((await pods()).get(ro)?.spec?.nodeName, 'node-9');
-  cluster = await clusters().get(ref());
+  const ro = Object.entries(cluster.status!.dbInstanceStatus!).find(([, i]) => i.insType === 'ro' && i.nodeName !== 'mpdflow-node-2')![0];
+  cluster = await runAndSettle('SharedStorageClusterMigrateRo', () => annotate({ migrate: `${ro}|mpdflow-node-2` }));
+  assert.equal((await pods()).get(ro)?.spec?.nodeName, 'mpdflow-node-2');
+  assert.equal(cluster.status?.dbInstanceStatus?.[ro]?.nodeName, 'mpdflow-node-2');
+  assert.equal(await engineQuery(ns, `pc-shared-${ro}`, 'select 1'), '1', 'the moved engine answers');
   const leader = cluster.status!.leaderInstanceId!;
-  cluster = await runAndSettle('SharedStorageClusterMigrateRw', () => annotate({ migrate: `${leader}|node-8` }));
-  assert.equal((await pods()).get(cluster.status!.leaderInstanceId!)?.spec?.nodeName, 'node-8');
+  assert.notEqual(cluster.status?.dbInstanceStatus?.[leader]?.nodeName, 'mpdflow-node-2');
+  cluster = await runAndSettle('SharedStorageClusterMigrateRw', () => annotate({ migrate: `${leader}|mpdflow-node-2` }));
+  assert.equal((await pods()).get(cluster.status!.leaderInstanceId!)?.spec?.nodeName, 'mpdflow-node-2');
   assert.ok(!(await pods()).has(leader), 'the old RW pod is gone');
 });
 
@@ -162,6 +217,10 @@ stage('ExtendStorageSharedStorageCluster: the new quota is recorded, the trigger
   );
   assert.equal((await configMap('pc-shared-meta')).diskQuota, '20Gi');
   assert.equal(cluster.metadata.annotations?.extendStorage, undefined);
+  await waitUntil(async () => (await kube().core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: 'pc-shared-share' })).status?.capacity?.storage === '20Gi', {
+    timeoutMs: 30_000,
+    describe: () => 'the claim never grew to 20Gi',
+  });
 });
 
 stage('SharedStorageClusterRebuild: forceRebuild recreates every pod and the cluster manager', async () => {
@@ -184,17 +243,44 @@ stage('two triggers set at once: RestartCluster first (the seed priority), then 
   assert.deepEqual(runs.map((r) => `${r.type} ${r.status}`), ['SharedStorageClusterRestartCluster COMPLETED', 'SharedStorageClusterSwitchRw COMPLETED']);
 });
 
-stage('deletion: ReleaseSharedStorageCluster frees the storage, then the finalizer goes', async () => {
+stage('deletion: ReleaseSharedStorageCluster frees the storage, the finalizer goes, nothing the cluster owned is left', async () => {
+  const uid = (await clusters().get(ref())).metadata.uid!;
+  const volume = (await kube().core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: 'pc-shared-share' })).spec!.volumeName!;
   await clusters().delete(ref());
-  await waitUntilGone(ref(), 60_000);
-  // Deleted: gone, or held only by kubernetes.io/pvc-protection, which no controller-manager lifts here.
-  const pvc = await kube().core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: 'pc-shared-share' }).catch((e: unknown) => (apiStatus(e) === 404 ? undefined : Promise.reject(e)));
-  assert.ok(!pvc || pvc.metadata?.deletionTimestamp, 'the shared PVC is deleted');
+  await waitUntilGone(ref(), 120_000);
   assert.equal((await flowRuns(client, ref())).at(-1)?.type, 'ReleaseSharedStorageCluster');
+  // The garbage collector takes what the cluster owned (and what that owned); claim protection lets the claim go
+  // once no pod uses it; the volume is reclaimed with it.
+  const owned = async () => {
+    const core = kube().core;
+    const apps = kube().apps;
+    const objects = [
+      ...(await core.listNamespacedPod({ namespace: ns })).items,
+      ...(await core.listNamespacedPersistentVolumeClaim({ namespace: ns })).items,
+      // Not kube-root-ca.crt (the namespace's), nor the user's parameters (FlushParams' input, never the cluster's).
+      ...(await core.listNamespacedConfigMap({ namespace: ns })).items.filter((c) => !['kube-root-ca.crt', 'pc-shared-user-params'].includes(c.metadata?.name ?? '')),
+      ...(await apps.listNamespacedDeployment({ namespace: ns })).items,
+      ...(await apps.listNamespacedReplicaSet({ namespace: ns })).items,
+    ];
+    return objects.map((o) => `${o.kind ?? ''} ${o.metadata?.name} (owners ${(o.metadata?.ownerReferences ?? []).map((r) => r.uid === uid ? 'the cluster' : r.kind).join(',') || 'none'})`);
+  };
+  let left: string[] = [];
+  await waitUntil(async () => (left = await owned()).length === 0, { timeoutMs: 120_000, describe: () => `left behind: ${left.join('; ')}` });
+  await waitUntil(async () => (await kube().core.readPersistentVolume({ name: volume }).then(() => false, (e: unknown) => apiStatus(e) === 404)), {
+    timeoutMs: 60_000,
+    describe: () => `volume ${volume} not reclaimed`,
+  });
 });
 
+/** Each flow run's wall time (start to close in Temporal), printed with the results: the README's numbers. */
+async function reportFlowTimes(t: { diagnostic(message: string): void }): Promise<void> {
+  for await (const wf of client.workflow.list({ query: `MpdCluster = "pc-shared" AND MpdNamespace = "${ns}"` })) {
+    if (wf.closeTime) t.diagnostic(`flow wall time: ${wf.type} ${((wf.closeTime.getTime() - wf.startTime.getTime()) / 1000).toFixed(1)} s (${wf.status.name})`);
+  }
+}
+
 // One test, its stages subtests: a stage after a failed one is skipped, never run on a cluster left half-way.
-test('the shared-storage operator drives one cluster through every flow, in order', { timeout: 900_000 }, async (t) => {
+test('the shared-storage operator drives one cluster through every flow, in order, on real engine pods', { timeout: 1_500_000 }, async (t) => {
   ({ client, close } = await temporalClient());
   try {
     ns = await testNamespace('shared');
@@ -211,8 +297,10 @@ test('the shared-storage operator drives one cluster through every flow, in orde
           }
         });
       }
+      await reportFlowTimes(t);
     } finally {
       await op.stop();
+      await secondNode?.stop();
     }
   } finally {
     await close();

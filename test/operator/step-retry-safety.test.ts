@@ -11,7 +11,7 @@ import { waitUntil } from '../../src/infra/wait';
 import { apiStatus } from '../../src/kube/client';
 import { mpdClusterApi } from '../../src/kube/mpdcluster';
 import { clusters } from '../helpers/operator';
-import { kube, temporalClient, testNamespace } from '../helpers/stack';
+import { kube, releaseTestNamespace, temporalClient, testNamespace } from '../helpers/stack';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { refuse } from './support/admission-fault';
 import { startTransitionRunner, type TransitionRunner } from './support/transition-runs';
@@ -27,6 +27,7 @@ before(async () => {
 });
 after(async () => {
   await runner.stop();
+  await releaseTestNamespace(ns);
   await close();
 });
 
@@ -43,7 +44,7 @@ async function runningCluster(name: string, followerNum: number): Promise<{ ref:
 
 /** Pod uid by instance id. */
 async function podUids(ref: ResourceRef): Promise<Map<string, string>> {
-  const list = await kube().core.listNamespacedPod({ namespace: ns, labelSelector: `mpd.polardb.aliyun.com/cluster=${ref.name}` });
+  const list = await kube().core.listNamespacedPod({ namespace: ns, labelSelector: `mpd.polardb.aliyun.com/cluster=${ref.name},mpd.polardb.aliyun.com/ins-id` });
   return new Map(list.items.map((p) => [p.metadata!.labels!['mpd.polardb.aliyun.com/ins-id']!, p.metadata!.uid!]));
 }
 

@@ -2,14 +2,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Client } from '@temporalio/client';
-import { startKubeletStandIn } from '../../src/dev/kubelet-stand-in';
-import { rootLogger } from '../../src/infra/log';
 import { waitUntil } from '../../src/infra/wait';
 import { triggerAnnotations } from '../../src/operator/shared/annotations';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { clusters, transitionRuns, waitForState } from '../helpers/operator';
 import { startSharedOperator, type SharedOperator } from '../helpers/shared-operator';
-import { kube, temporalClient, testNamespace } from '../helpers/stack';
+import { releaseTestNamespace, temporalClient, testNamespace } from '../helpers/stack';
+import { holdEngineLock } from '../helpers/engine-lock';
 
 let client: Client;
 let close: () => Promise<void>;
@@ -23,6 +22,7 @@ before(async () => {
 });
 after(async () => {
   await op.stop();
+  await releaseTestNamespace(ns);
   await close();
 });
 
@@ -30,12 +30,17 @@ test('restartCluster written while an AddRo runs survives its cleanup and runs n
   const ref = { namespace: ns, name: 'pc-kept' };
   await clusters().create(sampleCluster(ns, ref.name, { followerNum: 1 }));
   await waitForState(ref, 'Running', 90_000);
-  // No kubelet for a while: the AddRo waits for its new pod, so the restart request lands mid-flow.
-  op.kubelet.stop();
-  await clusters().patch(ref, { spec: { followerNum: 2 } });
-  await waitUntil(async () => (await clusters().get(ref)).status?.workflow?.step === 'EnsureNewRoUpToDate', { timeoutMs: 30_000, describe: () => 'AddRo waiting for its pod' });
-  await clusters().patch(ref, { metadata: { annotations: { [triggerAnnotations.restartCluster]: 'true' } } });
-  op.kubelet = await startKubeletStandIn(kube(), rootLogger.child({ component: 'kubelet-stand-in' }));
+  // The new RO's data directory is locked, as by another postmaster: the AddRo waits for its pod, so the restart
+  // request lands mid-flow.
+  const lock = await holdEngineLock(ns, `${ref.name}-share`, 'ins-3');
+  await lock.held;
+  try {
+    await clusters().patch(ref, { spec: { followerNum: 2 } });
+    await waitUntil(async () => (await clusters().get(ref)).status?.workflow?.step === 'EnsureNewRoUpToDate', { timeoutMs: 30_000, describe: () => 'AddRo waiting for its pod' });
+    await clusters().patch(ref, { metadata: { annotations: { [triggerAnnotations.restartCluster]: 'true' } } });
+  } finally {
+    lock.release();
+  }
 
   await waitUntil(async () => (await transitionRuns(client, ref)).at(-1)?.type === 'SharedStorageClusterRestartCluster' && (await transitionRuns(client, ref)).at(-1)?.status === 'COMPLETED', {
     timeoutMs: 90_000,
@@ -55,12 +60,18 @@ test('a trigger rewritten while its own flow runs is kept: the flow removes it o
   const ref = { namespace: ns, name: 'pc-rewritten' };
   await clusters().create(sampleCluster(ns, ref.name, { followerNum: 0 }));
   await waitForState(ref, 'Running', 90_000);
-  op.kubelet.stop();
-  await clusters().patch(ref, { metadata: { annotations: { [triggerAnnotations.restartCluster]: 'true' } } });
-  await waitUntil(async () => (await clusters().get(ref)).status?.transition?.flowName === 'SharedStorageClusterRestartCluster', { timeoutMs: 30_000, describe: () => 'restart started' });
-  // A second request, in another spelling the checker also accepts, while the first restart waits for its pods.
-  await clusters().patch(ref, { metadata: { annotations: { [triggerAnnotations.restartCluster]: 'T' } } });
-  op.kubelet = await startKubeletStandIn(kube(), rootLogger.child({ component: 'kubelet-stand-in' }));
+  // Waiting for ins-1's lock, held by its running postmaster: once the restart stops that one, the test holds the
+  // lock before the new pod exists (it is created only after the old one is gone), so the restart waits for it.
+  const lock = await holdEngineLock(ns, `${ref.name}-share`, 'ins-1');
+  try {
+    await clusters().patch(ref, { metadata: { annotations: { [triggerAnnotations.restartCluster]: 'true' } } });
+    await waitUntil(async () => (await clusters().get(ref)).status?.transition?.flowName === 'SharedStorageClusterRestartCluster', { timeoutMs: 30_000, describe: () => 'restart started' });
+    await lock.held;
+    // A second request, in another spelling the checker also accepts, while the first restart waits for its pod.
+    await clusters().patch(ref, { metadata: { annotations: { [triggerAnnotations.restartCluster]: 'T' } } });
+  } finally {
+    lock.release();
+  }
   await waitUntil(async () => (await transitionRuns(client, ref)).filter((r) => r.type === 'SharedStorageClusterRestartCluster' && r.status === 'COMPLETED').length === 2, {
     timeoutMs: 90_000,
     describe: () => 'the second restart request never ran',

@@ -6,6 +6,7 @@ import { apiMessage, apiStatus } from '../../src/kube/client';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { kube, testNamespace } from '../helpers/stack';
 import { sampleCluster } from '../fixtures/sample-cluster';
+import { localImages } from '../../src/infra/local-images';
 
 test('an MPDCluster is created, read back, status-patched with a resourceVersion precondition, and watched', async () => {
   const namespace = await testNamespace('crd');
@@ -15,7 +16,7 @@ test('an MPDCluster is created, read back, status-patched with a resourceVersion
 
   const read = await clusters.get(ref);
   assert.equal(read.spec.followerNum, 1);
-  assert.equal(read.spec.versionCfg?.engineImage, 'polardb/polardb-engine:1.0.0');
+  assert.equal(read.spec.versionCfg?.engineImage, localImages.engine);
 
   const seen: MPDCluster[] = [];
   const sawCreating = new Promise<void>((resolveSeen, reject) => {

@@ -16,10 +16,15 @@ version="$(cat /etc/mpdflow/engine-version)"
 mkdir -p "$dir"
 chown postgres:postgres "$dir"
 exec 9>>"$dir/engine.lock"
-if ! flock -w "${ENGINE_LOCK_TIMEOUT_SECONDS:-120}" 9; then
+# A stop signal while waiting ends the wait at once: the shell runs a trap during `wait`, not during a foreground
+# command. The lock taken by the background flock belongs to descriptor 9, which this shell shares.
+trap 'echo "engine: stopped while waiting for the lock on $dir" >&2; exit 143' INT TERM
+flock -w "${ENGINE_LOCK_TIMEOUT_SECONDS:-120}" 9 &
+if ! wait $!; then
   echo "engine: $dir is still locked by another postmaster after ${ENGINE_LOCK_TIMEOUT_SECONDS:-120}s" >&2
   exit 1
 fi
+trap - INT TERM
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   echo "engine $version: initializing $PGDATA" >&2
   rm -rf "$PGDATA"

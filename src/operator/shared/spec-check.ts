@@ -11,7 +11,6 @@ export function checkSharedSpec(cluster: MPDCluster): string | undefined {
   if (spec.dbClusterType !== 'share') {
     return `spec.dbClusterType must be "share": local-storage clusters are not supported (the seed's local path was never wired), got "${spec.dbClusterType ?? ''}"`;
   }
-  if (!spec.versionCfg?.engineImage) return 'spec.versionCfg.engineImage is required: the engine pods need an image';
   if (!spec.classInfo?.className) return 'spec.classInfo with a className is required: it is the class (and cpu, memory) of the engine pods';
   // Only Running's checkers read the trigger annotations; elsewhere (a flow consuming them, Interrupt) ids may lag.
   if (cluster.status?.clusterStatus === States.running) return annotatedIdProblem(cluster);

@@ -1,18 +1,16 @@
 /**
  * Runs the shared operator's flows directly, as one transition's runs, with no controller: a worker on the real
- * flows and steps, the kubelet stand-in, and workflow ids in the transition scheme (`…/<uid>/t<n>`, `…-r<k>` resumed).
+ * flows and steps (pods on the harness's node), and workflow ids in the transition scheme (`…/<uid>/t<n>`, `…-r<k>` resumed).
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { configFromEnv } from '../../../src/config';
 import type { CompiledFlow } from '../../../src/contract/flow-definition';
 import { transitionWorkflowId, type FlowWorkflow, type ResourceRef } from '../../../src/contract/flow-run';
 import { startFlow } from '../../../src/temporal/flow-client';
-import { startKubeletStandIn, type KubeletStandIn } from '../../../src/dev/kubelet-stand-in';
-import { rootLogger } from '../../../src/infra/log';
 import { prepareOperator } from '../../../src/operator-api/load-operator';
 import { operator as sharedStorageOperator } from '../../../src/operator/shared/operator';
 import { startWorker, type RunningWorker } from '../../../src/worker/run-worker';
-import { kube, testTaskQueue } from '../../helpers/stack';
+import { testTaskQueue } from '../../helpers/stack';
 
 export interface TransitionRunner {
   run(resource: ResourceRef, uid: string, flowName: string, options: { transition: number; resumes?: number; params?: Record<string, unknown>; state?: string; resumeFrom?: string }): Promise<WorkflowHandle<FlowWorkflow>>;
@@ -22,7 +20,6 @@ export interface TransitionRunner {
 export async function startTransitionRunner(client: Client, label: string): Promise<TransitionRunner> {
   const config = configFromEnv();
   config.temporal.taskQueue = testTaskQueue(label);
-  const kubelet: KubeletStandIn = await startKubeletStandIn(kube(), rootLogger.child({ component: 'kubelet-stand-in' }));
   const operator = prepareOperator(sharedStorageOperator);
   const worker: RunningWorker = await startWorker({ config, operator });
   const { flows } = operator;
@@ -44,7 +41,6 @@ export async function startTransitionRunner(client: Client, label: string): Prom
     },
     async stop() {
       await worker.shutdown();
-      kubelet.stop();
     },
   };
 }

@@ -18,14 +18,14 @@ export const demoSpec: MPDClusterSpec = {
   operatorName: 'polar-mpd',
   dbClusterType: 'share',
   followerNum: 1,
-  classInfo: { className: 'polar.o.x4.medium', cpu: '2', memory: '8Gi' },
+  // The class is each engine pod's limit (its requests stay small): sized to fit a 2-CPU development machine.
+  classInfo: { className: 'polar.o.x4.medium', cpu: '1', memory: '1Gi' },
   shareStore: { diskQuota: '10Gi' },
   netCfg: { engineStartPort: 5432 },
   versionCfg: {
-    versionName: 'v1.0.0',
-    engineImage: 'polardb/polardb-engine:1.0.0',
-    managerImage: 'polardb/manager:1.0.0',
-    clusterManagerImage: 'polardb/cluster-manager:1.0.0',
+    versionName: 'v1',
+    engineImage: 'localhost/mpdflow/engine:v1',
+    clusterManagerImage: 'localhost/mpdflow/cluster-manager:v1',
   },
 };
 

@@ -1,0 +1,51 @@
+/** How a starting pod's status (as the kubelet and the scheduler write it) becomes the seed's interrupt codes. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+import { podProblem, podWaitLimits } from '../../activities/shared/pod-readiness';
+
+const created = Date.parse('2026-01-01T00:00:00Z');
+const pod = (status: V1Pod['status'], metadata: V1Pod['metadata'] = {}): V1Pod => ({
+  metadata: { namespace: 'ns', name: 'pc-ins-1', creationTimestamp: new Date(created), ...metadata },
+  status,
+});
+const scheduled = { type: 'PodScheduled', status: 'True' };
+const container = (state: V1ContainerStatus['state'], extra: Partial<V1ContainerStatus> = {}): V1ContainerStatus => ({
+  name: 'engine', image: 'localhost/mpdflow/engine:v9', imageID: '', ready: false, restartCount: 0, state, ...extra,
+});
+
+test('a pod that may still start is no problem: pending, creating, one crash the kubelet mends, Ready', () => {
+  assert.equal(podProblem(pod({ phase: 'Pending' }), created + 1000), undefined);
+  assert.equal(podProblem(pod({ phase: 'Pending', conditions: [scheduled], containerStatuses: [container({ waiting: { reason: 'ContainerCreating' } })] }), created + 5000), undefined);
+  const once = container({ waiting: { reason: 'CrashLoopBackOff' } }, { restartCount: 1, lastState: { terminated: { exitCode: 1 } } });
+  assert.equal(podProblem(pod({ phase: 'Running', conditions: [scheduled], containerStatuses: [once] }), created + 20_000), undefined);
+  const ready = pod({ phase: 'Running', conditions: [scheduled, { type: 'Ready', status: 'True' }] });
+  assert.equal(podProblem(ready, created + 10 * podWaitLimits.readyMs), undefined);
+});
+
+test('an image that cannot be pulled interrupts at once, in the kubelet words', () => {
+  for (const reason of ['ErrImagePull', 'ImagePullBackOff', 'ErrImageNeverPull', 'InvalidImageName']) {
+    const problem = podProblem(pod({ phase: 'Pending', conditions: [scheduled], containerStatuses: [container({ waiting: { reason, message: 'not found' } })] }), created + 1000);
+    assert.equal(problem?.code, 'IMAGE_PULL_FAIL', reason);
+    assert.match(problem!.message, new RegExp(`image localhost/mpdflow/engine:v9 cannot be used \\(${reason}\\): not found`));
+  }
+});
+
+test('an engine that keeps exiting, or a failed pod, is DB_START_FAIL with its exit', () => {
+  const looping = container({ waiting: { reason: 'CrashLoopBackOff' } }, { restartCount: 2, lastState: { terminated: { exitCode: 1, reason: 'Error' } } });
+  const problem = podProblem(pod({ phase: 'Running', conditions: [scheduled], containerStatuses: [looping] }), created + 30_000);
+  assert.equal(problem?.code, 'DB_START_FAIL');
+  assert.match(problem!.message, /the engine keeps exiting \(2 restarts, last exit code 1 \(Error\)\)/);
+  assert.equal(podProblem(pod({ phase: 'Failed', reason: 'Evicted', message: 'low on memory' }), created)?.code, 'DB_START_FAIL');
+});
+
+test('unschedulable or unready past the limits: POD_UNSCHEDULED, DB_START_FAIL; a pod being deleted: POD_LOST', () => {
+  const unschedulable = pod({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available' }] });
+  assert.equal(podProblem(unschedulable, created + podWaitLimits.unschedulableMs - 1), undefined);
+  assert.equal(podProblem(unschedulable, created + podWaitLimits.unschedulableMs + 1)?.code, 'POD_UNSCHEDULED');
+  assert.match(podProblem(unschedulable, created + podWaitLimits.unschedulableMs + 1)!.message, /0\/1 nodes are available/);
+  const unready = pod({ phase: 'Running', conditions: [scheduled, { type: 'Ready', status: 'False', reason: 'ContainersNotReady' }], containerStatuses: [container({ running: {} })] });
+  assert.equal(podProblem(unready, created + podWaitLimits.readyMs - 1), undefined);
+  assert.equal(podProblem(unready, created + podWaitLimits.readyMs + 1)?.code, 'DB_START_FAIL');
+  assert.equal(podProblem(pod({ phase: 'Running' }, { deletionTimestamp: new Date(created) }), created)?.code, 'POD_LOST');
+});
