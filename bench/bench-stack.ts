@@ -5,10 +5,13 @@ import { localStackUnlessConfigured, type LocalStack } from '../src/infra/local-
 
 let current: LocalStack | undefined;
 
-/** Runs `fn` against TEMPORAL_ADDRESS/KUBECONFIG when both are set, else against local servers started for it. */
+/**
+ * Runs `fn` against TEMPORAL_ADDRESS/KUBECONFIG when both are set, else against local servers started for it: Temporal,
+ * etcd and kube-apiserver, without the node (the benchmarks' steps start no pods; a kubelet, a scheduler and a
+ * controller manager would only add their own load to what is measured).
+ */
 export async function withLocalStack<T>(fn: () => Promise<T>): Promise<T> {
-  process.env.MPDFLOW_LOG_LEVEL ??= 'warn';
-  const stack = await localStackUnlessConfigured({ dataDir: mkdtempSync(join(tmpdir(), 'mpdflow-bench-')), webUi: false });
+  const stack = await localStackUnlessConfigured({ dataDir: mkdtempSync(join(tmpdir(), 'mpdflow-bench-')), webUi: false, node: false });
   current = stack;
   try {
     return await fn();
