@@ -68,16 +68,26 @@ export async function startMpdflowProcess(options: {
   label?: string;
   env?: Record<string, string>;
 }): Promise<MpdflowProcess> {
-  const opsPort = await freePort();
   const label = options.label ?? options.command;
-  const proc = new SupervisedProcess({
-    name: label,
-    command: process.execPath,
-    args: [join(projectRoot, 'bin', 'mpdflow.js'), options.command, '--operator', benchOperatorModule(options.operator), '--task-queue', options.taskQueue, '--ops-port', String(opsPort), ...(options.args ?? [])],
-    env: { ...process.env, MPDFLOW_LOG_LEVEL: process.env.MPDFLOW_BENCH_CHILD_LOG_LEVEL ?? 'warn', ...options.env },
-    logFile: join(tmpdir(), `mpdflow-bench-${label}-${Date.now()}.log`),
-  });
-  if (process.env.MPDFLOW_BENCH_CHILD_LOG_LEVEL) process.stderr.write(`[mpdflow] ${label} logs to ${join(tmpdir(), `mpdflow-bench-${label}-*.log`)}\n`);
+  const spawn = (opsPort: number) =>
+    new SupervisedProcess({
+      name: label,
+      command: process.execPath,
+      args: [join(projectRoot, 'bin', 'mpdflow.js'), options.command, '--operator', benchOperatorModule(options.operator), '--task-queue', options.taskQueue, '--ops-port', String(opsPort), ...(options.args ?? [])],
+      env: { ...process.env, MPDFLOW_LOG_LEVEL: process.env.MPDFLOW_BENCH_CHILD_LOG_LEVEL ?? 'warn', ...options.env },
+      logFile: join(tmpdir(), `mpdflow-bench-${label}-${Date.now()}.log`),
+    });
+  // A free port can be taken by another process before ours binds it (tests run in parallel): then try another.
+  let opsPort = 0;
+  let proc: SupervisedProcess | undefined;
+  for (let attempt = 1; !proc; attempt++) {
+    opsPort = await freePort();
+    const candidate = spawn(opsPort);
+    const answering = async () => (await fetch(`http://127.0.0.1:${opsPort}/healthz`).then((r) => r.ok).catch(() => false)) || candidate.hasExited;
+    await waitUntil(answering, { timeoutMs: 120_000, intervalMs: 200, describe: () => candidate.logTail() });
+    if (!candidate.hasExited) proc = candidate;
+    else if (attempt >= 3) throw new Error(`${label} exited at start: ${candidate.describeExit()}`);
+  }
   return {
     process: proc,
     opsPort,
