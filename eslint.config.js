@@ -56,7 +56,7 @@ export function layerZones() {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'tools/kube/**', '.mpdflow/**'] },
+  { ignores: ['node_modules/**', 'tools/kube/**', '.mpdflow/**', 'dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

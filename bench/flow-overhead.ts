@@ -1,85 +1,187 @@
 /**
- * Per-step overhead of an mpdflow flow against a hand-written workflow, on the same Temporal server, same run.
- *   node --import tsx bench/flow-overhead.ts [runs]
- * Uses TEMPORAL_ADDRESS/KUBECONFIG when set, else starts the local servers.
+ * P1 and P4: a 10-step no-op flow against a hand-written workflow of 10 no-op activities, on the same server in the
+ * same run, with the per-step progress on and off; and the Kubernetes writes each flow makes, counted by etcd.
+ *   node --import tsx bench/flow-overhead.ts [runs=20] [counted=3]
+ * Uses TEMPORAL_ADDRESS/KUBECONFIG/MPDFLOW_ETCD_URL when set, else starts the local servers.
  */
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { localStackUnlessConfigured } from '../src/infra/local-stack';
 import { configFromEnv } from '../src/config';
-import { startWorker } from '../src/worker/run-worker';
+import type { CompiledFlow } from '../src/contract/flow-definition';
+import { transitionWorkflowId, type ResourceRef } from '../src/contract/flow-run';
+import { kubeClients, loadKubeConfig } from '../src/kube/client';
+import { mpdClusterRef } from '../src/kube/mpdcluster';
+import { MpdClusterClient } from '../src/kube/mpdcluster-client';
 import { loadOperator } from '../src/operator-api/load-operator';
 import { startFlow } from '../src/temporal/flow-client';
-import { kubeClients, loadKubeConfig } from '../src/kube/client';
-import { MpdClusterClient } from '../src/kube/mpdcluster-client';
+import { startWorker, type RunningWorker } from '../src/worker/run-worker';
+import { isMain, median, ms, runStandalone, type BenchResult } from './bench-table';
+import { serverPids, withLocalStack } from './bench-stack';
+import { CpuAccount } from './cpu-accounting';
+import { etcdUrlFromEnv, writesDuring } from './etcd-writes';
+import { meanTiming, runTiming, timingTable, type RunTiming } from './history-timing';
 
-const runs = Number(process.argv[2] ?? 20);
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const steps = 10;
+/** The state the bench's clusters are in while their flow runs (a transition, as the controller would record it). */
+const benchState = 'Bench';
 
-async function main(): Promise<void> {
-  const stack = await localStackUnlessConfigured({ dataDir: mkdtempSync(join(tmpdir(), 'mpdflow-bench-')), webUi: false });
+export interface FlowOverheadOptions {
+  /** Timed runs of each kind (after one warm-up). */
+  runs: number;
+  /** Runs whose writes are counted (apart from the timed ones: counting waits out an idle window). */
+  counted: number;
+}
+
+export async function flowOverhead(options: FlowOverheadOptions): Promise<BenchResult> {
   const config = configFromEnv();
-  const taskQueue = `bench-${Date.now()}`;
-  config.temporal.taskQueue = taskQueue;
-  const connection = await Connection.connect({ address: config.temporal.address! });
+  const address = config.temporal.address!;
+  const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const kube = kubeClients(loadKubeConfig(config.kubeconfig));
-  const ns = `bench-${Date.now()}`;
-  await kube.core.createNamespace({ body: { metadata: { name: ns } } });
   const clusters = new MpdClusterClient(kube);
+  const ns = `bench-flow-${Date.now()}`;
+  await kube.core.createNamespace({ body: { metadata: { name: ns } } });
+  const operator = await loadOperator(here('./noop-steps.ts'));
+  const flow = operator.flows.get('BenchNoop10')!;
 
-  const flowsDir = here('./flows');
-  const stepsModule = here('./noop-steps.ts');
-  const operator = await loadOperator(stepsModule, { flowsDir });
-  const engineWorker = await startWorker({ config, operator });
-  const { flows } = operator;
-  const flow = flows.get('BenchNoop10')!;
-  const baselineConnection = await NativeConnection.connect({ address: config.temporal.address! });
-  const baselineQueue = `${taskQueue}-baseline`;
+  const engine = async (label: string, progress: boolean) => {
+    const taskQueue = `bench-${label}-${Date.now()}`;
+    const worker = await startWorker({ config: { ...config, temporal: { ...config.temporal, taskQueue }, flowWrites: { ...config.flowWrites, progress, stepEvents: false } }, operator });
+    return { taskQueue, worker };
+  };
+  const on = await engine('progress', true);
+  const off = await engine('quiet', false);
+  const baselineConnection = await NativeConnection.connect({ address });
+  const baselineQueue = `bench-baseline-${Date.now()}`;
   const baselineWorker = await Worker.create({
     connection: baselineConnection,
     namespace: config.temporal.namespace,
     taskQueue: baselineQueue,
     workflowsPath: here('./baseline-workflows.ts'),
     activities: { noop: async () => undefined },
-    maxHeartbeatThrottleInterval: '1s',
   });
   const baselineRun = baselineWorker.run();
 
-  const engineMs: number[] = [];
-  const baselineMs: number[] = [];
-  // Interleaved, so both see the same server load; the first of each is a warm-up.
-  for (let i = 0; i <= runs; i++) {
-    const name = `bench-${i}`;
-    await clusters.create({ metadata: { namespace: ns, name }, spec: { dbClusterType: 'share', followerNum: 0 } });
-    let t = performance.now();
-    await (await startFlow(client, taskQueue, { flow, resource: { resourceType: 'MPDCluster', namespace: ns, name }, state: 'Bench' })).result();
-    if (i > 0) engineMs.push(performance.now() - t);
-    t = performance.now();
-    await client.workflow.execute('tenActivities', { taskQueue: baselineQueue, workflowId: `${baselineQueue}-${i}` });
-    if (i > 0) baselineMs.push(performance.now() - t);
+  let serial = 0;
+  /** A cluster in a recorded transition, as the controller leaves it before it starts the run. */
+  const prepared = async (): Promise<{ ref: ResourceRef; workflowId: string }> => {
+    const name = `c-${serial++}`;
+    const created = await clusters.create({ metadata: { namespace: ns, name }, spec: { dbClusterType: 'share', followerNum: 0 } });
+    const ref = mpdClusterRef(ns, name);
+    const workflowId = transitionWorkflowId(ref, created.metadata.uid!, 1);
+    await clusters.patchStatus(ref, {
+      clusterStatus: benchState,
+      transition: { id: 1, from: 'Running', to: benchState, flowName: flow.flowName, event: 'Bench', params: {}, resumes: 0, resumeFrom: '', workflowId },
+    });
+    return { ref, workflowId };
+  };
+  const runEngine = async (taskQueue: string, target: { ref: ResourceRef; workflowId: string }, compiled: CompiledFlow) =>
+    (await startFlow(client, taskQueue, { flow: compiled, resource: target.ref, state: benchState, workflowId: target.workflowId, idReuse: 'never' })).result();
+
+  const timed = { on: [] as number[], off: [] as number[], baseline: [] as number[] };
+  const timings = { on: [] as RunTiming[], off: [] as RunTiming[], baseline: [] as RunTiming[] };
+  const ratios = { on: [] as number[], off: [] as number[] };
+  const pids = serverPids();
+  const cpu = new CpuAccount(pids);
+  const labels = { on: 'mpdflow (progress on)', off: 'mpdflow (progress off)', baseline: 'hand-written' } as const;
+  // Interleaved, in a rotating order, so all three see the same server load; the first round is a warm-up.
+  for (let i = 0; i <= options.runs; i++) {
+    const targets = { on: await prepared(), off: await prepared() };
+    const baselineId = `${baselineQueue}-${i}`;
+    const round: Record<'on' | 'off' | 'baseline', number> = { on: 0, off: 0, baseline: 0 };
+    const kinds = (['on', 'off', 'baseline'] as const).map((_, k, all) => all[(k + i) % all.length]!);
+    for (const kind of kinds) {
+      const t = performance.now();
+      await cpu.measure(i === 0 ? 'warm-up' : labels[kind], async () => {
+        if (kind === 'baseline') await client.workflow.execute('tenActivities', { taskQueue: baselineQueue, workflowId: baselineId });
+        else await runEngine(kind === 'on' ? on.taskQueue : off.taskQueue, targets[kind], flow);
+        // Background writes count against the run that made them.
+        if (kind === 'on') await on.worker.settled();
+        if (kind === 'off') await off.worker.settled();
+      });
+      round[kind] = performance.now() - t;
+    }
+    if (i === 0) continue;
+    for (const kind of ['on', 'off', 'baseline'] as const) timed[kind].push(round[kind]);
+    ratios.on.push(round.on / round.baseline);
+    ratios.off.push(round.off / round.baseline);
+    timings.on.push(await runTiming(client, targets.on.workflowId));
+    timings.off.push(await runTiming(client, targets.off.workflowId));
+    timings.baseline.push(await runTiming(client, baselineId));
   }
-  const e = median(engineMs);
-  const b = median(baselineMs);
-  process.stdout.write(
-    `runs=${runs}\n` +
-      `mpdflow BenchNoop10 (10 no-op steps, status + events on an MPDCluster): median ${e.toFixed(0)} ms, ${(e / 10).toFixed(1)} ms/step\n` +
-      `hand-written workflow, 10 no-op activities:                         median ${b.toFixed(0)} ms, ${(b / 10).toFixed(1)} ms/step\n` +
-      `ratio mpdflow / hand-written: ${(e / b).toFixed(2)}\n`,
-  );
+
+  const etcdUrl = etcdUrlFromEnv();
+  const count = async (engineWorker: { taskQueue: string; worker: RunningWorker }) => {
+    const counts: number[] = [];
+    for (let i = 0; i < options.counted; i++) {
+      const target = await prepared();
+      const { writes } = await writesDuring(etcdUrl, async () => {
+        await runEngine(engineWorker.taskQueue, target, flow);
+        await engineWorker.worker.settled();
+      });
+      counts.push(writes);
+    }
+    return counts;
+  };
+  const writesOn = await count(on);
+  const writesOff = await count(off);
+
   baselineWorker.shutdown();
   await baselineRun;
-  await engineWorker.shutdown();
+  await on.worker.shutdown();
+  await off.worker.shutdown();
   await connection.close();
-  await stack?.stop();
+
+  const b = median(timed.baseline);
+  const writeGoal = steps + 2;
+  return {
+    rows: [
+      {
+        metric: `P1 10-step no-op flow, progress on (median of ${options.runs}; ratio: median of paired runs)`,
+        mpdflow: ms(median(timed.on)),
+        floor: `${ms(b)} (hand-written, 10 activities)`,
+        ratio: median(ratios.on),
+        goal: '≤ 1.10',
+        met: median(ratios.on) <= 1.1,
+      },
+      {
+        metric: 'P1 10-step no-op flow, progress off (MPDFLOW_PROGRESS=off)',
+        mpdflow: ms(median(timed.off)),
+        floor: `${ms(b)} (hand-written, 10 activities)`,
+        ratio: median(ratios.off),
+        goal: '≤ 1.03',
+        met: median(ratios.off) <= 1.03,
+      },
+      {
+        metric: `P4 Kubernetes writes per 10-step no-op flow, progress on (etcd revisions, median of ${options.counted})`,
+        mpdflow: String(median(writesOn)),
+        floor: `${steps} (one per step)`,
+        ratio: median(writesOn) / steps,
+        goal: `≤ N + 2 = ${writeGoal}`,
+        met: median(writesOn) <= writeGoal,
+      },
+      {
+        metric: 'P4 Kubernetes writes per 10-step no-op flow, progress off',
+        mpdflow: String(median(writesOff)),
+        floor: `${steps} (one per step)`,
+        ratio: median(writesOff) / steps,
+        goal: `≤ N + 2 = ${writeGoal}`,
+        met: median(writesOff) <= writeGoal,
+      },
+    ],
+    notes: [
+      `P1 profile: where a run's time goes, from the server's history timestamps (mean ms per run over ${options.runs} runs)\n` +
+        timingTable({ 'mpdflow (progress on)': meanTiming(timings.on), 'mpdflow (progress off)': meanTiming(timings.off), 'hand-written': meanTiming(timings.baseline) }),
+      ...(Object.keys(pids).length > 0 ? [`P1 CPU: what each run costs the servers and this process (the machine's cores are shared by all of them)\n${cpu.table()}`] : []),
+      `P4 writes per flow, each counted run: progress on ${writesOn.join(', ')}; progress off ${writesOff.join(', ')}`,
+    ],
+  };
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+if (isMain(import.meta.url)) {
+  const runs = Number(process.argv[2] ?? 20);
+  const counted = Number(process.argv[3] ?? 3);
+  runStandalone(() => withLocalStack(() => flowOverhead({ runs, counted })));
+}

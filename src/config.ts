@@ -10,6 +10,18 @@ export interface MpdflowConfig {
   kubeconfig: string | undefined;
   /** Namespaces the controller watches (WATCH_NAMESPACES, comma-separated); all when empty. */
   watchNamespaces: string[];
+  /** What the worker writes on the MPDCluster while a flow runs. */
+  flowWrites: {
+    /** status.workflow at each step (MPDFLOW_PROGRESS=off: only at completion and interrupt). */
+    progress: boolean;
+    /** An Event when each step starts and completes (MPDFLOW_STEP_EVENTS=true; off by default). */
+    stepEvents: boolean;
+    /**
+     * Progress writes a second, per worker process, all clusters together (MPDFLOW_PROGRESS_QPS, default 50): under a
+     * burst each cluster's newest progress goes out, at this rate; completion and interrupt writes are not limited.
+     */
+    progressPerSecond: number;
+  };
 }
 
 /** Every environment variable mpdflow reads, in one list (deployments and docker-compose are checked against it). */
@@ -27,6 +39,9 @@ export const configEnvKeys = [
   'WATCH_NAMESPACES',
   'POD_NAMESPACE',
   'MPDFLOW_LOG_LEVEL',
+  'MPDFLOW_PROGRESS',
+  'MPDFLOW_STEP_EVENTS',
+  'MPDFLOW_PROGRESS_QPS',
   'TEMPORAL_SDK_LOG_LEVEL',
   // OpenTelemetry tracing (the OTLP exporter reads the other OTEL_* variables itself).
   'OTEL_EXPORTER_OTLP_ENDPOINT',
@@ -38,6 +53,7 @@ export const configEnvKeys = [
   'MPDFLOW_BUNDLE_DIR',
   'MPDFLOW_TEMPORAL_BIN',
   'MPDFLOW_KUBE_BIN_DIR',
+  'MPDFLOW_ETCD_URL',
   'MPDFLOW_FAULT_KILL_AFTER_STATUS_PATCH',
 ] as const;
 
@@ -66,5 +82,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): MpdflowConf
       .split(',')
       .map((ns) => ns.trim())
       .filter(Boolean),
+    flowWrites: {
+      progress: env.MPDFLOW_PROGRESS !== 'off',
+      stepEvents: env.MPDFLOW_STEP_EVENTS === 'true',
+      progressPerSecond: Number(env.MPDFLOW_PROGRESS_QPS) > 0 ? Number(env.MPDFLOW_PROGRESS_QPS) : 50,
+    },
   };
 }

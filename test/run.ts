@@ -41,6 +41,7 @@ async function main(): Promise<number> {
       TEMPORAL_ADDRESS: stack.temporal.address,
       TEMPORAL_NAMESPACE: stack.temporal.namespace,
       KUBECONFIG: stack.kube.kubeconfigPath,
+      MPDFLOW_ETCD_URL: stack.kube.etcdUrl,
       MPDFLOW_TEST_DATA_DIR: dataDir,
       MPDFLOW_LOG_LEVEL: process.env.MPDFLOW_LOG_LEVEL ?? 'warn',
       // Every test and hook gets this timeout unless it sets its own (test/harness/node-test-with-timeout.ts).

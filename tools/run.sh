@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Behind `npm run demo`, `npm test` and `npm run soak`: installs whatever is missing (npm packages now; the temporal CLI,
-# the Kubernetes binaries and etcd, the node's Debian runtime and the local images on first use, cached in
-# ~/.cache/mpdflow), then runs the command.
+# Behind `npm run demo`, `npm test`, `npm run soak` and `npm run bench`: installs whatever is missing (npm packages now;
+# the temporal CLI, the Kubernetes binaries and etcd, the node's Debian runtime and the local images on first use,
+# cached in ~/.cache/mpdflow), then runs the command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,8 +12,11 @@ if [[ ! -f "$stamp" || package-lock.json -nt "$stamp" ]]; then
   touch "$stamp"
 fi
 
-command="${1:?usage: tools/run.sh demo|test|soak [args...]}"
+command="${1:?usage: tools/run.sh demo|test|soak|bench [args...]}"
 shift
+# bin/mpdflow.js runs the compiled code, as production does: build it (incremental, seconds when little changed).
+echo "[mpdflow] building dist/ (tsc)..." >&2
+node tools/build.mjs
 case "$command" in
   demo)
     exec node bin/mpdflow.js demo "$@"
@@ -27,6 +30,9 @@ case "$command" in
     ;;
   soak)
     exec node --import tsx bench/soak/main.ts "$@"
+    ;;
+  bench)
+    exec node --import tsx bench/main.ts "$@"
     ;;
   *)
     echo "unknown command: $command" >&2

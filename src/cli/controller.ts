@@ -2,7 +2,6 @@ import { configFromEnv } from '../config';
 import { startController } from '../controller/controller';
 import { rootLogger } from '../infra/log';
 import { loadOperator } from '../operator-api/load-operator';
-import { startWorker } from '../worker/run-worker';
 import { stopOnSignal } from './signals';
 
 export interface ControllerCommandOptions {
@@ -16,6 +15,7 @@ export interface ControllerCommandOptions {
   leaseDuration?: string;
   opsPort?: string;
   concurrency?: string;
+  relistEvery?: string;
 }
 
 async function runController(options: ControllerCommandOptions, withWorker: boolean): Promise<void> {
@@ -23,13 +23,15 @@ async function runController(options: ControllerCommandOptions, withWorker: bool
   if (options.taskQueue) config.temporal.taskQueue = options.taskQueue;
   // Loaded once: the worker and the controller share the operator object.
   const operator = await loadOperator(options.operator, { flowsDir: options.flows });
-  const worker = withWorker ? await startWorker({ config, operator }) : undefined;
+  // Only `mpdflow run` loads the worker (and with it Temporal's worker and bundler): a controller stays small.
+  const worker = withWorker ? await (await import('../worker/run-worker')).startWorker({ config, operator }) : undefined;
   const controller = await startController({
     config,
     operator,
     namespaces: options.namespace ?? config.watchNamespaces,
     operatorName: options.filterOperatorName,
     concurrency: options.concurrency ? Number(options.concurrency) : undefined,
+    ...(options.relistEvery ? { relistEveryMs: Number(options.relistEvery) * 1000 } : {}),
     leaderElection:
       options.leaderElection === false
         ? false

@@ -1,12 +1,27 @@
 import { Command } from 'commander';
-import { devCommand } from './dev';
-import { demoCommand } from './demo';
-import { crdCommand } from './crd';
-import { workerCommand } from './worker';
-import { replayCommand } from './replay';
-import { controllerCommand, runCommand } from './controller';
-import { cancelCommand, recoverCommand, statusCommand } from './cluster-ops';
-import { flowsGraphCommand, flowsListCommand, flowsValidateCommand } from './flows';
+
+/**
+ * Each command's module is loaded when that command runs: a controller process never loads the worker's bundler, the
+ * local servers or the demo (resident memory is a goal: docs in README, "Performance").
+ */
+const lazy =
+  <M, K extends keyof M>(load: () => Promise<M>, name: K) =>
+  async (...args: unknown[]): Promise<void> => {
+    await ((await load())[name] as (...a: unknown[]) => unknown)(...args);
+  };
+const devCommand = lazy(() => import('./dev'), 'devCommand');
+const demoCommand = lazy(() => import('./demo'), 'demoCommand');
+const crdCommand = lazy(() => import('./crd'), 'crdCommand');
+const workerCommand = lazy(() => import('./worker'), 'workerCommand');
+const replayCommand = lazy(() => import('./replay'), 'replayCommand');
+const controllerCommand = lazy(() => import('./controller'), 'controllerCommand');
+const runCommand = lazy(() => import('./controller'), 'runCommand');
+const cancelCommand = lazy(() => import('./cluster-ops'), 'cancelCommand');
+const recoverCommand = lazy(() => import('./cluster-ops'), 'recoverCommand');
+const statusCommand = lazy(() => import('./cluster-ops'), 'statusCommand');
+const flowsGraphCommand = lazy(() => import('./flows'), 'flowsGraphCommand');
+const flowsListCommand = lazy(() => import('./flows'), 'flowsListCommand');
+const flowsValidateCommand = lazy(() => import('./flows'), 'flowsValidateCommand');
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -77,6 +92,7 @@ export function cliProgram(defaults: CliDefaults): Command {
       .option('--lease-duration <seconds>', 'how long a lease lasts without renewal (default 15)')
       .option('--ops-port <port>', 'serve /healthz, /readyz and /metrics on this port')
       .option('--concurrency <n>', 'reconciles running at once (different clusters)')
+      .option('--relist-every <seconds>', 'watchdog relist period: catches changes a stalled watch missed (default 60)')
       .action(action);
   }
 

@@ -28,6 +28,16 @@ export function releaseWorkflowId(resource: ResourceRef, uid: string): string {
   return `${flowWorkflowId(resource)}/${uid}/release`;
 }
 
+/**
+ * The resource uid and kind of run a workflow id names: `transition` (`…/<uid>/t<n>[-r<k>]`), `release`
+ * (`…/<uid>/release`), or neither (an ad-hoc run, `flowWorkflowId`).
+ */
+export function parseFlowWorkflowId(workflowId: string): { uid?: string; kind: 'transition' | 'release' | 'ad-hoc' } {
+  const match = /^[^/]+\/[^/]+\/[^/]+\/([^/]+)\/(t\d+(?:-r\d+)?|release)$/.exec(workflowId);
+  if (!match) return { kind: 'ad-hoc' };
+  return { uid: match[1]!, kind: match[2] === 'release' ? 'release' : 'transition' };
+}
+
 /** A transition's key: its first run's workflow id; a resumed run (suffix `-r<k>`) keeps it. */
 export function transitionKeyOf(workflowId: string): string {
   return workflowId.replace(/-r\d+$/, '');
@@ -62,6 +72,8 @@ export interface StepInput {
   /** How many times this step has already asked to wait. */
   waitCount: number;
   state?: string;
+  /** The run's first step: its activity also runs the flow-start hooks (on its first try). */
+  flowStart?: boolean;
 }
 
 export interface StepResult {
@@ -117,6 +129,9 @@ export interface FlowEvent {
   stepName?: string;
   index?: number;
   durationMs?: number;
+  /** A failed step attempt: which one, and its error. */
+  attempt?: number;
+  error?: string;
   interrupt?: InterruptInfo;
 }
 

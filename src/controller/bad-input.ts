@@ -10,11 +10,14 @@ export interface BadInputDeps {
   recordEvent(resource: ClusterRef, event: ClusterEvent): Promise<void>;
 }
 
-/** Bad input is reported once on the cluster (a condition and an Event) and not retried until the object changes. */
+/**
+ * Bad input is reported once on the cluster (a condition and an Event) and not retried until the object changes.
+ * The condition writes are conditional on the object read (the whole list of conditions is written back).
+ */
 export async function reportBadInput(deps: BadInputDeps, cluster: MPDCluster, ref: ClusterRef, reason: string, message: string): Promise<boolean> {
   const current = (cluster.status?.conditions ?? []).find((c) => c.type === validCondition);
   if (current?.status === 'False' && current.reason === reason && current.message === message) return false;
-  await deps.clusters.patchStatus(ref, { conditions: withCondition(cluster, { type: validCondition, status: 'False', reason, message }) });
+  await deps.clusters.patchStatus(ref, { conditions: withCondition(cluster, { type: validCondition, status: 'False', reason, message }) }, cluster.metadata.resourceVersion);
   await deps.recordEvent(ref, { type: 'Warning', reason, message });
   return true;
 }
@@ -23,7 +26,7 @@ export async function reportBadInput(deps: BadInputDeps, cluster: MPDCluster, re
 export async function clearBadInput(deps: BadInputDeps, cluster: MPDCluster, ref: ClusterRef, reasons: string[]): Promise<void> {
   const current = (cluster.status?.conditions ?? []).find((c) => c.type === validCondition);
   if (!current || current.status === 'True' || !reasons.includes(current.reason ?? '')) return;
-  await deps.clusters.patchStatus(ref, { conditions: withCondition(cluster, { type: validCondition, status: 'True', reason: 'Valid', message: '' }) });
+  await deps.clusters.patchStatus(ref, { conditions: withCondition(cluster, { type: validCondition, status: 'True', reason: 'Valid', message: '' }) }, cluster.metadata.resourceVersion);
 }
 
 function withCondition(cluster: MPDCluster, condition: Omit<Condition, 'lastTransitionTime'>): Condition[] {

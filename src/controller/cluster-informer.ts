@@ -13,8 +13,8 @@ export interface ClusterInformerOptions {
   /** A full relist this often, so a silently stalled watch never loses a change. */
   relistEveryMs: number;
   onRestart(): void;
-  /** After each watchdog relist has enqueued every cluster. */
-  onRelist?(): void;
+  /** After each watchdog relist, with how many clusters it found the watch had missed. */
+  onRelist?(missed: number): void;
   log: Logger;
 }
 
@@ -22,7 +22,9 @@ const keyOf = (cluster: MPDCluster) => `${cluster.metadata.namespace}/${cluster.
 
 /**
  * Watches MPDClusters: client-node's informer (list + watch, relist on 410), restarted with backoff on any other
- * error, plus a watchdog relist — client-node's informer stops for good on errors and can stall silently.
+ * error, plus a watchdog relist — client-node's informer stops for good on errors and can stall silently. The relist
+ * enqueues only what the watch missed (a resourceVersion the cache does not have, or an object gone): a healthy watch
+ * costs one list a minute, never a reconcile of every cluster in front of the changes users are waiting for.
  */
 export class ClusterInformer {
   private readonly informers: Array<ReturnType<typeof makeInformer<MPDCluster>>> = [];
@@ -68,17 +70,40 @@ export class ClusterInformer {
     this.watchdog.unref();
   }
 
-  /** Enqueues every cluster the API server has now. */
-  async relist(): Promise<void> {
+  /** The cluster as the watch last delivered it (the cache is updated before the key is enqueued); undefined when unseen. */
+  cached(namespace: string, name: string): MPDCluster | undefined {
+    for (const informer of this.informers) {
+      const cluster = informer.get(name, namespace);
+      if (cluster) return cluster;
+    }
+    return undefined;
+  }
+
+  /** Enqueues every cluster whose state on the API server the watch has not delivered. */
+  async relist(): Promise<number> {
     const scopes = this.options.namespaces.length > 0 ? this.options.namespaces : [undefined];
-    for (const namespace of scopes) {
+    let missed = 0;
+    const miss = (key: string) => {
+      missed += 1;
+      this.options.enqueue(key);
+    };
+    for (const [i, namespace] of scopes.entries()) {
       try {
-        for (const cluster of (await this.options.clusters.list(namespace)).items) this.options.enqueue(keyOf(cluster));
+        const listed = await this.options.clusters.listMetadata(namespace);
+        const seen = new Set<string>();
+        for (const { namespace: ns, name, resourceVersion } of listed) {
+          const key = `${ns}/${name}`;
+          seen.add(key);
+          if (this.cached(ns, name)?.metadata.resourceVersion !== resourceVersion) miss(key);
+        }
+        for (const cluster of this.informers[i]?.list(namespace) ?? []) if (!seen.has(keyOf(cluster))) miss(keyOf(cluster));
       } catch (error) {
         this.options.log.warn({ err: error }, 'watchdog relist failed');
       }
     }
-    this.options.onRelist?.();
+    if (missed > 0) this.options.log.info({ missed }, 'watchdog relist found changes the watch had not delivered');
+    this.options.onRelist?.(missed);
+    return missed;
   }
 
   async stop(): Promise<void> {

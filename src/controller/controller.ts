@@ -62,6 +62,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     // A cluster deleted meanwhile has nobody left to read the Event.
     recordEvent: (resource, event) => recordClusterEvent(kube, resource, event).catch((error: unknown) => { if (apiStatus(error) !== 404) throw error; }),
     enqueue: (key) => queue.add(key),
+    cached: (namespace, name) => informer.cached(namespace, name),
     metrics,
     log,
     ...(process.env.MPDFLOW_FAULT_KILL_AFTER_STATUS_PATCH === 'true'
@@ -75,7 +76,10 @@ export async function startController(options: ControllerOptions): Promise<Runni
     enqueue: (key) => queue.add(key),
     relistEveryMs: options.relistEveryMs ?? 60_000,
     onRestart: () => metrics.informerRestarts.inc(),
-    onRelist: () => metrics.relists.inc(),
+    onRelist: (missed) => {
+      metrics.relists.inc();
+      metrics.relistMissed.inc(missed);
+    },
     log,
   });
 

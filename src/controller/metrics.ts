@@ -15,7 +15,8 @@ export function controllerMetrics() {
       registers: [registry],
     }),
     queueDepth: new Gauge({ name: 'mpdflow_queue_depth', help: 'keys waiting in the work queue', registers: [registry] }),
-    relists: new Counter({ name: 'mpdflow_relists_total', help: 'watchdog relists: every cluster enqueued again', registers: [registry] }),
+    relists: new Counter({ name: 'mpdflow_relists_total', help: 'watchdog relists of every cluster', registers: [registry] }),
+    relistMissed: new Counter({ name: 'mpdflow_relist_missed_total', help: 'clusters a watchdog relist found changed without a watch event (enqueued)', registers: [registry] }),
     informerRestarts: new Counter({ name: 'mpdflow_informer_restarts_total', help: 'informer restarts after a watch error', registers: [registry] }),
     isLeader: new Gauge({ name: 'mpdflow_leader', help: '1 while this process holds the controller lease', registers: [registry] }),
   };

@@ -29,6 +29,11 @@ export interface ReconcilerDeps {
   recordEvent(resource: ResourceRef, event: ClusterEvent): Promise<void>;
   /** Puts a key back on the queue (used when a watched run closes). */
   enqueue(key: string): void;
+  /**
+   * The cluster as the watch last delivered it, read instead of a GET: every write a reconcile makes is conditional
+   * on the resourceVersion it read (or on exact values), so a stale copy costs a 409 and a fresh read, never a wrong write.
+   */
+  cached?(namespace: string, name: string): MPDCluster | undefined;
   /** Throws NotLeaderError once this controller may no longer act: called right before every write and start. */
   fence(): void;
   metrics: ControllerMetrics;
@@ -49,6 +54,10 @@ const interruptKeys = Object.values(interruptAnnotations);
 /** One reconcile of one MPDCluster: the seed's DoStateMainEnter and CheckRecovery, on Temporal. */
 export class Reconciler {
   private readonly watchedRuns = new Map<string, string>();
+  /** The last run seen to close, by cluster key: the next transition's start need not ask Temporal about it again. */
+  private readonly closedRuns = new Map<string, string>();
+  /** Keys whose last write hit a conflict: their next reconcile reads the API server, not the watch's copy. */
+  private readonly readFresh = new Set<string>();
   /** Aborts the long polls of watched runs when the controller stops. */
   private readonly closing = new AbortController();
 
@@ -59,14 +68,16 @@ export class Reconciler {
     const resource = mpdClusterRef(namespace, name);
     const log = this.deps.log.child({ cluster: key });
     try {
-      let cluster: MPDCluster;
-      try {
-        cluster = await this.deps.clusters.get({ namespace, name });
-      } catch (error) {
-        if (apiStatus(error) !== 404) throw error;
-        // The cluster is gone: its running flow has nothing left to act on.
-        await this.cancelWatchedRun(key, 'cluster deleted', log);
-        return;
+      let cluster = this.readFresh.delete(key) ? undefined : this.deps.cached?.(namespace, name);
+      if (!cluster) {
+        try {
+          cluster = await this.deps.clusters.get({ namespace, name });
+        } catch (error) {
+          if (apiStatus(error) !== 404) throw error;
+          // The cluster is gone: its running flow has nothing left to act on.
+          await this.cancelWatchedRun(key, 'cluster deleted', log);
+          return;
+        }
       }
       if (this.deps.operatorName && cluster.spec.operatorName !== this.deps.operatorName) return;
       return await this.reconcileCluster(cluster, resource, log);
@@ -76,7 +87,8 @@ export class Reconciler {
         return;
       }
       if (apiStatus(error) === 409) {
-        log.debug('conflicting write; reconciling again');
+        log.debug('conflicting write; reconciling again from a fresh read');
+        this.readFresh.add(key);
         return { requeueAfterMs: 0 };
       }
       throw error;
@@ -104,7 +116,7 @@ export class Reconciler {
 
     const transition = cluster.status?.transition;
     if (!transition || transition.to !== state) return this.enterUnrecordedState(cluster, resource, state, log);
-    const run = await this.deps.runs.describe(transition.workflowId);
+    const run = await this.runOf(resource, transition.workflowId);
     if (!run && interruptKeys.some((key) => annotations[key] !== undefined)) {
       // Recovery's second half (or a transition from Interrupt): the interrupt is history before the run starts.
       this.fence();
@@ -141,7 +153,8 @@ export class Reconciler {
     log.info({ from: state, to: record.to, event: outcome.event.name, transition: record.id, fencedAt }, `set cluster status from ${state} to ${record.to}`);
     this.deps.afterStatusPatch?.();
     // From here a failure (Temporal down, say) is retried by the unstable state's reconcile: the transition is kept.
-    return this.ensureRun(patched, resource, record, undefined, log);
+    // Its id is new, so no run of it can exist yet: straight to the start, which refuses a duplicate anyway.
+    return this.ensureRun(patched, resource, record, 'new', log);
   }
 
   /** An unstable state with no transition recorded for it (set by hand, or by an older mpdflow): the seed's entry check. */
@@ -212,12 +225,12 @@ export class Reconciler {
   }
 
   /** Makes the recorded transition's run exist, or acts on how it ended. */
-  private async ensureRun(cluster: MPDCluster, resource: ResourceRef, transition: TransitionStatus, known: RunInfo | undefined, log: Logger): Promise<ReconcileResult> {
+  private async ensureRun(cluster: MPDCluster, resource: ResourceRef, transition: TransitionStatus, known: RunInfo | 'new' | undefined, log: Logger): Promise<ReconcileResult> {
     const flow = this.deps.operator.flows.get(transition.flowName);
     if (!flow) {
       return this.badInput(cluster, resource, 'UnknownFlow', `state ${transition.to} runs flow ${transition.flowName}, which no flow file defines`);
     }
-    const run = known ?? (await this.deps.runs.describe(transition.workflowId));
+    const run = known === 'new' ? undefined : (known ?? (await this.runOf(resource, transition.workflowId)));
     if (!run) return this.startRun(cluster, resource, transition, flow, log);
     if (isOpen(run)) {
       this.watchRun(resource, run.workflowId);
@@ -239,8 +252,10 @@ export class Reconciler {
   }
 
   private async startRun(cluster: MPDCluster, resource: ResourceRef, transition: TransitionStatus, flow: CompiledFlow, log: Logger): Promise<ReconcileResult> {
-    if (transition.previousWorkflowId) {
+    const key = `${resource.namespace}/${resource.name}`;
+    if (transition.previousWorkflowId && this.closedRuns.get(key) !== transition.previousWorkflowId) {
       // The seed's rule: an unfinished run of the transition before finishes first; ignoreUnCompleted replaces it.
+      log.debug({ previous: transition.previousWorkflowId }, 'is the run of the transition before still open?');
       const previous = await this.deps.runs.describe(transition.previousWorkflowId);
       if (isOpen(previous)) {
         // A run that already wrote its outcome (Completed or Interrupted) is only closing: it is waited for, never cut.
@@ -301,13 +316,23 @@ export class Reconciler {
     }
   }
 
+  /**
+   * The run of this workflow id: open without asking Temporal while this controller waits for it to close (every
+   * progress write of a running flow reconciles its cluster; none of those needs a call to Temporal), else described.
+   */
+  private async runOf(resource: ResourceRef, workflowId: string): Promise<RunInfo | undefined> {
+    if (this.watchedRuns.get(`${resource.namespace}/${resource.name}`) === workflowId) return { workflowId, workflowType: '', status: 'RUNNING', runId: '' };
+    return this.deps.runs.describe(workflowId);
+  }
+
   /** When a run closes, look at the cluster again: the next transition may be due. */
   private watchRun(resource: ResourceRef, workflowId: string): void {
     const key = `${resource.namespace}/${resource.name}`;
     if (this.watchedRuns.get(key) === workflowId) return;
     this.watchedRuns.set(key, workflowId);
-    void this.deps.runs.awaitClose(workflowId, this.closing.signal).finally(() => {
+    void this.deps.runs.awaitClose(workflowId, this.closing.signal).then((closed) => {
       if (this.watchedRuns.get(key) === workflowId) this.watchedRuns.delete(key);
+      if (closed) this.closedRuns.set(key, workflowId);
       if (!this.closing.signal.aborted) this.deps.enqueue(key);
     });
   }

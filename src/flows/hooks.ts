@@ -1,11 +1,16 @@
 import type { Logger } from 'pino';
 import type { FlowEvent } from '../contract/flow-run';
 
-/** The seed's six hook points, open to operator code. Each runs inside an activity, so it may do I/O. */
+/**
+ * The seed's six hook points, plus a failed step attempt, open to operator code. Each runs inside an activity (the
+ * step's, or the engine's bookkeeping), so it may do I/O; a slow hook delays the flow.
+ */
 export interface FlowHooks {
   onFlowStart?(event: FlowEvent): Promise<void> | void;
   onStepStart?(event: FlowEvent): Promise<void> | void;
   onStepWaiting?(event: FlowEvent): Promise<void> | void;
+  /** A step attempt failed with an error (it is retried unless its attempts are used up). */
+  onStepFailed?(event: FlowEvent): Promise<void> | void;
   onStepCompleted?(event: FlowEvent): Promise<void> | void;
   onFlowCompleted?(event: FlowEvent): Promise<void> | void;
   onFlowInterrupted?(event: FlowEvent): Promise<void> | void;
@@ -37,6 +42,8 @@ export function logHooks(log: Logger): FlowHooks {
         total: event.total,
         workflowId: event.workflowId,
         durationMs: event.durationMs,
+        attempt: event.attempt,
+        error: event.error,
         interrupt: event.interrupt,
       },
       point,
@@ -45,6 +52,7 @@ export function logHooks(log: Logger): FlowHooks {
     onFlowStart: line('onFlowStart'),
     onStepStart: line('onStepStart'),
     onStepWaiting: line('onStepWaiting'),
+    onStepFailed: line('onStepFailed'),
     onStepCompleted: line('onStepCompleted'),
     onFlowCompleted: line('onFlowCompleted'),
     onFlowInterrupted: line('onFlowInterrupted'),

@@ -25,6 +25,8 @@ export interface KubeControlPlane {
   /** The certificates (the CA's key is beside them in the same directory). */
   certs: KubeCerts;
   etcd: SupervisedProcess;
+  /** etcd's client URL (plain HTTP on loopback): the benchmarks read its revision to count writes. */
+  etcdUrl: string;
   apiserver: SupervisedProcess;
   startupMs: { etcd: number; apiserver: number };
   stop(): Promise<void>;
@@ -87,6 +89,7 @@ export async function startKubeControlPlane(options: KubeControlPlaneOptions): P
     kubeconfigPath,
     certs,
     etcd,
+    etcdUrl,
     get apiserver() {
       return apiserver;
     },

@@ -75,6 +75,7 @@ export async function localStackUnlessConfigured(options: LocalStackOptions): Pr
   process.env.TEMPORAL_ADDRESS = stack.temporal.address;
   process.env.TEMPORAL_NAMESPACE = stack.temporal.namespace;
   process.env.KUBECONFIG = stack.kube.kubeconfigPath;
+  process.env.MPDFLOW_ETCD_URL = stack.kube.etcdUrl;
   if (stack.temporal.webUiUrl) process.env.TEMPORAL_WEB_UI_URL = stack.temporal.webUiUrl;
   return stack;
 }

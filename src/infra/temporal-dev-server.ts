@@ -17,6 +17,8 @@ export interface TemporalDevServerOptions {
   webUi: boolean;
   /** Fixed ports (e.g. the dev command's previous ones); free ones are picked when absent. */
   port?: number;
+  /** Extra dynamic config (`--dynamic-config-value key=value`), e.g. for a benchmark that compares server settings. */
+  dynamicConfig?: Record<string, string>;
   uiPort?: number;
 }
 
@@ -78,6 +80,7 @@ function spawnDevServer(
     '--log-format', 'json',
     '--log-level', 'warn',
     '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+    ...Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${value}`]),
     ...searchAttributeRegistrations.flatMap((attr) => ['--search-attribute', `${attr.name}=${attr.type}`]),
     ...(options.webUi ? ['--ui-port', String(ports.uiPort), '--ui-disable-news-fetch'] : ['--headless']),
   ];

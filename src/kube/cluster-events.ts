@@ -9,9 +9,12 @@ export interface ClusterEvent {
   message: string;
 }
 
-/** A Kubernetes Event on an MPDCluster, readable with `kubectl describe`: the worker's hooks and the controller both write them. */
-export async function recordClusterEvent(kube: KubeClients, resource: ClusterRef, event: ClusterEvent): Promise<void> {
-  const cluster = await new MpdClusterClient(kube).get(resource);
+/**
+ * A Kubernetes Event on an MPDCluster, readable with `kubectl describe`: the worker's hooks and the controller both
+ * write them. `kubectl describe` finds Events by the object's uid: pass it when known, else it is read first.
+ */
+export async function recordClusterEvent(kube: KubeClients, resource: ClusterRef, event: ClusterEvent, uid?: string): Promise<void> {
+  const involvedUid = uid ?? (await new MpdClusterClient(kube).get(resource)).metadata.uid;
   const now = new Date();
   await kube.core.createNamespacedEvent({
     namespace: resource.namespace,
@@ -22,8 +25,7 @@ export async function recordClusterEvent(kube: KubeClients, resource: ClusterRef
         kind: mpdClusterApi.kind,
         name: resource.name,
         namespace: resource.namespace,
-        uid: cluster.metadata.uid,
-        resourceVersion: cluster.metadata.resourceVersion,
+        uid: involvedUid,
       },
       type: event.type,
       reason: event.reason,

@@ -14,11 +14,13 @@ export async function rawKubeRequest(
   contentType = 'application/json',
   /** Abort when no answer came within this: a hung connection must not outlive the caller's deadline. */
   timeoutMs?: number,
+  /** What to ask the server for (e.g. only the objects' metadata). */
+  accept = 'application/json',
 ): Promise<unknown> {
   const cluster = config.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current cluster');
   const url = new URL(path, cluster.server);
-  const options: RequestOptions = { method, headers: { Accept: 'application/json' } };
+  const options: RequestOptions = { method, headers: { Accept: accept } };
   await config.applyToHTTPSOptions(options);
   const payload = body === undefined ? undefined : JSON.stringify(body);
   if (payload !== undefined) options.headers = { ...options.headers, 'Content-Type': contentType };

@@ -54,9 +54,15 @@ export class FlowRuns {
     await this.client.workflow.getHandle(workflowId).terminate(reason);
   }
 
-  /** Resolves when the run closes, however it ends. */
-  async awaitClose(workflowId: string, signal: AbortSignal): Promise<void> {
-    await this.client.withAbortSignal(signal, () => this.client.workflow.getHandle(workflowId).result()).catch(() => undefined);
+  /** Resolves when the run closes, however it ends (true), or when waiting failed or was aborted (false: it may be open). */
+  async awaitClose(workflowId: string, signal: AbortSignal): Promise<boolean> {
+    try {
+      await this.client.withAbortSignal(signal, () => this.client.workflow.getHandle(workflowId).result());
+      return true;
+    } catch (error) {
+      // A run that failed, was cancelled, terminated or timed out is closed too; anything else says nothing.
+      return error instanceof WorkflowFailedError;
+    }
   }
 
   /** The step outputs an interrupted run handed on (its failure's second detail); empty when there are none. */

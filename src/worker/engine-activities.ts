@@ -3,15 +3,17 @@ import { engineActivityNames, type FlowEvent } from '../contract/flow-run';
 import { callHooks, type FlowHooks } from '../flows/hooks';
 import type { FlowResource } from './flow-resource';
 
-/** The engine's own activities: flow start, completion and interrupt, each with its status write and hooks. */
+/**
+ * The engine's own activities: flow start (its hooks; the first step writes the first progress), completion (the
+ * final status write, for a transition's run the stable state, then its hooks) and interrupt.
+ */
 export function engineActivities(resource: FlowResource, hooks: readonly FlowHooks[], log: Logger): Record<string, (event: FlowEvent) => Promise<void>> {
   return {
     [engineActivityNames.flowStarted]: async (event) => {
-      await resource.writeProgress(event, 'Running');
       await callHooks(hooks, 'onFlowStart', event, log);
     },
     [engineActivityNames.flowCompleted]: async (event) => {
-      await resource.writeProgress(event, 'Completed');
+      await resource.markCompleted(event);
       await callHooks(hooks, 'onFlowCompleted', event, log);
     },
     [engineActivityNames.flowInterrupted]: async (event) => {

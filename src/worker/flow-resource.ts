@@ -1,13 +1,16 @@
-import type { FlowEvent, InterruptInfo, ResourceRef } from '../contract/flow-run';
-import type { FlowPhase } from '../contract/states';
+import type { FlowEvent, InterruptInfo } from '../contract/flow-run';
 import type { ClusterEvent } from '../kube/cluster-events';
 
 /** What the flow runtime writes on the resource it drives; the MPDCluster adapter implements it. */
 export interface FlowResource {
-  /** At most one write per step: where the flow is. */
-  writeProgress(event: FlowEvent, phase: FlowPhase): Promise<void>;
+  /** Where the flow is, once per step: written beside the step, never in front of it (the newest wins). */
+  reportProgress(event: FlowEvent): void;
+  /** The flow completed: its final progress (for a transition's run, with the stable state), after any progress still in flight. */
+  markCompleted(event: FlowEvent): Promise<void>;
   /** The seed's interrupt: annotations, the Interrupt state and the failed step, written idempotently. */
   markInterrupted(event: FlowEvent, interrupt: InterruptInfo): Promise<void>;
-  /** A Kubernetes Event (or the like) on the resource. */
-  recordEvent(resource: ResourceRef, event: ClusterEvent): Promise<void>;
+  /** A Kubernetes Event (or the like) on the resource: queued, never waited for. */
+  recordEvent(event: FlowEvent, clusterEvent: ClusterEvent): void;
+  /** Resolves when every queued write has ended (worker shutdown). */
+  drain(): Promise<void>;
 }

@@ -27,11 +27,13 @@ export interface FlowWorkerOptions<Services> {
   onRetry?: (flowName: string, stepName: string) => void;
   /** OpenTelemetry spans for flow runs and step attempts. */
   tracing?: Tracing;
+  /** An Event at each step's start and completion too (default: only flow start, completion, interrupt, step waits and failures). */
+  stepEvents?: boolean;
 }
 
 /** A Temporal worker serving one workflow type per flow and one activity per step className. */
 export async function createFlowWorker<Services>(options: FlowWorkerOptions<Services>): Promise<Worker> {
-  const hooks = [eventHooks(options.resource), logHooks(options.log), ...(options.hooks ?? [])];
+  const hooks = [eventHooks(options.resource, { stepEvents: options.stepEvents }), logHooks(options.log), ...(options.hooks ?? [])];
   const activities = {
     ...stepActivities({
       steps: options.steps,

@@ -1,14 +1,15 @@
 import type { Logger } from 'pino';
-import type { FlowEvent, InterruptInfo, ResourceRef } from '../contract/flow-run';
+import { parseFlowWorkflowId, type FlowEvent, type InterruptInfo, type ResourceRef } from '../contract/flow-run';
 import type { FlowResource } from './flow-resource';
 import { States, type FlowPhase } from '../contract/states';
 import { interruptAnnotations, interruptNotRecovering } from '../kube/annotations';
 import { apiStatus, type KubeClients } from '../kube/client';
 import { recordClusterEvent, type ClusterEvent } from '../kube/cluster-events';
 import { completeTransition } from '../kube/cluster-state';
-import { MpdClusterClient } from '../kube/mpdcluster-client';
+import { MpdClusterClient, type JsonPatchOperation } from '../kube/mpdcluster-client';
 import type { MPDClusterStatus, WorkflowStatus } from '../kube/mpdcluster-schema';
 import type { Operator } from '../operator-api/operator';
+import { BackgroundWrites } from './background-writes';
 
 export interface MpdClusterFlowResourceOptions {
   /** Base URL of the Temporal Web UI, for the link on status.workflow. */
@@ -17,17 +18,33 @@ export interface MpdClusterFlowResourceOptions {
   log: Logger;
   /** The operator's status summary, written with the stable state when a flow completes. */
   stableStatus?: Operator['stableStatus'];
+  /** Write status.workflow at each step (default); off, only a flow's completion and interrupt write it. */
+  progress?: boolean;
+  /** Progress writes a second, all clusters together (the newest of each cluster is what waits). */
+  progressPerSecond?: number;
 }
 
-/** The flow runtime's view of an MPDCluster: progress on status.workflow, the seed's interrupt, Events. */
+const keyOf = (resource: ResourceRef) => `${resource.namespace}/${resource.name}`;
+
+/**
+ * The flow runtime's view of an MPDCluster: progress on status.workflow, the seed's interrupt, Events.
+ * Progress and Events go out in the background (BackgroundWrites); completion and interrupt are written before the
+ * flow goes on, after the progress still in flight, so no progress ever lands on top of them from this process.
+ * Progress of a transition's run is also conditional on the cluster still being in that transition, so a late write
+ * from another worker process cannot overwrite the stable state either.
+ */
 export class MpdClusterFlowResource implements FlowResource {
   private readonly clusters: MpdClusterClient;
+  private readonly writes: BackgroundWrites;
+  /** The uid of each cluster with a run in progress here, for Events (learnt from writes; transition ids carry it). */
+  private readonly uids = new Map<string, string>();
 
   constructor(
     private readonly kube: KubeClients,
     private readonly options: MpdClusterFlowResourceOptions,
   ) {
     this.clusters = new MpdClusterClient(kube);
+    this.writes = new BackgroundWrites(options.log, { latestPerSecond: options.progressPerSecond });
   }
 
   private workflowStatus(event: FlowEvent, phase: FlowPhase, message: string): WorkflowStatus {
@@ -48,11 +65,38 @@ export class MpdClusterFlowResource implements FlowResource {
     };
   }
 
-  async writeProgress(event: FlowEvent, phase: FlowPhase): Promise<void> {
-    const message =
-      phase === 'Completed' ? `flow ${event.flowName} completed` : event.stepName ? `step ${event.index}/${event.total}: ${event.stepName}` : `flow ${event.flowName} started`;
-    const workflow = this.workflowStatus(event, phase, message);
-    const done = phase === 'Completed' && event.state !== States.deleting;
+  reportProgress(event: FlowEvent): void {
+    if (this.options.progress === false) return;
+    const message = event.stepName ? `step ${event.index}/${event.total}: ${event.stepName}` : `flow ${event.flowName} started`;
+    const workflow = this.workflowStatus(event, 'Running', message);
+    const inTransition = parseFlowWorkflowId(event.workflowId).kind === 'transition' && event.state;
+    this.writes.latest(keyOf(event.resource), () =>
+      this.ignoreGone(event.resource, async () => {
+        try {
+          const written = inTransition
+            ? await this.clusters.jsonPatchStatus(event.resource, [...this.stillIn(event), { op: 'add', path: '/status/workflow', value: workflow }])
+            : await this.clusters.patchStatus(event.resource, { workflow });
+          this.learnUid(event.resource, written.metadata.uid);
+        } catch (error) {
+          // 422: the cluster has left this transition (completed, interrupted, superseded): this progress is history.
+          if (apiStatus(error) !== 422) throw error;
+        }
+      }),
+    );
+  }
+
+  /** JSON-patch tests: the cluster is still in the transition this run belongs to. */
+  private stillIn(event: FlowEvent): JsonPatchOperation[] {
+    return [
+      { op: 'test', path: '/status/transition/workflowId', value: event.workflowId },
+      { op: 'test', path: '/status/clusterStatus', value: event.state },
+    ];
+  }
+
+  async markCompleted(event: FlowEvent): Promise<void> {
+    await this.writes.settle(keyOf(event.resource));
+    const workflow = this.workflowStatus(event, 'Completed', `flow ${event.flowName} completed`);
+    const done = event.state !== States.deleting;
     const summary = done ? await this.summary(event.resource) : {};
     if (done && event.state) {
       if (await completeTransition(this.clusters, event.resource, event.workflowId, workflow, summary)) return;
@@ -72,8 +116,10 @@ export class MpdClusterFlowResource implements FlowResource {
   }
 
   async markInterrupted(event: FlowEvent, interrupt: InterruptInfo): Promise<void> {
+    await this.writes.settle(keyOf(event.resource));
     await this.ignoreGone(event.resource, async () => {
       const current = await this.clusters.get(event.resource);
+      this.learnUid(event.resource, current.metadata.uid);
       const annotations = current.metadata.annotations ?? {};
       // A retried activity must not record Interrupt as its own previous state.
       const previous =
@@ -96,8 +142,20 @@ export class MpdClusterFlowResource implements FlowResource {
     });
   }
 
-  async recordEvent(resource: ResourceRef, event: ClusterEvent): Promise<void> {
-    await this.ignoreGone(resource, () => recordClusterEvent(this.kube, resource, event));
+  recordEvent(event: FlowEvent, clusterEvent: ClusterEvent): void {
+    const key = keyOf(event.resource);
+    const uid = parseFlowWorkflowId(event.workflowId).uid ?? this.uids.get(key);
+    // The run is over after its last Event: forget the uid, so the map holds only clusters with runs in progress.
+    if (clusterEvent.reason === 'FlowCompleted' || clusterEvent.reason === 'FlowInterrupted') this.uids.delete(key);
+    this.writes.queue(() => this.ignoreGone(event.resource, () => recordClusterEvent(this.kube, event.resource, clusterEvent, uid)));
+  }
+
+  drain(): Promise<void> {
+    return this.writes.drain();
+  }
+
+  private learnUid(resource: ResourceRef, uid: string | undefined): void {
+    if (uid) this.uids.set(keyOf(resource), uid);
   }
 
   /** A cluster deleted under a running flow is not an error of the flow's bookkeeping. */
@@ -106,7 +164,7 @@ export class MpdClusterFlowResource implements FlowResource {
       await write();
     } catch (error) {
       if (apiStatus(error) === 404) {
-        this.options.log.info({ cluster: `${resource.namespace}/${resource.name}` }, 'cluster is gone; skipping its flow bookkeeping');
+        this.options.log.info({ cluster: keyOf(resource) }, 'cluster is gone; skipping its flow bookkeeping');
         return;
       }
       throw error;

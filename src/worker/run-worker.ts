@@ -29,6 +29,8 @@ export interface RunningWorker {
   opsPort: number | undefined;
   /** Resolves when the worker has stopped (after shutdown()). */
   done: Promise<void>;
+  /** Resolves when the progress and Events handed to the background so far have been written (or dropped). */
+  settled(): Promise<void>;
   shutdown(): Promise<void>;
 }
 
@@ -42,6 +44,14 @@ export async function startWorker(options: WorkerStartOptions): Promise<RunningW
   const kube = kubeClients(loadKubeConfig(config.kubeconfig));
   const connection = await NativeConnection.connect({ address: config.temporal.address, tls: temporalTls(config.temporal) });
   const metrics = workerMetrics();
+  const resource = new MpdClusterFlowResource(kube, {
+    webUiUrl: config.temporal.webUiUrl,
+    temporalNamespace: config.temporal.namespace,
+    log,
+    stableStatus: operator.stableStatus,
+    progress: config.flowWrites.progress,
+    progressPerSecond: config.flowWrites.progressPerSecond,
+  });
   const worker = await createFlowWorker({
     connection,
     namespace: config.temporal.namespace,
@@ -49,7 +59,8 @@ export async function startWorker(options: WorkerStartOptions): Promise<RunningW
     flows: operator.flows,
     steps: operator.stepRegistry,
     services: stepServices(kube, log),
-    resource: new MpdClusterFlowResource(kube, { webUiUrl: config.temporal.webUiUrl, temporalNamespace: config.temporal.namespace, log, stableStatus: operator.stableStatus }),
+    resource,
+    stepEvents: config.flowWrites.stepEvents,
     hooks: [metricsHooks(metrics), ...(operator.hooks ? [operator.hooks] : [])],
     onRetry: (flow, step) => metrics.stepRetries.inc({ flow, step }),
     tracing: options.tracing ?? tracingFromEnv(),
@@ -62,6 +73,8 @@ export async function startWorker(options: WorkerStartOptions): Promise<RunningW
       ? await startOpsServer({ port: options.opsPort, registry: metrics.registry, ready: () => worker.getState() === 'RUNNING' })
       : undefined;
   const done = worker.run().finally(async () => {
+    // Progress and Events still queued go out before the process may end.
+    await resource.drain();
     await ops?.close();
     await connection.close();
   });
@@ -70,6 +83,7 @@ export async function startWorker(options: WorkerStartOptions): Promise<RunningW
     metrics,
     opsPort: ops?.port,
     done,
+    settled: () => resource.drain(),
     async shutdown() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;

@@ -36,6 +36,12 @@ function stepEvent(input: StepInput, info: Context['info'], durationMs?: number)
   };
 }
 
+/** The flow-level event the start hooks get (the step's own fields left out). */
+function flowStartEvent(input: StepInput, info: Context['info']): FlowEvent {
+  const { stepName: _step, index: _index, durationMs: _duration, ...flow } = stepEvent(input, info);
+  return flow;
+}
+
 /** The activity that runs one className: hooks and progress around the step's init/doStep/output. */
 export function stepActivity<Services>(className: string, runtime: StepRuntime<Services>) {
   return async (input: StepInput): Promise<StepResult> => {
@@ -51,8 +57,9 @@ export function stepActivity<Services>(className: string, runtime: StepRuntime<S
     const firstTry = info.attempt === 1 && input.waitCount === 0;
     if (info.attempt > 1) runtime.onRetry?.(input, info.attempt);
     if (firstTry) {
-      // The one status write of this step, then the step-start hooks.
-      await runtime.resource.writeProgress(stepEvent(input, info), 'Running');
+      // The one status write of this step, sent beside it; the flow-start hooks on the run's first step; the step's.
+      runtime.resource.reportProgress(stepEvent(input, info));
+      if (input.flowStart) await callHooks(runtime.hooks, 'onFlowStart', flowStartEvent(input, info), log);
       await callHooks(runtime.hooks, 'onStepStart', stepEvent(input, info), log);
     }
     const pulse = setInterval(() => activity.heartbeat(), heartbeatEveryMs);
@@ -92,11 +99,15 @@ export function stepActivity<Services>(className: string, runtime: StepRuntime<S
       if (error instanceof InterruptError) {
         throw ApplicationFailure.create({ type: failureTypes.interrupt, message: error.message, nonRetryable: true, details: [{ code: error.code }] });
       }
-      if (activity.cancellationSignal.aborted) log.info('step cancelled');
-      else log.warn({ err: error }, 'step attempt failed');
       // An API error's own message is a multi-line HTTP dump (body, headers): people read one line (still retried).
-      if (error instanceof ApiException) throw ApplicationFailure.retryable(errorText(error), 'KubernetesApiError');
-      throw error;
+      const failure = error instanceof ApiException ? ApplicationFailure.retryable(errorText(error), 'KubernetesApiError') : error;
+      if (activity.cancellationSignal.aborted) log.info('step cancelled');
+      else {
+        log.warn({ err: error }, 'step attempt failed');
+        const message = failure instanceof Error ? failure.message : String(failure);
+        await callHooks(runtime.hooks, 'onStepFailed', { ...stepEvent(input, info, Date.now() - started), attempt: info.attempt, error: message }, log);
+      }
+      throw failure;
     } finally {
       clearInterval(pulse);
     }

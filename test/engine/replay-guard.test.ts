@@ -8,6 +8,8 @@ import { historiesDir, historyNames, type HistoryName } from '../helpers/histori
 
 interface RawEvent {
   eventType: string;
+  markerRecordedEventAttributes?: { markerName?: string };
+  activityTaskScheduledEventAttributes?: { activityType?: { name?: string } };
   activityTaskStartedEventAttributes?: { attempt?: number };
   workflowExecutionStartedEventAttributes?: { input?: { payloads?: Array<{ data?: string }> } };
 }
@@ -15,6 +17,8 @@ interface RawEvent {
 const eventsOf = (name: HistoryName): RawEvent[] => (JSON.parse(readFileSync(join(historiesDir, `${name}.json`), 'utf8')) as { events: RawEvent[] }).events;
 const types = (events: RawEvent[]) => events.map((e) => e.eventType.replace(/^EVENT_TYPE_/, ''));
 const last = (events: RawEvent[]) => types(events).at(-1);
+const markers = (events: RawEvent[]) => events.flatMap((e) => (e.markerRecordedEventAttributes?.markerName ? [e.markerRecordedEventAttributes.markerName] : []));
+const scheduledTypes = (events: RawEvent[]) => events.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name ?? ''] : []));
 const maxAttempt = (events: RawEvent[]) => Math.max(...events.map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 0));
 const input = (events: RawEvent[]) =>
   JSON.parse(Buffer.from(events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data ?? '', 'base64').toString()) as { resumeFrom?: string };
@@ -55,6 +59,17 @@ const covers: Record<HistoryName, (events: RawEvent[]) => void> = {
   },
   'many-retry-TestFlaky': (e) => {
     assert.equal(maxAttempt(e), 11, 'the step ran its 11 attempts');
+    assert.equal(last(e), 'WORKFLOW_EXECUTION_FAILED');
+  },
+  'lean-success-TestRecord': (e) => {
+    assert.ok(markers(e).includes('core_patch'), 'the lean bookkeeping patch is recorded');
+    assert.ok(markers(e).includes('core_local_activity'), 'the completion ran as a local activity');
+    assert.ok(!scheduledTypes(e).some((type) => type.startsWith('mpdflow.')), 'no bookkeeping activity went through the task queue');
+    assert.equal(last(e), 'WORKFLOW_EXECUTION_COMPLETED');
+  },
+  'lean-interrupt-TestInterrupt': (e) => {
+    assert.ok(markers(e).includes('core_patch'));
+    assert.ok(scheduledTypes(e).includes('mpdflow.flowInterrupted'));
     assert.equal(last(e), 'WORKFLOW_EXECUTION_FAILED');
   },
 };

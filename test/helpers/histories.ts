@@ -15,6 +15,9 @@ export const recordedHistories = {
   'resumed-TestInterrupt': 'a run started with resumeFrom (recovery) skips the steps before it',
   'temporal-cancel-TestHold': 'a cancel from Temporal itself while a step runs: the run ends Cancelled',
   'many-retry-TestFlaky': 'a step fails every attempt: MANY_RETRY',
+  // Recorded after the lean bookkeeping (patch mpdflow-lean-bookkeeping): the ones above are from before it.
+  'lean-success-TestRecord': 'every step completes, start hooks in the first step, completion as a local activity',
+  'lean-interrupt-TestInterrupt': 'a step interrupts (its interrupt is a regular activity) in a lean run',
 } as const;
 
 export type HistoryName = keyof typeof recordedHistories;

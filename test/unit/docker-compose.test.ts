@@ -41,11 +41,24 @@ test('docker-compose: worker and controller build from the Dockerfile and set on
   }
 });
 
-test('Dockerfile: multi-stage, production dependencies only, not root', () => {
+test('Dockerfile: multi-stage, production dependencies only, compiled JavaScript, not root', () => {
   assert.ok((dockerfile.match(/^FROM /gm) ?? []).length >= 2, 'multi-stage');
   assert.match(dockerfile, /npm ci --omit=dev/);
   assert.match(dockerfile, /^USER node$/m);
-  for (const dir of ['src', 'workflows', 'activities', 'flows', 'bin']) assert.match(dockerfile, new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'));
+  assert.match(dockerfile, /^RUN node tools\/build\.mjs$/m, 'the build stage compiles dist/');
+  const final = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  for (const dir of ['src', 'workflows', 'activities', 'flows']) assert.match(final, new RegExp(`^COPY --from=build /app/dist/${dir} \\./dist/${dir}$`, 'm'));
+  assert.match(final, /^COPY bin \.\/bin$/m);
+  assert.doesNotMatch(final, /^COPY (src|workflows|activities) /m, 'no TypeScript sources in the image');
+  assert.match(final, /^ENTRYPOINT \["node", "bin\/mpdflow\.js"\]$/m);
+});
+
+test('production runs compiled JavaScript: tsx is a development dependency, bin/mpdflow.js runs dist/', () => {
+  const pkg = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+  assert.equal(pkg.dependencies.tsx, undefined, 'tsx is not a production dependency');
+  assert.ok(pkg.devDependencies.tsx);
+  const bin = readFileSync(join(projectRoot, 'bin', 'mpdflow.js'), 'utf8');
+  assert.match(bin, /\.\/dist\//);
 });
 
 test('configEnvKeys lists exactly the environment variables the product code reads', () => {

@@ -1,0 +1,33 @@
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { localStackUnlessConfigured, type LocalStack } from '../src/infra/local-stack';
+
+let current: LocalStack | undefined;
+
+/**
+ * Runs `fn` against TEMPORAL_ADDRESS/KUBECONFIG when both are set, else against local servers started for it: Temporal,
+ * etcd and kube-apiserver, without the node (the benchmarks' steps start no pods; a kubelet, a scheduler and a
+ * controller manager would only add their own load to what is measured).
+ */
+export async function withLocalStack<T>(fn: () => Promise<T>): Promise<T> {
+  const stack = await localStackUnlessConfigured({ dataDir: mkdtempSync(join(tmpdir(), 'mpdflow-bench-')), webUi: false, node: false });
+  current = stack;
+  try {
+    return await fn();
+  } finally {
+    current = undefined;
+    await stack?.stop();
+  }
+}
+
+/** The servers' process ids when this process started them (for CPU accounting); empty against servers from elsewhere. */
+export function serverPids(): Record<string, number> {
+  if (!current) return {};
+  const pids: Record<string, number | undefined> = {
+    'temporal server': current.temporal.process.pid,
+    'kube-apiserver': current.kube.apiserver.pid,
+    etcd: current.kube.etcd.pid,
+  };
+  return Object.fromEntries(Object.entries(pids).filter((entry): entry is [string, number] => entry[1] !== undefined));
+}
