@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { parseFlowWorkflowId, type FlowEvent, type InterruptInfo, type ResourceRef } from '../contract/flow-run';
 import type { FlowResource } from './flow-resource';
+import type { HoldInfo } from '../contract/holds';
 import { States, type FlowPhase } from '../contract/states';
 import { interruptAnnotations, interruptNotRecovering } from '../kube/annotations';
 import { apiStatus, type KubeClients } from '../kube/client';
@@ -68,7 +69,19 @@ export class MpdClusterFlowResource implements FlowResource {
   reportProgress(event: FlowEvent): void {
     if (this.options.progress === false) return;
     const message = event.stepName ? `step ${event.index}/${event.total}: ${event.stepName}` : `flow ${event.flowName} started`;
-    const workflow = this.workflowStatus(event, 'Running', message);
+    this.writeWorkflow(event, this.workflowStatus(event, 'Running', message));
+  }
+
+  /** A hold is written like progress (newest wins), even with progress writes off: a person has to act on it. */
+  markHeld(event: FlowEvent, hold: HoldInfo): void {
+    const message =
+      hold.kind === 'approval'
+        ? `step ${event.index}/${event.total} ${hold.step} waits for approval: mpdflow approve|reject ${event.resource.namespace}/${event.resource.name}`
+        : `paused before step ${event.index}/${event.total} ${hold.step}: ${hold.reason}`;
+    this.writeWorkflow(event, { ...this.workflowStatus(event, hold.kind === 'approval' ? 'AwaitingApproval' : 'Paused', message), hold });
+  }
+
+  private writeWorkflow(event: FlowEvent, workflow: WorkflowStatus): void {
     const inTransition = parseFlowWorkflowId(event.workflowId).kind === 'transition' && event.state;
     this.writes.latest(keyOf(event.resource), () =>
       this.ignoreGone(event.resource, async () => {
