@@ -25,32 +25,32 @@ export class FlowHolds {
     private readonly announce: (hold: HoldInfo) => Promise<void>,
   ) {
     const answer = (kind: HoldKind, step: string): HoldAnswer => ({ workflowId: workflowInfo().workflowId, step, kind });
-    const awaitingApproval = (_reason?: string) => {
+    const awaitingApproval = (_reason: string) => {
       if (this.current?.kind !== 'approval') throw new Error('no step is waiting for approval');
     };
     setHandler(approveUpdate, () => {
       this.approved = true;
       return answer('approval', this.current!.step);
     }, { validator: awaitingApproval });
-    setHandler(rejectUpdate, (reason?: string) => {
+    setHandler(rejectUpdate, (reason: string) => {
       this.rejected = reason || 'rejected';
       return answer('approval', this.current!.step);
     }, { validator: awaitingApproval });
-    setHandler(pauseUpdate, (reason?: string) => {
+    setHandler(pauseUpdate, (reason: string) => {
       this.pauseReason = reason || 'paused';
       return answer('paused', this.current?.step ?? '');
     }, {
-      validator: (_reason?: string) => {
+      validator: (_reason: string) => {
         if (this.ended) throw new Error('the flow has ended');
         if (this.pauseReason !== undefined) throw new Error('the flow is paused already');
       },
     });
-    setHandler(resumeUpdate, (_reason?: string) => {
+    setHandler(resumeUpdate, (_reason: string) => {
       const step = this.current?.step ?? '';
       this.pauseReason = undefined;
       return answer('paused', step);
     }, {
-      validator: (_reason?: string) => {
+      validator: (_reason: string) => {
         if (this.pauseReason === undefined) throw new Error('the flow is not paused');
       },
     });

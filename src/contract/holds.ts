@@ -24,13 +24,13 @@ export interface HoldAnswer {
 }
 
 /** Let the run past the step waiting for approval. Rejected when no step waits. */
-export const approveUpdate = defineUpdate<HoldAnswer, [reason?: string]>('approve');
+export const approveUpdate = defineUpdate<HoldAnswer, [reason: string]>('approve');
 /** Interrupt the run at the step waiting for approval (reason REJECTED, recoverable). Rejected when no step waits. */
-export const rejectUpdate = defineUpdate<HoldAnswer, [reason?: string]>('reject');
+export const rejectUpdate = defineUpdate<HoldAnswer, [reason: string]>('reject');
 /** Hold the run before its next step. Rejected when it is paused already or has ended. */
-export const pauseUpdate = defineUpdate<HoldAnswer, [reason?: string]>('pause');
+export const pauseUpdate = defineUpdate<HoldAnswer, [reason: string]>('pause');
 /** Release a pause. Rejected when the run is not paused. */
-export const resumeUpdate = defineUpdate<HoldAnswer, [reason?: string]>('resume');
+export const resumeUpdate = defineUpdate<HoldAnswer, [reason: string]>('resume');
 
 /** The interrupt code of a rejected approval. */
 export const rejectedCode = 'REJECTED';
