@@ -183,6 +183,8 @@ export const WorkflowStatusSchema = Type.Object({
   webUiUrl: str('link to the run in the Temporal Web UI'),
   message: str(),
   updatedAt: str(),
+  expectedRemainingSeconds: int('expected time left from the current step on: the median step durations of completed runs of this flow'),
+  expectedCompletionAt: str('when the flow is expected to complete, at the time of the last progress write'),
   hold: Type.Optional(
     Type.Object({
       kind: Type.Unsafe<HoldKind>({ type: 'string', enum: ['approval', 'paused'] }),
