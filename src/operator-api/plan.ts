@@ -44,10 +44,19 @@ export async function planFor(cluster: MPDCluster, operator: LoadedOperator, lea
     const transition = cluster.status?.transition;
     const flow = entry && operator.flows.get(entry.flowName);
     if (!flow) return { ...base, outcome: 'none', message: `state ${state} runs no known flow` };
-    const done = cluster.status?.workflow?.workflowId === transition?.workflowId ? Math.max(0, (cluster.status?.workflow?.stepIndex ?? 1) - 1) : 0;
-    const params = (transition?.params ?? {}) as Record<string, unknown>;
+    if (transition?.to !== state) {
+      // An unstable state with no transition recorded (a new cluster is Creating): the controller's entry check.
+      const event = await entry.checker(cluster);
+      if (!event) return { ...base, outcome: 'none', message: `${state} has no run and its checker finds nothing to do: the controller would set Running` };
+      const params = event.params ?? {};
+      const detail = await describeFlow(cluster, operator, flow, params, 0, learn);
+      const fired = { from: transition?.to ?? '', to: state, flowName: flow.flowName, event: event.name, params };
+      return { ...base, ...detail, outcome: 'fire', message: `${state} has no run yet: event ${event.name} would start ${flow.flowName}`, transition: fired };
+    }
+    const done = cluster.status?.workflow?.workflowId === transition.workflowId ? Math.max(0, (cluster.status?.workflow?.stepIndex ?? 1) - 1) : 0;
+    const params = (transition.params ?? {}) as Record<string, unknown>;
     const detail = await describeFlow(cluster, operator, flow, params, done, learn);
-    return { ...base, ...detail, outcome: 'running', message: `transition ${transition?.from ?? '?'} → ${state} is under way: ${flow.flowName} from step ${done + 1}/${flow.steps.length}`, transition: transition ? { from: transition.from, to: transition.to, flowName: transition.flowName, event: transition.event ?? '', params } : undefined };
+    return { ...base, ...detail, outcome: 'running', message: `transition ${transition.from} → ${state} is under way: ${flow.flowName} from step ${done + 1}/${flow.steps.length}`, transition: { from: transition.from, to: transition.to, flowName: transition.flowName, event: transition.event ?? '', params } };
   }
   const outcome = await machine.check(state, cluster);
   if (outcome.kind === 'none') return { ...base, outcome: 'none', message: `no checker of ${state} fires: nothing would start` };
