@@ -6,6 +6,11 @@ export interface MpdflowConfig {
     taskQueue: string;
     tls: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string } | undefined;
     webUiUrl: string | undefined;
+    /**
+     * Worker Versioning (MPDFLOW_WORKER_DEPLOYMENT + MPDFLOW_WORKER_BUILD_ID): the worker polls as this Worker Deployment
+     * Version and pins each flow to the build it started on; unset: an unversioned worker, as before.
+     */
+    versioning: WorkerVersion | undefined;
   };
   kubeconfig: string | undefined;
   /** Namespaces the controller watches (WATCH_NAMESPACES, comma-separated); all when empty. */
@@ -24,6 +29,12 @@ export interface MpdflowConfig {
   };
 }
 
+/** A worker build: its Temporal Worker Deployment name and build id. */
+export interface WorkerVersion {
+  deploymentName: string;
+  buildId: string;
+}
+
 /** Every environment variable mpdflow reads, in one list (deployments and docker-compose are checked against it). */
 export const configEnvKeys = [
   'TEMPORAL_ADDRESS',
@@ -35,6 +46,8 @@ export const configEnvKeys = [
   'TEMPORAL_TLS_CA',
   'TEMPORAL_TLS_SERVER_NAME',
   'TEMPORAL_WEB_UI_URL',
+  'MPDFLOW_WORKER_DEPLOYMENT',
+  'MPDFLOW_WORKER_BUILD_ID',
   'KUBECONFIG',
   'WATCH_NAMESPACES',
   'POD_NAMESPACE',
@@ -76,6 +89,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): MpdflowConf
           }
         : undefined,
       webUiUrl: env.TEMPORAL_WEB_UI_URL || undefined,
+      versioning: workerVersionFromEnv(env),
     },
     kubeconfig: env.KUBECONFIG || undefined,
     watchNamespaces: (env.WATCH_NAMESPACES ?? '')
@@ -88,4 +102,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): MpdflowConf
       progressPerSecond: Number(env.MPDFLOW_PROGRESS_QPS) > 0 ? Number(env.MPDFLOW_PROGRESS_QPS) : 50,
     },
   };
+}
+
+/** Both or neither: a deployment name without a build id (or the reverse) is a mistake, said at start. */
+function workerVersionFromEnv(env: NodeJS.ProcessEnv): WorkerVersion | undefined {
+  const deploymentName = env.MPDFLOW_WORKER_DEPLOYMENT || undefined;
+  const buildId = env.MPDFLOW_WORKER_BUILD_ID || undefined;
+  if (!deploymentName && !buildId) return undefined;
+  if (!deploymentName || !buildId) throw new Error('MPDFLOW_WORKER_DEPLOYMENT and MPDFLOW_WORKER_BUILD_ID are set together (Worker Versioning) or not at all');
+  return { deploymentName, buildId };
 }

@@ -8,6 +8,8 @@ import { eventHooks } from './event-hooks';
 import { stepActivities } from './step-activities';
 import type { StepRegistry } from '../flows/step-registry';
 import { flowWorkflowBundle } from '../temporal/workflow-bundle';
+import type { WorkerVersion } from '../config';
+import { workerDeploymentOptions } from '../temporal/worker-deployment';
 import { tracingWorkerOptions, tracingWorkflowModules, type Tracing } from '../temporal/tracing';
 
 export interface FlowWorkerOptions<Services> {
@@ -29,6 +31,8 @@ export interface FlowWorkerOptions<Services> {
   tracing?: Tracing;
   /** An Event at each step's start and completion too (default: only flow start, completion, interrupt, step waits and failures). */
   stepEvents?: boolean;
+  /** Poll as this Worker Deployment Version, each flow pinned to the build it started on; unset: unversioned. */
+  versioning?: WorkerVersion;
 }
 
 /** A Temporal worker serving one workflow type per flow and one activity per step className. */
@@ -53,6 +57,7 @@ export async function createFlowWorker<Services>(options: FlowWorkerOptions<Serv
     activities,
     ...(options.tracing ? tracingWorkerOptions(options.tracing) : {}),
     ...(options.identity ? { identity: options.identity } : {}),
+    ...(options.versioning ? { workerDeploymentOptions: workerDeploymentOptions(options.versioning) } : {}),
     // Heartbeats carry cancellation to running steps: send them promptly so a cancel lands within seconds.
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '1s',

@@ -66,8 +66,9 @@ export async function startWorker(options: WorkerStartOptions): Promise<RunningW
     tracing: options.tracing ?? tracingFromEnv(),
     log,
     identity: options.identity,
+    versioning: config.temporal.versioning,
   });
-  log.info({ operator: operator.name, flows: [...operator.flows.keys()], steps: operator.stepRegistry.classNames().length }, 'worker started');
+  log.info({ operator: operator.name, build: config.temporal.versioning ?? 'unversioned', flows: [...operator.flows.keys()], steps: operator.stepRegistry.classNames().length }, 'worker started');
   const ops =
     options.opsPort !== undefined
       ? await startOpsServer({ port: options.opsPort, registry: metrics.registry, ready: () => worker.getState() === 'RUNNING' })
