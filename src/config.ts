@@ -13,6 +13,8 @@ export interface MpdflowConfig {
     versioning: WorkerVersion | undefined;
   };
   kubeconfig: string | undefined;
+  /** Audit records kept per cluster (MPDFLOW_AUDIT_KEEP, default 50; 0: none): README, Audit. */
+  auditKeep: number;
   /** Namespaces the controller watches (WATCH_NAMESPACES, comma-separated); all when empty. */
   watchNamespaces: string[];
   /** What the worker writes on the MPDCluster while a flow runs. */
@@ -48,6 +50,7 @@ export const configEnvKeys = [
   'TEMPORAL_WEB_UI_URL',
   'MPDFLOW_WORKER_DEPLOYMENT',
   'MPDFLOW_WORKER_BUILD_ID',
+  'MPDFLOW_AUDIT_KEEP',
   'KUBECONFIG',
   'WATCH_NAMESPACES',
   'POD_NAMESPACE',
@@ -92,6 +95,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): MpdflowConf
       versioning: workerVersionFromEnv(env),
     },
     kubeconfig: env.KUBECONFIG || undefined,
+    auditKeep: env.MPDFLOW_AUDIT_KEEP !== undefined && env.MPDFLOW_AUDIT_KEEP !== '' && Number(env.MPDFLOW_AUDIT_KEEP) >= 0 ? Math.floor(Number(env.MPDFLOW_AUDIT_KEEP)) : 50,
     watchNamespaces: (env.WATCH_NAMESPACES ?? '')
       .split(',')
       .map((ns) => ns.trim())

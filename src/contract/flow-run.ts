@@ -133,6 +133,9 @@ export interface FlowEvent {
   attempt?: number;
   error?: string;
   interrupt?: InterruptInfo;
+  /** A run's end (completion, interrupt): its event params and every step's outcome and duration, for the audit record. */
+  params?: Record<string, unknown>;
+  steps?: StepProgress[];
 }
 
 /** The signature every flow workflow type shares. */

@@ -1,6 +1,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { CompiledFlow } from '../contract/flow-definition';
+import type { FlowEvent } from '../contract/flow-run';
 import { engineActivities } from './engine-activities';
 import type { FlowResource } from './flow-resource';
 import { logHooks, type FlowHooks } from '../flows/hooks';
@@ -33,6 +34,8 @@ export interface FlowWorkerOptions<Services> {
   stepEvents?: boolean;
   /** Poll as this Worker Deployment Version, each flow pinned to the build it started on; unset: unversioned. */
   versioning?: WorkerVersion;
+  /** Writes one audit record per run at its end (README: Audit). */
+  audit?: { record(event: FlowEvent): Promise<void> };
 }
 
 /** A Temporal worker serving one workflow type per flow and one activity per step className. */
@@ -47,7 +50,7 @@ export async function createFlowWorker<Services>(options: FlowWorkerOptions<Serv
       log: options.log,
       onRetry: (input) => options.onRetry?.(input.flowName, input.stepName),
     }),
-    ...engineActivities(options.resource, hooks, options.log),
+    ...engineActivities(options.resource, hooks, options.log, options.audit),
   };
   return Worker.create({
     connection: options.connection,
