@@ -65,7 +65,7 @@ test('audit: one record per run, readable after the cluster is deleted; the newe
     assert.equal(first!.outcome, 'completed');
     assert.ok(first!.steps.length > 0 && first!.steps.every((s) => s.outcome === 'completed' && typeof s.durationMs === 'number'), 'every step with its outcome and duration');
     assert.equal(first!.workflowId, success.workflowId);
-    assert.equal(first!.runId, (await success.describe()).runId);
+    assert.equal(first!.runId, success.firstExecutionRunId);
     assert.equal(first!.workerBuild, 'unversioned');
     assert.ok(first!.cluster.uid, 'the record names the cluster object it was about');
     assert.equal(second!.flow, 'TestInterrupt');
