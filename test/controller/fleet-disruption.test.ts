@@ -60,11 +60,11 @@ after(async () => {
 
 const condition = async (ref: { namespace: string; name: string }, type: string) => (await clusters().get(ref)).status?.conditions?.find((c) => c.type === type);
 
-test('a disruptive transition outside its maintenance window waits, survives a controller restart, and starts when the window opens; a non-disruptive one is not held', async () => {
+test('a disruptive transition outside its maintenance window waits, survives a controller restart, and starts when the window opens; a non-disruptive one is not held', { timeout: 300_000 }, async () => {
   const ref = await createSampleCluster(ns, 'pc-window');
   await waitForState(ref, 'Running');
-  // A one-minute window at the first minute boundary at least 20 s away (UTC), so the request lands before it opens.
-  const opensAt = new Date(Math.ceil((Date.now() + 20_000) / 60_000) * 60_000);
+  // A one-minute window at the first minute boundary at least 40 s away (UTC): the request and AddRo land before it opens.
+  const opensAt = new Date(Math.ceil((Date.now() + 40_000) / 60_000) * 60_000);
   const window = `${opensAt.getUTCMinutes()} ${opensAt.getUTCHours()} * * * for 1m`;
   await clusters().patch(ref, { metadata: { annotations: { [maintenanceWindowAnnotation]: window, [testTriggers.restartCluster]: 'true' } }, spec: { followerNum: 1 } });
 
@@ -76,7 +76,7 @@ test('a disruptive transition outside its maintenance window waits, survives a c
   assert.equal(heldCondition?.status, 'True');
   assert.equal(heldCondition?.reason, 'OutsideMaintenanceWindow');
   assert.match(heldCondition?.message ?? '', new RegExp(opensAt.toISOString()));
-  assert.ok((await eventReasons(ref)).includes('OutsideMaintenanceWindow'), 'an Event says why it waits');
+  await waitUntil(async () => (await eventReasons(ref)).includes('OutsideMaintenanceWindow'), { timeoutMs: 10_000, describe: () => 'an Event says why it waits' });
 
   // AddRo is not disruptive: it runs while the restart waits.
   await waitUntil(async () => (await clusters().get(ref)).status?.followerNum === 1, { timeoutMs: 60_000, describe: () => 'AddRo ran while the restart was held' });
@@ -105,7 +105,7 @@ test('a malformed maintenance window is reported (condition + Event) and holds d
   await waitUntil(async () => (await condition(ref, 'InputValid'))?.reason === 'InvalidMaintenanceWindow', { timeoutMs: 30_000, describe: () => 'bad window reported' });
   assert.match((await condition(ref, 'InputValid'))?.message ?? '', /hour/);
   await waitUntil(async () => (await clusters().get(ref)).status?.held?.reason === 'InvalidMaintenanceWindow', { timeoutMs: 30_000, describe: () => 'restart held' });
-  assert.ok((await eventReasons(ref)).includes('InvalidMaintenanceWindow'));
+  await waitUntil(async () => (await eventReasons(ref)).includes('InvalidMaintenanceWindow'), { timeoutMs: 10_000, describe: () => 'a Warning Event names the bad window' });
   await clusters().patch(ref, { metadata: { annotations: { [maintenanceWindowAnnotation]: '* * * * * for 1m' } } });
   await waitUntil(async () => (await transitionRuns(client, ref)).some((r) => r.type === 'OpRestart' && r.status === 'COMPLETED'), { timeoutMs: 60_000, describe: () => 'restart ran' });
   assert.equal((await condition(ref, 'InputValid'))?.status, 'True');
@@ -133,7 +133,7 @@ function maxAt(names: string[], state: string): number {
 
 const inGroup = (names: string[], list: string[]) => list.filter((n) => names.includes(n));
 
-test('budget 2, five disruptive requests: never more than 2 at once, oldest request first, one failure does not fail the queue, all five complete', async () => {
+test('budget 2, five disruptive requests: never more than 2 at once, oldest request first, one failure does not fail the queue, all five complete', { timeout: 300_000 }, async () => {
   const names = ['pc-b1', 'pc-b2', 'pc-b3', 'pc-b4', 'pc-b5'];
   const startedAt = Date.now();
   const refs = await requestRestarts(names);
@@ -179,7 +179,7 @@ test('budget 2, five disruptive requests: never more than 2 at once, oldest requ
   rootLogger.warn({ requests: names.length, maxConcurrent: max, totalMs, setupMs: requestedAt - startedAt }, 'budgeted fleet run');
 });
 
-test('a controller restart mid-queue neither loses nor double-counts a slot', async () => {
+test('a controller restart mid-queue neither loses nor double-counts a slot', { timeout: 300_000 }, async () => {
   const names = ['pc-r1', 'pc-r2', 'pc-r3', 'pc-r4', 'pc-r5'];
   const refs = await requestRestarts(names);
   await waitUntil(async () => inGroup(names, log.now('RestartCluster')).length === 2 && inGroup(names, log.heldNow('DisruptionBudgetFull')).length === 3, {
