@@ -26,8 +26,13 @@ export async function writeHeld(deps: HeldDeps, cluster: MPDCluster, ref: Cluste
   const current = cluster.status?.held;
   if (!heldChanged(current, held)) return false;
   await deps.clusters.patchStatus(ref, heldFields(cluster, held), cluster.metadata.resourceVersion);
-  if (held && (current?.reason !== held.reason || current.to !== held.to)) {
-    await deps.recordEvent(ref, { type: held.reason === 'InvalidMaintenanceWindow' ? 'Warning' : 'Normal', reason: held.reason, message: held.message ?? '' });
-  }
+  const event = heldEvent(current, held);
+  if (event) await deps.recordEvent(ref, event);
   return true;
+}
+
+/** The Event of a wait that begins (a new transition held, or held for another reason); none while it goes on. */
+export function heldEvent(current: HeldStatus | undefined, held: HeldStatus | undefined): ClusterEvent | undefined {
+  if (!held || (current?.reason === held.reason && current.to === held.to)) return undefined;
+  return { type: held.reason === 'InvalidMaintenanceWindow' ? 'Warning' : 'Normal', reason: held.reason, message: held.message ?? '' };
 }

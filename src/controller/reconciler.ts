@@ -20,7 +20,7 @@ import { NotLeaderError } from './not-leader';
 import type { LoadedOperator } from '../operator-api/operator';
 import type { DisruptionBudget } from './disruption-budget';
 import { admitDisruption, windowOf } from './disruption-gate';
-import { heldFields, writeHeld } from './held-status';
+import { heldEvent, heldFields, writeHeld } from './held-status';
 
 export interface ReconcilerDeps {
   clusters: MpdClusterClient;
@@ -221,6 +221,8 @@ export class Reconciler {
     const heldStatus = held || cluster.status?.held ? heldFields(cluster, held, held ? undefined : record.to) : {};
     const { patched, fencedAt } = await this.writeTransition(cluster, resource, { clusterStatus: record.to, ...heldStatus }, record);
     this.writtenTransition.set(`${resource.namespace}/${resource.name}`, record.id);
+    const heldNow = heldEvent(cluster.status?.held, held);
+    if (heldNow) await this.deps.recordEvent(resource, heldNow);
     log.info({ from: state, to: record.to, event: outcome.event.name, transition: record.id, fencedAt }, `set cluster status from ${state} to ${record.to}`);
     this.deps.afterStatusPatch?.();
     // From here a failure (Temporal down, say) is retried by the unstable state's reconcile: the transition is kept.
