@@ -16,6 +16,8 @@ import { clearBadInput, reportBadInput } from './bad-input';
 import { isOpen, type FlowRuns, type RunInfo } from '../temporal/flow-runs';
 import { interruptForClosedRun, writeInterrupt } from './interrupt-writer';
 import type { ControllerMetrics } from './metrics';
+import { takeOverMemento } from './memento-migration';
+import type { MementoStore } from '../kube/memento-configmap';
 import { NotLeaderError } from './not-leader';
 import type { LoadedOperator } from '../operator-api/operator';
 
@@ -38,11 +40,16 @@ export interface ReconcilerDeps {
   fence(): void;
   metrics: ControllerMetrics;
   log: Logger;
+  /** The Go engine's memento ConfigMaps, taken over on first sight of a cluster; none read when undefined. */
+  mementos?: MementoStore;
   /** Fault injection for tests: called between the status patch and the flow start. */
   afterStatusPatch?: () => void;
 }
 
 export type ReconcileResult = { requeueAfterMs?: number } | void;
+
+/** How soon a cluster whose memento cannot be read looks at it again (a person may have fixed it). */
+const mementoRecheckMs = 30_000;
 
 /** A transition from Interrupt (Rebuild) that keeps failing waits longer each time: 0, 2 s, 4 s, … 5 min. */
 export function interruptBackoffMs(streak: number): number {
@@ -58,6 +65,8 @@ export class Reconciler {
   private readonly closedRuns = new Map<string, string>();
   /** Keys whose last write hit a conflict: their next reconcile reads the API server, not the watch's copy. */
   private readonly readFresh = new Set<string>();
+  /** Clusters whose Go engine memento this process has read (taken over, or found absent or marked). */
+  private readonly mementosRead = new Set<string>();
   /** Aborts the long polls of watched runs when the controller stops. */
   private readonly closing = new AbortController();
 
@@ -107,6 +116,17 @@ export class Reconciler {
     const problem = this.deps.operator.validate?.(cluster);
     if (problem) return this.badInput(cluster, resource, 'InvalidSpec', problem);
     await clearBadInput(this.deps, cluster, resource, ['UnknownState', 'InvalidSpec']);
+    const key = `${resource.namespace}/${resource.name}`;
+    if (this.deps.mementos && !this.mementosRead.has(key)) {
+      // The Go engine's memento, read once per cluster and process: taken over on first sight, then marked.
+      const took = await takeOverMemento({ ...this.deps, mementos: this.deps.mementos, writeTransition: (...args) => this.writeTransition(...args), fence: () => this.fence() }, cluster, resource);
+      if (took === 'blocked') return { requeueAfterMs: mementoRecheckMs };
+      this.mementosRead.add(key);
+      if (took === 'wrote') {
+        this.readFresh.add(key);
+        return { requeueAfterMs: 0 };
+      }
+    }
 
     if (sm.isStable(state)) {
       if (annotations[cancelledAnnotation] === 'true') return this.consumeCancel(resource, 'no flow is running', log);
@@ -271,10 +291,12 @@ export class Reconciler {
       }
     }
     const resumes = transition.resumes ?? 0;
-    const carriedOutputs =
+    const fromInterrupted =
       resumes > 0 && transition.resumeFrom
         ? await this.deps.runs.interruptOutputs(transitionWorkflowId(resource, cluster.metadata.uid ?? '', transition.id, resumes - 1))
         : undefined;
+    // A migrated transition carries the Go engine's last step output; an interrupted run's own outputs are newer.
+    const carriedOutputs = transition.carriedOutputs || fromInterrupted ? { ...transition.carriedOutputs, ...fromInterrupted } : undefined;
     const fencedAt = this.fence();
     const { started } = await this.deps.runs.startOnce({
       flow,
