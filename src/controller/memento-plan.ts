@@ -97,12 +97,10 @@ function firstUnfinishedStep(runtime: GoFlowRuntime, flow: CompiledFlow): { step
   for (const name of byName.keys()) {
     if (!flow.steps.some((s) => s.stepName === name)) throw new MementoProblem(`key "${runtime.key}": step ${name} is not a step of flow ${flow.flowName} any more`);
   }
-  for (const [index, step] of flow.steps.entries()) {
-    const saved = byName.get(step.stepName);
-    if (!saved) throw new MementoProblem(`key "${runtime.key}": step ${step.stepName} of flow ${flow.flowName} is not in the memento (the flow changed since)`);
-    if (saved.stepStatus !== 'completed') return { stepName: step.stepName, index };
-  }
-  return undefined;
+  const missing = flow.steps.find((step) => !byName.has(step.stepName));
+  if (missing) throw new MementoProblem(`key "${runtime.key}": step ${missing.stepName} of flow ${flow.flowName} is not in the memento (the flow changed since)`);
+  const index = flow.steps.findIndex((step) => byName.get(step.stepName)!.stepStatus !== 'completed');
+  return index < 0 ? undefined : { stepName: flow.steps[index]!.stepName, index };
 }
 
 /** The seed's context of step i: the event params, plus the output of the step before it (§2.6). */
