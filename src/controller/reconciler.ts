@@ -119,7 +119,7 @@ export class Reconciler {
     const key = `${resource.namespace}/${resource.name}`;
     if (this.deps.mementos && !this.mementosRead.has(key)) {
       // The Go engine's memento, read once per cluster and process: taken over on first sight, then marked.
-      const took = await takeOverMemento({ ...this.deps, mementos: this.deps.mementos, writeTransition: (...args) => this.writeTransition(...args), fence: () => this.fence() }, cluster, resource);
+      const took = await this.takeOverMemento(this.deps.mementos, cluster, resource);
       if (took === 'blocked') return { requeueAfterMs: mementoRecheckMs };
       this.mementosRead.add(key);
       if (took === 'wrote') {
@@ -146,6 +146,27 @@ export class Reconciler {
     }
     if (annotations[cancelledAnnotation] === 'true') return this.cancelTransition(cluster, resource, transition, run, log);
     return this.ensureRun(cluster, resource, transition, run, log);
+  }
+
+  private takeOverMemento(mementos: MementoStore, cluster: MPDCluster, resource: ResourceRef) {
+    return takeOverMemento({ ...this.deps, mementos, writeTransition: (...args) => this.writeTransition(...args), fence: () => this.fence() }, cluster, resource);
+  }
+
+  /**
+   * `mpdflow migrate`: only the take-over of the cluster's memento and the start of the run it recorded, through the
+   * same writes as a reconcile (no checker runs). Returns what the take-over did.
+   */
+  async migrate(ref: { namespace: string; name: string }): Promise<'wrote' | 'blocked' | 'none'> {
+    if (!this.deps.mementos) throw new Error('this reconciler reads no mementos');
+    const resource = mpdClusterRef(ref.namespace, ref.name);
+    const took = await this.takeOverMemento(this.deps.mementos, await this.deps.clusters.get(ref), resource);
+    if (took !== 'wrote') return took;
+    const cluster = await this.deps.clusters.get(ref);
+    const transition = cluster.status?.transition;
+    if (transition && this.deps.operator.stateMachine.normalize(cluster.status?.clusterStatus) === transition.to) {
+      await this.ensureRun(cluster, resource, transition, undefined, this.deps.log.child({ cluster: `${ref.namespace}/${ref.name}` }));
+    }
+    return took;
   }
 
   /** A stable state: the checkers run; a fired transition is recorded with the state, then its run starts. */
