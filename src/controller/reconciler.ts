@@ -17,6 +17,7 @@ import { isOpen, type FlowRuns, type RunInfo } from '../temporal/flow-runs';
 import { interruptForClosedRun, writeInterrupt } from './interrupt-writer';
 import type { ControllerMetrics } from './metrics';
 import { takeOverMemento } from './memento-migration';
+import { migratedEvent } from './memento-plan';
 import type { MementoStore } from '../kube/memento-configmap';
 import { NotLeaderError } from './not-leader';
 import type { LoadedOperator } from '../operator-api/operator';
@@ -117,8 +118,10 @@ export class Reconciler {
     if (problem) return this.badInput(cluster, resource, 'InvalidSpec', problem);
     await clearBadInput(this.deps, cluster, resource, ['UnknownState', 'InvalidSpec']);
     const key = `${resource.namespace}/${resource.name}`;
-    if (this.deps.mementos && !this.mementosRead.has(key)) {
-      // The Go engine's memento, read once per cluster and process: taken over on first sight, then marked.
+    const recorded = cluster.status?.transition;
+    if (this.deps.mementos && !this.mementosRead.has(key) && (!recorded || recorded.event === migratedEvent)) {
+      // The Go engine's memento, read once per cluster and process until taken over (a cluster mpdflow already ran
+      // transitions of has nothing to take over: no read, so a restart at scale costs no GET per such cluster).
       const took = await this.takeOverMemento(this.deps.mementos, cluster, resource);
       if (took === 'blocked') return { requeueAfterMs: mementoRecheckMs };
       this.mementosRead.add(key);

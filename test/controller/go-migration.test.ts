@@ -30,6 +30,7 @@ const example = { resourceType: 'MPDCluster', namespace: '', name: 'pc-example' 
 const midStep = { resourceType: 'MPDCluster', namespace: '', name: 'pc-midstep' };
 const interrupted = { resourceType: 'MPDCluster', namespace: '', name: 'pc-interrupted' };
 const malformed = { resourceType: 'MPDCluster', namespace: '', name: 'pc-malformed' };
+const halfway = { resourceType: 'MPDCluster', namespace: '', name: 'pc-halfway' };
 const brokenMemento = { '2-OpRestart': '{"flowStatus":"running","flowName":"OpRestart","runningSteps":[{"StepName":"DisableHA",' };
 
 const mpdflow = (...args: string[]) => promisify(execFile)(process.execPath, [join(projectRoot, 'bin', 'mpdflow.js'), ...args], { cwd: projectRoot, env: process.env });
@@ -70,7 +71,7 @@ async function executedSteps(workflowId: string): Promise<Array<{ stepName: stri
 before(async () => {
   ({ client, close } = await temporalClient());
   ns = await testNamespace('go-migration');
-  for (const ref of [example, midStep, interrupted, malformed]) ref.namespace = ns;
+  for (const ref of [example, midStep, interrupted, malformed, halfway]) ref.namespace = ns;
   // The Go engine's clusters, before mpdflow runs: one Running with the §2.10 example, one mid-step in a restart,
   // one interrupted in it, and one whose memento was cut short.
   await goEngineCluster(example, 'Running', completedExample(example.name, ns));
@@ -83,10 +84,19 @@ before(async () => {
     [interruptAnnotations.previousStatus]: 'RestartCluster',
   });
   await goEngineCluster(malformed, 'RestartCluster', brokenMemento, { [testTriggers.restartCluster]: 'true' });
+  // A take-over that stopped between its transition write and its mark (a controller killed there).
+  await goEngineCluster(halfway, 'RestartCluster', midStepRestart(halfway.name, ns), { [testTriggers.restartCluster]: 'true' });
+  const uid = (await clusters().get(halfway)).metadata.uid!;
+  await clusters().patchStatus(halfway, {
+    transition: {
+      id: 1, from: '', to: 'RestartCluster', flowName: 'OpRestart', event: 'GoEngineMemento', params: { restart: true, insId: '7' }, resumes: 0,
+      resumeFrom: 'RestartCluster', carriedOutputs: { haDisabledAt: '2024-03-02 10:15:01' }, workflowId: transitionWorkflowId(halfway, uid, 1), interruptStreak: 0,
+    },
+  });
 
   dryRun = (await mpdflow('migrate', '--dry-run', '--namespace', ns, '--operator', operatorModule)).stdout;
   // Cutover: the old operator is stopped (its operatorName is taken over), mpdflow's controller starts.
-  for (const ref of [example, midStep, interrupted, malformed]) await clusters().patch(ref, { spec: { operatorName: 'polar-mpd' } });
+  for (const ref of [example, midStep, interrupted, malformed, halfway]) await clusters().patch(ref, { spec: { operatorName: 'polar-mpd' } });
   op = await startTestOperator(ns, { operatorName: 'polar-mpd' });
 });
 after(async () => {
@@ -96,7 +106,7 @@ after(async () => {
 
 test('mpdflow migrate --dry-run prints the plan per cluster and changes nothing', async () => {
   const lines = dryRun.trim().split('\n');
-  assert.match(lines[0]!, /4 cluster\(s\); nothing is changed/);
+  assert.match(lines[0]!, /5 cluster\(s\); nothing is changed/);
   const line = (name: string) => lines.find((l) => l.startsWith(`${ns}/${name} `)) ?? `(no line for ${name} in ${dryRun})`;
   assert.match(line(example.name), /\(Running\): pc-example-workflow: nothing to resume: every flow in it finished/);
   assert.match(line(midStep.name), /\(RestartCluster\): pc-midstep-workflow: resume 2-OpRestart in RestartCluster at step 2\/4 RestartCluster \(params \{"restart":true,"insId":"7"\}, carried \{"haDisabledAt":"2024-03-02 10:15:01"\}\)/);
@@ -171,6 +181,15 @@ test('a malformed memento: a condition and an Event name what is wrong; nothing 
   const left = await memento(malformed);
   assert.deepEqual(left.data, brokenMemento, 'the memento is kept as it was');
   assert.equal(left.metadata?.annotations?.[mementoMarks.at], undefined, 'and not marked');
+});
+
+test('a take-over cut off before its mark is recognised: the memento is marked with its run, which runs once', async () => {
+  const cluster = await waitForState(halfway, 'Running', 60_000);
+  const marks = (await memento(halfway)).metadata?.annotations ?? {};
+  assert.equal(marks[mementoMarks.workflowId], cluster.status?.transition?.workflowId);
+  assert.equal(marks[mementoMarks.outcome], 'resumed at RestartCluster');
+  assert.deepEqual(await transitionRuns(client, halfway), [{ run: 't1', type: 'OpRestart', status: 'COMPLETED' }]);
+  assert.deepEqual((await executedSteps(cluster.status!.transition!.workflowId)).map((s) => s.stepName), ['RestartCluster', 'CleanAllTempMeta', 'UpdateRunningStatus']);
 });
 
 test('a controller restart resumes nothing twice', async () => {
