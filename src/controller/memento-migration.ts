@@ -95,7 +95,9 @@ export async function takeOverMemento(deps: MementoTakeOverDeps, cluster: MPDClu
   const { plan, memento } = reading;
   const record = plan.kind === 'nothing' ? undefined : migratedTransition(cluster, resource, plan);
   if (plan.kind === 'resume') {
-    await deps.writeTransition(cluster, resource, {}, record!);
+    // A "" state is Creating: written with the transition, as for any state entered without one.
+    const stateWritten = (cluster.status?.clusterStatus ?? '') === plan.state ? {} : { clusterStatus: plan.state };
+    await deps.writeTransition(cluster, resource, stateWritten, record!);
   } else if (plan.kind === 'interrupted') {
     const workflow: WorkflowStatus = {
       flowName: plan.flowName,
