@@ -4,6 +4,7 @@ import { releaseWorkflowId, transitionWorkflowId, type ResourceRef } from '../co
 import { recoveryStartStep } from '../flows/recovery';
 import { cancelledAnnotation, interruptAnnotations, interruptNotRecovering, mpdFinalizer } from '../kube/annotations';
 import { apiStatus } from '../kube/client';
+import { errorText } from '../kube/error-text';
 import type { ClusterEvent } from '../kube/cluster-events';
 import { completeTransition } from '../kube/cluster-state';
 import { mergeReplacing } from '../kube/merge-replace';
@@ -170,7 +171,9 @@ export class Reconciler {
     }
     const from = cluster.status?.transition?.to ?? '';
     const record = this.newTransition(cluster, resource, from, state, entry.flowName, event, 0);
-    const { patched, fencedAt } = await this.writeTransition(cluster, resource, {}, record);
+    // A new cluster (no state yet) shows the state it is in, Creating, from this write on: same write, no extra one.
+    const shownState = cluster.status?.clusterStatus ? {} : { clusterStatus: state };
+    const { patched, fencedAt } = await this.writeTransition(cluster, resource, shownState, record);
     log.info({ state, transition: record.id, fencedAt }, 'recorded the transition of a state entered without one');
     return this.ensureRun(patched, resource, record, undefined, log);
   }
@@ -435,8 +438,4 @@ export class Reconciler {
       this.deps.log.warn({ cluster: `${resource.namespace}/${resource.name}`, reason }, message);
     }
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -176,6 +176,8 @@ export const WorkflowStatusSchema = Type.Object({
   step: str('the step running now, or the last one'),
   stepIndex: int('1-based index of `step`'),
   stepTotal: int(),
+  attempt: int('the attempt of `step` running or about to run, written only once an attempt has failed (2 and on)'),
+  lastError: str("the error of `step`'s last failed attempt, one line"),
   failedStep: str('the step that interrupted the flow'),
   workflowId: str(),
   runId: str(),
@@ -217,6 +219,7 @@ export const MPDClusterStatusSchema = Type.Object({
   clusterManagerStatus: Type.Optional(Type.Object({ workingPort: int(), deployName: str() })),
   proxyStatus: freeForm('proxy status'),
   conditions: Type.Optional(Type.Array(ConditionSchema)),
+  inputRefused: str("why the controller refuses this cluster's input (the InputValid condition's reason); absent while it accepts it"),
   workflow: Type.Optional(WorkflowStatusSchema),
   transition: Type.Optional(TransitionStatusSchema),
 });

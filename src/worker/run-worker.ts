@@ -51,6 +51,7 @@ export async function startWorker(options: WorkerStartOptions): Promise<RunningW
     stableStatus: operator.stableStatus,
     progress: config.flowWrites.progress,
     progressPerSecond: config.flowWrites.progressPerSecond,
+    flows: operator.flows,
   });
   const worker = await createFlowWorker({
     connection,
