@@ -1,6 +1,6 @@
 import type { FlowProgress, StepProgress } from '../contract/flow-run';
 import type { MPDCluster } from '../kube/mpdcluster';
-import type { Condition } from '../kube/mpdcluster-schema';
+import type { Condition, WorkflowStatus } from '../kube/mpdcluster-schema';
 
 /** The condition the controller sets False when it refuses a cluster's input (src/controller/bad-input.ts). */
 export const inputValidCondition = 'InputValid';
@@ -34,6 +34,12 @@ function columns(rows: string[][]): string {
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('   ')).join('\n');
 }
 
+/** Step i/n and its name; a completed flow is n/n (its final write names no step). */
+export function stepOf(wf: WorkflowStatus): string {
+  const index = wf.phase === 'Completed' ? wf.stepTotal : wf.stepIndex;
+  return `${index ?? 0}/${wf.stepTotal ?? 0} ${wf.step ?? ''}`.trim();
+}
+
 /** `mpdflow status`: one row per cluster. */
 export function clustersTable(clusters: MPDCluster[], now = Date.now()): string {
   const rows = [['NAMESPACE', 'NAME', 'STATE', 'FLOW', 'STEP', 'ATTEMPT', 'AGE']];
@@ -45,7 +51,7 @@ export function clustersTable(clusters: MPDCluster[], now = Date.now()): string 
       cluster.metadata.name ?? '',
       shownState(cluster),
       wf?.flowName ? `${wf.flowName} (${wf.phase ?? '-'})` : '-',
-      wf?.stepTotal ? `${wf.stepIndex ?? 0}/${wf.stepTotal} ${wf.step ?? ''}`.trim() : '-',
+      wf?.stepTotal ? stepOf(wf) : '-',
       wf?.attempt ? String(wf.attempt) : '-',
       age(cluster.metadata.creationTimestamp, now),
     ]);

@@ -8,7 +8,7 @@ import type { MPDCluster } from '../kube/mpdcluster';
 import type { MpdClusterClient } from '../kube/mpdcluster-client';
 import { CliEnvironmentError, cliClusters, withCliTemporal } from './cli-environment';
 import { parseRef } from './cluster-ref';
-import { clustersTable, refusal, shownState, watchLines, watchScreen, type WatchedFlow } from './status-view';
+import { clustersTable, refusal, stepOf, shownState, watchLines, watchScreen, type WatchedFlow } from './status-view';
 
 /** The cluster, or undefined when there is none of that name (a person reads "not found", not a 404 dump). */
 async function find(clusters: MpdClusterClient, target: string): Promise<MPDCluster | undefined> {
@@ -29,7 +29,7 @@ function details(target: string, cluster: MPDCluster): string {
     `state:     ${shownState(cluster)}`,
     ...(refused ? [`input:     InputValid=False ${refused.reason ?? ''}: ${refused.message ?? ''}`] : []),
     `flow:      ${wf?.flowName ?? '-'} (${wf?.phase ?? '-'})`,
-    `step:      ${wf?.step ? `${wf.stepIndex}/${wf.stepTotal} ${wf.step}` : '-'}`,
+    `step:      ${wf?.stepTotal ? stepOf(wf) : '-'}`,
     ...(wf?.attempt ? [`attempt:   ${wf.attempt}${wf.lastError ? ` after: ${wf.lastError}` : ''}`] : []),
     `workflow:  ${wf?.workflowId ?? '-'}${wf?.webUiUrl ? `  ${wf.webUiUrl}` : ''}`,
     `interrupt: ${a[interruptAnnotations.reason] ? `${a[interruptAnnotations.reason]} at ${wf?.failedStep || '-'}: ${a[interruptAnnotations.message]} (previous state ${a[interruptAnnotations.previousStatus]}, recover=${a[interruptAnnotations.recover]})` : '-'}`,

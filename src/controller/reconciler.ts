@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { CompiledFlow } from '../contract/flow-definition';
 import { releaseWorkflowId, transitionWorkflowId, type ResourceRef } from '../contract/flow-run';
@@ -62,7 +63,10 @@ export class Reconciler {
   /** Aborts the long polls of watched runs when the controller stops. */
   private readonly closing = new AbortController();
 
-  constructor(private readonly deps: ReconcilerDeps) {}
+  constructor(private readonly deps: ReconcilerDeps) {
+    // One listener per run being watched (each removed when its wait ends): as many as clusters with a running flow.
+    setMaxListeners(0, this.closing.signal);
+  }
 
   async reconcile(key: string): Promise<ReconcileResult> {
     const [namespace, name] = key.split('/') as [string, string];

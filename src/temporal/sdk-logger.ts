@@ -7,6 +7,8 @@ const pinoLevel = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', 
 
 /** Failure types a flow ends or pauses with on purpose: an interrupt recorded on the cluster, a wait, a cancel. */
 const deliberate = new Set<string>([failureTypes.interrupt, failureTypes.waiting, failureTypes.flowInterrupted]);
+/** How a flow's interrupt failure reads: an interrupt code (POD_LOST, MANY_RETRY, CANCELLED, …), then its message. */
+const interruptMessage = /^[A-Z][A-Z0-9_]*: /;
 
 /**
  * Whether an error the SDK logs is one of the engine's deliberate outcomes. Checked by name and type, not instanceof:
@@ -14,9 +16,12 @@ const deliberate = new Set<string>([failureTypes.interrupt, failureTypes.waiting
  */
 export function isDeliberateEnd(error: unknown): boolean {
   if (!error || typeof error !== 'object') return false;
-  const e = error as { name?: string; type?: string; cause?: unknown };
+  const e = error as { name?: string; type?: string; cause?: unknown; message?: unknown; stack?: unknown };
   if (e.name === 'CancelledFailure' || e.name === 'AbortError') return true;
   if (e.type && deliberate.has(e.type)) return true;
+  // A workflow's own log crosses from its sandbox thread as a plain Error (structured clone keeps message and stack
+  // only): a flow's interrupt is the ApplicationFailure FlowRun.interrupt throws, "<REASON>: <message>".
+  if (typeof e.stack === 'string' && e.stack.startsWith('ApplicationFailure: ') && typeof e.message === 'string' && interruptMessage.test(e.message)) return true;
   return e.cause !== undefined && e.cause !== error && isDeliberateEnd(e.cause);
 }
 

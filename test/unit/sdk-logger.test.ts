@@ -29,7 +29,10 @@ test('a deliberate end (a flow interrupt, a step interrupt, a cancel) is info wi
   logger.warn('Workflow failed', { error: interrupted });
   logger.warn('Activity failed', { error: ApplicationFailure.create({ type: failureTypes.interrupt, message: 'step said so' }) });
   logger.warn('Activity failed', { error: new CancelledFailure('cancelled') });
-  assert.deepEqual(lines.map((l) => l.level), [30, 30, 30]);
+  // As a workflow's log arrives from its sandbox thread: a plain Error with the failure's message and stack.
+  const cloned = Object.assign(new Error('CANCELLED: flow cancelled: annotation cancelled=true'), { stack: 'ApplicationFailure: CANCELLED: flow cancelled\n    at create (flow-workflow.ts:261:29)' });
+  logger.warn('Workflow failed', { error: cloned });
+  assert.deepEqual(lines.map((l) => l.level), [30, 30, 30, 30]);
   assert.ok(lines.every((l) => l.err === undefined && typeof l.error === 'string' && !String(l.error).includes('\n')));
   assert.equal(lines[0]!.error, 'ApplicationFailure: POD_LOST: test');
 });
