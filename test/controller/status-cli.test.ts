@@ -89,7 +89,8 @@ test('mpdflow status --watch, not on a terminal: a plain line per step with its 
   await clusters().patch(ref, { metadata: { annotations: { [steer.holdAt]: 'RestartCluster', [testTriggers.restartCluster]: 'true' } } });
   await waitUntil(async () => (await clusters().get(ref)).status?.workflow?.step === 'RestartCluster', { timeoutMs: 30_000, describe: () => 'never held' });
   const watch = watching(process.execPath, [bin, 'status', '--watch', `${ns}/pc-watch`]);
-  await waitUntil(async () => /RestartCluster running/.test(watch.output()), { timeoutMs: 15_000, describe: () => `no running step printed: ${watch.output()}` });
+  // A cold CLI start on a loaded machine (other test files bundle workflows meanwhile) can take a while.
+  await waitUntil(async () => /RestartCluster running/.test(watch.output()), { timeoutMs: 60_000, describe: () => `no running step printed: ${watch.output()}` });
   await clusters().patch(ref, { metadata: { annotations: { [steer.holdAt]: null } } });
   assert.equal(await watch.exited, 0, watch.output());
   const out = watch.output();
@@ -114,7 +115,7 @@ test('mpdflow status --watch on a terminal (a pseudo-terminal, util-linux script
   await waitUntil(async () => (await clusters().get(ref)).status?.workflow?.step === 'RestartCluster', { timeoutMs: 30_000, describe: () => 'never held' });
   const command = [process.execPath, bin, 'status', '--watch', `${ns}/pc-tty`].map((part) => `'${part}'`).join(' ');
   const watch = watching('script', ['-q', '-e', '-c', command, '/dev/null']);
-  await waitUntil(async () => /RestartCluster\s+running/.test(watch.output()), { timeoutMs: 15_000, describe: () => `no running step drawn: ${watch.output()}` });
+  await waitUntil(async () => /RestartCluster\s+running/.test(watch.output()), { timeoutMs: 60_000, describe: () => `no running step drawn: ${watch.output()}` });
   await clusters().patch(ref, { metadata: { annotations: { [steer.holdAt]: null } } });
   assert.equal(await watch.exited, 0, watch.output());
   const out = watch.output();
