@@ -139,9 +139,6 @@ export function watchLines(target: string, cluster: MPDCluster | undefined, flow
     emit('not-found', `${target}: not found`);
     return out;
   }
-  emit(`state:${shownState(cluster)}`, `${target} state ${shownState(cluster)}`);
-  const refused = refusal(cluster);
-  if (refused) emit(`refused:${refused.reason}:${refused.message}`, `${target} InputValid=False ${refused.reason ?? ''}: ${refused.message ?? ''}`);
   for (const flow of flows) {
     emit(`flow:${flow.workflowId}`, `${target} flow ${flow.flowName} started (${flow.total} steps)`);
     (flow.progress?.steps ?? []).forEach((step, i) => {
@@ -158,5 +155,9 @@ export function watchLines(target: string, cluster: MPDCluster | undefined, flow
       emit(`done:${flow.workflowId}`, `${target} flow ${flow.flowName} ${flow.phase.toLowerCase()}${why}`);
     }
   }
+  // After the steps: a state a flow's end wrote reads after that end.
+  emit(`state:${shownState(cluster)}`, `${target} state ${shownState(cluster)}`);
+  const refused = refusal(cluster);
+  if (refused) emit(`refused:${refused.reason}:${refused.message}`, `${target} InputValid=False ${refused.reason ?? ''}: ${refused.message ?? ''}`);
   return out;
 }
