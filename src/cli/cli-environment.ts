@@ -21,7 +21,8 @@ export class CliEnvironmentError extends Error {}
 export function cliKube(env: NodeJS.ProcessEnv = process.env): KubeClients {
   const path = configFromEnv(env).kubeconfig;
   if (path && !existsSync(path)) throw new CliEnvironmentError(`KUBECONFIG=${path}: no such file; ${startHint}`);
-  const inCluster = Boolean(env.KUBERNETES_SERVICE_HOST);
+  // In a pod, client-node finds its ServiceAccount.
+  const inCluster = existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token');
   if (!path && !inCluster && !existsSync(join(homedir(), '.kube', 'config'))) {
     throw new CliEnvironmentError(`KUBECONFIG is not set and ~/.kube/config does not exist: no Kubernetes API server to ask; ${startHint}`);
   }
