@@ -4,6 +4,10 @@ import { FlowRuns, isOpen } from '../temporal/flow-runs';
 import { cliClusters as clusters, withCliTemporal as withTemporal } from './cli-environment';
 import { parseRef } from './cluster-ref';
 
+// The helpers other commands (holds, plan) take from here.
+export { parseRef } from './cluster-ref';
+export { cliClusters as clusters, withCliTemporal as withTemporal } from './cli-environment';
+
 /** `mpdflow cancel ns/name`: the cancel signal to the run of the cluster's current transition. */
 export async function cancelCommand(target: string): Promise<void> {
   const ref = parseRef(target);

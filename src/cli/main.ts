@@ -19,6 +19,11 @@ const runCommand = lazy(() => import('./controller'), 'runCommand');
 const cancelCommand = lazy(() => import('./cluster-ops'), 'cancelCommand');
 const recoverCommand = lazy(() => import('./cluster-ops'), 'recoverCommand');
 const statusCommand = lazy(() => import('./status'), 'statusCommand');
+const approveCommand = lazy(() => import('./holds'), 'approveCommand');
+const rejectCommand = lazy(() => import('./holds'), 'rejectCommand');
+const pauseCommand = lazy(() => import('./holds'), 'pauseCommand');
+const resumeCommand = lazy(() => import('./holds'), 'resumeCommand');
+const planCommand = lazy(() => import('./plan'), 'planCommand');
 const flowsGraphCommand = lazy(() => import('./flows'), 'flowsGraphCommand');
 const flowsListCommand = lazy(() => import('./flows'), 'flowsListCommand');
 const flowsValidateCommand = lazy(() => import('./flows'), 'flowsValidateCommand');
@@ -59,6 +64,8 @@ export function cliProgram(defaults: CliDefaults): Command {
     .option(...flowsOption)
     .option('--task-queue <queue>', 'task queue (default: TEMPORAL_TASK_QUEUE or mpdflow)')
     .option('--ops-port <port>', 'serve /healthz, /readyz and Prometheus /metrics on this port')
+    .option('--deployment-name <name>', 'Worker Versioning: the Worker Deployment (default: MPDFLOW_WORKER_DEPLOYMENT; unset: unversioned)')
+    .option('--build-id <id>', 'Worker Versioning: this build (default: MPDFLOW_WORKER_BUILD_ID); flows are pinned to their build')
     .action(workerCommand);
 
   const flows = program.command('flows').description('flow metadata: validate, list, graph');
@@ -93,6 +100,7 @@ export function cliProgram(defaults: CliDefaults): Command {
       .option('--ops-port <port>', 'serve /healthz, /readyz and /metrics on this port')
       .option('--concurrency <n>', 'reconciles running at once (different clusters)')
       .option('--relist-every <seconds>', 'watchdog relist period: catches changes a stalled watch missed (default 60)')
+      .option('--disruption-budget <rule>', 'at most K disruptive flows at once: K, or K@label=value[,label=value] for the clusters so labelled; repeatable, every rule holds (default: no limit)', collect)
       .action(action);
   }
 
@@ -102,6 +110,21 @@ export function cliProgram(defaults: CliDefaults): Command {
     .description('recover an Interrupt cluster: resume its flow at the failed step')
     .option('--from-first', 'resume from the first step instead')
     .action(recoverCommand);
+  for (const [name, description, action] of [
+    ['approve', 'let the step that waits for approval run', approveCommand],
+    ['reject', 'refuse the step that waits for approval: the flow is interrupted (REJECTED), recoverable', rejectCommand],
+    ['pause', 'hold the running flow before its next step', pauseCommand],
+    ['resume', 'release a paused flow', resumeCommand],
+  ] as const) {
+    program.command(`${name} <namespace/name>`).description(description).option('--reason <text>', 'recorded in the workflow history').action(action);
+  }
+  program
+    .command('plan <namespace/name>')
+    .description('what would happen to the cluster as it stands: the transition, its steps, the pods touched, the RW switch, an estimate; changes nothing')
+    .option(...operatorOption)
+    .option(...flowsOption)
+    .option('--json', 'print the plan as JSON')
+    .action(planCommand);
   program
     .command('status [namespace/name]')
     .description('every cluster as a table; with a cluster, its state, flow, step and last interrupt')

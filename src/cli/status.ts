@@ -5,6 +5,7 @@ import { interruptAnnotations } from '../kube/annotations';
 import { apiStatus } from '../kube/client';
 import { errorText } from '../kube/error-text';
 import type { MPDCluster } from '../kube/mpdcluster';
+import type { HeldStatus } from '../kube/mpdcluster-schema';
 import type { MpdClusterClient } from '../kube/mpdcluster-client';
 import { CliEnvironmentError, cliClusters, withCliTemporal } from './cli-environment';
 import { parseRef } from './cluster-ref';
@@ -20,6 +21,13 @@ async function find(clusters: MpdClusterClient, target: string): Promise<MPDClus
   }
 }
 
+/** A waiting disruptive transition (fleet): what, why, until when. */
+function heldLine(held: HeldStatus | undefined): string {
+  if (!held) return '-';
+  const until = held.nextWindowStart ? ` until ${held.nextWindowStart}` : held.budget ? ` (budget ${held.budget})` : '';
+  return `${held.to} ${held.reason}${until} since ${held.since}: ${held.message ?? ''}`;
+}
+
 function details(target: string, cluster: MPDCluster): string {
   const wf = cluster.status?.workflow;
   const a = cluster.metadata.annotations ?? {};
@@ -32,6 +40,7 @@ function details(target: string, cluster: MPDCluster): string {
     `step:      ${wf?.stepTotal ? stepOf(wf) : '-'}`,
     ...(wf?.attempt ? [`attempt:   ${wf.attempt}${wf.lastError ? ` after: ${wf.lastError}` : ''}`] : []),
     `workflow:  ${wf?.workflowId ?? '-'}${wf?.webUiUrl ? `  ${wf.webUiUrl}` : ''}`,
+    `held:      ${heldLine(cluster.status?.held)}`,
     `interrupt: ${a[interruptAnnotations.reason] ? `${a[interruptAnnotations.reason]} at ${wf?.failedStep || '-'}: ${a[interruptAnnotations.message]} (previous state ${a[interruptAnnotations.previousStatus]}, recover=${a[interruptAnnotations.recover]})` : '-'}`,
   ];
   return `${lines.join('\n')}\n`;

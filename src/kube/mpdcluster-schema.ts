@@ -1,5 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { HoldKind } from '../contract/holds';
 import { FlowPhases, type FlowPhase } from '../contract/states';
+import { HeldReasons, type HeldReason } from './held-reasons';
 
 /**
  * The MPDCluster API (group mpd.polardb.aliyun.com, version v1): the seed's types, declared once.
@@ -184,6 +186,16 @@ export const WorkflowStatusSchema = Type.Object({
   webUiUrl: str('link to the run in the Temporal Web UI'),
   message: str(),
   updatedAt: str(),
+  expectedRemainingSeconds: int('expected time left from the current step on: the median step durations of completed runs of this flow'),
+  expectedCompletionAt: str('when the flow is expected to complete, at the time of the last progress write'),
+  hold: Type.Optional(
+    Type.Object({
+      kind: Type.Unsafe<HoldKind>({ type: 'string', enum: ['approval', 'paused'] }),
+      step: Type.String({ description: 'the step the run waits before' }),
+      reason: str(),
+      since: str(),
+    }, { description: 'set while the run is held between steps: paused, or a step waiting for approval (mpdflow approve/reject/resume)' }),
+  ),
 });
 
 /**
@@ -206,6 +218,17 @@ export const TransitionStatusSchema = Type.Object({
   writtenAt: str(),
 });
 
+/** Why a disruptive transition the checkers fired has not started yet (maintenance window, disruption budget): the controller's. */
+export const HeldStatusSchema = Type.Object({
+  to: Type.String({ description: 'the state the held transition enters' }),
+  event: str('the event that fired it'),
+  reason: Type.Unsafe<HeldReason>({ type: 'string', enum: [...HeldReasons] }),
+  message: str(),
+  since: Type.String({ description: 'held since (the budget queue serves the oldest first)' }),
+  nextWindowStart: str('when the maintenance window opens next (OutsideMaintenanceWindow)'),
+  budget: str('the budget rule that is full (DisruptionBudgetFull), e.g. 2 or 1@wave=canary'),
+});
+
 export const MPDClusterStatusSchema = Type.Object({
   clusterStatus: str('the state-machine state: Init, Creating, Running, Interrupt, ...'),
   followerNum: int(),
@@ -222,6 +245,7 @@ export const MPDClusterStatusSchema = Type.Object({
   inputRefused: str("why the controller refuses this cluster's input (the InputValid condition's reason); absent while it accepts it"),
   workflow: Type.Optional(WorkflowStatusSchema),
   transition: Type.Optional(TransitionStatusSchema),
+  held: Type.Optional(HeldStatusSchema),
 });
 
 export type ClassInfo = Static<typeof ClassInfoSchema>;
@@ -231,4 +255,5 @@ export type DbInstanceStatus = Static<typeof DbInstanceStatusSchema>;
 export type Condition = Static<typeof ConditionSchema>;
 export type WorkflowStatus = Static<typeof WorkflowStatusSchema>;
 export type TransitionStatus = Static<typeof TransitionStatusSchema>;
+export type HeldStatus = Static<typeof HeldStatusSchema>;
 export type MPDClusterStatus = Static<typeof MPDClusterStatusSchema>;
