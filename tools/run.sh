@@ -5,11 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-stamp=node_modules/.mpdflow-npm-ci
-if [[ ! -f "$stamp" || package-lock.json -nt "$stamp" ]]; then
+# Fresh when node_modules holds every version package-lock.json pins, whoever installed it (a user's own `npm ci` too).
+if ! node tools/deps-fresh.mjs .; then
   echo "[mpdflow] installing npm dependencies (npm ci)..." >&2
   npm ci --no-audit --no-fund --loglevel=error
-  touch "$stamp"
 fi
 
 command="${1:?usage: tools/run.sh demo|test|soak|bench [args...]}"

@@ -45,6 +45,8 @@ async function runController(options: ControllerCommandOptions, withWorker: bool
             ...(options.leaseDuration ? { leaseDurationMs: Number(options.leaseDuration) * 1000 } : {}),
           },
     opsPort: options.opsPort !== undefined ? Number(options.opsPort) : undefined,
+    // One port for the process: the worker's metrics beside the controller's.
+    ...(worker ? { alsoServe: { registry: worker.metrics.registry, ready: () => worker.worker.getState() === 'RUNNING' } } : {}),
     log: rootLogger.child({ component: 'controller' }),
   });
   const stopAll = async () => {

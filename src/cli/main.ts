@@ -18,7 +18,7 @@ const controllerCommand = lazy(() => import('./controller'), 'controllerCommand'
 const runCommand = lazy(() => import('./controller'), 'runCommand');
 const cancelCommand = lazy(() => import('./cluster-ops'), 'cancelCommand');
 const recoverCommand = lazy(() => import('./cluster-ops'), 'recoverCommand');
-const statusCommand = lazy(() => import('./cluster-ops'), 'statusCommand');
+const statusCommand = lazy(() => import('./status'), 'statusCommand');
 const migrateCommand = lazy(() => import('./migrate'), 'migrateCommand');
 const approveCommand = lazy(() => import('./holds'), 'approveCommand');
 const rejectCommand = lazy(() => import('./holds'), 'rejectCommand');
@@ -126,7 +126,11 @@ export function cliProgram(defaults: CliDefaults): Command {
     .option(...flowsOption)
     .option('--json', 'print the plan as JSON')
     .action(planCommand);
-  program.command('status <namespace/name>').description('state, flow, step and the last interrupt of a cluster').action(statusCommand);
+  program
+    .command('status [namespace/name]')
+    .description('every cluster as a table; with a cluster, its state, flow, step and last interrupt')
+    .option('--watch', "follow the cluster's flow live until it ends (redrawn on a terminal, a line per change otherwise)")
+    .action(statusCommand);
 
   program
     .command('migrate [namespace/name]')
@@ -154,7 +158,9 @@ export async function runCli(argv: string[], defaults: CliDefaults): Promise<voi
   try {
     await cliProgram(defaults).parseAsync(argv);
   } catch (error) {
-    process.stderr.write(`mpdflow: ${error instanceof Error ? error.message : String(error)}\n`);
+    // One line a person acts on: never a client's HTTP dump; a missing server named by its variable.
+    const { cliErrorText } = await import('./cli-environment');
+    process.stderr.write(`mpdflow: ${cliErrorText(error)}\n`);
     process.exit(1);
   }
 }

@@ -1,4 +1,5 @@
 import type { ClusterEvent } from '../kube/cluster-events';
+import { readableText } from '../kube/error-text';
 import type { MPDCluster } from '../kube/mpdcluster';
 import type { ClusterRef, MpdClusterClient } from '../kube/mpdcluster-client';
 import type { Condition } from '../kube/mpdcluster-schema';
@@ -14,10 +15,12 @@ export interface BadInputDeps {
  * Bad input is reported once on the cluster (a condition and an Event) and not retried until the object changes.
  * The condition writes are conditional on the object read (the whole list of conditions is written back).
  */
-export async function reportBadInput(deps: BadInputDeps, cluster: MPDCluster, ref: ClusterRef, reason: string, message: string): Promise<boolean> {
+export async function reportBadInput(deps: BadInputDeps, cluster: MPDCluster, ref: ClusterRef, reason: string, given: string): Promise<boolean> {
+  const message = readableText(given);
   const current = (cluster.status?.conditions ?? []).find((c) => c.type === validCondition);
   if (current?.status === 'False' && current.reason === reason && current.message === message) return false;
-  await deps.clusters.patchStatus(ref, { conditions: withCondition(cluster, { type: validCondition, status: 'False', reason, message }) }, cluster.metadata.resourceVersion);
+  // inputRefused goes in the same write: what kubectl's STATUS column shows (src/kube/mpdcluster-crd.ts).
+  await deps.clusters.patchStatus(ref, { conditions: withCondition(cluster, { type: validCondition, status: 'False', reason, message }), inputRefused: reason }, cluster.metadata.resourceVersion);
   await deps.recordEvent(ref, { type: 'Warning', reason, message });
   return true;
 }
@@ -26,7 +29,9 @@ export async function reportBadInput(deps: BadInputDeps, cluster: MPDCluster, re
 export async function clearBadInput(deps: BadInputDeps, cluster: MPDCluster, ref: ClusterRef, reasons: string[]): Promise<void> {
   const current = (cluster.status?.conditions ?? []).find((c) => c.type === validCondition);
   if (!current || current.status === 'True' || !reasons.includes(current.reason ?? '')) return;
-  await deps.clusters.patchStatus(ref, { conditions: withCondition(cluster, { type: validCondition, status: 'True', reason: 'Valid', message: '' }) }, cluster.metadata.resourceVersion);
+  // A merge patch's null removes the refusal: the STATUS column shows the state again.
+  const accepted = { conditions: withCondition(cluster, { type: validCondition, status: 'True', reason: 'Valid', message: '' }), inputRefused: null as unknown as undefined };
+  await deps.clusters.patchStatus(ref, accepted, cluster.metadata.resourceVersion);
 }
 
 function withCondition(cluster: MPDCluster, condition: Omit<Condition, 'lastTransitionTime'>): Condition[] {

@@ -10,6 +10,7 @@ import { temporalTls } from '../temporal/connection';
 import { ClusterInformer } from './cluster-informer';
 import { LeaderElector } from './leader-election';
 import { controllerMetrics, type ControllerMetrics } from './metrics';
+import { Registry } from 'prom-client';
 import { startOpsServer, type OpsServer } from '../infra/ops-server';
 import type { LoadedOperator } from '../operator-api/operator';
 import { FlowRuns } from '../temporal/flow-runs';
@@ -45,6 +46,8 @@ export interface ControllerOptions {
   leaderElection?: { namespace: string; name?: string; identity?: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number } | false;
   /** Port of /healthz, /readyz and /metrics; 0 picks one, undefined serves none. */
   opsPort?: number;
+  /** A part running in the same process (`mpdflow run`: the worker): its metrics and readiness served beside ours. */
+  alsoServe?: { registry: Registry; ready(): boolean };
   relistEveryMs?: number;
   /** The fleet disruption budget: rules `K` or `K@label=value` (each must hold); none: no limit. */
   disruptionBudget?: string[];
@@ -160,9 +163,9 @@ export async function startController(options: ControllerOptions): Promise<Runni
   if (options.opsPort !== undefined) {
     ops = await startOpsServer({
       port: options.opsPort,
-      registry: metrics.registry,
+      registry: options.alsoServe ? Registry.merge([metrics.registry, options.alsoServe.registry]) : metrics.registry,
       // A standby is ready (it is doing its job: waiting); a leader once its informer has synced.
-      ready: () => (elector && !elector.isLeader ? true : informer.hasSynced),
+      ready: () => (elector && !elector.isLeader ? true : informer.hasSynced) && (options.alsoServe?.ready() ?? true),
     });
     log.info({ port: ops.port }, 'serving /healthz, /readyz and /metrics');
   }

@@ -1,9 +1,11 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { CompiledFlow } from '../contract/flow-definition';
 import { releaseWorkflowId, transitionWorkflowId, type ResourceRef } from '../contract/flow-run';
 import { recoveryStartStep } from '../flows/recovery';
 import { cancelledAnnotation, interruptAnnotations, interruptNotRecovering, mpdFinalizer } from '../kube/annotations';
 import { apiStatus } from '../kube/client';
+import { errorText } from '../kube/error-text';
 import type { ClusterEvent } from '../kube/cluster-events';
 import { completeTransition } from '../kube/cluster-state';
 import { mergeReplacing } from '../kube/merge-replace';
@@ -78,7 +80,10 @@ export class Reconciler {
   /** The transition id this controller last wrote, by cluster: a budget reservation is released only when its write did not happen. */
   private readonly writtenTransition = new Map<string, number>();
 
-  constructor(private readonly deps: ReconcilerDeps) {}
+  constructor(private readonly deps: ReconcilerDeps) {
+    // One listener per run being watched (each removed when its wait ends): as many as clusters with a running flow.
+    setMaxListeners(0, this.closing.signal);
+  }
 
   async reconcile(key: string): Promise<ReconcileResult> {
     const [namespace, name] = key.split('/') as [string, string];
@@ -557,8 +562,4 @@ export class Reconciler {
       this.deps.log.warn({ cluster: `${resource.namespace}/${resource.name}`, reason }, message);
     }
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

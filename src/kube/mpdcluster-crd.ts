@@ -27,10 +27,14 @@ export function mpdClusterCrd(): V1CustomResourceDefinition {
           storage: true,
           subresources: { status: {} },
           additionalPrinterColumns: [
-            { name: 'Status', type: 'string', jsonPath: '.status.clusterStatus', description: 'state-machine state' },
+            // The first of the two present: a refused input (no empty row for a cluster the controller will not act on), else the state.
+            { name: 'Status', type: 'string', jsonPath: ".status['inputRefused','clusterStatus']", description: 'the refusal of its input, else the state-machine state' },
+            { name: 'State', type: 'string', jsonPath: '.status.clusterStatus', priority: 1, description: 'state-machine state' },
             { name: 'Flow', type: 'string', jsonPath: '.status.workflow.flowName', priority: 0 },
             { name: 'Step', type: 'string', jsonPath: '.status.workflow.step', priority: 0 },
             { name: 'Progress', type: 'string', jsonPath: '.status.workflow.phase', priority: 1 },
+            { name: 'Attempt', type: 'integer', jsonPath: '.status.workflow.attempt', priority: 1, description: 'attempt of the step while it retries' },
+            { name: 'Last-Error', type: 'string', jsonPath: '.status.workflow.lastError', priority: 1, description: "the step's last failed attempt" },
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
           ],
           schema: { openAPIV3Schema: plainSchema(rootSchema) },

@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { cancelSignal, failureTypes, type InterruptOutputs } from '../contract/flow-run';
+import { scopedSignal } from '../infra/scoped-signal';
 import { startFlow, type StartFlowRequest } from './flow-client';
 
 export interface RunInfo {
@@ -56,12 +57,16 @@ export class FlowRuns {
 
   /** Resolves when the run closes, however it ends (true), or when waiting failed or was aborted (false: it may be open). */
   async awaitClose(workflowId: string, signal: AbortSignal): Promise<boolean> {
+    // The caller's signal is shared by every wait: each wait listens on it only while it lasts.
+    const scope = scopedSignal(signal);
     try {
-      await this.client.withAbortSignal(signal, () => this.client.workflow.getHandle(workflowId).result());
+      await this.client.withAbortSignal(scope.signal, () => this.client.workflow.getHandle(workflowId).result());
       return true;
     } catch (error) {
       // A run that failed, was cancelled, terminated or timed out is closed too; anything else says nothing.
       return error instanceof WorkflowFailedError;
+    } finally {
+      scope.release();
     }
   }
 

@@ -12,6 +12,11 @@ export interface ClusterConditionWriter {
 export interface FlowResource {
   /** Where the flow is, once per step: written beside the step, never in front of it (the newest wins). */
   reportProgress(event: FlowEvent): void;
+  /**
+   * A step attempt failed and the step is retried: the progress again, with the attempt that comes next and the
+   * error (one line). Sent only on failures, so a step that succeeds at its first attempt costs no write for it.
+   */
+  reportRetry?(event: FlowEvent, nextAttempt: number, error: string): void;
   /** The flow completed: its final progress (for a transition's run, with the stable state), after any progress still in flight. */
   markCompleted(event: FlowEvent): Promise<void>;
   /** The seed's interrupt: annotations, the Interrupt state and the failed step, written idempotently. */

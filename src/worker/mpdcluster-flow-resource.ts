@@ -12,6 +12,8 @@ import { MpdClusterClient, type JsonPatchOperation } from '../kube/mpdcluster-cl
 import type { MPDClusterStatus, WorkflowStatus } from '../kube/mpdcluster-schema';
 import type { Operator } from '../operator-api/operator';
 import { BackgroundWrites } from './background-writes';
+import { oneLine, readableText } from '../kube/error-text';
+import type { CompiledFlow } from '../contract/flow-definition';
 
 export interface MpdClusterFlowResourceOptions {
   /** Base URL of the Temporal Web UI, for the link on status.workflow. */
@@ -26,6 +28,16 @@ export interface MpdClusterFlowResourceOptions {
   progressPerSecond?: number;
   /** The expected time left from this step on (usual durations of completed runs), written with each progress. */
   expectedRemainingMs?: (event: FlowEvent) => number | undefined;
+  /** The flows this worker serves: where an interrupt's failed step sits in its flow. */
+  flows?: ReadonlyMap<string, CompiledFlow>;
+}
+
+/** The 1-based place of the interrupt's step in its flow; undefined when the event or the flow does not say. */
+function failedStepIndex(event: FlowEvent, interrupt: InterruptInfo, flows: ReadonlyMap<string, CompiledFlow> | undefined): number | undefined {
+  if (event.index) return event.index;
+  if (!interrupt.step) return undefined;
+  const at = flows?.get(event.flowName)?.steps.findIndex((step) => step.stepName === interrupt.step) ?? -1;
+  return at >= 0 ? at + 1 : undefined;
 }
 
 const keyOf = (resource: ResourceRef) => `${resource.namespace}/${resource.name}`;
@@ -70,11 +82,21 @@ export class MpdClusterFlowResource implements FlowResource, ClusterConditionWri
   }
 
   reportProgress(event: FlowEvent): void {
+    this.writeProgress(event);
+  }
+
+  reportRetry(event: FlowEvent, nextAttempt: number, error: string): void {
+    this.writeProgress(event, { attempt: nextAttempt, lastError: oneLine(error) });
+  }
+
+  /** status.workflow of a running step (the whole object: a write waiting for its turn is replaced by the newer one). */
+  private writeProgress(event: FlowEvent, retry?: { attempt: number; lastError: string }): void {
     if (this.options.progress === false) return;
-    const message = event.stepName ? `step ${event.index}/${event.total}: ${event.stepName}` : `flow ${event.flowName} started`;
+    const stepMessage = `step ${event.index}/${event.total}: ${event.stepName}`;
+    const message = !event.stepName ? `flow ${event.flowName} started` : retry ? `${stepMessage}, attempt ${retry.attempt} after: ${retry.lastError}` : stepMessage;
     const remainingMs = this.options.expectedRemainingMs?.(event);
     const eta = remainingMs === undefined ? {} : { expectedRemainingSeconds: Math.round(remainingMs / 1000), expectedCompletionAt: new Date(Date.now() + remainingMs).toISOString() };
-    this.writeWorkflow(event, { ...this.workflowStatus(event, 'Running', message), ...eta });
+    this.writeWorkflow(event, { ...this.workflowStatus(event, 'Running', message), ...eta, ...retry });
   }
 
   setCondition(resource: ResourceRef, change: ConditionChange): void {
@@ -137,7 +159,9 @@ export class MpdClusterFlowResource implements FlowResource, ClusterConditionWri
     }
   }
 
-  async markInterrupted(event: FlowEvent, interrupt: InterruptInfo): Promise<void> {
+  async markInterrupted(event: FlowEvent, given: InterruptInfo): Promise<void> {
+    // What a person reads on the cluster: never a client's HTTP dump, whoever built the message.
+    const interrupt = { ...given, message: readableText(given.message) };
     await this.writes.settle(keyOf(event.resource));
     await this.ignoreGone(event.resource, async () => {
       const current = await this.clusters.get(event.resource);
@@ -157,9 +181,11 @@ export class MpdClusterFlowResource implements FlowResource, ClusterConditionWri
         },
       });
       const status = this.workflowStatus(event, 'Interrupted', `${interrupt.reason}: ${interrupt.message}`);
+      // Step i/n names the failed step (the interrupt event carries its name, not its place in the flow).
+      const stepIndex = failedStepIndex(event, interrupt, this.options.flows) ?? status.stepIndex;
       await this.clusters.patchStatus(event.resource, {
         clusterStatus: States.interrupt,
-        workflow: { ...status, step: interrupt.step ?? status.step, failedStep: interrupt.step ?? '' },
+        workflow: { ...status, step: interrupt.step ?? status.step, stepIndex, failedStep: interrupt.step ?? '' },
       });
     });
   }

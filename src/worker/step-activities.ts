@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { failureTypes, transitionKeyOf, type FlowEvent, type StepInput, type StepResult } from '../contract/flow-run';
 import { callHooks, type FlowHooks } from '../flows/hooks';
-import { errorText } from '../kube/error-text';
+import { errorText, readableText } from '../kube/error-text';
 import type { FlowResource } from './flow-resource';
 import { InterruptError, WaitingError, type StepContext } from '../flows/step';
 import type { StepRegistry } from '../flows/step-registry';
@@ -102,14 +102,23 @@ export function stepActivity<Services>(className: string, runtime: StepRuntime<S
         throw ApplicationFailure.create({ type: failureTypes.waiting, message: error.message, nonRetryable: true, details: [{ retryAfterMs: error.retryAfterMs }] });
       }
       if (error instanceof InterruptError) {
-        throw ApplicationFailure.create({ type: failureTypes.interrupt, message: error.message, nonRetryable: true, details: [{ code: error.code }] });
+        throw ApplicationFailure.create({ type: failureTypes.interrupt, message: readableText(error.message), nonRetryable: true, details: [{ code: error.code }] });
       }
       // An API error's own message is a multi-line HTTP dump (body, headers): people read one line (still retried).
-      const failure = error instanceof ApiException ? ApplicationFailure.retryable(errorText(error), 'KubernetesApiError') : error;
+      // So is any error that carries such a dump in its message, or spreads over lines.
+      const readable = errorText(error);
+      const failure =
+        error instanceof ApiException
+          ? ApplicationFailure.retryable(readable, 'KubernetesApiError')
+          : error instanceof Error && !(error instanceof ApplicationFailure) && readable !== error.message
+            ? ApplicationFailure.retryable(readable, error.name)
+            : error;
       if (activity.cancellationSignal.aborted) log.info('step cancelled');
       else {
         log.warn({ err: error }, 'step attempt failed');
         const message = failure instanceof Error ? failure.message : String(failure);
+        // Only a failed attempt writes its attempt and error: a step that succeeds at once costs no extra write.
+        runtime.resource.reportRetry?.(stepEvent(input, info), info.attempt + 1, message);
         await callHooks(runtime.hooks, 'onStepFailed', { ...stepEvent(input, info, Date.now() - started), attempt: info.attempt, error: message }, log);
       }
       throw failure;

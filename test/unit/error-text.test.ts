@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiException } from '@kubernetes/client-node';
-import { errorText } from '../../src/kube/error-text';
+import { errorText, readableText } from '../../src/kube/error-text';
 
 const headers = { 'audit-id': 'abc', 'content-type': 'application/json' };
 
@@ -17,4 +17,12 @@ test('an API error without a body keeps the client\'s summary, not its dump', ()
 test('any other error: its message on one line, cut to a readable length', () => {
   assert.equal(errorText(new Error('first\n  second')), 'first second');
   assert.ok(errorText(new Error('x'.repeat(2000))).length <= 500);
+});
+
+test("an API error's dump inside another message (a step's own error, an interrupt) becomes its one line; the rest stays", () => {
+  const body = JSON.stringify({ kind: 'Status', reason: 'NotFound', message: 'pods "pc-1" not found', code: 404 });
+  const dump = new ApiException(404, 'Unknown API Status Code!', body, headers).message;
+  const text = readableText(`step CreatePods failed: ${dump}; giving up`);
+  assert.equal(text, 'step CreatePods failed: Kubernetes API error 404 NotFound: pods "pc-1" not found; giving up');
+  assert.doesNotMatch(errorText(new Error(`wrapped: ${dump}`)), /HTTP-Code|Headers|audit-id/);
 });
