@@ -64,7 +64,7 @@ printf 'root:x:0:\nmpdflow:x:1000:\n' >"$runtime/etc/group"
 # Layer 3: the compiled JavaScript.
 appdir="$work/app"
 mkdir -p "$appdir/app/dist"
-cp -r "$root_dir/bin" "$root_dir/package.json" "$appdir/app/"
+cp -r "$root_dir/bin" "$root_dir/package.json" "$root_dir/package-lock.json" "$appdir/app/"
 for dir in src workflows activities flows; do cp -r "$root_dir/dist/$dir" "$appdir/app/dist/"; done
 
 reference="localhost/mpdflow/mpdflow:$fingerprint"
