@@ -3,6 +3,8 @@
 # machine's files. Three layers: the Node.js runtime (this machine's node and the libraries it loads), the production
 # dependencies (`npm ci --omit=dev`), and the compiled JavaScript (`npm run build` → dist/) with bin/.
 # The image runs as uid 1000 and writes only to /tmp (a pod mounts an emptyDir there: read-only root filesystem).
+# SWC (the workflow bundler's compiler) copies its native addon into a cache under $HOME and refuses one whose parent
+# other users may write; a pod's /tmp emptyDir is such (mode 0777, no sticky bit), but the container has one user.
 # Tagged by content: localhost/mpdflow/mpdflow:<hash of the inputs>; an unchanged tree reuses the cached archive.
 # Prints, on its last line, a file of one `reference=archive<TAB>manifest digest` line.
 set -euo pipefail
@@ -69,7 +71,7 @@ for dir in src workflows activities flows; do cp -r "$root_dir/dist/$dir" "$appd
 
 reference="localhost/mpdflow/mpdflow:$fingerprint"
 archive mpdflow "$reference" \
-  "{\"User\":\"1000:1000\",\"Entrypoint\":[\"$node_bin\",\"/app/bin/mpdflow.js\"],\"Cmd\":[\"worker\"],\"Env\":[\"NODE_ENV=production\",\"PATH=/usr/bin:/bin\",\"HOME=/tmp\"],\"ExposedPorts\":{\"8080/tcp\":{}},\"WorkingDir\":\"/app\",\"Labels\":{\"org.opencontainers.image.title\":\"mpdflow\"}}" \
+  "{\"User\":\"1000:1000\",\"Entrypoint\":[\"$node_bin\",\"/app/bin/mpdflow.js\"],\"Cmd\":[\"worker\"],\"Env\":[\"NODE_ENV=production\",\"PATH=/usr/bin:/bin\",\"HOME=/tmp\",\"SWC_NATIVE_BINDING_CACHE_SKIP_SECURITY_CHECK=1\"],\"ExposedPorts\":{\"8080/tcp\":{}},\"WorkingDir\":\"/app\",\"Labels\":{\"org.opencontainers.image.title\":\"mpdflow\"}}" \
   "$runtime:$deps:$appdir"
 mv "$list" "$listed"
 # Older mpdflow images and lists go after a while (a concurrent run may still be importing them).
