@@ -29,6 +29,8 @@ import {
 } from '../src/contract/flow-run';
 import { searchAttributes } from '../src/contract/search-attributes';
 import { States } from '../src/contract/states';
+import { rejectedCode } from '../src/contract/holds';
+import { FlowHolds } from './flow-holds';
 import { classifyStepFailure, howItFailed, type StepFailure } from './step-failure';
 
 type EngineActivity = (event: FlowEvent) => Promise<void>;
@@ -83,6 +85,8 @@ class FlowRun {
   private readonly info = workflowInfo();
   /** Whether this run keeps its bookkeeping lean (leanBookkeepingPatch): false only when replaying an older history. */
   private lean = false;
+  /** Approval gates and pause (flow-holds.ts): the Updates answer from the start. */
+  private holds!: FlowHolds;
 
   private constructor(private readonly input: FlowInput) {
     const { flow, resource } = input;
@@ -110,6 +114,15 @@ class FlowRun {
       run.cancelReason = reason || 'cancel signal';
       run.running?.cancel();
     });
+    run.holds = new FlowHolds(
+      () => run.cancelReason !== undefined,
+      async (hold) => {
+        run.progress.phase = hold.kind === 'approval' ? 'awaitingapproval' : 'paused';
+        run.progress.hold = hold;
+        run.progress.currentStep = hold.step;
+        await engine[engineActivityNames.flowHeld]!(run.event({ hold, stepName: hold.step, index: run.indexOf(hold.step) }));
+      },
+    );
     run.lean = patched(leanBookkeepingPatch);
     if (!run.lean) {
       upsertSearchAttributes([
@@ -130,6 +143,28 @@ class FlowRun {
     return first;
   }
 
+  private indexOf(stepName: string): number {
+    return this.input.flow.steps.findIndex((step) => step.stepName === stepName) + 1;
+  }
+
+  /** Before step i: paused or waiting for approval, until released; a rejection or a cancel interrupts here. */
+  private async holdBefore(i: number): Promise<void> {
+    const step = this.input.flow.steps[i]!;
+    const outcome = await this.holds.before(step);
+    if (this.progress.hold) {
+      this.progress.hold = undefined;
+      this.progress.phase = 'running';
+    }
+    if (outcome.kind === 'cancelled') {
+      this.progress.steps[i]!.outcome = 'cancelled';
+      return this.interrupt(this.cancelled(step));
+    }
+    if (outcome.kind === 'rejected') {
+      this.progress.steps[i]!.outcome = 'failed';
+      return this.interrupt({ reason: rejectedCode, message: `approval of step ${step.stepName} rejected: ${outcome.reason}`, step: step.stepName });
+    }
+  }
+
   private event(extra: Partial<FlowEvent> = {}): FlowEvent {
     return {
       resource: this.input.resource,
@@ -145,7 +180,11 @@ class FlowRun {
   /** The step loop: the start bookkeeping, each step in order, the completion bookkeeping (it writes the stable state). */
   async runSteps(first: number): Promise<void> {
     if (!this.lean) await engine[engineActivityNames.flowStarted]!(this.event());
-    for (let i = first; i < this.progress.total; i++) await this.runStep(i, this.lean && i === first);
+    for (let i = first; i < this.progress.total; i++) {
+      await this.holdBefore(i);
+      await this.runStep(i, this.lean && i === first);
+    }
+    this.holds.end();
     this.progress.phase = 'completed';
     this.progress.currentStep = undefined;
     await (this.lean ? engineLocal : engine)[engineActivityNames.flowCompleted]!(this.event());
@@ -254,6 +293,7 @@ class FlowRun {
 
   /** The seed's interrupt (annotations, Interrupt, the failed step), even while cancelled; then the run fails with it. */
   async interrupt(detail: InterruptInfo): Promise<never> {
+    this.holds.end();
     this.progress.phase = 'interrupted';
     this.progress.interrupt = detail;
     await CancellationScope.nonCancellable(() => engine[engineActivityNames.flowInterrupted]!(this.event({ interrupt: detail, stepName: detail.step })));

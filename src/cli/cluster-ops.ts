@@ -9,17 +9,17 @@ import { MpdClusterClient } from '../kube/mpdcluster-client';
 import { FlowRuns, isOpen } from '../temporal/flow-runs';
 import { temporalTls } from '../temporal/connection';
 
-function parseRef(text: string): ResourceRef {
+export function parseRef(text: string): ResourceRef {
   const [namespace, name] = text.includes('/') ? text.split('/', 2) : ['default', text];
   if (!namespace || !name) throw new Error(`expected namespace/name, got "${text}"`);
   return mpdClusterRef(namespace, name);
 }
 
-function clusters(): MpdClusterClient {
+export function clusters(): MpdClusterClient {
   return new MpdClusterClient(kubeClients(loadKubeConfig(configFromEnv().kubeconfig)));
 }
 
-async function withTemporal<T>(use: (client: Client) => Promise<T>): Promise<T> {
+export async function withTemporal<T>(use: (client: Client) => Promise<T>): Promise<T> {
   const config = configFromEnv();
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is not set');
   const connection = await Connection.connect({ address: config.temporal.address, tls: temporalTls(config.temporal) });

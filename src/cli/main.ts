@@ -19,6 +19,11 @@ const runCommand = lazy(() => import('./controller'), 'runCommand');
 const cancelCommand = lazy(() => import('./cluster-ops'), 'cancelCommand');
 const recoverCommand = lazy(() => import('./cluster-ops'), 'recoverCommand');
 const statusCommand = lazy(() => import('./cluster-ops'), 'statusCommand');
+const approveCommand = lazy(() => import('./holds'), 'approveCommand');
+const rejectCommand = lazy(() => import('./holds'), 'rejectCommand');
+const pauseCommand = lazy(() => import('./holds'), 'pauseCommand');
+const resumeCommand = lazy(() => import('./holds'), 'resumeCommand');
+const planCommand = lazy(() => import('./plan'), 'planCommand');
 const flowsGraphCommand = lazy(() => import('./flows'), 'flowsGraphCommand');
 const flowsListCommand = lazy(() => import('./flows'), 'flowsListCommand');
 const flowsValidateCommand = lazy(() => import('./flows'), 'flowsValidateCommand');
@@ -102,6 +107,21 @@ export function cliProgram(defaults: CliDefaults): Command {
     .description('recover an Interrupt cluster: resume its flow at the failed step')
     .option('--from-first', 'resume from the first step instead')
     .action(recoverCommand);
+  for (const [name, description, action] of [
+    ['approve', 'let the step that waits for approval run', approveCommand],
+    ['reject', 'refuse the step that waits for approval: the flow is interrupted (REJECTED), recoverable', rejectCommand],
+    ['pause', 'hold the running flow before its next step', pauseCommand],
+    ['resume', 'release a paused flow', resumeCommand],
+  ] as const) {
+    program.command(`${name} <namespace/name>`).description(description).option('--reason <text>', 'recorded in the workflow history').action(action);
+  }
+  program
+    .command('plan <namespace/name>')
+    .description('what would happen to the cluster as it stands: the transition, its steps, the pods touched, the RW switch, an estimate; changes nothing')
+    .option(...operatorOption)
+    .option(...flowsOption)
+    .option('--json', 'print the plan as JSON')
+    .action(planCommand);
   program.command('status <namespace/name>').description('state, flow, step and the last interrupt of a cluster').action(statusCommand);
 
   program

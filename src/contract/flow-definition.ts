@@ -16,6 +16,8 @@ export interface CompiledStep {
   /** Start-to-close timeout of one attempt. */
   timeoutMs: number;
   heartbeatMs: number;
+  /** Wait for approval before this step (the approve Update); set only when declared, so older hashes stay. */
+  approval?: true;
 }
 
 export interface CompiledFlow {

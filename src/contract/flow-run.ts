@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { CompiledFlow } from './flow-definition';
+import type { HoldInfo } from './holds';
 import type { ProgressPhase } from './states';
 
 /** The resource a flow acts on. The flow runtime knows only this reference, never the resource's schema. */
@@ -116,6 +117,8 @@ export interface FlowProgress {
   total: number;
   steps: StepProgress[];
   interrupt?: InterruptInfo;
+  /** Where the run is held (paused, or a step waiting for approval), while it is. */
+  hold?: HoldInfo;
 }
 
 /** Events the engine reports around steps; the worker turns them into status writes and hook calls. */
@@ -133,6 +136,8 @@ export interface FlowEvent {
   attempt?: number;
   error?: string;
   interrupt?: InterruptInfo;
+  /** A hold that began (flowHeld). */
+  hold?: HoldInfo;
 }
 
 /** The signature every flow workflow type shares. */
@@ -157,4 +162,6 @@ export const engineActivityNames = {
   flowStarted: 'mpdflow.flowStarted',
   flowCompleted: 'mpdflow.flowCompleted',
   flowInterrupted: 'mpdflow.flowInterrupted',
+  /** A run is held (paused, or waiting for approval): status.workflow and an Event say so. */
+  flowHeld: 'mpdflow.flowHeld',
 } as const;

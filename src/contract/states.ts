@@ -16,7 +16,7 @@ export const States = {
 } as const;
 
 /** The phase of a flow on the resource (`status.workflow.phase`), as kubectl shows it. */
-export const FlowPhases = ['Running', 'Waiting', 'Completed', 'Interrupted'] as const;
+export const FlowPhases = ['Running', 'Waiting', 'Completed', 'Interrupted', 'Paused', 'AwaitingApproval'] as const;
 export type FlowPhase = (typeof FlowPhases)[number];
 
 /** The same phases as the `progress` query and a run's result spell them (lower case, as recorded histories hold). */

@@ -170,7 +170,10 @@ export class Reconciler {
     }
     const from = cluster.status?.transition?.to ?? '';
     const record = this.newTransition(cluster, resource, from, state, entry.flowName, event, 0);
-    const { patched, fencedAt } = await this.writeTransition(cluster, resource, {}, record);
+    // A new cluster's "" becomes the state it is in (Creating) in the same write: kubectl shows it, and the flow's
+    // progress, conditional on the state, lands.
+    const stateWritten = (cluster.status?.clusterStatus ?? '') === state ? {} : { clusterStatus: state };
+    const { patched, fencedAt } = await this.writeTransition(cluster, resource, stateWritten, record);
     log.info({ state, transition: record.id, fencedAt }, 'recorded the transition of a state entered without one');
     return this.ensureRun(patched, resource, record, undefined, log);
   }

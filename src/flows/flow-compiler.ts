@@ -130,5 +130,5 @@ function compileStep(step: LocatedStep, flow: ParsedFlow, problems: FlowProblem[
     const at = where('heartbeat');
     problems.push(at.source.problemAt(at.path, `heartbeat must be at least 1s and at most the timeout (${timeoutMs} ms), got ${heartbeatMs} ms`));
   }
-  return { stepName: step.entry.stepName, className: step.entry.className, retry, timeoutMs, heartbeatMs };
+  return { stepName: step.entry.stepName, className: step.entry.className, retry, timeoutMs, heartbeatMs, ...(step.entry.approval ? { approval: true as const } : {}) };
 }

@@ -3,7 +3,7 @@ import { durationPattern } from './duration';
 
 /**
  * The flow file schema: the seed's keys (flowName, recoverFromFirstStep, steps of className/stepName, step groups)
- * plus optional retry, timeout and heartbeat. Every object is closed: an unknown key is an error, never ignored.
+ * plus optional retry, timeout and heartbeat, and a step's approval gate. Every object is closed: an unknown key is an error, never ignored.
  */
 const Duration = Type.String({ pattern: durationPattern });
 const Identifier = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', minLength: 1 });
@@ -29,6 +29,8 @@ export const StepEntrySchema = Type.Object(
     className: Type.String({ minLength: 1 }),
     stepName: Type.String({ minLength: 1 }),
     ...tuning,
+    /** Wait before this step until `mpdflow approve` (or `reject`, which interrupts the flow). */
+    approval: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

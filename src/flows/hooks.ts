@@ -14,6 +14,8 @@ export interface FlowHooks {
   onStepCompleted?(event: FlowEvent): Promise<void> | void;
   onFlowCompleted?(event: FlowEvent): Promise<void> | void;
   onFlowInterrupted?(event: FlowEvent): Promise<void> | void;
+  /** The run is held between steps (paused, or a step waits for approval): `event.hold` says how. */
+  onFlowHeld?(event: FlowEvent): Promise<void> | void;
 }
 
 export type HookPoint = keyof FlowHooks;
@@ -56,5 +58,6 @@ export function logHooks(log: Logger): FlowHooks {
     onStepCompleted: line('onStepCompleted'),
     onFlowCompleted: line('onFlowCompleted'),
     onFlowInterrupted: line('onFlowInterrupted'),
+    onFlowHeld: line('onFlowHeld'),
   };
 }

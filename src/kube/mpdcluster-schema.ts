@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { HoldKind } from '../contract/holds';
 import { FlowPhases, type FlowPhase } from '../contract/states';
 
 /**
@@ -182,6 +183,16 @@ export const WorkflowStatusSchema = Type.Object({
   webUiUrl: str('link to the run in the Temporal Web UI'),
   message: str(),
   updatedAt: str(),
+  expectedRemainingSeconds: int('expected time left from the current step on: the median step durations of completed runs of this flow'),
+  expectedCompletionAt: str('when the flow is expected to complete, at the time of the last progress write'),
+  hold: Type.Optional(
+    Type.Object({
+      kind: Type.Unsafe<HoldKind>({ type: 'string', enum: ['approval', 'paused'] }),
+      step: Type.String({ description: 'the step the run waits before' }),
+      reason: str(),
+      since: str(),
+    }, { description: 'set while the run is held between steps: paused, or a step waiting for approval (mpdflow approve/reject/resume)' }),
+  ),
 });
 
 /**

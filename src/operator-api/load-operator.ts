@@ -13,6 +13,9 @@ export interface LoadOptions {
 /** The operator's steps registered and its flows validated against them; throws InvalidFlowsError on any problem. */
 export function prepareOperator(operator: Operator, options: LoadOptions = {}): LoadedOperator {
   const stepRegistry = new StepRegistry<StepServices>().registerAll(operator.steps);
+  // One definition of a step's effects: an entry for a className that is not a step is a typo, said at load.
+  const unknown = Object.keys(operator.effects?.steps ?? {}).filter((className) => !stepRegistry.has(className));
+  if (unknown.length > 0) throw new Error(`operator ${operator.name}: effects declared for unregistered steps: ${unknown.join(', ')}`);
   const flowsDir = options.flowsDir ?? operator.flowsDir;
   const flows = loadFlowsOrThrow(flowsDir, { isRegisteredStep: (className) => stepRegistry.has(className) });
   return { ...operator, flowsDir, flows, stepRegistry };

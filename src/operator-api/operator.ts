@@ -36,6 +36,32 @@ export interface Operator {
   stableStatus?(cluster: MPDCluster): Partial<MPDClusterStatus>;
   /** `mpdflow demo`: a sample cluster driven through the operator's flows. */
   demo?: OperatorDemo;
+  /** What its steps do to the cluster's pods and its RW, for `mpdflow plan` (step-effects.ts). */
+  effects?: OperatorEffects;
+}
+
+/**
+ * What one step class does, declared once beside the operator's steps. Pod selectors are the operator's own words
+ * (e.g. `rw`, `ro`, `ins`), resolved to pod names by `OperatorEffects.pods` for the cluster as it stands.
+ */
+export interface StepEffect {
+  restarts?: string[];
+  replaces?: string[];
+  creates?: string[];
+  deletes?: string[];
+  /** The step moves the RW role to another instance. */
+  switchesRw?: boolean;
+  /** The RW is unavailable while this step runs: its usual duration counts towards the downtime estimate. */
+  rwDown?: boolean;
+  /** When the effect happens only under a condition (e.g. only when a changed parameter needs a restart). */
+  onlyIf?: string;
+}
+
+export interface OperatorEffects {
+  /** By className; a step without an entry touches no pod. Checked against `steps` when the operator loads. */
+  steps: Record<string, StepEffect>;
+  /** The pods a selector names on this cluster, for a flow started with these params. */
+  pods(cluster: MPDCluster, selector: string, params: Record<string, unknown>): string[];
 }
 
 /** What the demo scenario gets from `mpdflow demo`: the servers are up, the worker runs; it starts the controller. */

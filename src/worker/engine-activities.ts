@@ -21,5 +21,10 @@ export function engineActivities(resource: FlowResource, hooks: readonly FlowHoo
       await resource.markInterrupted(event, event.interrupt);
       await callHooks(hooks, 'onFlowInterrupted', event, log);
     },
+    [engineActivityNames.flowHeld]: async (event) => {
+      if (!event.hold) throw new Error('flowHeld needs the hold');
+      resource.markHeld(event, event.hold);
+      await callHooks(hooks, 'onFlowHeld', event, log);
+    },
   };
 }

@@ -27,6 +27,9 @@ export function eventHooks(resource: FlowResource, options: EventHookOptions = {
     onStepWaiting: emit('Normal', 'StepWaiting', (e) => `${e.flowName}: ${where(e)} is waiting`),
     onStepFailed: emit('Warning', 'StepFailed', (e) => `${e.flowName}: ${where(e)} attempt ${e.attempt ?? 1} failed: ${e.error ?? 'unknown error'}`),
     onFlowCompleted: emit('Normal', 'FlowCompleted', (e) => `flow ${e.flowName} completed`),
+    onFlowHeld: emit('Normal', 'FlowHeld', (e) =>
+      e.hold?.kind === 'approval' ? `${e.flowName}: ${where(e)} waits for approval (mpdflow approve|reject)` : `${e.flowName}: paused before ${where(e)}: ${e.hold?.reason} (mpdflow resume)`,
+    ),
     onFlowInterrupted: emit('Warning', 'FlowInterrupted', (e) => `flow ${e.flowName} interrupted at ${e.interrupt?.step ?? '-'}: ${e.interrupt?.reason}: ${e.interrupt?.message}`),
   };
 }

@@ -5,7 +5,7 @@ import { engineActivities } from './engine-activities';
 import type { FlowResource } from './flow-resource';
 import { logHooks, type FlowHooks } from '../flows/hooks';
 import { eventHooks } from './event-hooks';
-import { stepActivities } from './step-activities';
+import { stepActivities, type StepRuntime } from './step-activities';
 import type { StepRegistry } from '../flows/step-registry';
 import { flowWorkflowBundle } from '../temporal/workflow-bundle';
 import { tracingWorkerOptions, tracingWorkflowModules, type Tracing } from '../temporal/tracing';
@@ -25,6 +25,8 @@ export interface FlowWorkerOptions<Services> {
   identity?: string;
   /** Called for every step attempt after the first. */
   onRetry?: (flowName: string, stepName: string) => void;
+  /** Called on each liveness pulse of a running step (the stuck watch). */
+  onPulse?: StepRuntime<Services>['onPulse'];
   /** OpenTelemetry spans for flow runs and step attempts. */
   tracing?: Tracing;
   /** An Event at each step's start and completion too (default: only flow start, completion, interrupt, step waits and failures). */
@@ -42,6 +44,7 @@ export async function createFlowWorker<Services>(options: FlowWorkerOptions<Serv
       services: options.services,
       log: options.log,
       onRetry: (input) => options.onRetry?.(input.flowName, input.stepName),
+      onPulse: options.onPulse,
     }),
     ...engineActivities(options.resource, hooks, options.log),
   };

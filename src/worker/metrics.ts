@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { FlowHooks } from '../flows/hooks';
 
 /** The worker's Prometheus metrics: flows by outcome, step durations, retries. */
@@ -19,6 +19,12 @@ export function workerMetrics() {
       help: 'duration of successful step attempts, by flow and step',
       labelNames: ['flow', 'step'],
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers: [registry],
+    }),
+    stepsStuck: new Gauge({
+      name: 'mpdflow_steps_stuck',
+      help: 'running steps past their stuck threshold (a multiple of their usual duration), by flow and step',
+      labelNames: ['flow', 'step'],
       registers: [registry],
     }),
     stepRetries: new Counter({ name: 'mpdflow_step_retries_total', help: 'step attempts after the first, by flow and step', labelNames: ['flow', 'step'], registers: [registry] }),

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import { parseFlowWorkflowId, type FlowEvent, type InterruptInfo, type ResourceRef } from '../contract/flow-run';
-import type { FlowResource } from './flow-resource';
+import type { ClusterConditionWriter, FlowResource } from './flow-resource';
+import { setClusterCondition, type ConditionChange } from '../kube/cluster-conditions';
+import type { HoldInfo } from '../contract/holds';
 import { States, type FlowPhase } from '../contract/states';
 import { interruptAnnotations, interruptNotRecovering } from '../kube/annotations';
 import { apiStatus, type KubeClients } from '../kube/client';
@@ -22,6 +24,8 @@ export interface MpdClusterFlowResourceOptions {
   progress?: boolean;
   /** Progress writes a second, all clusters together (the newest of each cluster is what waits). */
   progressPerSecond?: number;
+  /** The expected time left from this step on (usual durations of completed runs), written with each progress. */
+  expectedRemainingMs?: (event: FlowEvent) => number | undefined;
 }
 
 const keyOf = (resource: ResourceRef) => `${resource.namespace}/${resource.name}`;
@@ -33,7 +37,7 @@ const keyOf = (resource: ResourceRef) => `${resource.namespace}/${resource.name}
  * Progress of a transition's run is also conditional on the cluster still being in that transition, so a late write
  * from another worker process cannot overwrite the stable state either.
  */
-export class MpdClusterFlowResource implements FlowResource {
+export class MpdClusterFlowResource implements FlowResource, ClusterConditionWriter {
   private readonly clusters: MpdClusterClient;
   private readonly writes: BackgroundWrites;
   /** The uid of each cluster with a run in progress here, for Events (learnt from writes; transition ids carry it). */
@@ -68,7 +72,25 @@ export class MpdClusterFlowResource implements FlowResource {
   reportProgress(event: FlowEvent): void {
     if (this.options.progress === false) return;
     const message = event.stepName ? `step ${event.index}/${event.total}: ${event.stepName}` : `flow ${event.flowName} started`;
-    const workflow = this.workflowStatus(event, 'Running', message);
+    const remainingMs = this.options.expectedRemainingMs?.(event);
+    const eta = remainingMs === undefined ? {} : { expectedRemainingSeconds: Math.round(remainingMs / 1000), expectedCompletionAt: new Date(Date.now() + remainingMs).toISOString() };
+    this.writeWorkflow(event, { ...this.workflowStatus(event, 'Running', message), ...eta });
+  }
+
+  setCondition(resource: ResourceRef, change: ConditionChange): void {
+    this.writes.queue(() => this.ignoreGone(resource, () => setClusterCondition(this.clusters, resource, change)));
+  }
+
+  /** A hold is written like progress (newest wins), even with progress writes off: a person has to act on it. */
+  markHeld(event: FlowEvent, hold: HoldInfo): void {
+    const message =
+      hold.kind === 'approval'
+        ? `step ${event.index}/${event.total} ${hold.step} waits for approval: mpdflow approve|reject ${event.resource.namespace}/${event.resource.name}`
+        : `paused before step ${event.index}/${event.total} ${hold.step}: ${hold.reason}`;
+    this.writeWorkflow(event, { ...this.workflowStatus(event, hold.kind === 'approval' ? 'AwaitingApproval' : 'Paused', message), hold });
+  }
+
+  private writeWorkflow(event: FlowEvent, workflow: WorkflowStatus): void {
     const inTransition = parseFlowWorkflowId(event.workflowId).kind === 'transition' && event.state;
     this.writes.latest(keyOf(event.resource), () =>
       this.ignoreGone(event.resource, async () => {

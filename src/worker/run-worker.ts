@@ -1,4 +1,9 @@
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { FlowEvent } from '../contract/flow-run';
+import { expectedRemainingMs } from '../temporal/step-durations';
+import { StepEstimates } from './step-estimates';
+import { StuckWatch, type StuckOptions } from './stuck-watch';
 import { installSdkRuntime } from '../temporal/sdk-runtime';
 import type { MpdflowConfig } from '../config';
 import { kubeClients, loadKubeConfig } from '../kube/client';
@@ -21,11 +26,17 @@ export interface WorkerStartOptions {
   opsPort?: number;
   /** OpenTelemetry tracing; by default from OTEL_EXPORTER_OTLP_ENDPOINT, off when unset. */
   tracing?: Tracing;
+  /** When a running step counts as stuck (stuck-watch.ts). */
+  stuck?: StuckOptions;
+  /** How long learnt step durations are used before they are learnt again (default 5 minutes). */
+  estimatesTtlMs?: number;
 }
 
 export interface RunningWorker {
   worker: Worker;
   metrics: WorkerMetrics;
+  /** The usual step durations this worker uses for ETAs and the stuck watch. */
+  estimates: StepEstimates;
   opsPort: number | undefined;
   /** Resolves when the worker has stopped (after shutdown()). */
   done: Promise<void>;
@@ -44,7 +55,16 @@ export async function startWorker(options: WorkerStartOptions): Promise<RunningW
   const kube = kubeClients(loadKubeConfig(config.kubeconfig));
   const connection = await NativeConnection.connect({ address: config.temporal.address, tls: temporalTls(config.temporal) });
   const metrics = workerMetrics();
+  // A client connection of its own for reading completed runs (the worker's NativeConnection serves only the worker).
+  const clientConnection = await Connection.connect({ address: config.temporal.address, tls: temporalTls(config.temporal) });
+  const estimates = new StepEstimates(new Client({ connection: clientConnection, namespace: config.temporal.namespace }), log, options.estimatesTtlMs);
+  const remainingOf = (event: FlowEvent): number | undefined => {
+    const durations = estimates.get(event.flowName);
+    const flow = operator.flows.get(event.flowName);
+    return durations && flow ? expectedRemainingMs(durations, flow.steps.map((s) => s.stepName), Math.max(0, (event.index ?? 1) - 1)) : undefined;
+  };
   const resource = new MpdClusterFlowResource(kube, {
+    expectedRemainingMs: remainingOf,
     webUiUrl: config.temporal.webUiUrl,
     temporalNamespace: config.temporal.namespace,
     log,
@@ -52,6 +72,7 @@ export async function startWorker(options: WorkerStartOptions): Promise<RunningW
     progress: config.flowWrites.progress,
     progressPerSecond: config.flowWrites.progressPerSecond,
   });
+  const stuck = new StuckWatch(estimates, resource, (flow, step, isStuck) => metrics.stepsStuck.inc({ flow, step }, isStuck ? 1 : -1), log, options.stuck);
   const worker = await createFlowWorker({
     connection,
     namespace: config.temporal.namespace,
@@ -61,7 +82,8 @@ export async function startWorker(options: WorkerStartOptions): Promise<RunningW
     services: stepServices(kube, log),
     resource,
     stepEvents: config.flowWrites.stepEvents,
-    hooks: [metricsHooks(metrics), ...(operator.hooks ? [operator.hooks] : [])],
+    hooks: [metricsHooks(metrics), stuck.hooks(), ...(operator.hooks ? [operator.hooks] : [])],
+    onPulse: (input, workflowId, since) => stuck.pulse(input, workflowId, since),
     onRetry: (flow, step) => metrics.stepRetries.inc({ flow, step }),
     tracing: options.tracing ?? tracingFromEnv(),
     log,
@@ -77,10 +99,12 @@ export async function startWorker(options: WorkerStartOptions): Promise<RunningW
     await resource.drain();
     await ops?.close();
     await connection.close();
+    await clientConnection.close();
   });
   return {
     worker,
     metrics,
+    estimates,
     opsPort: ops?.port,
     done,
     settled: () => resource.drain(),

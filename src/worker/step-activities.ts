@@ -17,6 +17,8 @@ export interface StepRuntime<Services> {
   log: Logger;
   /** Called for every attempt after the first (metrics). */
   onRetry?: (input: StepInput, attempt: number) => void;
+  /** Called on each liveness pulse of a running step, with when its first attempt was scheduled (the stuck watch). */
+  onPulse?: (input: StepInput, workflowId: string, since: number) => void;
 }
 
 /** Liveness pings: cancellation reaches a running activity only through its heartbeats. */
@@ -62,7 +64,10 @@ export function stepActivity<Services>(className: string, runtime: StepRuntime<S
       if (input.flowStart) await callHooks(runtime.hooks, 'onFlowStart', flowStartEvent(input, info), log);
       await callHooks(runtime.hooks, 'onStepStart', stepEvent(input, info), log);
     }
-    const pulse = setInterval(() => activity.heartbeat(), heartbeatEveryMs);
+    const pulse = setInterval(() => {
+      activity.heartbeat();
+      runtime.onPulse?.(input, info.workflowExecution?.workflowId ?? '', info.scheduledTimestampMs);
+    }, heartbeatEveryMs);
     const started = Date.now();
     try {
       const step = runtime.steps.create(className);

@@ -182,8 +182,8 @@ test('a cluster manager that never gets Ready holds the create at CreateClusterM
   // Observed after the probe failed: the flow still waits in its step, the cluster not Running.
   const waiting = await clusters().get({ namespace: ns, name });
   const seen = `after "${failedProbe}": ${JSON.stringify(waiting.status?.workflow)}`;
-  // A new cluster's state stays "" while it is created (the seed's Creating).
-  assert.notEqual(waiting.status?.clusterStatus, 'Running', seen);
+  // A new cluster's "" is written as Creating with its transition, and its progress shows the step it waits in.
+  assert.equal(waiting.status?.clusterStatus, 'Creating', seen);
   assert.equal(waiting.status?.workflow?.phase, 'Running', seen);
   assert.equal(waiting.status?.workflow?.step, 'CreateClusterManager', seen);
 

@@ -4,6 +4,7 @@ import type { Operator } from '../../operator-api/operator';
 import { runScenario } from './demo/scenario';
 import { checkSharedSpec } from './spec-check';
 import { sharedStableStatus } from './stable-status';
+import { sharedEffects } from './step-effects';
 import { sharedStorageStateMachine } from './transitions';
 
 /** The shared-storage MPDCluster operator: the seed's transitions, its flows in flows/shared, its steps in activities/shared. */
@@ -15,5 +16,6 @@ export const operator: Operator = {
   steps: sharedSteps,
   releaseFlow: 'ReleaseSharedStorageCluster',
   stableStatus: sharedStableStatus,
+  effects: sharedEffects,
   demo: ({ temporal, clusters, resource, startController }) => runScenario(temporal, clusters, resource, startController),
 };

@@ -1,0 +1,26 @@
+import type { ResourceRef } from '../contract/flow-run';
+import { apiStatus } from './client';
+import type { MpdClusterClient } from './mpdcluster-client';
+import type { Condition } from './mpdcluster-schema';
+
+export type ConditionChange = Pick<Condition, 'type' | 'status' | 'reason' | 'message'>;
+
+/**
+ * Sets one condition and keeps the others: the whole list is written back, conditional on the object read (a 409
+ * reads again). A condition already in that status is not written again.
+ */
+export async function setClusterCondition(clusters: MpdClusterClient, ref: ResourceRef, change: ConditionChange): Promise<void> {
+  for (let tries = 0; tries < 5; tries++) {
+    const cluster = await clusters.get(ref);
+    const current = cluster.status?.conditions ?? [];
+    const same = current.find((c) => c.type === change.type);
+    if (same && same.status === change.status && same.message === change.message) return;
+    const next = { ...change, lastTransitionTime: same?.status === change.status ? same.lastTransitionTime : new Date().toISOString() };
+    try {
+      await clusters.patchStatus(ref, { conditions: [...current.filter((c) => c.type !== change.type), next] }, cluster.metadata.resourceVersion);
+      return;
+    } catch (error) {
+      if (apiStatus(error) !== 409) throw error;
+    }
+  }
+}
