@@ -6,8 +6,15 @@ export interface MpdflowConfig {
     taskQueue: string;
     tls: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string } | undefined;
     webUiUrl: string | undefined;
+    /**
+     * Worker Versioning (MPDFLOW_WORKER_DEPLOYMENT + MPDFLOW_WORKER_BUILD_ID): the worker polls as this Worker Deployment
+     * Version and pins each flow to the build it started on; unset: an unversioned worker, as before.
+     */
+    versioning: WorkerVersion | undefined;
   };
   kubeconfig: string | undefined;
+  /** Audit records kept per cluster (MPDFLOW_AUDIT_KEEP, default 50; 0: none): README, Audit. */
+  auditKeep: number;
   /** Namespaces the controller watches (WATCH_NAMESPACES, comma-separated); all when empty. */
   watchNamespaces: string[];
   /** What the worker writes on the MPDCluster while a flow runs. */
@@ -24,6 +31,12 @@ export interface MpdflowConfig {
   };
 }
 
+/** A worker build: its Temporal Worker Deployment name and build id. */
+export interface WorkerVersion {
+  deploymentName: string;
+  buildId: string;
+}
+
 /** Every environment variable mpdflow reads, in one list (deployments and docker-compose are checked against it). */
 export const configEnvKeys = [
   'TEMPORAL_ADDRESS',
@@ -35,6 +48,9 @@ export const configEnvKeys = [
   'TEMPORAL_TLS_CA',
   'TEMPORAL_TLS_SERVER_NAME',
   'TEMPORAL_WEB_UI_URL',
+  'MPDFLOW_WORKER_DEPLOYMENT',
+  'MPDFLOW_WORKER_BUILD_ID',
+  'MPDFLOW_AUDIT_KEEP',
   'KUBECONFIG',
   'WATCH_NAMESPACES',
   'POD_NAMESPACE',
@@ -76,8 +92,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): MpdflowConf
           }
         : undefined,
       webUiUrl: env.TEMPORAL_WEB_UI_URL || undefined,
+      versioning: workerVersionFromEnv(env),
     },
     kubeconfig: env.KUBECONFIG || undefined,
+    auditKeep: env.MPDFLOW_AUDIT_KEEP !== undefined && env.MPDFLOW_AUDIT_KEEP !== '' && Number(env.MPDFLOW_AUDIT_KEEP) >= 0 ? Math.floor(Number(env.MPDFLOW_AUDIT_KEEP)) : 50,
     watchNamespaces: (env.WATCH_NAMESPACES ?? '')
       .split(',')
       .map((ns) => ns.trim())
@@ -88,4 +106,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): MpdflowConf
       progressPerSecond: Number(env.MPDFLOW_PROGRESS_QPS) > 0 ? Number(env.MPDFLOW_PROGRESS_QPS) : 50,
     },
   };
+}
+
+/** Both or neither: a deployment name without a build id (or the reverse) is a mistake, said at start. */
+function workerVersionFromEnv(env: NodeJS.ProcessEnv): WorkerVersion | undefined {
+  const deploymentName = env.MPDFLOW_WORKER_DEPLOYMENT || undefined;
+  const buildId = env.MPDFLOW_WORKER_BUILD_ID || undefined;
+  if (!deploymentName && !buildId) return undefined;
+  if (!deploymentName || !buildId) throw new Error('MPDFLOW_WORKER_DEPLOYMENT and MPDFLOW_WORKER_BUILD_ID are set together (Worker Versioning) or not at all');
+  return { deploymentName, buildId };
 }

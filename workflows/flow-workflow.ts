@@ -177,6 +177,11 @@ class FlowRun {
     };
   }
 
+  /** What a run's end reports for its audit record (activity input only: no command changes, replay-safe). */
+  private ending(): Pick<FlowEvent, 'params' | 'steps'> {
+    return { params: this.input.params, steps: this.progress.steps };
+  }
+
   /** The step loop: the start bookkeeping, each step in order, the completion bookkeeping (it writes the stable state). */
   async runSteps(first: number): Promise<void> {
     if (!this.lean) await engine[engineActivityNames.flowStarted]!(this.event());
@@ -187,7 +192,7 @@ class FlowRun {
     this.holds.end();
     this.progress.phase = 'completed';
     this.progress.currentStep = undefined;
-    await (this.lean ? engineLocal : engine)[engineActivityNames.flowCompleted]!(this.event());
+    await (this.lean ? engineLocal : engine)[engineActivityNames.flowCompleted]!(this.event(this.ending()));
   }
 
   /** One step until it completes: Temporal retries its attempts; a wait sleeps on a timer and calls it again. */
@@ -296,7 +301,7 @@ class FlowRun {
     this.holds.end();
     this.progress.phase = 'interrupted';
     this.progress.interrupt = detail;
-    await CancellationScope.nonCancellable(() => engine[engineActivityNames.flowInterrupted]!(this.event({ interrupt: detail, stepName: detail.step })));
+    await CancellationScope.nonCancellable(() => engine[engineActivityNames.flowInterrupted]!(this.event({ interrupt: detail, stepName: detail.step, ...this.ending() })));
     upsertSearchAttributes([{ key: searchAttributes.state, value: States.interrupt }]);
     throw ApplicationFailure.create({
       type: failureTypes.flowInterrupted,

@@ -64,6 +64,8 @@ export function cliProgram(defaults: CliDefaults): Command {
     .option(...flowsOption)
     .option('--task-queue <queue>', 'task queue (default: TEMPORAL_TASK_QUEUE or mpdflow)')
     .option('--ops-port <port>', 'serve /healthz, /readyz and Prometheus /metrics on this port')
+    .option('--deployment-name <name>', 'Worker Versioning: the Worker Deployment (default: MPDFLOW_WORKER_DEPLOYMENT; unset: unversioned)')
+    .option('--build-id <id>', 'Worker Versioning: this build (default: MPDFLOW_WORKER_BUILD_ID); flows are pinned to their build')
     .action(workerCommand);
 
   const flows = program.command('flows').description('flow metadata: validate, list, graph');

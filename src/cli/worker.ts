@@ -8,12 +8,20 @@ export interface WorkerCommandOptions {
   flows?: string;
   taskQueue?: string;
   opsPort?: string;
+  deploymentName?: string;
+  buildId?: string;
 }
 
 /** `mpdflow worker`: validate the operator's flows, then serve them until Ctrl-C / SIGTERM. */
 export async function workerCommand(options: WorkerCommandOptions): Promise<void> {
   const config = configFromEnv();
   if (options.taskQueue) config.temporal.taskQueue = options.taskQueue;
+  if (options.deploymentName || options.buildId) {
+    const deploymentName = options.deploymentName ?? config.temporal.versioning?.deploymentName;
+    const buildId = options.buildId ?? config.temporal.versioning?.buildId;
+    if (!deploymentName || !buildId) throw new Error('Worker Versioning needs both --deployment-name and --build-id (or MPDFLOW_WORKER_DEPLOYMENT and MPDFLOW_WORKER_BUILD_ID)');
+    config.temporal.versioning = { deploymentName, buildId };
+  }
   const running = await startWorker({
     config,
     operator: await loadOperator(options.operator, { flowsDir: options.flows }),

@@ -138,6 +138,9 @@ export interface FlowEvent {
   interrupt?: InterruptInfo;
   /** A hold that began (flowHeld). */
   hold?: HoldInfo;
+  /** A run's end (completion, interrupt): its event params and every step's outcome and duration, for the audit record. */
+  params?: Record<string, unknown>;
+  steps?: StepProgress[];
 }
 
 /** The signature every flow workflow type shares. */

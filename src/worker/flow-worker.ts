@@ -1,6 +1,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { CompiledFlow } from '../contract/flow-definition';
+import type { FlowEvent } from '../contract/flow-run';
 import { engineActivities } from './engine-activities';
 import type { FlowResource } from './flow-resource';
 import { logHooks, type FlowHooks } from '../flows/hooks';
@@ -8,6 +9,8 @@ import { eventHooks } from './event-hooks';
 import { stepActivities, type StepRuntime } from './step-activities';
 import type { StepRegistry } from '../flows/step-registry';
 import { flowWorkflowBundle } from '../temporal/workflow-bundle';
+import type { WorkerVersion } from '../config';
+import { workerDeploymentOptions } from '../temporal/worker-deployment';
 import { tracingWorkerOptions, tracingWorkflowModules, type Tracing } from '../temporal/tracing';
 
 export interface FlowWorkerOptions<Services> {
@@ -31,6 +34,10 @@ export interface FlowWorkerOptions<Services> {
   tracing?: Tracing;
   /** An Event at each step's start and completion too (default: only flow start, completion, interrupt, step waits and failures). */
   stepEvents?: boolean;
+  /** Poll as this Worker Deployment Version, each flow pinned to the build it started on; unset: unversioned. */
+  versioning?: WorkerVersion;
+  /** Writes one audit record per run at its end (README: Audit). */
+  audit?: { record(event: FlowEvent): Promise<void> };
 }
 
 /** A Temporal worker serving one workflow type per flow and one activity per step className. */
@@ -46,7 +53,7 @@ export async function createFlowWorker<Services>(options: FlowWorkerOptions<Serv
       onRetry: (input) => options.onRetry?.(input.flowName, input.stepName),
       onPulse: options.onPulse,
     }),
-    ...engineActivities(options.resource, hooks, options.log),
+    ...engineActivities(options.resource, hooks, options.log, options.audit),
   };
   return Worker.create({
     connection: options.connection,
@@ -56,6 +63,7 @@ export async function createFlowWorker<Services>(options: FlowWorkerOptions<Serv
     activities,
     ...(options.tracing ? tracingWorkerOptions(options.tracing) : {}),
     ...(options.identity ? { identity: options.identity } : {}),
+    ...(options.versioning ? { workerDeploymentOptions: workerDeploymentOptions(options.versioning) } : {}),
     // Heartbeats carry cancellation to running steps: send them promptly so a cancel lands within seconds.
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '1s',

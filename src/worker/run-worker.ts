@@ -11,6 +11,7 @@ import { MpdClusterFlowResource } from './mpdcluster-flow-resource';
 import { rootLogger } from '../infra/log';
 import { temporalTls } from '../temporal/connection';
 import { createFlowWorker } from './flow-worker';
+import { AuditTrail } from './audit-trail';
 import { stepServices } from '../flows/step-services';
 import { metricsHooks, workerMetrics, type WorkerMetrics } from './metrics';
 import { startOpsServer } from '../infra/ops-server';
@@ -44,6 +45,9 @@ export interface RunningWorker {
   settled(): Promise<void>;
   shutdown(): Promise<void>;
 }
+
+/** The build an audit record names: the Worker Deployment Version, or `unversioned`. */
+const workerBuild = (config: MpdflowConfig) => (config.temporal.versioning ? `${config.temporal.versioning.deploymentName}/${config.temporal.versioning.buildId}` : 'unversioned');
 
 /** Connects and runs the worker for the operator's (already validated) flows until shutdown. */
 export async function startWorker(options: WorkerStartOptions): Promise<RunningWorker> {
@@ -88,8 +92,10 @@ export async function startWorker(options: WorkerStartOptions): Promise<RunningW
     tracing: options.tracing ?? tracingFromEnv(),
     log,
     identity: options.identity,
+    versioning: config.temporal.versioning,
+    audit: new AuditTrail(kube, { log: log.child({ component: 'audit' }), workerBuild: workerBuild(config), keep: config.auditKeep }),
   });
-  log.info({ operator: operator.name, flows: [...operator.flows.keys()], steps: operator.stepRegistry.classNames().length }, 'worker started');
+  log.info({ operator: operator.name, build: config.temporal.versioning ?? 'unversioned', flows: [...operator.flows.keys()], steps: operator.stepRegistry.classNames().length }, 'worker started');
   const ops =
     options.opsPort !== undefined
       ? await startOpsServer({ port: options.opsPort, registry: metrics.registry, ready: () => worker.getState() === 'RUNNING' })

@@ -14,6 +14,7 @@ import { temporalClient, testNamespace, testTaskQueue } from '../helpers/stack';
 import { bounded, waitFor } from '../helpers/bounded';
 import { createCluster, openGate, runFlow, startTestWorker, waitForStep } from '../helpers/flows';
 import { historiesDir, historyNames, type HistoryName } from '../helpers/histories';
+import { isSharedHistory } from '../helpers/shared-histories';
 
 interface Recording {
   client: Client;
@@ -96,7 +97,8 @@ test('record replay-guard histories', { skip: !process.env.MPDFLOW_RECORD_HISTOR
     // may name some (comma-separated) to record only those: the others were recorded by older code on purpose.
     const only = process.env.MPDFLOW_RECORD_HISTORIES === '1' ? undefined : process.env.MPDFLOW_RECORD_HISTORIES!.split(',');
     const names = only ? historyNames.filter((name) => only.includes(name)) : historyNames;
-    for (const file of readdirSync(historiesDir).filter((f) => f.endsWith('.json'))) {
+    // The shared flows' histories are the shared-flows scenario's to record (test/helpers/shared-histories.ts).
+    for (const file of readdirSync(historiesDir).filter((f) => f.endsWith('.json') && !isSharedHistory(f))) {
       if (!only || names.includes(file.replace(/\.json$/, '') as HistoryName)) rmSync(join(historiesDir, file));
     }
     for (const name of names) {

@@ -5,16 +5,17 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { readHistoryDir, replayHistories } from '../../src/temporal/replay';
 import { historiesDir, historyNames, type HistoryName } from '../helpers/histories';
+import { sharedFlowTypes, sharedHistoryName } from '../helpers/shared-histories';
 
 interface RawEvent {
   eventType: string;
   markerRecordedEventAttributes?: { markerName?: string };
   activityTaskScheduledEventAttributes?: { activityType?: { name?: string } };
   activityTaskStartedEventAttributes?: { attempt?: number };
-  workflowExecutionStartedEventAttributes?: { input?: { payloads?: Array<{ data?: string }> } };
+  workflowExecutionStartedEventAttributes?: { input?: { payloads?: Array<{ data?: string }> }; workflowType?: { name?: string } };
 }
 
-const eventsOf = (name: HistoryName): RawEvent[] => (JSON.parse(readFileSync(join(historiesDir, `${name}.json`), 'utf8')) as { events: RawEvent[] }).events;
+const eventsOf = (name: string): RawEvent[] => (JSON.parse(readFileSync(join(historiesDir, `${name}.json`), 'utf8')) as { events: RawEvent[] }).events;
 const types = (events: RawEvent[]) => events.map((e) => e.eventType.replace(/^EVENT_TYPE_/, ''));
 const last = (events: RawEvent[]) => types(events).at(-1);
 const markers = (events: RawEvent[]) => events.flatMap((e) => (e.markerRecordedEventAttributes?.markerName ? [e.markerRecordedEventAttributes.markerName] : []));
@@ -74,9 +75,18 @@ const covers: Record<HistoryName, (events: RawEvent[]) => void> = {
   },
 };
 
+/** The engine's paths (test operator) and one completed run of every flow type in flows/shared. */
+const allHistoryNames = () => [...historyNames, ...sharedFlowTypes().map(sharedHistoryName)].sort();
+
 test('the recorded histories are exactly the listed ones, each covering its path', () => {
   const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')).sort();
-  assert.deepEqual(files, historyNames, 'test/fixtures/histories holds exactly the histories of test/helpers/histories.ts');
+  assert.deepEqual(files, allHistoryNames(), 'test/fixtures/histories holds the histories of test/helpers/histories.ts and one per flow in flows/shared');
+  for (const type of sharedFlowTypes()) {
+    const events = eventsOf(sharedHistoryName(type));
+    assert.equal(events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name, type, `${sharedHistoryName(type)}.json is a run of ${type}`);
+    assert.equal(last(events), 'WORKFLOW_EXECUTION_COMPLETED', `${sharedHistoryName(type)}.json is a completed run`);
+    assert.ok(scheduledTypes(events).length + markers(events).length > 0, `${sharedHistoryName(type)}.json ran its steps`);
+  }
   for (const name of historyNames) {
     try {
       covers[name](eventsOf(name));
@@ -98,5 +108,5 @@ test('every recorded history replays against the current workflow code, bundled 
     [],
     'every committed history replays; if this fails, the workflow code changed non-deterministically (README: Replay)',
   );
-  assert.deepEqual(outcomes.map((o) => o.workflowId).sort(), historyNames);
+  assert.deepEqual(outcomes.map((o) => o.workflowId).sort(), allHistoryNames());
 });

@@ -13,6 +13,7 @@ import { engineQuery, postmasterStart } from '../helpers/engine';
 import { startExtraNode, type ExtraNode } from '../helpers/extra-node';
 import { isReady } from '../helpers/real-node';
 import { localImages } from '../../src/infra/local-images';
+import { recordSharedHistories, sharedFlowTypes } from '../helpers/shared-histories';
 
 let client: Client;
 let close: () => Promise<void>;
@@ -298,6 +299,12 @@ test('the shared-storage operator drives one cluster through every flow, in orde
         });
       }
       await reportFlowTimes(t);
+      // The replay guard's shared-flow histories come from this scenario: MPDFLOW_RECORD_SHARED_HISTORIES=1 (README: Replay).
+      if (process.env.MPDFLOW_RECORD_SHARED_HISTORIES && !failed) {
+        const written = await recordSharedHistories(client, ref());
+        assert.deepEqual(written, sharedFlowTypes(), 'the scenario completed every shared flow type once');
+        t.diagnostic(`recorded ${written.length} shared-flow histories`);
+      }
     } finally {
       await op.stop();
       await secondNode?.stop();
