@@ -1,3 +1,4 @@
+import type { HeldStatus } from '../kube/mpdcluster-schema';
 import { Client, Connection } from '@temporalio/client';
 import { configFromEnv } from '../config';
 import type { ResourceRef } from '../contract/flow-run';
@@ -51,7 +52,14 @@ export async function recoverCommand(target: string, options: { fromFirst?: bool
   process.stdout.write(`recovery requested for ${target}${options.fromFirst ? ' from the first step' : ''}\n`);
 }
 
-/** `mpdflow status ns/name`: state, flow, step and the last interrupt. */
+/** A waiting disruptive transition: what, why, until when (the same fields a status table reads). */
+function heldLine(held: HeldStatus | undefined): string {
+  if (!held) return '-';
+  const until = held.nextWindowStart ? ` until ${held.nextWindowStart}` : held.budget ? ` (budget ${held.budget})` : '';
+  return `${held.to} ${held.reason}${until} since ${held.since}: ${held.message ?? ''}`;
+}
+
+/** `mpdflow status ns/name`: state, flow, step, the last interrupt and a held disruptive transition. */
 export async function statusCommand(target: string): Promise<void> {
   const ref = parseRef(target);
   const cluster = await clusters().get(ref);
@@ -64,6 +72,7 @@ export async function statusCommand(target: string): Promise<void> {
     `step:      ${wf?.step ? `${wf.stepIndex}/${wf.stepTotal} ${wf.step}` : '-'}`,
     `workflow:  ${wf?.workflowId ?? '-'}${wf?.webUiUrl ? `  ${wf.webUiUrl}` : ''}`,
     `interrupt: ${a[interruptAnnotations.reason] ? `${a[interruptAnnotations.reason]} at ${wf?.failedStep || '-'}: ${a[interruptAnnotations.message]} (previous state ${a[interruptAnnotations.previousStatus]}, recover=${a[interruptAnnotations.recover]})` : '-'}`,
+    `held:      ${heldLine(cluster.status?.held)}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

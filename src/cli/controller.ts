@@ -1,5 +1,6 @@
 import { configFromEnv } from '../config';
 import { startController } from '../controller/controller';
+import { parseBudgetRule } from '../controller/disruption-budget';
 import { rootLogger } from '../infra/log';
 import { loadOperator } from '../operator-api/load-operator';
 import { stopOnSignal } from './signals';
@@ -16,10 +17,13 @@ export interface ControllerCommandOptions {
   opsPort?: string;
   concurrency?: string;
   relistEvery?: string;
+  disruptionBudget?: string[];
 }
 
 async function runController(options: ControllerCommandOptions, withWorker: boolean): Promise<void> {
   const config = configFromEnv();
+  // A malformed budget stops the command before anything starts, with the form it expects.
+  for (const rule of options.disruptionBudget ?? []) parseBudgetRule(rule);
   if (options.taskQueue) config.temporal.taskQueue = options.taskQueue;
   // Loaded once: the worker and the controller share the operator object.
   const operator = await loadOperator(options.operator, { flowsDir: options.flows });
@@ -31,6 +35,7 @@ async function runController(options: ControllerCommandOptions, withWorker: bool
     namespaces: options.namespace ?? config.watchNamespaces,
     operatorName: options.filterOperatorName,
     concurrency: options.concurrency ? Number(options.concurrency) : undefined,
+    ...(options.disruptionBudget?.length ? { disruptionBudget: options.disruptionBudget } : {}),
     ...(options.relistEvery ? { relistEveryMs: Number(options.relistEvery) * 1000 } : {}),
     leaderElection:
       options.leaderElection === false

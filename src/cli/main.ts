@@ -100,6 +100,7 @@ export function cliProgram(defaults: CliDefaults): Command {
       .option('--ops-port <port>', 'serve /healthz, /readyz and /metrics on this port')
       .option('--concurrency <n>', 'reconciles running at once (different clusters)')
       .option('--relist-every <seconds>', 'watchdog relist period: catches changes a stalled watch missed (default 60)')
+      .option('--disruption-budget <rule>', 'at most K disruptive flows at once: K, or K@label=value[,label=value] for the clusters so labelled; repeatable, every rule holds (default: no limit)', collect)
       .action(action);
   }
 

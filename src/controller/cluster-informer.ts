@@ -79,6 +79,12 @@ export class ClusterInformer {
     return undefined;
   }
 
+  /** Every cluster the watch has delivered (the disruption budget counts its slots here). */
+  all(): MPDCluster[] {
+    const scopes = this.options.namespaces.length > 0 ? this.options.namespaces : [undefined];
+    return this.informers.flatMap((informer, i) => informer.list(scopes[i]));
+  }
+
   /** Enqueues every cluster whose state on the API server the watch has not delivered. */
   async relist(): Promise<number> {
     const scopes = this.options.namespaces.length > 0 ? this.options.namespaces : [undefined];

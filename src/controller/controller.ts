@@ -14,6 +14,22 @@ import type { LoadedOperator } from '../operator-api/operator';
 import { FlowRuns } from '../temporal/flow-runs';
 import { Reconciler } from './reconciler';
 import { WorkQueue } from './work-queue';
+import { DisruptionBudget, parseBudgetRule } from './disruption-budget';
+import type { MPDCluster } from '../kube/mpdcluster';
+
+/** The budget over the clusters this controller manages: a slot is a cluster in a disruptive transition. */
+function disruptionBudget(options: ControllerOptions, cachedClusters: () => MPDCluster[]): DisruptionBudget {
+  const sm = options.operator.stateMachine;
+  return new DisruptionBudget((options.disruptionBudget ?? []).map(parseBudgetRule), {
+    clusters: () => cachedClusters().filter((c) => !options.operatorName || c.spec.operatorName === options.operatorName),
+    isDisrupting: (c) => {
+      const state = sm.normalize(c.status?.clusterStatus);
+      const transition = c.status?.transition;
+      return !sm.isStable(state) && sm.isDisruptive(transition?.to === state ? transition.from : undefined, state);
+    },
+    queuedSince: (c) => (c.status?.held?.reason === 'DisruptionBudgetFull' ? c.status.held.since : undefined),
+  });
+}
 
 export interface ControllerOptions {
   config: MpdflowConfig;
@@ -29,6 +45,8 @@ export interface ControllerOptions {
   /** Port of /healthz, /readyz and /metrics; 0 picks one, undefined serves none. */
   opsPort?: number;
   relistEveryMs?: number;
+  /** The fleet disruption budget: rules `K` or `K@label=value` (each must hold); none: no limit. */
+  disruptionBudget?: string[];
   log: Logger;
 }
 
@@ -53,11 +71,13 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const metrics = controllerMetrics();
   const queue = new WorkQueue({ concurrency: options.concurrency ?? 8, onDepth: (depth) => metrics.queueDepth.set(depth) });
   let elector: LeaderElector | undefined;
+  const budget = options.disruptionBudget?.length ? disruptionBudget(options, () => informer.all()) : undefined;
   const reconciler = new Reconciler({
     clusters,
     operator: options.operator,
     runs: new FlowRuns(temporal, config.temporal.taskQueue),
     operatorName: options.operatorName,
+    ...(budget ? { budget } : {}),
     fence: () => elector?.fence(),
     // A cluster deleted meanwhile has nobody left to read the Event.
     recordEvent: (resource, event) => recordClusterEvent(kube, resource, event).catch((error: unknown) => { if (apiStatus(error) !== 404) throw error; }),

@@ -9,8 +9,8 @@ import { completeTransition } from '../kube/cluster-state';
 import { mergeReplacing } from '../kube/merge-replace';
 import { mpdClusterRef, type MPDCluster } from '../kube/mpdcluster';
 import type { MpdClusterClient } from '../kube/mpdcluster-client';
-import type { MPDClusterStatus, TransitionStatus } from '../kube/mpdcluster-schema';
-import { type StateEvent } from '../statemachine/state-machine';
+import type { HeldStatus, MPDClusterStatus, TransitionStatus } from '../kube/mpdcluster-schema';
+import { type CheckOutcome, type StateEvent, type Transition } from '../statemachine/state-machine';
 import { States } from '../contract/states';
 import { clearBadInput, reportBadInput } from './bad-input';
 import { isOpen, type FlowRuns, type RunInfo } from '../temporal/flow-runs';
@@ -18,6 +18,9 @@ import { interruptForClosedRun, writeInterrupt } from './interrupt-writer';
 import type { ControllerMetrics } from './metrics';
 import { NotLeaderError } from './not-leader';
 import type { LoadedOperator } from '../operator-api/operator';
+import type { DisruptionBudget } from './disruption-budget';
+import { admitDisruption, windowOf } from './disruption-gate';
+import { heldEvent, heldFields, writeHeld } from './held-status';
 
 export interface ReconcilerDeps {
   clusters: MpdClusterClient;
@@ -38,6 +41,8 @@ export interface ReconcilerDeps {
   fence(): void;
   metrics: ControllerMetrics;
   log: Logger;
+  /** At most K disruptive transitions at once across the clusters this controller manages; none: no limit. */
+  budget?: DisruptionBudget;
   /** Fault injection for tests: called between the status patch and the flow start. */
   afterStatusPatch?: () => void;
 }
@@ -60,6 +65,8 @@ export class Reconciler {
   private readonly readFresh = new Set<string>();
   /** Aborts the long polls of watched runs when the controller stops. */
   private readonly closing = new AbortController();
+  /** The transition id this controller last wrote, by cluster: a budget reservation is released only when its write did not happen. */
+  private readonly writtenTransition = new Map<string, number>();
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
@@ -74,11 +81,13 @@ export class Reconciler {
           cluster = await this.deps.clusters.get({ namespace, name });
         } catch (error) {
           if (apiStatus(error) !== 404) throw error;
+          this.wakeBudgetQueue(key, undefined);
           // The cluster is gone: its running flow has nothing left to act on.
           await this.cancelWatchedRun(key, 'cluster deleted', log);
           return;
         }
       }
+      this.wakeBudgetQueue(key, cluster);
       if (this.deps.operatorName && cluster.spec.operatorName !== this.deps.operatorName) return;
       return await this.reconcileCluster(cluster, resource, log);
     } catch (error) {
@@ -128,9 +137,64 @@ export class Reconciler {
     return this.ensureRun(cluster, resource, transition, run, log);
   }
 
+  /** A slot of the disruption budget freed (this cluster left a disruptive transition): the queue looks again. */
+  private wakeBudgetQueue(key: string, cluster: MPDCluster | undefined): void {
+    for (const queued of this.deps.budget?.observe(key, cluster) ?? []) this.deps.enqueue(queued);
+  }
+
+  /**
+   * The checkers in order; a disruptive transition outside its maintenance window or over the budget is held (recorded
+   * in `status.held`) and the checkers after it speak, so a non-disruptive request is never held behind it.
+   */
+  private async checkAdmitted(cluster: MPDCluster, state: string): Promise<{ outcome: CheckOutcome<MPDCluster>; held?: HeldStatus; reserved: boolean; lookAgainMs?: number }> {
+    const sm = this.deps.operator.stateMachine;
+    const passed = new Set<Transition<MPDCluster>>();
+    const nextId = (cluster.status?.transition?.id ?? 0) + 1;
+    let first: { held: HeldStatus; lookAgainMs?: number } | undefined;
+    for (;;) {
+      const outcome = await sm.check(state, cluster, (t) => passed.has(t));
+      if (outcome.kind !== 'fire' || !sm.isDisruptive(state, outcome.transition.to)) return { outcome, reserved: false, ...first };
+      const admission = admitDisruption(cluster, outcome.transition.to, outcome.event.name, nextId, this.deps.budget, new Date());
+      if (admission.admitted) return { outcome, reserved: admission.reserved, ...first };
+      first ??= admission;
+      passed.add(outcome.transition);
+    }
+  }
+
+  /** A malformed maintenance window is bad input (condition + one Event); true when this reconcile wrote it (the write wakes the next). */
+  private async reportWindow(cluster: MPDCluster, resource: ResourceRef): Promise<boolean> {
+    try {
+      windowOf(cluster);
+    } catch (error) {
+      this.fence();
+      return reportBadInput(this.deps, cluster, resource, 'InvalidMaintenanceWindow', errorText(error));
+    }
+    await clearBadInput(this.deps, cluster, resource, ['InvalidMaintenanceWindow']);
+    return false;
+  }
+
   /** A stable state: the checkers run; a fired transition is recorded with the state, then its run starts. */
   private async checkTransitions(cluster: MPDCluster, resource: ResourceRef, state: string, log: Logger): Promise<ReconcileResult> {
-    const outcome = await this.deps.operator.stateMachine.check(state, cluster);
+    if (await this.reportWindow(cluster, resource)) return;
+    const { outcome, held, reserved, lookAgainMs } = await this.checkAdmitted(cluster, state);
+    try {
+      return await this.fireChecked(cluster, resource, state, outcome, held, lookAgainMs, log);
+    } finally {
+      // A slot is kept only by a transition written; the budget forgets the reservation once the watch shows it.
+      const nextId = (cluster.status?.transition?.id ?? 0) + 1;
+      if (reserved && this.writtenTransition.get(`${resource.namespace}/${resource.name}`) !== nextId) this.deps.budget?.release(cluster);
+    }
+  }
+
+  private async fireChecked(
+    cluster: MPDCluster,
+    resource: ResourceRef,
+    state: string,
+    outcome: CheckOutcome<MPDCluster>,
+    held: HeldStatus | undefined,
+    lookAgainMs: number | undefined,
+    log: Logger,
+  ): Promise<ReconcileResult> {
     if (outcome.kind === 'ignored') {
       log.info({ event: outcome.event.name }, 'ignored event');
       return;
@@ -140,7 +204,11 @@ export class Reconciler {
       throw outcome.error;
     }
     await clearBadInput(this.deps, cluster, resource, ['CheckerFailed']);
-    if (outcome.kind === 'none') return;
+    if (outcome.kind === 'none') {
+      this.fence();
+      if (await writeHeld(this.deps, cluster, resource, held)) log.info({ held: held?.to, reason: held?.reason, nextWindowStart: held?.nextWindowStart }, held ? `${held.to} held: ${held.message}` : 'no transition held any more');
+      return held && lookAgainMs !== undefined ? { requeueAfterMs: lookAgainMs } : undefined;
+    }
     const previous = cluster.status?.transition;
     const streak = state === States.interrupt ? (previous?.interruptStreak ?? 0) + 1 : 0;
     const waitMs = state === States.interrupt ? this.backoffLeft(cluster, streak) : 0;
@@ -149,7 +217,12 @@ export class Reconciler {
       return { requeueAfterMs: waitMs };
     }
     const record = this.newTransition(cluster, resource, state, outcome.transition.to, outcome.transition.flowName, outcome.event, streak);
-    const { patched, fencedAt } = await this.writeTransition(cluster, resource, { clusterStatus: record.to }, record);
+    // A held request stays on the status while a non-disruptive transition runs; one that now starts is released.
+    const heldStatus = held || cluster.status?.held ? heldFields(cluster, held, held ? undefined : record.to) : {};
+    const { patched, fencedAt } = await this.writeTransition(cluster, resource, { clusterStatus: record.to, ...heldStatus }, record);
+    this.writtenTransition.set(`${resource.namespace}/${resource.name}`, record.id);
+    const heldNow = heldEvent(cluster.status?.held, held);
+    if (heldNow) await this.deps.recordEvent(resource, heldNow);
     log.info({ from: state, to: record.to, event: outcome.event.name, transition: record.id, fencedAt }, `set cluster status from ${state} to ${record.to}`);
     this.deps.afterStatusPatch?.();
     // From here a failure (Temporal down, say) is retried by the unstable state's reconcile: the transition is kept.

@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { HoldKind } from '../contract/holds';
 import { FlowPhases, type FlowPhase } from '../contract/states';
+import { HeldReasons, type HeldReason } from './held-reasons';
 
 /**
  * The MPDCluster API (group mpd.polardb.aliyun.com, version v1): the seed's types, declared once.
@@ -215,6 +216,17 @@ export const TransitionStatusSchema = Type.Object({
   writtenAt: str(),
 });
 
+/** Why a disruptive transition the checkers fired has not started yet (maintenance window, disruption budget): the controller's. */
+export const HeldStatusSchema = Type.Object({
+  to: Type.String({ description: 'the state the held transition enters' }),
+  event: str('the event that fired it'),
+  reason: Type.Unsafe<HeldReason>({ type: 'string', enum: [...HeldReasons] }),
+  message: str(),
+  since: Type.String({ description: 'held since (the budget queue serves the oldest first)' }),
+  nextWindowStart: str('when the maintenance window opens next (OutsideMaintenanceWindow)'),
+  budget: str('the budget rule that is full (DisruptionBudgetFull), e.g. 2 or 1@wave=canary'),
+});
+
 export const MPDClusterStatusSchema = Type.Object({
   clusterStatus: str('the state-machine state: Init, Creating, Running, Interrupt, ...'),
   followerNum: int(),
@@ -230,6 +242,7 @@ export const MPDClusterStatusSchema = Type.Object({
   conditions: Type.Optional(Type.Array(ConditionSchema)),
   workflow: Type.Optional(WorkflowStatusSchema),
   transition: Type.Optional(TransitionStatusSchema),
+  held: Type.Optional(HeldStatusSchema),
 });
 
 export type ClassInfo = Static<typeof ClassInfoSchema>;
@@ -239,4 +252,5 @@ export type DbInstanceStatus = Static<typeof DbInstanceStatusSchema>;
 export type Condition = Static<typeof ConditionSchema>;
 export type WorkflowStatus = Static<typeof WorkflowStatusSchema>;
 export type TransitionStatus = Static<typeof TransitionStatusSchema>;
+export type HeldStatus = Static<typeof HeldStatusSchema>;
 export type MPDClusterStatus = Static<typeof MPDClusterStatusSchema>;

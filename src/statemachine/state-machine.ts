@@ -20,6 +20,8 @@ export type Checker<R> = (resource: R) => StateEvent | undefined | Promise<State
 export interface TransitionOptions {
   /** The seed's ignoreUnCompleted (Rebuild, ExtendStorage): do not finish another open flow first; replace it. */
   ignoreUnCompleted?: boolean;
+  /** Its flow disrupts the cluster (restarts, switches, replaces pods): it waits for the maintenance window and the disruption budget. */
+  disruptive?: boolean;
 }
 
 export interface Transition<R> {
@@ -79,6 +81,12 @@ export class StateMachine<R> {
     return this.entries.get(state);
   }
 
+  /** Whether the transition from → to is disruptive (`from` unknown: the state's entry decides). */
+  isDisruptive(from: State | undefined, to: State): boolean {
+    const transition = (from !== undefined ? this.transitions.get(from)?.find((t) => t.to === to) : undefined) ?? this.entries.get(to);
+    return transition?.options.disruptive === true;
+  }
+
   states(): State[] {
     return [...new Set([...this.stable, ...this.entries.keys()])];
   }
@@ -89,12 +97,14 @@ export class StateMachine<R> {
 
   /**
    * The seed's CheckSetStateTranslate without the write: the first event wins, an ignored event stops evaluation,
-   * and checker errors surface only when nothing fired (the last one wins).
+   * and checker errors surface only when nothing fired (the last one wins). `skip`: transitions passed over (a held
+   * disruptive one lets the next checkers speak).
    */
-  async check(state: State, resource: R): Promise<CheckOutcome<R>> {
+  async check(state: State, resource: R, skip?: (transition: Transition<R>) => boolean): Promise<CheckOutcome<R>> {
     let lastError: unknown;
     let failed = false;
     for (const transition of this.transitions.get(state) ?? []) {
+      if (skip?.(transition)) continue;
       let event: StateEvent | undefined;
       try {
         event = await transition.checker(resource);

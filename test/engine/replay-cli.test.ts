@@ -7,6 +7,7 @@ import { projectRoot } from '../../src/infra/paths';
 import { testNamespace } from '../helpers/stack';
 import { createCluster, runFlow, useEngineWorker } from '../helpers/flows';
 import { historyNames } from '../helpers/histories';
+import { sharedFlowTypes } from '../helpers/shared-histories';
 
 const env = useEngineWorker('replay-cli');
 const mpdflow = (...args: string[]) => promisify(execFile)(process.execPath, [join(projectRoot, 'bin', 'mpdflow.js'), ...args], { cwd: projectRoot });
@@ -20,5 +21,5 @@ test('mpdflow replay takes a live workflow id, a history file, or a directory, a
   const file = await mpdflow('replay', '--file', join('test', 'fixtures', 'histories', 'cancel-TestHold.json'));
   assert.match(file.stdout, /^ok\s+cancel-TestHold$/m);
   const dir = await mpdflow('replay', '--dir', join('test', 'fixtures', 'histories'));
-  assert.equal(dir.stdout.trim().split('\n').filter((line) => line.startsWith('ok')).length, historyNames.length);
+  assert.equal(dir.stdout.trim().split('\n').filter((line) => line.startsWith('ok')).length, historyNames.length + sharedFlowTypes().length);
 });

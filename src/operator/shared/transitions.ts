@@ -19,23 +19,28 @@ export const SharedStates = {
   extendStorage: 'ExtendStorage',
 } as const;
 
-/** The seed's 15 transitions, registered in its order: that order is the priority among simultaneous triggers. */
+/**
+ * The seed's 15 transitions, registered in its order: that order is the priority among simultaneous triggers.
+ * Disruptive ones restart, switch or replace engines (they wait for the maintenance window and the budget); creating,
+ * adding or removing an RO, extending storage and a Rebuild from Interrupt (a repair) are not held.
+ */
 export function sharedStorageStateMachine(): StateMachine<MPDCluster> {
   const s = SharedStates;
+  const disruptive = { disruptive: true };
   return new StateMachine<MPDCluster>()
     .registerStableState(States.running, States.interrupt, States.init)
     .registerTransition(States.init, check.checkInstall, States.creating, 'CreateSharedStorageCluster')
     .registerTransition(States.interrupt, check.checkRebuild, States.rebuild, 'SharedStorageClusterRebuild', { ignoreUnCompleted: true })
-    .registerTransition(States.running, check.checkRebuild, States.rebuild, 'SharedStorageClusterRebuild', { ignoreUnCompleted: true })
-    .registerTransition(States.running, check.checkModifyClass, s.modifyClass, 'SharedStorageClusterModifyClass')
-    .registerTransition(States.running, check.checkRestartCluster, s.restartCluster, 'SharedStorageClusterRestartCluster')
-    .registerTransition(States.running, check.checkRestartIns, s.restartIns, 'SharedStorageClusterRestartIns')
-    .registerTransition(States.running, check.checkFlushParams, s.flushParams, 'SharedStorageClusterFlushParams')
-    .registerTransition(States.running, check.checkSwitchRw, s.switchRw, 'SharedStorageClusterSwitchRw')
-    .registerTransition(States.running, check.checkMigrateRo, s.migrateRo, 'SharedStorageClusterMigrateRo')
-    .registerTransition(States.running, check.checkMigrateRw, s.migrateRw, 'SharedStorageClusterMigrateRw')
-    .registerTransition(States.running, check.checkUpgradeMinorVersion, s.upgradeMinorVersion, 'SharedStorageClusterUpgradeMinorVersion')
-    .registerTransition(States.running, check.checkRebuildRo, s.rebuildRo, 'SharedStorageClusterRebuildRo')
+    .registerTransition(States.running, check.checkRebuild, States.rebuild, 'SharedStorageClusterRebuild', { ignoreUnCompleted: true, disruptive: true })
+    .registerTransition(States.running, check.checkModifyClass, s.modifyClass, 'SharedStorageClusterModifyClass', disruptive)
+    .registerTransition(States.running, check.checkRestartCluster, s.restartCluster, 'SharedStorageClusterRestartCluster', disruptive)
+    .registerTransition(States.running, check.checkRestartIns, s.restartIns, 'SharedStorageClusterRestartIns', disruptive)
+    .registerTransition(States.running, check.checkFlushParams, s.flushParams, 'SharedStorageClusterFlushParams', disruptive)
+    .registerTransition(States.running, check.checkSwitchRw, s.switchRw, 'SharedStorageClusterSwitchRw', disruptive)
+    .registerTransition(States.running, check.checkMigrateRo, s.migrateRo, 'SharedStorageClusterMigrateRo', disruptive)
+    .registerTransition(States.running, check.checkMigrateRw, s.migrateRw, 'SharedStorageClusterMigrateRw', disruptive)
+    .registerTransition(States.running, check.checkUpgradeMinorVersion, s.upgradeMinorVersion, 'SharedStorageClusterUpgradeMinorVersion', disruptive)
+    .registerTransition(States.running, check.checkRebuildRo, s.rebuildRo, 'SharedStorageClusterRebuildRo', disruptive)
     .registerTransition(States.running, check.checkAddRo, s.addRo, 'SharedStorageClusterAddRo')
     .registerTransition(States.running, check.checkRemoveRo, s.removeRo, 'SharedStorageClusterRemoveRo')
     .registerTransition(States.running, check.checkExtendStorage, s.extendStorage, 'ExtendStorageSharedStorageCluster', { ignoreUnCompleted: true });
