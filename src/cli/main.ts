@@ -19,6 +19,7 @@ const runCommand = lazy(() => import('./controller'), 'runCommand');
 const cancelCommand = lazy(() => import('./cluster-ops'), 'cancelCommand');
 const recoverCommand = lazy(() => import('./cluster-ops'), 'recoverCommand');
 const statusCommand = lazy(() => import('./cluster-ops'), 'statusCommand');
+const migrateCommand = lazy(() => import('./migrate'), 'migrateCommand');
 const approveCommand = lazy(() => import('./holds'), 'approveCommand');
 const rejectCommand = lazy(() => import('./holds'), 'rejectCommand');
 const pauseCommand = lazy(() => import('./holds'), 'pauseCommand');
@@ -126,6 +127,15 @@ export function cliProgram(defaults: CliDefaults): Command {
     .option('--json', 'print the plan as JSON')
     .action(planCommand);
   program.command('status <namespace/name>').description('state, flow, step and the last interrupt of a cluster').action(statusCommand);
+
+  program
+    .command('migrate [namespace/name]')
+    .description("take over the Go engine's <name>-workflow mementos: resume the unfinished flow, record an interrupted step, mark each migrated")
+    .option('--dry-run', 'print the plan per cluster and change nothing')
+    .option(...operatorOption)
+    .option('--namespace <ns>', 'only clusters in this namespace; repeatable (default: all)', collect)
+    .option('--task-queue <queue>', 'task queue of the runs it starts (default: TEMPORAL_TASK_QUEUE or mpdflow)')
+    .action(migrateCommand);
 
   program
     .command('replay')

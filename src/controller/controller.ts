@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { MpdflowConfig } from '../config';
 import { apiStatus, kubeClients, loadKubeConfig } from '../kube/client';
 import { recordClusterEvent } from '../kube/cluster-events';
+import { MementoStore } from '../kube/memento-configmap';
 import { MpdClusterClient } from '../kube/mpdcluster-client';
 import { temporalTls } from '../temporal/connection';
 import { ClusterInformer } from './cluster-informer';
@@ -76,6 +77,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     clusters,
     operator: options.operator,
     runs: new FlowRuns(temporal, config.temporal.taskQueue),
+    mementos: new MementoStore(kube.config),
     operatorName: options.operatorName,
     ...(budget ? { budget } : {}),
     fence: () => elector?.fence(),

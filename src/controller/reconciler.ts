@@ -16,6 +16,9 @@ import { clearBadInput, reportBadInput } from './bad-input';
 import { isOpen, type FlowRuns, type RunInfo } from '../temporal/flow-runs';
 import { interruptForClosedRun, writeInterrupt } from './interrupt-writer';
 import type { ControllerMetrics } from './metrics';
+import { takeOverMemento } from './memento-migration';
+import { migratedEvent } from './memento-plan';
+import type { MementoStore } from '../kube/memento-configmap';
 import { NotLeaderError } from './not-leader';
 import type { LoadedOperator } from '../operator-api/operator';
 import type { DisruptionBudget } from './disruption-budget';
@@ -43,11 +46,16 @@ export interface ReconcilerDeps {
   log: Logger;
   /** At most K disruptive transitions at once across the clusters this controller manages; none: no limit. */
   budget?: DisruptionBudget;
+  /** The Go engine's memento ConfigMaps, taken over on first sight of a cluster; none read when undefined. */
+  mementos?: MementoStore;
   /** Fault injection for tests: called between the status patch and the flow start. */
   afterStatusPatch?: () => void;
 }
 
 export type ReconcileResult = { requeueAfterMs?: number } | void;
+
+/** How soon a cluster whose memento cannot be read looks at it again (a person may have fixed it). */
+const mementoRecheckMs = 30_000;
 
 /** A transition from Interrupt (Rebuild) that keeps failing waits longer each time: 0, 2 s, 4 s, … 5 min. */
 export function interruptBackoffMs(streak: number): number {
@@ -63,6 +71,8 @@ export class Reconciler {
   private readonly closedRuns = new Map<string, string>();
   /** Keys whose last write hit a conflict: their next reconcile reads the API server, not the watch's copy. */
   private readonly readFresh = new Set<string>();
+  /** Clusters whose Go engine memento this process has read (taken over, or found absent or marked). */
+  private readonly mementosRead = new Set<string>();
   /** Aborts the long polls of watched runs when the controller stops. */
   private readonly closing = new AbortController();
   /** The transition id this controller last wrote, by cluster: a budget reservation is released only when its write did not happen. */
@@ -116,6 +126,19 @@ export class Reconciler {
     const problem = this.deps.operator.validate?.(cluster);
     if (problem) return this.badInput(cluster, resource, 'InvalidSpec', problem);
     await clearBadInput(this.deps, cluster, resource, ['UnknownState', 'InvalidSpec']);
+    const key = `${resource.namespace}/${resource.name}`;
+    const recorded = cluster.status?.transition;
+    if (this.deps.mementos && !this.mementosRead.has(key) && (!recorded || recorded.event === migratedEvent)) {
+      // The Go engine's memento, read once per cluster and process until taken over (a cluster mpdflow already ran
+      // transitions of has nothing to take over: no read, so a restart at scale costs no GET per such cluster).
+      const took = await this.takeOverMemento(this.deps.mementos, cluster, resource);
+      if (took === 'blocked') return { requeueAfterMs: mementoRecheckMs };
+      this.mementosRead.add(key);
+      if (took === 'wrote') {
+        this.readFresh.add(key);
+        return { requeueAfterMs: 0 };
+      }
+    }
 
     if (sm.isStable(state)) {
       if (annotations[cancelledAnnotation] === 'true') return this.consumeCancel(resource, 'no flow is running', log);
@@ -171,6 +194,27 @@ export class Reconciler {
     }
     await clearBadInput(this.deps, cluster, resource, ['InvalidMaintenanceWindow']);
     return false;
+  }
+
+  private takeOverMemento(mementos: MementoStore, cluster: MPDCluster, resource: ResourceRef) {
+    return takeOverMemento({ ...this.deps, mementos, writeTransition: (...args) => this.writeTransition(...args), fence: () => this.fence() }, cluster, resource);
+  }
+
+  /**
+   * `mpdflow migrate`: only the take-over of the cluster's memento and the start of the run it recorded, through the
+   * same writes as a reconcile (no checker runs). Returns what the take-over did.
+   */
+  async migrate(ref: { namespace: string; name: string }): Promise<'wrote' | 'blocked' | 'none'> {
+    if (!this.deps.mementos) throw new Error('this reconciler reads no mementos');
+    const resource = mpdClusterRef(ref.namespace, ref.name);
+    const took = await this.takeOverMemento(this.deps.mementos, await this.deps.clusters.get(ref), resource);
+    if (took !== 'wrote') return took;
+    const cluster = await this.deps.clusters.get(ref);
+    const transition = cluster.status?.transition;
+    if (transition && this.deps.operator.stateMachine.normalize(cluster.status?.clusterStatus) === transition.to) {
+      await this.ensureRun(cluster, resource, transition, undefined, this.deps.log.child({ cluster: `${ref.namespace}/${ref.name}` }));
+    }
+    return took;
   }
 
   /** A stable state: the checkers run; a fired transition is recorded with the state, then its run starts. */
@@ -347,10 +391,12 @@ export class Reconciler {
       }
     }
     const resumes = transition.resumes ?? 0;
-    const carriedOutputs =
+    const fromInterrupted =
       resumes > 0 && transition.resumeFrom
         ? await this.deps.runs.interruptOutputs(transitionWorkflowId(resource, cluster.metadata.uid ?? '', transition.id, resumes - 1))
         : undefined;
+    // A migrated transition carries the Go engine's last step output; an interrupted run's own outputs are newer.
+    const carriedOutputs = transition.carriedOutputs || fromInterrupted ? { ...transition.carriedOutputs, ...fromInterrupted } : undefined;
     const fencedAt = this.fence();
     const { started } = await this.deps.runs.startOnce({
       flow,

@@ -210,6 +210,7 @@ export const TransitionStatusSchema = Type.Object({
   trigger: Type.Optional(mapOf(Type.String({ description: 'annotation value that fired the transition' }))),
   resumes: int('how many times the transition was recovered; part of the workflow id of the current run'),
   resumeFrom: str('the step the current run starts at (recovery)'),
+  carriedOutputs: freeForm("step outputs the run starts with: the Go engine's last step output, for a flow migrated mid-flight"),
   workflowId: Type.String({ description: 'the workflow id of the current run' }),
   previousWorkflowId: str("the run of the transition before: the seed's unfinished flow finishes first"),
   interruptStreak: int('transitions in a row that started from Interrupt: how long the next one backs off'),

@@ -81,6 +81,11 @@ test('the deploy/ manifests apply server-side, and a whole cluster lifecycle run
   assert.equal(await allowed(workerConfig, { verb: 'get', resource: 'pods', subresource: 'log', namespace: 'default' }), true);
   assert.equal(await allowed(workerConfig, { verb: 'create', resource: 'pods', subresource: 'exec', namespace: 'default' }), false);
   assert.equal(await allowed(controllerConfig, { verb: 'create', resource: 'pods', namespace: 'default' }), false);
+  // The Go engine's memento: read and marked, never listed, written anew or deleted.
+  assert.equal(await allowed(controllerConfig, { verb: 'get', resource: 'configmaps', name: 'pc-1-workflow', namespace: 'default' }), true);
+  assert.equal(await allowed(controllerConfig, { verb: 'patch', resource: 'configmaps', name: 'pc-1-workflow', namespace: 'default' }), true);
+  assert.equal(await allowed(controllerConfig, { verb: 'delete', resource: 'configmaps', name: 'pc-1-workflow', namespace: 'default' }), false);
+  assert.equal(await allowed(controllerConfig, { verb: 'list', resource: 'configmaps', namespace: 'default' }), false);
   assert.equal(await allowed(controllerConfig, { verb: 'update', group: 'coordination.k8s.io', resource: 'leases', namespace: 'default' }), false);
   assert.equal(await allowed(controllerConfig, { verb: 'update', group: 'coordination.k8s.io', resource: 'leases', namespace: 'mpdflow-system' }), true);
   // The deployed controller watches every namespace; the one below is confined to its own (other tests run beside it).

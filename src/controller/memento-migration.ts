@@ -1,0 +1,154 @@
+import { transitionWorkflowId, type ResourceRef } from '../contract/flow-run';
+import type { ClusterEvent } from '../kube/cluster-events';
+import { isMarked, mementoMarks, mementoName, type MementoConfigMap, type MementoStore } from '../kube/memento-configmap';
+import type { MPDCluster } from '../kube/mpdcluster';
+import type { MPDClusterStatus, TransitionStatus, WorkflowStatus } from '../kube/mpdcluster-schema';
+import { mergeReplacing } from '../kube/merge-replace';
+import type { LoadedOperator } from '../operator-api/operator';
+import { clearBadInput, reportBadInput, type BadInputDeps } from './bad-input';
+import { MementoProblem, parseMemento } from './memento-parse';
+import { describePlan, migratedEvent, planMigration, type MigrationFacts, type MigrationPlan } from './memento-plan';
+
+/** The reason of the InputValid condition and the Event when a memento cannot be read. */
+export const malformedMementoReason = 'MalformedMemento';
+
+/** A cluster's memento as read now: absent, already taken over, unreadable, or a plan. */
+export type MementoReading =
+  | { kind: 'none' }
+  | { kind: 'marked'; memento: MementoConfigMap; at: string; outcome: string; workflowId: string }
+  | { kind: 'malformed'; memento: MementoConfigMap; problem: string }
+  | { kind: 'plan'; memento: MementoConfigMap; plan: MigrationPlan };
+
+export function migrationFacts(operator: LoadedOperator): MigrationFacts {
+  const sm = operator.stateMachine;
+  return {
+    flows: operator.flows,
+    isStable: (state) => sm.isStable(state),
+    entryOf: (state) => {
+      const entry = sm.entryOf(state);
+      return entry ? { flowName: entry.flowName, ignoreUnCompleted: entry.options.ignoreUnCompleted ?? false } : undefined;
+    },
+  };
+}
+
+/** Reads the cluster's memento and decides what to do with it; writes nothing (`mpdflow migrate --dry-run` prints this). */
+export async function readMemento(store: MementoStore, cluster: MPDCluster, operator: LoadedOperator): Promise<MementoReading> {
+  const name = cluster.metadata.name ?? '';
+  const memento = await store.get(cluster.metadata.namespace ?? '', name);
+  if (!memento) return { kind: 'none' };
+  const annotations = memento.metadata.annotations ?? {};
+  if (isMarked(memento)) {
+    return { kind: 'marked', memento, at: annotations[mementoMarks.at]!, outcome: annotations[mementoMarks.outcome] ?? '', workflowId: annotations[mementoMarks.workflowId] ?? '' };
+  }
+  try {
+    const runtimes = parseMemento(memento.data);
+    const transition = cluster.status?.transition;
+    const plan = planMigration(
+      runtimes,
+      {
+        name,
+        state: operator.stateMachine.normalize(cluster.status?.clusterStatus),
+        annotations: cluster.metadata.annotations ?? {},
+        ...(transition ? { transitionId: transition.id } : {}),
+      },
+      migrationFacts(operator),
+    );
+    return { kind: 'plan', memento, plan };
+  } catch (error) {
+    if (!(error instanceof MementoProblem)) throw error;
+    return { kind: 'malformed', memento, problem: error.message };
+  }
+}
+
+export interface MementoTakeOverDeps extends BadInputDeps {
+  mementos: MementoStore;
+  operator: LoadedOperator;
+  recordEvent(resource: ResourceRef, event: ClusterEvent): Promise<void>;
+  /** The reconciler's one write of a transition (conditional on the object read, fenced). */
+  writeTransition(cluster: MPDCluster, resource: ResourceRef, status: Partial<MPDClusterStatus>, record: TransitionStatus): Promise<unknown>;
+  fence(): void;
+}
+
+/**
+ * The first look at a cluster's memento: the transition that carries its flow on is written (through the same write as
+ * any transition, so its run starts once under its own id), then the memento is marked. A restart between the two
+ * finds the transition, recognises it and only marks. Returns whether the cluster was written or must wait.
+ */
+export async function takeOverMemento(deps: MementoTakeOverDeps, cluster: MPDCluster, resource: ResourceRef): Promise<'wrote' | 'blocked' | 'none'> {
+  const reading = await readMemento(deps.mementos, cluster, deps.operator);
+  if (reading.kind === 'none' || reading.kind === 'marked') return 'none';
+  const where = `ConfigMap ${resource.namespace}/${mementoName(resource.name)}`;
+  if (reading.kind === 'malformed') {
+    deps.fence();
+    const message = `${where} (the Go engine's memento) cannot be migrated: ${reading.problem}. Nothing was resumed; fix it, or annotate it ${mementoMarks.at}=<time> to leave it unmigrated`;
+    await reportBadInput(deps, cluster, resource, malformedMementoReason, message);
+    return 'blocked';
+  }
+  await clearBadInput(deps, cluster, resource, [malformedMementoReason]);
+  const transition = cluster.status?.transition;
+  if (transition?.event === migratedEvent) {
+    // Written by a pass that stopped before marking: the run is that transition's.
+    deps.fence();
+    await deps.mementos.mark(reading.memento, { outcome: `resumed at ${transition.resumeFrom || 'the first step'}`, workflowId: transition.workflowId });
+    return 'none';
+  }
+  const { plan, memento } = reading;
+  const record = plan.kind === 'nothing' ? undefined : migratedTransition(cluster, resource, plan);
+  if (plan.kind === 'resume') {
+    // A "" state is Creating: written with the transition, as for any state entered without one.
+    const stateWritten = (cluster.status?.clusterStatus ?? '') === plan.state ? {} : { clusterStatus: plan.state };
+    await deps.writeTransition(cluster, resource, stateWritten, record!);
+  } else if (plan.kind === 'interrupted') {
+    const workflow: WorkflowStatus = {
+      flowName: plan.flowName,
+      phase: 'Interrupted',
+      step: plan.failedStep,
+      stepIndex: plan.stepIndex,
+      stepTotal: plan.stepTotal,
+      failedStep: plan.failedStep,
+      message: `interrupted under the Go engine (${memento.metadata.name}, key ${plan.key})`,
+      updatedAt: new Date().toISOString(),
+    };
+    const status = { workflow: mergeReplacing(cluster.status?.workflow, workflow) as WorkflowStatus };
+    // Only an unstable previous state has a flow to resume; a stable one is restored without a run, as in recover().
+    if (record && plan.previousState && !deps.operator.stateMachine.isStable(plan.previousState)) await deps.writeTransition(cluster, resource, status, record);
+    else {
+      deps.fence();
+      await deps.clusters.patchStatus(resource, status, cluster.metadata.resourceVersion);
+    }
+  }
+  deps.fence();
+  const workflowId = plan.kind === 'resume' ? record!.workflowId : '';
+  await deps.mementos.mark(memento, { outcome: outcomeOf(plan), workflowId });
+  await deps.recordEvent(resource, { type: 'Normal', reason: 'Migrated', message: `${where}: ${describePlan(plan)}` });
+  return plan.kind === 'nothing' ? 'none' : 'wrote';
+}
+
+function migratedTransition(cluster: MPDCluster, resource: ResourceRef, plan: Exclude<MigrationPlan, { kind: 'nothing' }>): TransitionStatus {
+  const id = (cluster.status?.transition?.id ?? 0) + 1;
+  return {
+    id,
+    from: '',
+    to: plan.kind === 'resume' ? plan.state : plan.previousState,
+    flowName: plan.flowName,
+    event: migratedEvent,
+    params: plan.params,
+    resumes: 0,
+    resumeFrom: plan.kind === 'resume' ? plan.resumeFrom : plan.failedStep,
+    carriedOutputs: plan.carriedOutputs,
+    workflowId: transitionWorkflowId(resource, cluster.metadata.uid ?? '', id),
+    interruptStreak: 0,
+    writtenAt: new Date().toISOString(),
+  };
+}
+
+function outcomeOf(plan: MigrationPlan): string {
+  switch (plan.kind) {
+    case 'resume':
+      return `resumed at ${plan.resumeFrom}`;
+    case 'interrupted':
+      return `interrupted at ${plan.failedStep}`;
+    case 'nothing':
+      return `nothing to resume: ${plan.why}`;
+  }
+}
