@@ -21,6 +21,9 @@ RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# SWC's native-addon cache goes under /tmp, an emptyDir in a pod (mode 0777, one user in the container): see
+# tools/images/mpdflow/build.sh.
+ENV SWC_NATIVE_BINDING_CACHE_SKIP_SECURITY_CHECK=1
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json ./

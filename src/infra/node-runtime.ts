@@ -42,7 +42,18 @@ export interface ImageArchive {
 
 /** The local images, built by tools/images/build.sh and cached by content. */
 export async function localImageArchives(): Promise<ImageArchive[]> {
-  const listFile = await runScript(join(projectRoot, 'tools', 'images', 'build.sh'));
+  return imageArchiveList(await runScript(join(projectRoot, 'tools', 'images', 'build.sh')));
+}
+
+/** mpdflow's own image (tools/images/mpdflow/build.sh: compiled JavaScript, production dependencies, non-root). */
+export async function mpdflowImageArchive(): Promise<ImageArchive> {
+  const [image] = imageArchiveList(await runScript(join(projectRoot, 'tools', 'images', 'mpdflow', 'build.sh')));
+  if (!image) throw new Error('tools/images/mpdflow/build.sh listed no image');
+  return image;
+}
+
+/** A builder's list file: `reference=archive<TAB>manifest digest` lines. */
+function imageArchiveList(listFile: string): ImageArchive[] {
   return readFileSync(listFile, 'utf8')
     .split('\n')
     .filter((line) => line.includes('='))
