@@ -46,7 +46,10 @@ export class AuditTrail {
       const record = auditRecord(event, metadata, this.options.workerBuild, new Date());
       this.options.log.info({ audit: record }, 'audit');
       await this.write(event, JSON.stringify(record));
-      await this.prune(event.resource.namespace, event.resource.name);
+      // Pruning is bookkeeping, not the record: off the run's critical path (the next record prunes what this misses).
+      void this.prune(event.resource.namespace, event.resource.name).catch((error: unknown) =>
+        this.options.log.warn({ err: error, workflowId: event.workflowId }, 'old audit records not pruned'),
+      );
     } catch (error) {
       this.options.log.warn({ err: error, workflowId: event.workflowId }, 'audit record not written; the flow goes on');
     }

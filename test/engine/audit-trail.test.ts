@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { waitUntil } from '../../src/infra/wait';
 import { configFromEnv } from '../../src/config';
 import { loadOperator } from '../../src/operator-api/load-operator';
 import { startWorker } from '../../src/worker/run-worker';
@@ -77,7 +78,9 @@ test('audit: one record per run, readable after the cluster is deleted; the newe
     const again = await createCluster(ns, 'pc-audit');
     await annotateAs('pipeline', ns, 'pc-audit', { [requestedByAnnotation]: 'bob@example.com' });
     await (await runFlow(client, taskQueue, { flowName: 'TestRecord', resource: again, state: 'Creating' })).result();
-    const kept = await auditRecords(ns, 'pc-audit');
+    // Pruning runs beside the run's end: wait for it, then check which stayed.
+    let kept = await auditRecords(ns, 'pc-audit');
+    await waitUntil(async () => (kept = await auditRecords(ns, 'pc-audit')).length <= 2, { timeoutMs: 30_000, describe: () => `${kept.length} records kept` });
     assert.deepEqual(kept.map((r) => r.flow), ['TestInterrupt', 'TestRecord'], 'the oldest record beyond MPDFLOW_AUDIT_KEEP=2 went');
     assert.deepEqual(kept[1]!.requestedBy, { who: 'bob@example.com', source: 'annotation' });
     assert.notEqual(kept[1]!.cluster.uid, second!.cluster.uid, 'the new record is about the new object');
