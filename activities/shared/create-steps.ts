@@ -3,15 +3,17 @@ import { mpdFinalizer } from '../../src/kube/annotations';
 import { createIfMissing, ensureInstancePod, getCluster, instances, metaConfigMapName, ownerReference, patchInstances, sharePvcName } from './instances';
 import { createClusterManager, syncManagerTopology } from './manager';
 import { step } from './step-kit';
+import { retryOnConflict } from './conflict-retry';
 
 export const createSteps = {
   /** Finalizer, the metadata ConfigMap, and the instance ids (one RW, followerNum RO) in status. */
   InitMeta: step(async (ctx) => {
-    let cluster = await getCluster(ctx);
-    const finalizers = cluster.metadata.finalizers ?? [];
-    if (!finalizers.includes(mpdFinalizer)) {
-      cluster = await ctx.services.clusters.patch(ctx.resource, { metadata: { finalizers: [...finalizers, mpdFinalizer] } }, cluster.metadata.resourceVersion);
-    }
+    const cluster = await retryOnConflict(async () => {
+      const read = await getCluster(ctx);
+      const finalizers = read.metadata.finalizers ?? [];
+      if (finalizers.includes(mpdFinalizer)) return read;
+      return ctx.services.clusters.patch(ctx.resource, { metadata: { finalizers: [...finalizers, mpdFinalizer] } }, read.metadata.resourceVersion);
+    });
     await createIfMissing(() =>
       ctx.services.kube.core.createNamespacedConfigMap({
         namespace: ctx.resource.namespace,

@@ -11,17 +11,20 @@ import { syncManagerTopology } from './manager';
 import { requireReadyNode } from './nodes';
 import { switchLeader } from './topology-steps';
 import { step } from './step-kit';
+import { retryOnConflict } from './conflict-retry';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const useModifyTo = (ctx: Ctx) => ctx.params.modifyClass === true || ctx.params.upgrade === true;
 
 /** Reserves `count` new instance ids in tempRoIds, once: a retry finds them there. */
 async function reserveTempIds(ctx: Ctx, count: number): Promise<void> {
-  const cluster = await getCluster(ctx);
-  if (tempRoIds(cluster).length > 0 || count <= 0) return;
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) ids.push(nextInsId(cluster, ids));
-  await ctx.services.clusters.patch(ctx.resource, { metadata: { annotations: { [triggerAnnotations.tempRoIds]: ids.join(',') } } }, cluster.metadata.resourceVersion);
+  await retryOnConflict(async () => {
+    const cluster = await getCluster(ctx);
+    if (tempRoIds(cluster).length > 0 || count <= 0) return;
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) ids.push(nextInsId(cluster, ids));
+    await ctx.services.clusters.patch(ctx.resource, { metadata: { annotations: { [triggerAnnotations.tempRoIds]: ids.join(',') } } }, cluster.metadata.resourceVersion);
+  });
 }
 
 function migrationTarget(cluster: MPDCluster): { insId: string; node: string } | undefined {

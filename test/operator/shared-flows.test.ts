@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import { waitUntil } from '../../src/infra/wait';
 import { mpdFinalizer } from '../../src/kube/annotations';
 import { apiStatus } from '../../src/kube/client';
+import { auditLabels } from '../../src/worker/audit-trail';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { kube, temporalClient, testNamespace } from '../helpers/stack';
 import { clusters, flowRuns, transitionRuns, waitUntilGone } from '../helpers/operator';
@@ -72,6 +73,10 @@ stage('CreateSharedStorageCluster: metadata, shared PVC, RW and RO pods, cluster
   await clusters().create(sampleCluster(ns, 'pc-shared'));
   const cluster = await runAndSettle('CreateSharedStorageCluster', async () => undefined);
   assert.ok(cluster.metadata.finalizers?.includes(mpdFinalizer));
+  // Each step on its first attempt: the flow's own progress writes, landing beside its steps, fail none of them.
+  const history = await client.workflow.getHandle(cluster.status!.transition!.workflowId).fetchHistory();
+  const retried = (history.events ?? []).filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1);
+  assert.deepEqual(retried.map((e) => e.eventId?.toString()), [], 'no step of the create needed a second attempt');
   assert.equal(cluster.status?.leaderInstanceId, 'ins-1');
   assert.equal(cluster.status?.followerNum, 1);
   assert.equal(cluster.status?.dbInstanceStatus?.['ins-1']?.insType, 'rw');
@@ -258,8 +263,11 @@ stage('deletion: ReleaseSharedStorageCluster frees the storage, the finalizer go
     const objects = [
       ...(await core.listNamespacedPod({ namespace: ns })).items,
       ...(await core.listNamespacedPersistentVolumeClaim({ namespace: ns })).items,
-      // Not kube-root-ca.crt (the namespace's), nor the user's parameters (FlushParams' input, never the cluster's).
-      ...(await core.listNamespacedConfigMap({ namespace: ns })).items.filter((c) => !['kube-root-ca.crt', 'pc-shared-user-params'].includes(c.metadata?.name ?? '')),
+      // Not kube-root-ca.crt (the namespace's), nor the user's parameters (FlushParams' input, never the cluster's),
+      // nor the audit records (made to outlive the cluster: checked below).
+      ...(await core.listNamespacedConfigMap({ namespace: ns })).items.filter(
+        (c) => !['kube-root-ca.crt', 'pc-shared-user-params'].includes(c.metadata?.name ?? '') && c.metadata?.labels?.[auditLabels.audit] !== 'true',
+      ),
       ...(await apps.listNamespacedDeployment({ namespace: ns })).items,
       ...(await apps.listNamespacedReplicaSet({ namespace: ns })).items,
     ];
@@ -271,6 +279,12 @@ stage('deletion: ReleaseSharedStorageCluster frees the storage, the finalizer go
     timeoutMs: 60_000,
     describe: () => `volume ${volume} not reclaimed`,
   });
+  // What was done to the cluster outlives it: the release flow's own record among them.
+  const released = async () =>
+    (await kube().core.listNamespacedConfigMap({ namespace: ns, labelSelector: `${auditLabels.audit}=true,${auditLabels.cluster}=pc-shared` })).items.some(
+      (c) => c.metadata?.labels?.[auditLabels.flow] === 'ReleaseSharedStorageCluster',
+    );
+  await waitUntil(released, { timeoutMs: 30_000, describe: () => 'the release is not in the audit trail' });
 });
 
 /** Each flow run's wall time (start to close in Temporal), printed with the results: the README's numbers. */
