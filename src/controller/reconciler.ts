@@ -22,6 +22,7 @@ import { takeOverMemento } from './memento-migration';
 import { migratedEvent } from './memento-plan';
 import type { MementoStore } from '../kube/memento-configmap';
 import { NotLeaderError } from './not-leader';
+import { requesterOf } from '../kube/requester';
 import type { LoadedOperator } from '../operator-api/operator';
 import type { DisruptionBudget } from './disruption-budget';
 import { admitDisruption, windowOf } from './disruption-gate';
@@ -316,6 +317,7 @@ export class Reconciler {
       workflowId: transitionWorkflowId(resource, cluster.metadata.uid ?? '', id),
       ...(previous?.workflowId ? { previousWorkflowId: previous.workflowId } : {}),
       interruptStreak: streak,
+      requestedBy: requesterOf(cluster.metadata),
       writtenAt: new Date().toISOString(),
     };
   }

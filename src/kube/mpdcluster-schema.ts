@@ -216,6 +216,12 @@ export const TransitionStatusSchema = Type.Object({
   workflowId: Type.String({ description: 'the workflow id of the current run' }),
   previousWorkflowId: str("the run of the transition before: the seed's unfinished flow finishes first"),
   interruptStreak: int('transitions in a row that started from Interrupt: how long the next one backs off'),
+  requestedBy: Type.Optional(
+    Type.Object(
+      { who: Type.String(), source: Type.String(), at: str() },
+      { description: 'who asked, read when the transition was recorded (the requested-by annotation or the newest field manager): the audit record names them' },
+    ),
+  ),
   writtenAt: str(),
 });
 

@@ -2,16 +2,16 @@
  * An operation's audit record: who asked for it, which transition and params, each step's outcome and duration, the
  * run and the worker build. Pure: built from the run's end event and the cluster as the API server holds it.
  */
-import type { V1ManagedFieldsEntry, V1ObjectMeta } from '@kubernetes/client-node';
+import type { V1ObjectMeta } from '@kubernetes/client-node';
+import { requesterOf, type Requester } from '../kube/requester';
 import type { FlowEvent, StepOutcome } from '../contract/flow-run';
 
-/** An annotation a client (a UI, a pipeline) may set to name the person behind a change; it wins over managedFields. */
-export const requestedByAnnotation = 'mpdflow.io/requested-by';
+export { requestedByAnnotation } from '../kube/requester';
 
 export interface AuditRecord {
   cluster: { namespace: string; name: string; uid?: string };
   /** The field manager of the newest change of the cluster's spec or annotations, or the requested-by annotation. */
-  requestedBy: { who: string; source: 'annotation' | 'managedFields' | 'unknown'; at?: string };
+  requestedBy: Requester;
   flow: string;
   /** The unstable state the flow ran for (the transition); absent for an ad-hoc run. */
   transition?: string;
@@ -28,9 +28,6 @@ export interface AuditRecord {
   workerBuild: string;
 }
 
-/** Our own writers: the controller's and the worker's patches are not a request. */
-const ownManagers = new Set(['mpdflow', 'mpdflow-controller', 'mpdflow-worker']);
-
 /** Param keys whose values never leave the run: a password or token passed as an event param. */
 const secretKey = /pass(word)?|secret|token|credential|private.?key|api.?key/i;
 const maxText = 300;
@@ -45,27 +42,11 @@ export function redactParams(params: Record<string, unknown>): Record<string, un
   );
 }
 
-/** Whether a managedFields entry changed what a person asks for: the spec or the annotations (not the status). */
-function changedIntent(entry: V1ManagedFieldsEntry): boolean {
-  if (entry.subresource) return false;
-  const fields = (entry.fieldsV1 ?? {}) as Record<string, unknown>;
-  const metadata = (fields['f:metadata'] ?? {}) as Record<string, unknown>;
-  return 'f:spec' in fields || 'f:annotations' in metadata;
-}
-
-/** Who asked: the requested-by annotation, else the newest non-mpdflow manager of the spec or annotations. */
-export function requesterOf(metadata: V1ObjectMeta | undefined): AuditRecord['requestedBy'] {
-  const annotated = metadata?.annotations?.[requestedByAnnotation];
-  if (annotated) return { who: annotated, source: 'annotation' };
-  const time = (entry: V1ManagedFieldsEntry) => (entry.time ? new Date(entry.time).getTime() : 0);
-  const newest = (metadata?.managedFields ?? [])
-    .filter((entry) => entry.manager && !ownManagers.has(entry.manager) && changedIntent(entry))
-    .sort((a, b) => time(b) - time(a))[0];
-  if (!newest?.manager) return { who: 'unknown', source: 'unknown' };
-  return { who: newest.manager, source: 'managedFields', ...(newest.time ? { at: new Date(newest.time).toISOString() } : {}) };
-}
-
-export function auditRecord(event: FlowEvent, metadata: V1ObjectMeta | undefined, workerBuild: string, finishedAt: Date): AuditRecord {
+/**
+ * `recorded`: who the controller found had asked when it recorded the run's transition (the trigger may be gone by
+ * the run's end); otherwise read from the cluster as it is now (a run started outside a transition).
+ */
+export function auditRecord(event: FlowEvent, metadata: V1ObjectMeta | undefined, workerBuild: string, finishedAt: Date, recorded?: Requester): AuditRecord {
   const steps = (event.steps ?? []).map((s) => ({
     step: s.stepName,
     outcome: s.outcome,
@@ -77,7 +58,7 @@ export function auditRecord(event: FlowEvent, metadata: V1ObjectMeta | undefined
   const startedAt = (event.steps ?? []).find((s) => s.startedAt)?.startedAt;
   return {
     cluster: { namespace: event.resource.namespace, name: event.resource.name, ...(metadata?.uid ? { uid: metadata.uid } : {}) },
-    requestedBy: requesterOf(metadata),
+    requestedBy: recorded ?? requesterOf(metadata),
     flow: event.flowName,
     ...(event.state ? { transition: event.state } : {}),
     params: redactParams(event.params ?? {}),

@@ -5,7 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { V1ConfigMap, V1ObjectMeta } from '@kubernetes/client-node';
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import type { MPDCluster } from '../kube/mpdcluster';
+import type { Requester } from '../kube/requester';
 import type { FlowEvent } from '../contract/flow-run';
 import { apiStatus, type KubeClients } from '../kube/client';
 import { MpdClusterClient } from '../kube/mpdcluster-client';
@@ -42,8 +44,11 @@ export class AuditTrail {
   async record(event: FlowEvent): Promise<void> {
     if (this.options.keep <= 0) return;
     try {
-      const metadata = await this.clusterMetadata(event);
-      const record = auditRecord(event, metadata, this.options.workerBuild, new Date());
+      const cluster = await this.cluster(event);
+      // The run's transition (a resumed run's id extends its transition's) names who asked when it was recorded.
+      const transition = cluster?.status?.transition;
+      const recorded = transition?.requestedBy && event.workflowId.startsWith(transition.workflowId) ? (transition.requestedBy as Requester) : undefined;
+      const record = auditRecord(event, cluster?.metadata, this.options.workerBuild, new Date(), recorded);
       this.options.log.info({ audit: record }, 'audit');
       await this.write(event, JSON.stringify(record));
       // Pruning is bookkeeping, not the record: off the run's critical path (the next record prunes what this misses).
@@ -55,9 +60,9 @@ export class AuditTrail {
     }
   }
 
-  private async clusterMetadata(event: FlowEvent): Promise<V1ObjectMeta | undefined> {
+  private async cluster(event: FlowEvent): Promise<MPDCluster | undefined> {
     try {
-      return (await this.clusters.get(event.resource)).metadata;
+      return await this.clusters.get(event.resource);
     } catch (error) {
       if (apiStatus(error) === 404) return undefined;
       throw error;

@@ -4,7 +4,10 @@ import type { Client } from '@temporalio/client';
 import { waitUntil } from '../../src/infra/wait';
 import { mpdFinalizer } from '../../src/kube/annotations';
 import { apiStatus } from '../../src/kube/client';
-import { auditLabels } from '../../src/worker/audit-trail';
+import { auditLabels, auditRecordKey } from '../../src/worker/audit-trail';
+import type { AuditRecord } from '../../src/worker/audit-record';
+import { rawKubeRequest } from '../../src/kube/raw-request';
+import { mpdClusterApi } from '../../src/kube/mpdcluster';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { kube, temporalClient, testNamespace } from '../helpers/stack';
 import { clusters, flowRuns, transitionRuns, waitUntilGone } from '../helpers/operator';
@@ -114,7 +117,13 @@ stage('SharedStorageClusterAddRo: followerNum + 1 adds a Ready RO', async () => 
 stage('SharedStorageClusterRestartCluster: every engine restarts once (new pod, new postmaster), the trigger cleared', async () => {
   const before = await pods();
   const started = await engineStarts();
-  const cluster = await runAndSettle('SharedStorageClusterRestartCluster', () => annotate({ restartCluster: 'true' }));
+  // Written as a named field manager: the flow's cleanup removes the annotation, and that manager's entry with it.
+  const asOperatorOnCall = () =>
+    rawKubeRequest(kube().config, 'PATCH', `/apis/${mpdClusterApi.group}/${mpdClusterApi.version}/namespaces/${ns}/${mpdClusterApi.plural}/pc-shared?fieldManager=oncall-kubectl`, { metadata: { annotations: { restartCluster: 'true' } } }, 'application/merge-patch+json');
+  const cluster = await runAndSettle('SharedStorageClusterRestartCluster', asOperatorOnCall);
+  // Still named by the run's audit record: read when the transition was recorded.
+  const restartRecords = (await kube().core.listNamespacedConfigMap({ namespace: ns, labelSelector: `${auditLabels.audit}=true,${auditLabels.flow}=SharedStorageClusterRestartCluster` })).items;
+  assert.deepEqual(restartRecords.map((c) => (JSON.parse(c.data?.[auditRecordKey] ?? '{}') as AuditRecord).requestedBy.who), ['oncall-kubectl']);
   const after = await pods();
   const startedAfter = await engineStarts();
   for (const [id, pod] of before) {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { auditRecord, redactParams, requesterOf, requestedByAnnotation } from '../../src/worker/audit-record';
+import { auditRecord, redactParams, requestedByAnnotation } from '../../src/worker/audit-record';
+import { requesterOf } from '../../src/kube/requester';
 import { auditRecordName } from '../../src/worker/audit-trail';
 
 const spec = { 'f:spec': { 'f:followerNum': {} } };
