@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { configFromEnv } from '../config';
 import { errorText } from '../kube/error-text';
+import { InvalidFlowsError } from '../flows/problems';
 import { kubeClients, loadKubeConfig, type KubeClients } from '../kube/client';
 import { MpdClusterClient } from '../kube/mpdcluster-client';
 import { temporalTls } from '../temporal/connection';
@@ -63,6 +64,8 @@ export async function withCliTemporal<T>(use: (client: Client) => Promise<T>, en
  */
 export function cliErrorText(error: unknown, env: NodeJS.ProcessEnv = process.env): string {
   if (error instanceof CliEnvironmentError) return error.message;
+  // A broken flow set: one `path:line:col: message` a line, as compilers print them for editors to follow.
+  if (error instanceof InvalidFlowsError) return error.message;
   const code = (error as { code?: unknown; cause?: { code?: unknown } } | undefined)?.cause?.code ?? (error as { code?: unknown } | undefined)?.code;
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ETIMEDOUT') {
     return `cannot reach the Kubernetes API server (${String(code)}) named by KUBECONFIG${env.KUBECONFIG ? `=${env.KUBECONFIG}` : ''}: is \`mpdflow dev\` running? ${startHint}`;
