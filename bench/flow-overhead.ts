@@ -19,7 +19,7 @@ import { startWorker, type RunningWorker } from '../src/worker/run-worker';
 import { isMain, median, ms, runStandalone, type BenchResult } from './bench-table';
 import { serverPids, withLocalStack } from './bench-stack';
 import { CpuAccount } from './cpu-accounting';
-import { etcdUrlFromEnv, writesDuring } from './etcd-writes';
+import { etcdUrlFromEnv, writesByResource, writesDuring } from './etcd-writes';
 import { meanTiming, runTiming, timingTable, type RunTiming } from './history-timing';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -113,20 +113,28 @@ export async function flowOverhead(options: FlowOverheadOptions): Promise<BenchR
   }
 
   const etcdUrl = etcdUrlFromEnv();
+  /** Writes per counted run, and the last run's writes by resource (the profile of what a flow writes). */
   const count = async (engineWorker: { taskQueue: string; worker: RunningWorker }) => {
     const counts: number[] = [];
+    let byResource: Record<string, number> = {};
     for (let i = 0; i < options.counted; i++) {
       const target = await prepared();
-      const { writes } = await writesDuring(etcdUrl, async () => {
+      const { writes, before, after } = await writesDuring(etcdUrl, async () => {
         await runEngine(engineWorker.taskQueue, target, flow);
         await engineWorker.worker.settled();
       });
       counts.push(writes);
+      byResource = await writesByResource(etcdUrl, before, after, ns);
     }
-    return counts;
+    return { counts, byResource };
   };
-  const writesOn = await count(on);
-  const writesOff = await count(off);
+  const { counts: writesOn, byResource: profileOn } = await count(on);
+  const { counts: writesOff, byResource: profileOff } = await count(off);
+  const profile = (byResource: Record<string, number>) =>
+    Object.entries(byResource)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([resource, writes]) => `${resource} ${writes}`)
+      .join(', ');
 
   baselineWorker.shutdown();
   await baselineRun;
@@ -175,7 +183,8 @@ export async function flowOverhead(options: FlowOverheadOptions): Promise<BenchR
       `P1 profile: where a run's time goes, from the server's history timestamps (mean ms per run over ${options.runs} runs)\n` +
         timingTable({ 'mpdflow (progress on)': meanTiming(timings.on), 'mpdflow (progress off)': meanTiming(timings.off), 'hand-written': meanTiming(timings.baseline) }),
       ...(Object.keys(pids).length > 0 ? [`P1 CPU: what each run costs the servers and this process (the machine's cores are shared by all of them)\n${cpu.table()}`] : []),
-      `P4 writes per flow, each counted run: progress on ${writesOn.join(', ')}; progress off ${writesOff.join(', ')}`,
+      `P4 writes per flow, each counted run: progress on ${writesOn.join(', ')}; progress off ${writesOff.join(', ')}\n` +
+        `P4 profile, the last counted run's writes to its namespace by resource (etcd key versions): progress on: ${profile(profileOn)}; progress off: ${profile(profileOff)}`,
     ],
   };
 }

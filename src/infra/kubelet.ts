@@ -1,6 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SupervisedProcess } from './supervised-process';
+import { clusterDnsFromResolvConf } from './cluster-dns';
 import type { NodeNamespace } from './node-namespace';
 import type { NodeIdentity } from './node-identity';
 
@@ -17,6 +18,12 @@ export interface KubeletOptions {
   containerdEndpoint: string;
   port: number;
   healthzPort: number;
+}
+
+/** The host's nameserver as the cluster DNS, where pods can reach it (cluster-dns.ts); none otherwise. */
+function clusterDnsSettings(): { clusterDNS?: string[]; clusterDomain?: string } {
+  const servers = existsSync('/etc/resolv.conf') ? clusterDnsFromResolvConf(readFileSync('/etc/resolv.conf', 'utf8')) : [];
+  return servers.length > 0 ? { clusterDNS: servers, clusterDomain: 'cluster.local' } : {};
 }
 
 /**
@@ -52,6 +59,7 @@ export function startKubelet(options: KubeletOptions): SupervisedProcess {
     localStorageCapacityIsolation: false,
     serializeImagePulls: false,
     resolvConf: '/etc/resolv.conf',
+    ...clusterDnsSettings(),
     // Pods report status fast (the default sync is 1 min; pod workers react to events anyway).
     nodeStatusUpdateFrequency: '5s',
     nodeStatusReportFrequency: '1m',

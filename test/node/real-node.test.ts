@@ -4,6 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { clusterDnsFromResolvConf } from '../../src/infra/cluster-dns';
 import { localImages } from '../../src/infra/local-images';
 import { localStorageClass } from '../../src/infra/local-volumes';
 import { waitUntil, sleep } from '../../src/infra/wait';
@@ -31,6 +33,15 @@ test('an engine pod is scheduled, started by the kubelet and Ready by its real p
   await waitForPodReady(kube, ns, 'engine-v2');
   assert.equal((await query('engine-v2', 'show mpdflow.engine_version')).trim(), 'v2');
   assert.match(await query('engine-v1', 'select version()'), /PostgreSQL 15\./);
+
+  // ClusterFirst, as the operator's pods ask: the host's nameserver stands in for a cluster DNS (no MissingClusterDNS
+  // Warning on every sync); the cluster's search domains show it was configured, not the kubelet's fallback.
+  const hostDns = clusterDnsFromResolvConf(readFileSync('/etc/resolv.conf', 'utf8'));
+  if (hostDns.length > 0) {
+    const resolvConf = await execInPod(kube, ns, 'engine-v1', 'engine', ['cat', '/etc/resolv.conf']);
+    assert.match(resolvConf, new RegExp(`nameserver ${hostDns[0]!.replaceAll('.', '\\.')}`));
+    assert.match(resolvConf, new RegExp(`search ${ns}\\.svc\\.cluster\\.local`));
+  }
 
   const wrong = await kube.core.readNamespacedPod({ namespace: ns, name: 'wrong-probe' });
   assert.equal(wrong.status?.phase, 'Running', 'the container runs');
