@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -44,15 +44,16 @@ function unprivileged(): { prefix: string[]; uid: number; gid: number } | undefi
 
 /**
  * A throwaway PostgreSQL: initdb into a fresh directory, the server on a free loopback port, supervised (it dies with
- * us), and the directory removed on stop. The cluster lives under the system temp dir, not `logDir`: the account it
- * runs as must reach it, and test data directories are private to root.
+ * us), and the directory removed on stop (or, after a kill, by the next start). The cluster lives under the system
+ * temp dir, not `logDir`: the account it runs as must reach it, and test data directories are private to root.
  */
 export async function startPostgres(options: { logDir: string; user?: string }): Promise<PostgresServer> {
   const bin = postgresBinDir();
   const user = options.user ?? 'temporal';
   const password = randomBytes(12).toString('hex');
   const account = unprivileged();
-  const root = mkdtempSync(join(tmpdir(), 'mpdflow-postgres-'));
+  removeOrphanedClusters();
+  const root = mkdtempSync(join(tmpdir(), `${clusterDirPrefix}${process.pid}-`));
   if (account) chownSync(root, account.uid, account.gid);
   const run = (command: string, args: string[]) => [...(account?.prefix ?? []), join(bin, command), ...args];
   try {
@@ -95,6 +96,26 @@ export async function startPostgres(options: { logDir: string; user?: string }):
     throw error;
   }
   return { host: '127.0.0.1', port, user, password, process: proc, stop };
+}
+
+const clusterDirPrefix = 'mpdflow-postgres-';
+
+/** Clusters left by a process killed before its stop (the guard stops the server, not the files), by the dead pid in their name. */
+function removeOrphanedClusters(): void {
+  for (const entry of readdirSync(tmpdir())) {
+    const owner = Number(new RegExp(`^${clusterDirPrefix}(\\d+)-`).exec(entry)?.[1]);
+    if (!owner || isAlive(owner)) continue;
+    rmSync(join(tmpdir(), entry), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function acceptsConnections(port: number): Promise<boolean> {

@@ -100,10 +100,9 @@ export function temporalSqlConfig(options: { ports: TemporalSqlPorts; db: Tempor
 }
 
 /**
- * Dynamic config: what the dev server gets from src/infra/temporal-dev-server.ts (Update-with-Start for the
- * controller), and search attributes usable the moment they are added (the dev server does the same).
+ * Dynamic config on top of the one docker-compose's server gets (tools/temporal/dynamicconfig.yaml, passed in as
+ * `base`): search attributes usable the moment they are added, as on the dev server.
  */
-export const temporalSqlDynamicConfig = {
-  'frontend.enableUpdateWorkflowExecution': [{ value: true }],
-  'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true }],
-};
+export function temporalSqlDynamicConfig(base: Record<string, unknown>): Record<string, unknown> {
+  return { ...base, 'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true }] };
+}

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { Connection, type TLSConfig } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import proto from '@temporalio/proto';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { searchAttributeRegistrations } from '../contract/search-attributes';
 import { freePorts } from './free-port';
 import { say } from './log';
@@ -135,7 +135,8 @@ function spawnServer(binary: string, options: TemporalSqlServerOptions, db: Post
   const configDir = join(options.dataDir, 'config');
   mkdirSync(configDir, { recursive: true });
   const dynamicConfigFile = join(configDir, 'dynamicconfig.yaml');
-  writeFileSync(dynamicConfigFile, stringify(temporalSqlDynamicConfig));
+  const composeDynamicConfig = parse(readFileSync(join(projectRoot, 'tools', 'temporal', 'dynamicconfig.yaml'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(dynamicConfigFile, stringify(temporalSqlDynamicConfig(composeDynamicConfig)));
   // `--env development` reads config/development.yaml under --root.
   writeFileSync(join(configDir, 'development.yaml'), stringify(temporalSqlConfig({ ports, db, tls: options.tls, dynamicConfigFile })), { mode: 0o600 });
   say(`starting the Temporal server on PostgreSQL, frontend 127.0.0.1:${ports.frontend} (mutual TLS)`);
