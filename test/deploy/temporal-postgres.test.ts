@@ -13,7 +13,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { configFromEnv } from '../../src/config';
 import { startController } from '../../src/controller/controller';
 import { rootLogger } from '../../src/infra/log';
 import { postgresBinDir, postgresInstalled } from '../../src/infra/postgres-server';
@@ -25,6 +24,7 @@ import { operator as testOperator } from '../fixtures/test-operator';
 import { createSampleCluster, settledFlowRuns, waitForState } from '../helpers/operator';
 import { certificateAuthority } from '../helpers/mtls-front';
 import { releaseTestNamespace, testNamespace, testTaskQueue } from '../helpers/stack';
+import { assertWorkersRefused, tlsConfigs } from '../helpers/temporal-tls';
 
 const serverName = 'temporal.mpdflow.test';
 
@@ -47,28 +47,12 @@ test(
     const tls = { caCert: ca.caCert, serverCert: serving.cert, serverKey: serving.key, serverName, clientCert: system.cert, clientKey: system.key };
     const server = await startTemporalSqlServer({ dataDir: join(dir, 'server'), namespace: 'mpdflow', tls });
     const taskQueue = testTaskQueue('pg');
-    const configWith = (cert: { cert: string; key: string } | undefined) => {
-      const config = configFromEnv({
-        ...process.env,
-        TEMPORAL_ADDRESS: server.address,
-        TEMPORAL_NAMESPACE: server.namespace,
-        TEMPORAL_TLS_CA: ca.caCert,
-        TEMPORAL_TLS_SERVER_NAME: serverName,
-        ...(cert ? { TEMPORAL_TLS_CERT: cert.cert, TEMPORAL_TLS_KEY: cert.key } : {}),
-      });
-      config.temporal.taskQueue = taskQueue;
-      return config;
-    };
+    const configWith = tlsConfigs({ address: server.address, namespace: server.namespace, caCert: ca.caCert, serverName, taskQueue });
     const operator = prepareOperator(testOperator);
     const ns = await testNamespace('pg');
     const started: Array<() => Promise<void>> = [];
     try {
-      for (const cert of [undefined, foreign]) {
-        await assert.rejects(
-          (async () => (await startWorker({ config: configWith(cert), operator })).shutdown())(),
-          `a worker ${cert ? 'with a certificate from another CA' : 'without a certificate'} is refused`,
-        );
-      }
+      await assertWorkersRefused(configWith, operator, foreign);
       // Not even a read: the server wants the certificate at the handshake, before any call.
       await assert.rejects(
         (async () => {
