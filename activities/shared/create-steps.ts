@@ -1,6 +1,7 @@
 /** Creating a cluster: metadata, shared storage, the RW and RO pods, the cluster manager, Running. */
 import { mpdFinalizer } from '../../src/kube/annotations';
-import { createIfMissing, ensureInstancePod, getCluster, instances, metaConfigMapName, ownerReference, patchInstances, sharePvcName } from './instances';
+import { ensureInstancePod, getCluster, instances, metaConfigMapName, ownerReference, patchInstances, sharePvcName } from './instances';
+import { createOwned } from './owned-objects';
 import { createClusterManager, syncManagerTopology } from './manager';
 import { step } from './step-kit';
 import { retryOnConflict } from './conflict-retry';
@@ -14,14 +15,19 @@ export const createSteps = {
       if (finalizers.includes(mpdFinalizer)) return read;
       return ctx.services.clusters.patch(ctx.resource, { metadata: { finalizers: [...finalizers, mpdFinalizer] } }, read.metadata.resourceVersion);
     });
-    await createIfMissing(() =>
-      ctx.services.kube.core.createNamespacedConfigMap({
-        namespace: ctx.resource.namespace,
-        body: {
-          metadata: { name: metaConfigMapName(ctx.resource.name), ownerReferences: [ownerReference(cluster)] },
-          data: { logicId: cluster.metadata.uid ?? '', engineStartPort: String(cluster.spec.netCfg?.engineStartPort ?? 5432) },
-        },
-      }),
+    const metaName = metaConfigMapName(ctx.resource.name);
+    await createOwned(
+      cluster,
+      `ConfigMap ${metaName}`,
+      () =>
+        ctx.services.kube.core.createNamespacedConfigMap({
+          namespace: ctx.resource.namespace,
+          body: {
+            metadata: { name: metaName, ownerReferences: [ownerReference(cluster)] },
+            data: { logicId: cluster.metadata.uid ?? '', engineStartPort: String(cluster.spec.netCfg?.engineStartPort ?? 5432) },
+          },
+        }),
+      () => ctx.services.kube.core.readNamespacedConfigMap({ namespace: ctx.resource.namespace, name: metaName }),
     );
     if (instances(cluster).length > 0) return;
     const entries = Object.fromEntries(
@@ -36,14 +42,19 @@ export const createSteps = {
   /** The shared volume all instances mount: a PVC of spec.shareStore.diskQuota. */
   PrepareStorage: step(async (ctx) => {
     const cluster = await getCluster(ctx);
-    await createIfMissing(() =>
-      ctx.services.kube.core.createNamespacedPersistentVolumeClaim({
-        namespace: ctx.resource.namespace,
-        body: {
-          metadata: { name: sharePvcName(cluster), ownerReferences: [ownerReference(cluster)] },
-          spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: cluster.spec.shareStore?.diskQuota || '10Gi' } } },
-        },
-      }),
+    const claim = sharePvcName(cluster);
+    await createOwned(
+      cluster,
+      `PersistentVolumeClaim ${claim}`,
+      () =>
+        ctx.services.kube.core.createNamespacedPersistentVolumeClaim({
+          namespace: ctx.resource.namespace,
+          body: {
+            metadata: { name: claim, ownerReferences: [ownerReference(cluster)] },
+            spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: cluster.spec.shareStore?.diskQuota || '10Gi' } } },
+          },
+        }),
+      () => ctx.services.kube.core.readNamespacedPersistentVolumeClaim({ namespace: ctx.resource.namespace, name: claim }),
     );
   }),
 

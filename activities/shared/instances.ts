@@ -10,6 +10,7 @@ import type { DbInstanceStatus } from '../../src/kube/mpdcluster-schema';
 import { sleepUnlessAborted } from '../../src/infra/wait';
 import { enginePod, enginePort, engineImage, wantedClassAndVersion, type EnginePodOptions } from './engine-pod';
 import { podName } from './names';
+import { createOwned } from './owned-objects';
 import { isPodReady, podInterrupts, podProblem, type PodProblem } from './pod-readiness';
 import type { StepServices } from '../../src/flows/step-services';
 
@@ -19,15 +20,6 @@ export * from './names';
 
 export async function getCluster(ctx: Ctx): Promise<MPDCluster> {
   return ctx.services.clusters.get(ctx.resource);
-}
-
-/** Creates an object unless it exists (409 is success: an earlier attempt made it). */
-export async function createIfMissing(create: () => Promise<unknown>): Promise<void> {
-  try {
-    await create();
-  } catch (error) {
-    if (apiStatus(error) !== 409) throw error;
-  }
 }
 
 export async function deleteIfPresent(remove: () => Promise<unknown>): Promise<void> {
@@ -117,7 +109,13 @@ async function withEngineLog(ctx: Ctx, pod: V1Pod, problem: PodProblem): Promise
 export async function ensureInstancePod(ctx: Ctx, cluster: MPDCluster, insId: string, role: 'rw' | 'ro' | 'tempro', options: EnginePodOptions = {}): Promise<void> {
   const existing = await readPod(ctx, insId);
   if (existing && podProblem(existing, Date.now())) await deletePod(ctx, insId);
-  await createIfMissing(() => ctx.services.kube.core.createNamespacedPod({ namespace: ctx.resource.namespace, body: enginePod(cluster, insId, role === 'tempro' ? 'ro' : role, options) }));
+  const name = podName(ctx.resource.name, insId);
+  await createOwned(
+    cluster,
+    `pod ${name}`,
+    () => ctx.services.kube.core.createNamespacedPod({ namespace: ctx.resource.namespace, body: enginePod(cluster, insId, role === 'tempro' ? 'ro' : role, options) }),
+    () => ctx.services.kube.core.readNamespacedPod({ namespace: ctx.resource.namespace, name }),
+  );
   const pod = await waitPodReady(ctx, insId);
   const { classInfo, version } = wantedClassAndVersion(cluster, options.useModifyTo);
   await patchInstances(ctx, {

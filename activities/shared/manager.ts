@@ -3,7 +3,8 @@ import { PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { operatorDefaults } from '../../src/operator/shared/defaults';
 import { waitRolledOut } from './rollout';
-import { createIfMissing, deleteIfPresent, getCluster, instances, labels, managerConfigMapName, managerDeploymentName, ownerReference, type Ctx } from './instances';
+import { deleteIfPresent, getCluster, instances, labels, managerConfigMapName, managerDeploymentName, ownerReference, type Ctx } from './instances';
+import { createOwned } from './owned-objects';
 
 const mergePatchOptions = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
@@ -63,14 +64,24 @@ function managerDeployment(cluster: MPDCluster, image: string): V1Deployment {
 export async function createClusterManager(ctx: Ctx): Promise<void> {
   const cluster = await getCluster(ctx);
   const name = managerDeploymentName(ctx.resource.name);
-  await createIfMissing(() =>
-    ctx.services.kube.core.createNamespacedConfigMap({
-      namespace: ctx.resource.namespace,
-      body: { metadata: { name: managerConfigMapName(ctx.resource.name), ownerReferences: [ownerReference(cluster)] }, data: { rw: '', ro: '', ha: 'on' } },
-    }),
+  const configName = managerConfigMapName(ctx.resource.name);
+  await createOwned(
+    cluster,
+    `ConfigMap ${configName}`,
+    () =>
+      ctx.services.kube.core.createNamespacedConfigMap({
+        namespace: ctx.resource.namespace,
+        body: { metadata: { name: configName, ownerReferences: [ownerReference(cluster)] }, data: { rw: '', ro: '', ha: 'on' } },
+      }),
+    () => ctx.services.kube.core.readNamespacedConfigMap({ namespace: ctx.resource.namespace, name: configName }),
   );
   const image = cluster.spec.versionCfg?.clusterManagerImage || operatorDefaults.clusterManagerImage;
-  await createIfMissing(() => ctx.services.kube.apps.createNamespacedDeployment({ namespace: ctx.resource.namespace, body: managerDeployment(cluster, image) }));
+  await createOwned(
+    cluster,
+    `Deployment ${name}`,
+    () => ctx.services.kube.apps.createNamespacedDeployment({ namespace: ctx.resource.namespace, body: managerDeployment(cluster, image) }),
+    () => ctx.services.kube.apps.readNamespacedDeployment({ namespace: ctx.resource.namespace, name }),
+  );
   // A resumed step after the image was fixed in the spec: the Deployment follows the spec, then rolls out.
   const existing = await ctx.services.kube.apps.readNamespacedDeployment({ namespace: ctx.resource.namespace, name });
   if (existing.spec?.template.spec?.containers[0]?.image !== image) await setManagerImage(ctx, image);

@@ -5,7 +5,8 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { triggerAnnotations } from '../../src/operator/shared/annotations';
 import { apiStatus } from '../../src/kube/client';
-import { appliedParamsConfigMapName, createIfMissing, getCluster, metaConfigMapName, ownerReference, userParamsConfigMapName, type Ctx } from './instances';
+import { appliedParamsConfigMapName, getCluster, metaConfigMapName, ownerReference, userParamsConfigMapName, type Ctx } from './instances';
+import { createOwned } from './owned-objects';
 import { step } from './step-kit';
 
 /** Parameters the engine reads only at start-up. */
@@ -27,8 +28,11 @@ export const paramsSteps = {
     const cluster = await getCluster(ctx);
     const wanted = await userParams(ctx);
     const name = appliedParamsConfigMapName(ctx.resource.name);
-    await createIfMissing(() =>
-      ctx.services.kube.core.createNamespacedConfigMap({ namespace: ctx.resource.namespace, body: { metadata: { name, ownerReferences: [ownerReference(cluster)] }, data: {} } }),
+    await createOwned(
+      cluster,
+      `ConfigMap ${name}`,
+      () => ctx.services.kube.core.createNamespacedConfigMap({ namespace: ctx.resource.namespace, body: { metadata: { name, ownerReferences: [ownerReference(cluster)] }, data: {} } }),
+      () => ctx.services.kube.core.readNamespacedConfigMap({ namespace: ctx.resource.namespace, name }),
     );
     const applied = (await ctx.services.kube.core.readNamespacedConfigMap({ namespace: ctx.resource.namespace, name })).data ?? {};
     const changed = Object.keys(wanted).filter((key) => key !== 'updateTime' && applied[key] !== wanted[key]);

@@ -93,7 +93,8 @@ export class Ledger {
     if (pending.kind === 'recover' || pending.kind === 'delete') track.cancelHold = false;
     if (outcome === 'timeout' && !(pending.cancelled && interruptReason === 'CANCELLED')) track.stuck = true;
     if (pending.cancelled && endedIn === 'Interrupt' && interruptReason === 'CANCELLED' && observed.runId === undefined) pending.cancelledBeforeRun = true;
-    if (pending.cancelled && pending.expectFlow === rebuildFlow && endedIn === 'Running') pending.refiredAfterCancel = true;
+    // Whether the harness saw the interrupt first or the Rebuild that fired again: either way it may run once more.
+    if (pending.cancelled && pending.expectFlow === rebuildFlow && !pending.cancelledBeforeRun) pending.refiredAfterCancel = true;
     if (endedIn === 'Interrupt') {
       // Only the interrupt a cancel asked for is expected; MANY_RETRY after a cancel is still a fault getting through.
       if (pending.cancelled && interruptReason === 'CANCELLED') track.cancelHold = true;

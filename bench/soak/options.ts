@@ -11,6 +11,9 @@ export interface SoakOptions {
   /** SIGSTOP of the leading controller past its lease, then SIGCONT (a deposed leader waking up); off by default. */
   pauses: number;
   workers: number;
+  /** Kubernetes nodes of the soak's cluster (each its own containerd and kubelet on this machine): room for the
+   * clusters' engines, and somewhere for a migration to go. */
+  nodes: number;
   /** Operations in flight at once (each on its own cluster). */
   maxInFlight: number;
   /** Bound on the initial creation and on the final wait for every cluster to be stable. */
@@ -30,6 +33,7 @@ const flags: Record<string, keyof typeof envNames> = {
   '--faults': 'faults',
   '--pauses': 'pauses',
   '--workers': 'workers',
+  '--nodes': 'nodes',
   '--max-inflight': 'maxInFlight',
   '--settle': 'settle',
   '--op-timeout': 'opTimeout',
@@ -44,6 +48,7 @@ const envNames = {
   faults: 'SOAK_FAULTS',
   pauses: 'SOAK_PAUSES',
   workers: 'SOAK_WORKERS',
+  nodes: 'SOAK_NODES',
   maxInFlight: 'SOAK_MAX_INFLIGHT',
   settle: 'SOAK_SETTLE',
   opTimeout: 'SOAK_OP_TIMEOUT',
@@ -51,10 +56,13 @@ const envNames = {
   dataDir: 'SOAK_DATA_DIR',
 } as const;
 
-/** Full-run defaults: 50 clusters, 20 faults of each kind over 20 minutes. */
-export const fullRunDefaults = { clusters: 50, durationS: 1200, faults: 20, pauses: 0, workers: 2, maxInFlight: 10, settleS: 600, opTimeoutS: 300, lease: 5 };
+/**
+ * Full-run defaults: 50 clusters on two nodes (a node has this machine's CPUs, and 50 clusters' engines request
+ * more than two CPUs), 20 faults of each kind over 20 minutes.
+ */
+export const fullRunDefaults = { clusters: 50, durationS: 1200, faults: 20, pauses: 0, workers: 2, nodes: 2, maxInFlight: 10, settleS: 600, opTimeoutS: 300, lease: 5 };
 
-export function soakOptions(argv: string[] = [], env: NodeJS.ProcessEnv = process.env, defaults = fullRunDefaults): SoakOptions {
+export function soakOptions(argv: string[] = [], env: NodeJS.ProcessEnv = process.env, defaults: Omit<typeof fullRunDefaults, 'nodes'> & { nodes?: number } = fullRunDefaults): SoakOptions {
   const given: Partial<Record<keyof typeof envNames, string>> = {};
   for (const [key, name] of Object.entries(envNames) as Array<[keyof typeof envNames, string]>) if (env[name]) given[key] = env[name];
   for (let i = 0; i < argv.length; i++) {
@@ -74,6 +82,7 @@ export function soakOptions(argv: string[] = [], env: NodeJS.ProcessEnv = proces
     faultsPerKind: num('faults', defaults.faults),
     pauses: num('pauses', defaults.pauses),
     workers: Math.max(1, num('workers', defaults.workers)),
+    nodes: Math.max(1, num('nodes', defaults.nodes ?? 1)),
     maxInFlight: Math.max(1, num('maxInFlight', defaults.maxInFlight)),
     settleMs: num('settle', defaults.settleS) * 1000,
     opTimeoutMs: num('opTimeout', defaults.opTimeoutS) * 1000,

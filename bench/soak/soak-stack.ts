@@ -1,7 +1,9 @@
 /** The soak's own servers and node (never the test run's: it restarts them) and the harness's clients to them. */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
+import { ensureKubeCerts } from '../../src/infra/kube-certs';
+import { startKubeNode, type KubeNode } from '../../src/infra/kube-node';
 import { startLocalStack, type LocalStack } from '../../src/infra/local-stack';
 import { kubeClients, loadKubeConfig, type KubeClients } from '../../src/kube/client';
 import { MpdClusterClient } from '../../src/kube/mpdcluster-client';
@@ -21,14 +23,39 @@ export interface SoakStack {
   stop(): Promise<void>;
 }
 
-export async function startSoakStack(dataDir: string, namespace: string, log: Logger): Promise<SoakStack> {
+/** Nodes beyond the stack's own, joined to its API server (its scheduler and controllers serve them). */
+async function startExtraNodes(local: LocalStack, dataDir: string, count: number): Promise<KubeNode[]> {
+  const nodes: KubeNode[] = [];
+  for (let i = 2; i < count + 2; i++) {
+    nodes.push(
+      await startKubeNode({
+        dataDir: join(dataDir, 'servers', `node-${i}`),
+        server: local.kube.server,
+        // The control plane keeps its certificates (the CA's key among them) beside its kubeconfig.
+        certs: ensureKubeCerts(join(dirname(local.kube.kubeconfigPath), 'pki')),
+        adminKubeconfig: local.kube.kubeconfigPath,
+        nodeName: `mpdflow-node-${i}`,
+        controllers: false,
+      }),
+    );
+  }
+  return nodes;
+}
+
+export async function startSoakStack(dataDir: string, namespace: string, log: Logger, nodeCount = 1): Promise<SoakStack> {
   const local = await startLocalStack({ dataDir: join(dataDir, 'servers'), webUi: false });
+  const extraNodes = await startExtraNodes(local, dataDir, nodeCount - 1);
   const kube = kubeClients(loadKubeConfig(local.kube.kubeconfigPath));
   await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
   // Pods are refused until the namespace's default ServiceAccount exists (the controller manager makes it).
   await waitUntil(async () => Boolean(await kube.core.readNamespacedServiceAccount({ namespace, name: 'default' })), {
     timeoutMs: 30_000,
     describe: () => `no default ServiceAccount in ${namespace}`,
+  });
+  const ready = (node: { status?: { conditions?: Array<{ type: string; status: string }> } }) => node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+  await waitUntil(async () => (await kube.core.listNode()).items.filter(ready).length >= nodeCount, {
+    timeoutMs: 120_000,
+    describe: () => `fewer than ${nodeCount} Ready nodes`,
   });
   const nodes = (await kube.core.listNode()).items.map((n) => n.metadata!.name!);
   log.info({ nodes }, 'soak stack up');
@@ -52,6 +79,7 @@ export async function startSoakStack(dataDir: string, namespace: string, log: Lo
     restartTemporal: (downtimeMs) => local.temporal.restart(downtimeMs),
     async stop() {
       await connection.close().catch(() => undefined);
+      for (const node of extraNodes) await node.stop();
       await local.stop();
     },
   };

@@ -60,11 +60,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakOutcome> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'mpdflow-soak-'));
   mkdirSync(dataDir, { recursive: true });
   const log: Logger = pino({ name: 'soak', level: 'info' }, pino.destination({ dest: join(dataDir, 'soak.log'), sync: false }));
-  say(`soak seed ${options.seed} (replay: SOAK_SEED=${options.seed}); ${options.clusters} clusters, ${options.durationMs / 1000} s of load, ${options.faultsPerKind} faults of each kind${options.pauses ? `, ${options.pauses} leader pauses` : ''}; data in ${dataDir}`);
+  say(`soak seed ${options.seed} (replay: SOAK_SEED=${options.seed}); ${options.clusters} clusters on ${options.nodes} node(s), ${options.durationMs / 1000} s of load, ${options.faultsPerKind} faults of each kind${options.pauses ? `, ${options.pauses} leader pauses` : ''}; data in ${dataDir}`);
   const startedAt = Date.now();
   const root = new Rng(options.seed);
   const [createRng, loadRng, faultRng, targetRng] = [root.fork(), root.fork(), root.fork(), root.fork()];
-  const stack = await startSoakStack(dataDir, options.namespace, log);
+  const stack = await startSoakStack(dataDir, options.namespace, log, options.nodes);
   const fleet = new Fleet({ env: stack.env, logDir: join(dataDir, 'logs'), namespace: options.namespace, controllers: 2, workers: options.workers, leaseSeconds: options.leaseSeconds });
   let progress: NodeJS.Timeout | undefined;
   try {

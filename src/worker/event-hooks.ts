@@ -24,7 +24,7 @@ export function eventHooks(resource: FlowResource, options: EventHookOptions = {
           onStepCompleted: emit('Normal', 'StepCompleted', (e) => `${e.flowName}: ${where(e)} completed in ${e.durationMs ?? 0} ms`),
         }
       : {}),
-    onStepWaiting: emit('Normal', 'StepWaiting', (e) => `${e.flowName}: ${where(e)} is waiting`),
+    onStepWaiting: emit('Normal', 'StepWaiting', (e) => `${e.flowName}: ${where(e)} is waiting${e.error ? `: ${e.error}` : ''}`),
     onStepFailed: emit('Warning', 'StepFailed', (e) => `${e.flowName}: ${where(e)} attempt ${e.attempt ?? 1} failed: ${e.error ?? 'unknown error'}`),
     onFlowCompleted: emit('Normal', 'FlowCompleted', (e) => `flow ${e.flowName} completed`),
     onFlowHeld: emit('Normal', 'FlowHeld', (e) =>

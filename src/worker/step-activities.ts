@@ -98,7 +98,8 @@ export function stepActivity<Services>(className: string, runtime: StepRuntime<S
       return { output, attempt: info.attempt };
     } catch (error) {
       if (error instanceof WaitingError) {
-        if (input.waitCount === 0) await callHooks(runtime.hooks, 'onStepWaiting', stepEvent(input, info), log);
+        // What it waits for, once: the Event says it (status.workflow shows the step and the phase).
+        if (input.waitCount === 0) await callHooks(runtime.hooks, 'onStepWaiting', { ...stepEvent(input, info), error: error.message }, log);
         throw ApplicationFailure.create({ type: failureTypes.waiting, message: error.message, nonRetryable: true, details: [{ retryAfterMs: error.retryAfterMs }] });
       }
       if (error instanceof InterruptError) {

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configFromEnv } from '../../src/config';
 import { startController } from '../../src/controller/controller';
 import { rootLogger } from '../../src/infra/log';
 import { prepareOperator } from '../../src/operator-api/load-operator';
@@ -17,6 +16,7 @@ import { operator as testOperator } from '../fixtures/test-operator';
 import { createSampleCluster, waitForState } from '../helpers/operator';
 import { certificateAuthority, mtlsFront } from '../helpers/mtls-front';
 import { releaseTestNamespace, testNamespace, testTaskQueue } from '../helpers/stack';
+import { assertWorkersRefused, tlsConfigs } from '../helpers/temporal-tls';
 
 const serverName = 'temporal.mpdflow.test';
 
@@ -28,28 +28,13 @@ test('mutual TLS: worker and controller with a client certificate run a flow; no
   const [host, port] = process.env.TEMPORAL_ADDRESS!.split(':') as [string, string];
   const front = await mtlsFront(ca, serverName, { host, port: Number(port) });
   const taskQueue = testTaskQueue('mtls');
-  const configWith = (cert: { cert: string; key: string } | undefined) => {
-    const config = configFromEnv({
-      ...process.env,
-      TEMPORAL_ADDRESS: front.address,
-      TEMPORAL_TLS_CA: ca.caCert,
-      TEMPORAL_TLS_SERVER_NAME: serverName,
-      ...(cert ? { TEMPORAL_TLS_CERT: cert.cert, TEMPORAL_TLS_KEY: cert.key } : {}),
-    });
-    config.temporal.taskQueue = taskQueue;
-    return config;
-  };
+  const configWith = tlsConfigs({ address: front.address, caCert: ca.caCert, serverName, taskQueue });
   const operator = prepareOperator(testOperator);
   const ns = await testNamespace('mtls');
   const started: Array<() => Promise<void>> = [];
   try {
     // Refused first: nothing of ours has connected yet, so every handshake counted here is one of these.
-    for (const cert of [undefined, foreign]) {
-      await assert.rejects(
-        (async () => (await startWorker({ config: configWith(cert), operator })).shutdown())(),
-        `a worker ${cert ? 'with a foreign certificate' : 'without a certificate'} is refused`,
-      );
-    }
+    await assertWorkersRefused(configWith, operator, foreign);
     assert.ok(front.refused >= 2, `the front refused the handshakes (${front.refused})`);
     assert.deepEqual(front.authorizedClients, [], 'nothing got through');
 

@@ -81,6 +81,13 @@ test('deliberate semantics: a cancelled Rebuild may run once more; a transition 
   const thrice = exactlyOnce(ledger, census([1, 2, 3].map(() => run('pc-1', 'SharedStorageClusterRebuild'))));
   assert.equal(thrice[0]!.ok, false, 'a third run is a duplicate');
   assert.equal(ledger.track('pc-2').stuck, false);
+
+  // Seen on the real node: the harness saw the cancelled Rebuild's interrupt before it fired again.
+  ledger.record({ cluster: 'pc-3', kind: 'forceRebuild', detail: '', expectFlow: 'SharedStorageClusterRebuild' });
+  ledger.record({ cluster: 'pc-3', kind: 'cancel', detail: '' });
+  ledger.finish('pc-3', 'ran', 'Interrupt', 'CANCELLED', { runId: 'r3' });
+  const refired = exactlyOnce(ledger, census([run('pc-3', 'SharedStorageClusterRebuild'), run('pc-3', 'SharedStorageClusterRebuild')]));
+  assert.equal(refired[0]!.ok, true, `${refired[0]!.detail}`);
 });
 
 test('fencing: an in-flight write may be logged after the loss; one fenced after the lease ended, or unfenced, may not', () => {
