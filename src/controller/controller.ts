@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { MpdflowConfig } from '../config';
 import { apiStatus, kubeClients, loadKubeConfig } from '../kube/client';
 import { recordClusterEvent } from '../kube/cluster-events';
+import { errorText } from '../kube/error-text';
 import { MementoStore } from '../kube/memento-configmap';
 import { MpdClusterClient } from '../kube/mpdcluster-client';
 import { temporalTls } from '../temporal/connection';
@@ -125,7 +126,11 @@ export async function startController(options: ControllerOptions): Promise<Runni
           throw error;
         }
       },
-      (key, error) => log.warn({ cluster: key, err: error }, 'reconcile failed; retrying with backoff'),
+      // One line a person can read, never a client's HTTP dump; a cluster deleted under its reconcile is no failure.
+      (key, error) =>
+        apiStatus(error) === 404
+          ? log.debug({ cluster: key, error: errorText(error) }, 'reconcile met a deleted object; the next one sees it gone')
+          : log.warn({ cluster: key, error: errorText(error) }, 'reconcile failed; retrying with backoff'),
     );
     await informer.start();
     log.info({ namespaces: options.namespaces?.length ? options.namespaces : ['*'] }, 'controller acting');
