@@ -1,9 +1,8 @@
 /** The soak's own servers and node (never the test run's: it restarts them) and the harness's clients to them. */
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
-import { ensureKubeCerts } from '../../src/infra/kube-certs';
-import { startKubeNode, type KubeNode } from '../../src/infra/kube-node';
+import { joinKubeNode, type KubeNode } from '../../src/infra/kube-node';
 import { startLocalStack, type LocalStack } from '../../src/infra/local-stack';
 import { kubeClients, loadKubeConfig, type KubeClients } from '../../src/kube/client';
 import { MpdClusterClient } from '../../src/kube/mpdcluster-client';
@@ -28,15 +27,7 @@ async function startExtraNodes(local: LocalStack, dataDir: string, count: number
   const nodes: KubeNode[] = [];
   for (let i = 2; i < count + 2; i++) {
     nodes.push(
-      await startKubeNode({
-        dataDir: join(dataDir, 'servers', `node-${i}`),
-        server: local.kube.server,
-        // The control plane keeps its certificates (the CA's key among them) beside its kubeconfig.
-        certs: ensureKubeCerts(join(dirname(local.kube.kubeconfigPath), 'pki')),
-        adminKubeconfig: local.kube.kubeconfigPath,
-        nodeName: `mpdflow-node-${i}`,
-        controllers: false,
-      }),
+      await joinKubeNode({ adminKubeconfig: local.kube.kubeconfigPath, server: local.kube.server, nodeName: `mpdflow-node-${i}`, dataDir: join(dataDir, 'servers', `node-${i}`) }),
     );
   }
   return nodes;

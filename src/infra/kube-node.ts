@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { KubeCerts } from './kube-certs';
-import { ensureSignedCert } from './kube-certs';
+import { ensureKubeCerts, ensureSignedCert } from './kube-certs';
 import { kubeNodeBinaries } from './kube-binaries';
 import { writeClientKubeconfig } from './kubeconfig-file';
 import { freePorts } from './free-port';
@@ -181,4 +181,12 @@ export async function startKubeNode(options: KubeNodeOptions): Promise<KubeNode>
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * Another node joining a running stack's control plane (its scheduler and controllers serve it): its own containerd
+ * and kubelet, certificates signed by the stack's CA, which the stack keeps beside its admin kubeconfig.
+ */
+export function joinKubeNode(options: { adminKubeconfig: string; server: string; nodeName: string; dataDir: string }): Promise<KubeNode> {
+  return startKubeNode({ ...options, certs: ensureKubeCerts(join(dirname(options.adminKubeconfig), 'pki')), controllers: false });
 }

@@ -4,9 +4,8 @@
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { ensureKubeCerts } from '../../src/infra/kube-certs';
-import { startKubeNode } from '../../src/infra/kube-node';
+import { join } from 'node:path';
+import { joinKubeNode } from '../../src/infra/kube-node';
 import { kube } from './stack';
 
 export interface ExtraNode {
@@ -19,15 +18,7 @@ export async function startExtraNode(nodeName: string): Promise<ExtraNode> {
   const kubeconfig = process.env.KUBECONFIG;
   if (!kubeconfig) throw new Error('KUBECONFIG is not set: run the tests through `npm test`');
   const dataDir = mkdtempSync(join(process.env.MPDFLOW_TEST_DATA_DIR ?? tmpdir(), `${nodeName}-`));
-  const node = await startKubeNode({
-    dataDir,
-    server: kube().config.getCurrentCluster()!.server,
-    // The harness's control plane keeps its certificates (the CA's key among them) beside its kubeconfig.
-    certs: ensureKubeCerts(join(dirname(kubeconfig), 'pki')),
-    adminKubeconfig: kubeconfig,
-    nodeName,
-    controllers: false,
-  });
+  const node = await joinKubeNode({ adminKubeconfig: kubeconfig, server: kube().config.getCurrentCluster()!.server, nodeName, dataDir });
   return {
     nodeName,
     async stop() {
