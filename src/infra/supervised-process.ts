@@ -26,6 +26,7 @@ export class SupervisedProcess {
   private readonly guard: ChildProcess;
   private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   private readonly exited: Promise<void>;
+  private readonly outputClosed: Promise<void>;
 
   constructor(options: SupervisedOptions) {
     this.name = options.name;
@@ -40,6 +41,8 @@ export class SupervisedProcess {
     });
     this.child.stdout?.pipe(log);
     this.child.stderr?.pipe(log);
+    // 'exit' can come before the last output reaches the log: the log finishes once the piped output ended and is written.
+    this.outputClosed = new Promise((done) => log.once('finish', () => done()));
     this.exited = new Promise((resolveExit) => {
       this.child.once('exit', (code, signal) => {
         this.exitInfo = { code, signal };
@@ -70,6 +73,17 @@ export class SupervisedProcess {
 
   get hasExited(): boolean {
     return this.exitInfo !== undefined;
+  }
+
+  /**
+   * The last lines of the log of a process that has exited, once its output has reached the log (bounded: a child
+   * of its own may hold the streams open).
+   */
+  async exitLogTail(lines = 30, boundMs = 2_000): Promise<string> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.outputClosed, new Promise((done) => (timer = setTimeout(done, boundMs)))]);
+    clearTimeout(timer);
+    return this.logTail(lines);
   }
 
   /** The last lines of the process log, for error messages a person can act on. */

@@ -57,7 +57,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
       return devServerHandle(options, proc, port, uiPort, Date.now() - started);
     } catch (error) {
       // The CLI picks its internal services' ports itself; another process may take one before it binds.
-      if (!proc.hasExited || !proc.logTail().includes('address already in use') || attempt >= portRaceAttempts) throw error;
+      if (!proc.hasExited || !(await proc.exitLogTail()).includes('address already in use') || attempt >= portRaceAttempts) throw error;
       say(`the Temporal dev server lost a port to another process; starting it again (attempt ${attempt + 1} of ${portRaceAttempts})`);
     }
   }
