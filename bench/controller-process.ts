@@ -60,6 +60,12 @@ export interface MpdflowProcess {
 }
 
 /** `mpdflow <command>` on a bench operator, as its own process, with /metrics on a free port. */
+/** MPDFLOW_BENCH_CPU_PROFILE=<dir>: each worker and controller process writes a V8 CPU profile there when it stops. */
+function profileArgs(label: string): string[] {
+  const dir = process.env.MPDFLOW_BENCH_CPU_PROFILE;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${label}-${Date.now()}.cpuprofile`] : [];
+}
+
 export async function startMpdflowProcess(options: {
   command: 'controller' | 'worker';
   operator: string;
@@ -73,7 +79,7 @@ export async function startMpdflowProcess(options: {
     new SupervisedProcess({
       name: label,
       command: process.execPath,
-      args: [join(projectRoot, 'bin', 'mpdflow.js'), options.command, '--operator', benchOperatorModule(options.operator), '--task-queue', options.taskQueue, '--ops-port', String(opsPort), ...(options.args ?? [])],
+      args: [...profileArgs(label), join(projectRoot, 'bin', 'mpdflow.js'), options.command, '--operator', benchOperatorModule(options.operator), '--task-queue', options.taskQueue, '--ops-port', String(opsPort), ...(options.args ?? [])],
       env: { ...process.env, MPDFLOW_LOG_LEVEL: process.env.MPDFLOW_BENCH_CHILD_LOG_LEVEL ?? 'warn', ...options.env },
       logFile: join(tmpdir(), `mpdflow-bench-${label}-${Date.now()}.log`),
     });
@@ -108,7 +114,7 @@ export async function startControllerProcess(options: { operator: string; namesp
     command: 'controller',
     operator: options.operator,
     taskQueue: options.taskQueue,
-    args: ['--namespace', options.namespace, '--no-leader-election', ...(options.relistSeconds ? ['--relist-every', String(options.relistSeconds)] : []), ...(options.args ?? [])],
+    args: ['--namespace', options.namespace, '--no-leader-election', ...(options.relistSeconds ? ['--relist-every', String(options.relistSeconds)] : []), ...(options.args ?? []), ...(process.env.MPDFLOW_BENCH_CONTROLLER_ARGS?.split(' ').filter(Boolean) ?? [])],
   });
   return {
     ...controller,

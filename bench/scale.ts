@@ -43,6 +43,8 @@ export interface ScaleOutcome {
   controllerMb: number;
   workerMb: number[];
   cpuSeconds: Record<string, number>;
+  /** When the creates were accepted and the runs started and closed, from the first create. */
+  timeline: string;
 }
 
 /** Samples the resident memory of processes every half second; the highest sample of each. */
@@ -131,9 +133,11 @@ export async function scaleRun(options: ScaleOptions): Promise<ScaleOutcome> {
   const pids = serverPids();
   const cpuBefore = cpuSnapshot({ ...pids, controller: controller.process.pid ?? 0, ...Object.fromEntries(workers.map((w, i) => [`worker ${i + 1}`, w.process.pid ?? 0])) });
   const started = performance.now();
+  const startedAt = Date.now();
   const names = Array.from({ length: options.clusters }, (_, i) => `pc-${i}`);
   // "At once": as fast as the API server takes them, 50 requests in flight.
   await inBatches(names, 50, (name) => clusters.create({ metadata: { namespace: ns, name }, spec: { dbClusterType: 'share', followerNum: 0 } }));
+  const createdAfter = (performance.now() - started) / 1000;
   await waitUntil(async () => runningNames.size >= options.clusters, {
     timeoutMs: 3_600_000,
     intervalMs: 250,
@@ -146,18 +150,25 @@ export async function scaleRun(options: ScaleOptions): Promise<ScaleOutcome> {
 
   // Exactly one create run per cluster: every run of this namespace, by cluster, as Temporal's visibility lists them.
   const runsOf = new Map<string, number>();
+  const startTimes: number[] = [];
+  const closeTimes: number[] = [];
   await waitUntil(
     async () => {
       runsOf.clear();
+      startTimes.length = 0;
+      closeTimes.length = 0;
       for await (const run of client.workflow.list({ query: `MpdNamespace = "${ns}"` })) {
         const name = run.workflowId.split('/')[2] ?? '';
         runsOf.set(name, (runsOf.get(name) ?? 0) + 1);
+        startTimes.push(run.startTime.getTime());
+        if (run.closeTime) closeTimes.push(run.closeTime.getTime());
       }
       return [...runsOf.values()].reduce((a, b) => a + b, 0) >= options.clusters;
     },
     { timeoutMs: 60_000, intervalMs: 1000, describe: () => `visibility lists ${runsOf.size} clusters` },
   );
   const duplicates = [...runsOf.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0);
+  const timeline = flowTimeline(startedAt, createdAfter, startTimes, closeTimes);
 
   await controller.stop();
   await Promise.all(workers.map((w) => w.stop()));
@@ -174,7 +185,17 @@ export async function scaleRun(options: ScaleOptions): Promise<ScaleOutcome> {
     controllerMb: controllerMb!,
     workerMb,
     cpuSeconds: Object.fromEntries(Object.entries(cpu).map(([name, ms]) => [name, ms / 1000])),
+    timeline,
   };
+}
+
+/** Seconds from the first create: all creates accepted; runs started (first, median, last); runs closed (median, last). */
+function flowTimeline(startedAt: number, createdAfter: number, startTimes: number[], closeTimes: number[]): string {
+  const at = (times: number[], q: number) => {
+    const sorted = [...times].sort((a, b) => a - b);
+    return sorted.length ? ((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! - startedAt) / 1000).toFixed(1) : '-';
+  };
+  return `creates accepted ${createdAfter.toFixed(1)} s; runs started: first ${at(startTimes, 0)} s, median ${at(startTimes, 0.5)} s, last ${at(startTimes, 1)} s; runs closed: median ${at(closeTimes, 0.5)} s, last ${at(closeTimes, 1)} s`;
 }
 
 export async function scale(options: { clusters: number }): Promise<BenchResult> {
@@ -214,6 +235,7 @@ export async function scale(options: { clusters: number }): Promise<BenchResult>
       },
     ],
     notes: [
+      `P3 timeline: ${run.timeline}`,
       `P3 CPU seconds by process during the ${n} creates: ${Object.entries(run.cpuSeconds).map(([name, s]) => `${name} ${s.toFixed(1)}`).join(', ')}; ` +
         `during the ${n} bare workflows: ${Object.entries(run.ceilingCpuSeconds ?? {}).map(([name, s]) => `${name} ${s.toFixed(1)}`).join(', ')}`,
     ],

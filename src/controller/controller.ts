@@ -15,6 +15,7 @@ import { Registry } from 'prom-client';
 import { startOpsServer, type OpsServer } from '../infra/ops-server';
 import type { LoadedOperator } from '../operator-api/operator';
 import { FlowRuns } from '../temporal/flow-runs';
+import { ClosedRunPoller } from '../temporal/closed-run-poller';
 import { Reconciler } from './reconciler';
 import { WorkQueue } from './work-queue';
 import { DisruptionBudget, parseBudgetRule } from './disruption-budget';
@@ -80,7 +81,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const reconciler = new Reconciler({
     clusters,
     operator: options.operator,
-    runs: new FlowRuns(temporal, config.temporal.taskQueue),
+    runs: new FlowRuns(temporal, config.temporal.taskQueue, new ClosedRunPoller(temporal, { taskQueue: config.temporal.taskQueue, log })),
     mementos: new MementoStore(kube.config),
     operatorName: options.operatorName,
     ...(budget ? { budget } : {}),

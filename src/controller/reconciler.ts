@@ -360,7 +360,7 @@ export class Reconciler {
     const run = known === 'new' ? undefined : (known ?? (await this.runOf(resource, transition.workflowId)));
     if (!run) return this.startRun(cluster, resource, transition, flow, log);
     if (isOpen(run)) {
-      this.watchRun(resource, run.workflowId);
+      this.watchRun(resource, run.workflowId, known !== undefined);
       return;
     }
     const fencedAt = this.fence();
@@ -389,7 +389,7 @@ export class Reconciler {
         const workflow = cluster.status?.workflow;
         const closing = workflow?.workflowId === previous.workflowId && (workflow.phase === 'Completed' || workflow.phase === 'Interrupted');
         if (closing || !this.deps.operator.stateMachine.entryOf(transition.to)?.options.ignoreUnCompleted) {
-          this.watchRun(resource, previous.workflowId);
+          this.watchRun(resource, previous.workflowId, true);
           return;
         }
         const fencedAt = this.fence();
@@ -417,7 +417,7 @@ export class Reconciler {
     if (started) this.deps.metrics.workflowsStarted.inc({ flow: flow.flowName });
     await clearBadInput(this.deps, cluster, resource, ['UnknownFlow']);
     log.info({ flow: flow.flowName, workflowId: transition.workflowId, resumeFrom: transition.resumeFrom || undefined, started, fencedAt }, started ? 'flow started' : 'flow already started');
-    this.watchRun(resource, transition.workflowId);
+    this.watchRun(resource, transition.workflowId, started);
   }
 
   /** `cancelled: "true"` on a cluster in a transition: a request for that transition's run, consumed once acted on. */
@@ -455,11 +455,11 @@ export class Reconciler {
   }
 
   /** When a run closes, look at the cluster again: the next transition may be due. */
-  private watchRun(resource: ResourceRef, workflowId: string): void {
+  private watchRun(resource: ResourceRef, workflowId: string, seenOpen: boolean): void {
     const key = `${resource.namespace}/${resource.name}`;
     if (this.watchedRuns.get(key) === workflowId) return;
     this.watchedRuns.set(key, workflowId);
-    void this.deps.runs.awaitClose(workflowId, this.closing.signal).then((closed) => {
+    void this.deps.runs.awaitClose(workflowId, this.closing.signal, seenOpen).then((closed) => {
       if (this.watchedRuns.get(key) === workflowId) this.watchedRuns.delete(key);
       if (closed) this.closedRuns.set(key, workflowId);
       if (!this.closing.signal.aborted) this.deps.enqueue(key);
@@ -533,7 +533,7 @@ export class Reconciler {
       const fencedAt = this.fence();
       await this.deps.runs.signalCancel(run.workflowId, 'cluster is being deleted');
       log.info({ workflowId: run.workflowId, fencedAt }, 'cancel signalled to the running flow: the cluster is being deleted');
-      this.watchRun(resource, run.workflowId);
+      this.watchRun(resource, run.workflowId, true);
       return;
     }
     const finalizers = cluster.metadata.finalizers ?? [];
@@ -543,13 +543,13 @@ export class Reconciler {
       const workflowId = releaseWorkflowId(resource, cluster.metadata.uid ?? '');
       const release = await this.deps.runs.describe(workflowId);
       if (isOpen(release)) {
-        this.watchRun(resource, workflowId);
+        this.watchRun(resource, workflowId, true);
         return;
       }
       if (release?.status !== 'COMPLETED') {
         this.fence();
-        await this.deps.runs.startOnce({ flow: releaseFlow, resource, state: States.deleting, workflowId, idReuse: 'after-failure' });
-        this.watchRun(resource, workflowId);
+        const { started } = await this.deps.runs.startOnce({ flow: releaseFlow, resource, state: States.deleting, workflowId, idReuse: 'after-failure' });
+        this.watchRun(resource, workflowId, started);
         return;
       }
     }

@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { cancelSignal, failureTypes, type InterruptOutputs } from '../contract/flow-run';
 import { scopedSignal } from '../infra/scoped-signal';
 import { startFlow, type StartFlowRequest } from './flow-client';
+import type { ClosedRunPoller } from './closed-run-poller';
 
 export interface RunInfo {
   workflowId: string;
@@ -20,6 +21,8 @@ export class FlowRuns {
     private readonly client: Client,
     /** Where started runs go; only `startOnce` needs it. */
     private readonly taskQueue?: string,
+    /** Waits for many runs at once (the controller): one visibility look per tick instead of a long poll per run. */
+    private readonly closes?: ClosedRunPoller,
   ) {}
 
   /** The run of this workflow id, open or closed; undefined when it was never started. */
@@ -56,7 +59,8 @@ export class FlowRuns {
   }
 
   /** Resolves when the run closes, however it ends (true), or when waiting failed or was aborted (false: it may be open). */
-  async awaitClose(workflowId: string, signal: AbortSignal): Promise<boolean> {
+  async awaitClose(workflowId: string, signal: AbortSignal, seenOpen = false): Promise<boolean> {
+    if (this.closes) return this.closes.awaitClose(workflowId, signal, seenOpen);
     // The caller's signal is shared by every wait: each wait listens on it only while it lasts.
     const scope = scopedSignal(signal);
     try {
