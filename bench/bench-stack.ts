@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { localStackUnlessConfigured, type LocalStack } from '../src/infra/local-stack';
@@ -11,13 +11,16 @@ let current: LocalStack | undefined;
  * controller manager would only add their own load to what is measured).
  */
 export async function withLocalStack<T>(fn: () => Promise<T>): Promise<T> {
-  const stack = await localStackUnlessConfigured({ dataDir: mkdtempSync(join(tmpdir(), 'mpdflow-bench-')), webUi: false, node: false });
+  const dataDir = mkdtempSync(join(tmpdir(), 'mpdflow-bench-'));
+  const stack = await localStackUnlessConfigured({ dataDir, webUi: false, node: false });
   current = stack;
   try {
     return await fn();
   } finally {
     current = undefined;
     await stack?.stop();
+    // A run leaves its table and notes, not its servers' data (hundreds of MB a run); MPDFLOW_KEEP_BENCH_DATA=1 keeps it.
+    if (process.env.MPDFLOW_KEEP_BENCH_DATA !== '1') rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -60,10 +60,14 @@ export interface MpdflowProcess {
 }
 
 /** `mpdflow <command>` on a bench operator, as its own process, with /metrics on a free port. */
-/** MPDFLOW_BENCH_CPU_PROFILE=<dir>: each worker and controller process writes a V8 CPU profile there when it stops. */
+/**
+ * Node options of the worker and controller processes, for profiling: MPDFLOW_BENCH_CPU_PROFILE=<dir> (each writes a
+ * V8 CPU profile there when it stops) and MPDFLOW_BENCH_NODE_ARGS (e.g. --trace-gc, which NODE_OPTIONS refuses).
+ */
 function profileArgs(label: string): string[] {
   const dir = process.env.MPDFLOW_BENCH_CPU_PROFILE;
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${label}-${Date.now()}.cpuprofile`] : [];
+  const extra = process.env.MPDFLOW_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  return [...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${label}-${Date.now()}.cpuprofile`] : []), ...extra];
 }
 
 export async function startMpdflowProcess(options: {

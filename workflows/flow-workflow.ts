@@ -236,6 +236,7 @@ class FlowRun {
     const { flow, resource, params, state } = this.input;
     return {
       ...(flowStart ? { flowStart } : {}),
+      ...(flowStart && this.input.announced ? { announced: true } : {}),
       flowName: flow.flowName,
       stepName: step.stepName,
       className: step.className,

@@ -56,6 +56,8 @@ export interface FlowInput {
   resumeFrom?: string;
   /** Outputs of the steps skipped by resumeFrom, carried over from the interrupted run (its failure details). */
   carriedOutputs?: Record<string, unknown>;
+  /** The controller wrote the run's first step on the resource with its transition: that step writes no progress of its own. */
+  announced?: boolean;
 }
 
 /** What one step activity receives. */
@@ -75,6 +77,8 @@ export interface StepInput {
   state?: string;
   /** The run's first step: its activity also runs the flow-start hooks (on its first try). */
   flowStart?: boolean;
+  /** The run's first step, already on the resource (FlowInput.announced): no progress write of its own. */
+  announced?: boolean;
 }
 
 export interface StepResult {

@@ -17,6 +17,7 @@ import type { LoadedOperator } from '../operator-api/operator';
 import { FlowRuns } from '../temporal/flow-runs';
 import { ClosedRunPoller } from '../temporal/closed-run-poller';
 import { Reconciler } from './reconciler';
+import { runLink } from '../kube/run-status';
 import { WorkQueue } from './work-queue';
 import { DisruptionBudget, parseBudgetRule } from './disruption-budget';
 import type { MPDCluster } from '../kube/mpdcluster';
@@ -89,6 +90,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     // A cluster deleted meanwhile has nobody left to read the Event.
     recordEvent: (resource, event) => recordClusterEvent(kube, resource, event).catch((error: unknown) => { if (apiStatus(error) !== 404) throw error; }),
     enqueue: (key) => queue.add(key),
+    runLink: (workflowId) => runLink(config.temporal.webUiUrl, config.temporal.namespace, workflowId),
     cached: (namespace, name) => informer.cached(namespace, name),
     metrics,
     log,

@@ -11,7 +11,8 @@ import { completeTransition } from '../kube/cluster-state';
 import { mergeReplacing } from '../kube/merge-replace';
 import { mpdClusterRef, type MPDCluster } from '../kube/mpdcluster';
 import type { MpdClusterClient } from '../kube/mpdcluster-client';
-import type { HeldStatus, MPDClusterStatus, TransitionStatus } from '../kube/mpdcluster-schema';
+import type { HeldStatus, MPDClusterStatus, TransitionStatus, WorkflowStatus } from '../kube/mpdcluster-schema';
+import { announcedRun } from '../kube/run-status';
 import { type CheckOutcome, type StateEvent, type Transition } from '../statemachine/state-machine';
 import { States } from '../contract/states';
 import { clearBadInput, reportBadInput } from './bad-input';
@@ -51,6 +52,8 @@ export interface ReconcilerDeps {
   budget?: DisruptionBudget;
   /** The Go engine's memento ConfigMaps, taken over on first sight of a cluster; none read when undefined. */
   mementos?: MementoStore;
+  /** The Temporal Web UI's page of a run (status.workflow.webUiUrl); none without a Web UI. */
+  runLink?(workflowId: string): string | undefined;
   /** Fault injection for tests: called between the status patch and the flow start. */
   afterStatusPatch?: () => void;
 }
@@ -316,17 +319,28 @@ export class Reconciler {
       resumeFrom: '',
       workflowId: transitionWorkflowId(resource, cluster.metadata.uid ?? '', id),
       ...(previous?.workflowId ? { previousWorkflowId: previous.workflowId } : {}),
+      // The transition's write replaces status.workflow with its own run: what it said of the run before is kept here.
+      ...(previous?.workflowId && cluster.status?.workflow?.workflowId === previous.workflowId && cluster.status.workflow.phase
+        ? { previousRunPhase: cluster.status.workflow.phase }
+        : {}),
       interruptStreak: streak,
       requestedBy: requesterOf(cluster.metadata),
       writtenAt: new Date().toISOString(),
     };
   }
 
-  /** The one write that records a transition: conditional on the object read (409 when another write came first). */
+  /**
+   * The one write that records a transition: conditional on the object read (409 when another write came first).
+   * Unless the caller writes status.workflow itself, it also shows the run's first step (announcedRun): that step's
+   * own progress write is saved (a write per operation, README "Kubernetes writes per flow").
+   */
   private async writeTransition(cluster: MPDCluster, resource: ResourceRef, status: Partial<MPDClusterStatus>, record: TransitionStatus): Promise<{ patched: MPDCluster; fencedAt: number }> {
     const fencedAt = this.fence();
     const transition = mergeReplacing(cluster.status?.transition, record) as TransitionStatus;
-    const patched = await this.deps.clusters.patchStatus(resource, { ...status, transition }, cluster.metadata.resourceVersion);
+    const flow = this.deps.operator.flows.get(record.flowName);
+    const announced = 'workflow' in status || !flow ? undefined : announcedRun(flow, record, this.deps.runLink?.(record.workflowId));
+    const workflow = announced ? { workflow: mergeReplacing(cluster.status?.workflow, announced) as WorkflowStatus } : {};
+    const patched = await this.deps.clusters.patchStatus(resource, { ...status, ...workflow, transition }, cluster.metadata.resourceVersion);
     this.deps.metrics.transitions.inc({ from: record.from, to: record.to });
     return { patched, fencedAt };
   }
@@ -387,7 +401,8 @@ export class Reconciler {
       if (isOpen(previous)) {
         // A run that already wrote its outcome (Completed or Interrupted) is only closing: it is waited for, never cut.
         const workflow = cluster.status?.workflow;
-        const closing = workflow?.workflowId === previous.workflowId && (workflow.phase === 'Completed' || workflow.phase === 'Interrupted');
+        const phase = transition.previousRunPhase || (workflow?.workflowId === previous.workflowId ? workflow.phase : undefined);
+        const closing = phase === 'Completed' || phase === 'Interrupted';
         if (closing || !this.deps.operator.stateMachine.entryOf(transition.to)?.options.ignoreUnCompleted) {
           this.watchRun(resource, previous.workflowId, true);
           return;
@@ -413,6 +428,8 @@ export class Reconciler {
       workflowId: transition.workflowId,
       ...(transition.resumeFrom ? { resumeFrom: transition.resumeFrom } : {}),
       ...(carriedOutputs ? { carriedOutputs } : {}),
+      // The cluster shows this run's first step already (the transition's write): the step writes no progress of its own.
+      ...(cluster.status?.workflow?.workflowId === transition.workflowId ? { announced: true } : {}),
     });
     if (started) this.deps.metrics.workflowsStarted.inc({ flow: flow.flowName });
     await clearBadInput(this.deps, cluster, resource, ['UnknownFlow']);

@@ -215,6 +215,7 @@ export const TransitionStatusSchema = Type.Object({
   carriedOutputs: freeForm("step outputs the run starts with: the Go engine's last step output, for a flow migrated mid-flight"),
   workflowId: Type.String({ description: 'the workflow id of the current run' }),
   previousWorkflowId: str("the run of the transition before: the seed's unfinished flow finishes first"),
+  previousRunPhase: str('the phase status.workflow gave that run when this transition was recorded (Completed or Interrupted: it is only closing)'),
   interruptStreak: int('transitions in a row that started from Interrupt: how long the next one backs off'),
   requestedBy: Type.Optional(
     Type.Object(

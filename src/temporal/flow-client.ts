@@ -11,6 +11,8 @@ export interface StartFlowRequest {
   state?: string;
   resumeFrom?: string;
   carriedOutputs?: Record<string, unknown>;
+  /** The resource already shows the run's first step (the controller's transition write): FlowInput.announced. */
+  announced?: boolean;
   /** The controller passes the transition's id; ad-hoc runs default to `flowWorkflowId(resource)`. */
   workflowId?: string;
   /**
@@ -31,6 +33,7 @@ export async function startFlow(client: Client, taskQueue: string, request: Star
     ...(request.state !== undefined ? { state: request.state } : {}),
     ...(request.resumeFrom !== undefined ? { resumeFrom: request.resumeFrom } : {}),
     ...(request.carriedOutputs !== undefined ? { carriedOutputs: request.carriedOutputs } : {}),
+    ...(request.announced ? { announced: true } : {}),
   };
   return client.workflow.start<FlowWorkflow>(request.flow.flowName, {
     workflowId: request.workflowId ?? flowWorkflowId(request.resource),

@@ -12,6 +12,7 @@ import { MpdClusterClient, type JsonPatchOperation } from '../kube/mpdcluster-cl
 import type { MPDClusterStatus, WorkflowStatus } from '../kube/mpdcluster-schema';
 import type { Operator } from '../operator-api/operator';
 import { BackgroundWrites } from './background-writes';
+import { runLink, stepMessage } from '../kube/run-status';
 import { oneLine, readableText } from '../kube/error-text';
 import type { CompiledFlow } from '../contract/flow-definition';
 
@@ -64,9 +65,7 @@ export class MpdClusterFlowResource implements FlowResource, ClusterConditionWri
   }
 
   private workflowStatus(event: FlowEvent, phase: FlowPhase, message: string): WorkflowStatus {
-    const link = this.options.webUiUrl
-      ? `${this.options.webUiUrl}/namespaces/${this.options.temporalNamespace}/workflows/${encodeURIComponent(event.workflowId)}/${event.runId}`
-      : undefined;
+    const link = runLink(this.options.webUiUrl, this.options.temporalNamespace, event.workflowId, event.runId);
     return {
       flowName: event.flowName,
       phase,
@@ -92,8 +91,8 @@ export class MpdClusterFlowResource implements FlowResource, ClusterConditionWri
   /** status.workflow of a running step (the whole object: a write waiting for its turn is replaced by the newer one). */
   private writeProgress(event: FlowEvent, retry?: { attempt: number; lastError: string }): void {
     if (this.options.progress === false) return;
-    const stepMessage = `step ${event.index}/${event.total}: ${event.stepName}`;
-    const message = !event.stepName ? `flow ${event.flowName} started` : retry ? `${stepMessage}, attempt ${retry.attempt} after: ${retry.lastError}` : stepMessage;
+    const step = stepMessage(event.index, event.total, event.stepName ?? '');
+    const message = !event.stepName ? `flow ${event.flowName} started` : retry ? `${step}, attempt ${retry.attempt} after: ${retry.lastError}` : step;
     const remainingMs = this.options.expectedRemainingMs?.(event);
     const eta = remainingMs === undefined ? {} : { expectedRemainingSeconds: Math.round(remainingMs / 1000), expectedCompletionAt: new Date(Date.now() + remainingMs).toISOString() };
     this.writeWorkflow(event, { ...this.workflowStatus(event, 'Running', message), ...eta, ...retry });

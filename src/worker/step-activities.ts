@@ -59,8 +59,9 @@ export function stepActivity<Services>(className: string, runtime: StepRuntime<S
     const firstTry = info.attempt === 1 && input.waitCount === 0;
     if (info.attempt > 1) runtime.onRetry?.(input, info.attempt);
     if (firstTry) {
-      // The one status write of this step, sent beside it; the flow-start hooks on the run's first step; the step's.
-      runtime.resource.reportProgress(stepEvent(input, info));
+      // The one status write of this step, sent beside it (the controller wrote an announced first step with its
+      // transition); the flow-start hooks on the run's first step; the step's.
+      if (!input.announced) runtime.resource.reportProgress(stepEvent(input, info));
       if (input.flowStart) await callHooks(runtime.hooks, 'onFlowStart', flowStartEvent(input, info), log);
       await callHooks(runtime.hooks, 'onStepStart', stepEvent(input, info), log);
     }
