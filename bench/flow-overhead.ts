@@ -27,6 +27,8 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const steps = 10;
 /** The state the bench's clusters are in while their flow runs (a transition, as the controller would record it). */
 const benchState = 'Bench';
+/** Who asked, as the controller records it with the transition and hands it to the run. */
+const benchRequester = { who: 'bench', source: 'annotation' as const };
 
 export interface FlowOverheadOptions {
   /** Timed runs of each kind (after one warm-up). */
@@ -74,13 +76,13 @@ export async function flowOverhead(options: FlowOverheadOptions): Promise<BenchR
     const workflowId = transitionWorkflowId(ref, created.metadata.uid!, 1);
     await clusters.patchStatus(ref, {
       clusterStatus: benchState,
-      transition: { id: 1, from: 'Running', to: benchState, flowName: flow.flowName, event: 'Bench', params: {}, resumes: 0, resumeFrom: '', workflowId },
+      transition: { id: 1, from: 'Running', to: benchState, flowName: flow.flowName, event: 'Bench', params: {}, resumes: 0, resumeFrom: '', workflowId, requestedBy: benchRequester },
       workflow: announcedRun(flow, { workflowId }, undefined),
     });
     return { ref, workflowId };
   };
   const runEngine = async (taskQueue: string, target: { ref: ResourceRef; workflowId: string }, compiled: CompiledFlow) =>
-    (await startFlow(client, taskQueue, { flow: compiled, resource: target.ref, state: benchState, workflowId: target.workflowId, idReuse: 'never', announced: true })).result();
+    (await startFlow(client, taskQueue, { flow: compiled, resource: target.ref, state: benchState, workflowId: target.workflowId, idReuse: 'never', announced: true, requestedBy: benchRequester })).result();
 
   const timed = { on: [] as number[], off: [] as number[], baseline: [] as number[] };
   const timings = { on: [] as RunTiming[], off: [] as RunTiming[], baseline: [] as RunTiming[] };

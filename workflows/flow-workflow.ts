@@ -178,8 +178,8 @@ class FlowRun {
   }
 
   /** What a run's end reports for its audit record (activity input only: no command changes, replay-safe). */
-  private ending(): Pick<FlowEvent, 'params' | 'steps'> {
-    return { params: this.input.params, steps: this.progress.steps };
+  private ending(): Pick<FlowEvent, 'params' | 'steps' | 'requestedBy'> {
+    return { params: this.input.params, steps: this.progress.steps, ...(this.input.requestedBy ? { requestedBy: this.input.requestedBy } : {}) };
   }
 
   /** The step loop: the start bookkeeping, each step in order, the completion bookkeeping (it writes the stable state). */

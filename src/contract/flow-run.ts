@@ -58,6 +58,15 @@ export interface FlowInput {
   carriedOutputs?: Record<string, unknown>;
   /** The controller wrote the run's first step on the resource with its transition: that step writes no progress of its own. */
   announced?: boolean;
+  /** Who asked for the transition, as the controller recorded it: the audit record names them without reading the resource. */
+  requestedBy?: RunRequester;
+}
+
+/** Who asked for a run (the controller's status.transition.requestedBy). */
+export interface RunRequester {
+  who: string;
+  source: string;
+  at?: string;
 }
 
 /** What one step activity receives. */
@@ -145,6 +154,7 @@ export interface FlowEvent {
   /** A run's end (completion, interrupt): its event params and every step's outcome and duration, for the audit record. */
   params?: Record<string, unknown>;
   steps?: StepProgress[];
+  requestedBy?: RunRequester;
 }
 
 /** The signature every flow workflow type shares. */

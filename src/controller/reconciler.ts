@@ -430,6 +430,7 @@ export class Reconciler {
       ...(carriedOutputs ? { carriedOutputs } : {}),
       // The cluster shows this run's first step already (the transition's write): the step writes no progress of its own.
       ...(cluster.status?.workflow?.workflowId === transition.workflowId ? { announced: true } : {}),
+      ...(transition.requestedBy ? { requestedBy: transition.requestedBy } : {}),
     });
     if (started) this.deps.metrics.workflowsStarted.inc({ flow: flow.flowName });
     await clearBadInput(this.deps, cluster, resource, ['UnknownFlow']);

@@ -13,6 +13,8 @@ export interface StartFlowRequest {
   carriedOutputs?: Record<string, unknown>;
   /** The resource already shows the run's first step (the controller's transition write): FlowInput.announced. */
   announced?: boolean;
+  /** Who asked for the transition (FlowInput.requestedBy). */
+  requestedBy?: FlowInput['requestedBy'];
   /** The controller passes the transition's id; ad-hoc runs default to `flowWorkflowId(resource)`. */
   workflowId?: string;
   /**
@@ -34,6 +36,7 @@ export async function startFlow(client: Client, taskQueue: string, request: Star
     ...(request.resumeFrom !== undefined ? { resumeFrom: request.resumeFrom } : {}),
     ...(request.carriedOutputs !== undefined ? { carriedOutputs: request.carriedOutputs } : {}),
     ...(request.announced ? { announced: true } : {}),
+    ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
   };
   return client.workflow.start<FlowWorkflow>(request.flow.flowName, {
     workflowId: request.workflowId ?? flowWorkflowId(request.resource),

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { MPDCluster } from '../kube/mpdcluster';
 import type { Requester } from '../kube/requester';
-import type { FlowEvent } from '../contract/flow-run';
+import { parseFlowWorkflowId, type FlowEvent } from '../contract/flow-run';
 import { apiStatus, type KubeClients } from '../kube/client';
 import { MpdClusterClient } from '../kube/mpdcluster-client';
 import { auditRecord } from './audit-record';
@@ -44,11 +44,16 @@ export class AuditTrail {
   async record(event: FlowEvent): Promise<void> {
     if (this.options.keep <= 0) return;
     try {
-      const cluster = await this.cluster(event);
+      // A transition's run carries who asked (the controller recorded it at start) and its id carries the cluster's
+      // uid: nothing to read on the completion's path. Another run reads the cluster as it is now.
+      const uid = parseFlowWorkflowId(event.workflowId).uid;
+      const cluster = event.requestedBy && uid ? undefined : await this.cluster(event);
       // The run's transition (a resumed run's id extends its transition's) names who asked when it was recorded.
       const transition = cluster?.status?.transition;
-      const recorded = transition?.requestedBy && event.workflowId.startsWith(transition.workflowId) ? (transition.requestedBy as Requester) : undefined;
-      const record = auditRecord(event, cluster?.metadata, this.options.workerBuild, new Date(), recorded);
+      const recorded =
+        (event.requestedBy as Requester | undefined) ??
+        (transition?.requestedBy && event.workflowId.startsWith(transition.workflowId) ? (transition.requestedBy as Requester) : undefined);
+      const record = auditRecord(event, cluster?.metadata ?? { uid }, this.options.workerBuild, new Date(), recorded);
       this.options.log.info({ audit: record }, 'audit');
       await this.write(event, JSON.stringify(record));
       // Pruning is bookkeeping, not the record: off the run's critical path (the next record prunes what this misses).

@@ -1,7 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitUntil } from '../../src/infra/wait';
-import { mpdClusterApi } from '../../src/kube/mpdcluster';
+import { Watch } from '@kubernetes/client-node';
+import { mpdClusterApi, type MPDCluster } from '../../src/kube/mpdcluster';
 import { rawKubeRequest } from '../../src/kube/raw-request';
 import { steer, testTriggers } from '../fixtures/test-operator-steps';
 import { sampleCluster } from '../fixtures/sample-cluster';
@@ -110,4 +111,37 @@ test('a cluster whose spec the controller refused shows the refusal in STATUS, a
   await waitForState(ref, 'Running');
   await waitUntil(async () => (await printedRow('pc-refused')).Status === 'Running', { timeoutMs: 10_000, describe: () => 'STATUS still shows the refusal' });
   assert.equal((await clusters().get(ref)).status?.inputRefused, undefined);
+});
+
+test("a transition's own write shows its run's first step; that step writes no progress of its own (P4: a write less per operation)", async () => {
+  const ref = await createSampleCluster(ns, 'pc-announced');
+  await waitForState(ref, 'Running');
+  // Every version of the cluster from here on, as the watch delivers each write.
+  const versions: MPDCluster[] = [];
+  const watch = await new Watch(kube().config).watch(
+    `/apis/${mpdClusterApi.group}/${mpdClusterApi.version}/namespaces/${ns}/${mpdClusterApi.plural}`,
+    { fieldSelector: 'metadata.name=pc-announced' },
+    (_phase, cluster: MPDCluster) => versions.push(cluster),
+    () => undefined,
+  );
+  try {
+    const before = (await clusters().get(ref)).status?.transition?.workflowId;
+    await clusters().patch(ref, { metadata: { annotations: { [testTriggers.restartCluster]: 'true' } } });
+    await waitUntil(async () => versions.some((c) => c.status?.transition?.workflowId !== before && c.status?.clusterStatus === 'Running'), {
+      timeoutMs: 60_000,
+      describe: () => 'the restart never ended',
+    });
+    const ofRun = versions.filter((c) => c.status?.transition?.workflowId !== before);
+    const recorded = ofRun[0]!.status!;
+    assert.equal(recorded.workflow?.workflowId, recorded.transition?.workflowId, 'the transition write shows its own run');
+    assert.equal(recorded.workflow?.stepIndex, 1);
+    assert.equal(recorded.workflow?.phase, 'Running');
+    assert.equal(recorded.transition?.previousRunPhase, 'Completed', 'what status.workflow said of the run before is kept');
+    const firstStep = recorded.workflow?.step;
+    const ownFirstStepWrites = ofRun.filter((c) => c.status?.workflow?.step === firstStep && c.status?.workflow?.runId);
+    assert.deepEqual(ownFirstStepWrites.map((c) => c.metadata.resourceVersion), [], 'no progress write of the first step from the run itself');
+    assert.ok(ofRun.some((c) => (c.status?.workflow?.stepIndex ?? 0) > 1 && c.status?.workflow?.runId), 'later steps write their progress, with the run id');
+  } finally {
+    watch.abort();
+  }
 });
