@@ -59,8 +59,9 @@ export class FlowRuns {
   }
 
   /** Resolves when the run closes, however it ends (true), or when waiting failed or was aborted (false: it may be open). */
-  async awaitClose(workflowId: string, signal: AbortSignal, seenOpen = false): Promise<boolean> {
-    if (this.closes) return this.closes.awaitClose(workflowId, signal, seenOpen);
+  async awaitClose(workflowId: string, signal: AbortSignal, seenOpen = false, closingNow = false): Promise<boolean> {
+    // A run that is only closing is waited for directly: its long poll returns with the close, within milliseconds.
+    if (this.closes && !closingNow) return this.closes.awaitClose(workflowId, signal, seenOpen);
     // The caller's signal is shared by every wait: each wait listens on it only while it lasts.
     const scope = scopedSignal(signal);
     try {
