@@ -96,6 +96,11 @@ export class ClosedRunPoller {
     else this.waiters.delete(workflowId);
   }
 
+  /** A close learnt another way (a direct wait): its waits end now, and no look runs for it any more. */
+  noticeClosed(workflowId: string): void {
+    this.closed(workflowId);
+  }
+
   private closed(workflowId: string): void {
     const waiting = this.waiters.get(workflowId) ?? [];
     this.waiters.delete(workflowId);

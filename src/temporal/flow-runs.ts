@@ -62,6 +62,13 @@ export class FlowRuns {
   async awaitClose(workflowId: string, signal: AbortSignal, seenOpen = false, closingNow = false): Promise<boolean> {
     // A run that is only closing is waited for directly: its long poll returns with the close, within milliseconds.
     if (this.closes && !closingNow) return this.closes.awaitClose(workflowId, signal, seenOpen);
+    const closed = await this.longPollClose(workflowId, signal);
+    // Known closed now: the visibility looks stop waiting for it (short runs then cost no look at all).
+    if (closed) this.closes?.noticeClosed(workflowId);
+    return closed;
+  }
+
+  private async longPollClose(workflowId: string, signal: AbortSignal): Promise<boolean> {
     // The caller's signal is shared by every wait: each wait listens on it only while it lasts.
     const scope = scopedSignal(signal);
     try {
