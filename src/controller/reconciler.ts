@@ -377,7 +377,8 @@ export class Reconciler {
     const run = known === 'new' ? undefined : (known ?? (await this.runOf(resource, transition.workflowId)));
     if (!run) return this.startRun(cluster, resource, transition, flow, log);
     if (isOpen(run)) {
-      this.watchRun(resource, run.workflowId, known !== undefined);
+      // Just described open (runOf, or the caller's runOf): a wait that starts with a describe would repeat it.
+      this.watchRun(resource, run.workflowId, true);
       return;
     }
     const fencedAt = this.fence();
