@@ -19,11 +19,20 @@ import { waitUntil } from '../src/infra/wait';
 
 const pods = Number(process.argv[2] ?? 20);
 
-/** The operator's pod of instance `insId` of a cluster `bench` (no owner: no MPDCluster exists here to own it). */
+/**
+ * The operator's pod of instance `insId` of a cluster `bench` (no owner: no MPDCluster exists here to own it), its
+ * engine standalone (no HA manager, no Secret): this measures the node starting a pod, not a cluster forming.
+ */
 function enginePod(namespace: string, insId: string): V1Pod {
   const cluster = { apiVersion: 'mpd.polardb.aliyun.com/v1', kind: 'MPDCluster' as const, ...sampleCluster(namespace, 'bench') };
-  const pod = operatorEnginePod({ ...cluster, metadata: { ...cluster.metadata, uid: 'none' } }, insId, 'rw');
+  const pod = operatorEnginePod({ ...cluster, metadata: { ...cluster.metadata, uid: 'none' } }, insId);
   pod.metadata!.ownerReferences = [];
+  delete pod.spec!.serviceAccountName;
+  const engine = pod.spec!.containers[0]!;
+  engine.env = engine.env!.filter((e) => ['ENGINE_INSTANCE_ID', 'ENGINE_PORT', 'ENGINE_DATA_ROOT'].includes(e.name));
+  engine.startupProbe = { tcpSocket: { port: 5432 }, periodSeconds: 1, failureThreshold: 240 };
+  engine.readinessProbe = { tcpSocket: { port: 5432 }, periodSeconds: 5, failureThreshold: 2 };
+  engine.livenessProbe = undefined;
   return pod;
 }
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(q * xs.length) - 1)]!;

@@ -5,7 +5,8 @@
 import type { V1Affinity, V1Pod, V1Probe } from '@kubernetes/client-node';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { operatorDefaults } from '../../src/operator/shared/defaults';
-import { labels, ownerReference, podAnnotations, podName, sharePvcName } from './names';
+import { credentialKeys, engineSecretName, engineServiceAccountName, labels, ownerReference, podAnnotations, podName, sharePvcName } from './names';
+import { patroniApiPort } from './patroni';
 import { quantityValue, requestWithin } from './quantity';
 
 export interface EnginePodOptions {
@@ -28,13 +29,31 @@ export function wantedClassAndVersion(cluster: MPDCluster, useModifyTo = false) 
 export const enginePort = (cluster: MPDCluster) => cluster.spec.netCfg?.engineStartPort ?? operatorDefaults.enginePort;
 export const engineImage = (version: { engineImage?: string }) => version.engineImage || operatorDefaults.engineImage;
 
-/** pg_isready on the engine's port: the postmaster accepts connections. */
-const pgIsReady = (port: number, periodSeconds: number, failureThreshold: number): V1Probe => ({
-  exec: { command: ['pg_isready', '-q', '-h', '127.0.0.1', '-p', String(port), '-t', '2'] },
+/** The HA manager's health endpoints: /readiness when PostgreSQL runs (as leader or replica), /liveness while Patroni loops. */
+const patroniProbe = (path: string, periodSeconds: number, failureThreshold: number): V1Probe => ({
+  httpGet: { path, port: patroniApiPort },
   periodSeconds,
   failureThreshold,
   timeoutSeconds: 3,
 });
+
+/** Patroni's environment: who it is (downward API) and the cluster's passwords (its Secret), never in the pod spec itself. */
+function engineEnv(cluster: MPDCluster, insId: string, port: number) {
+  const secret = (key: string) => ({ secretKeyRef: { name: engineSecretName(cluster.metadata.name!), key } });
+  const field = (fieldPath: string) => ({ fieldRef: { fieldPath } });
+  return [
+    { name: 'ENGINE_INSTANCE_ID', value: insId },
+    { name: 'ENGINE_CLUSTER', value: cluster.metadata.name! },
+    { name: 'ENGINE_PORT', value: String(port) },
+    { name: 'ENGINE_DATA_ROOT', value: '/data' },
+    { name: 'ENGINE_POD_IP', valueFrom: field('status.podIP') },
+    { name: 'PATRONI_NAME', valueFrom: field('metadata.name') },
+    { name: 'PATRONI_KUBERNETES_NAMESPACE', valueFrom: field('metadata.namespace') },
+    { name: 'PATRONI_SUPERUSER_PASSWORD', valueFrom: secret(credentialKeys.superuser) },
+    { name: 'PATRONI_REPLICATION_PASSWORD', valueFrom: secret(credentialKeys.replication) },
+    { name: 'PATRONI_RESTAPI_PASSWORD', valueFrom: secret(credentialKeys.api) },
+  ];
+}
 
 function placement(cluster: MPDCluster, options: EnginePodOptions): V1Affinity {
   const onNode = (node: string) => ({ matchFields: [{ key: 'metadata.name', operator: 'In', values: [node] }] });
@@ -59,7 +78,8 @@ function placement(cluster: MPDCluster, options: EnginePodOptions): V1Affinity {
   };
 }
 
-export function enginePod(cluster: MPDCluster, insId: string, role: 'rw' | 'ro', options: EnginePodOptions = {}): V1Pod {
+/** An engine pod: its role label is the HA manager's to write (master or replica) once its PostgreSQL runs. */
+export function enginePod(cluster: MPDCluster, insId: string, options: EnginePodOptions = {}): V1Pod {
   const name = cluster.metadata.name!;
   const { classInfo, version } = wantedClassAndVersion(cluster, options.useModifyTo);
   const port = enginePort(cluster);
@@ -73,7 +93,7 @@ export function enginePod(cluster: MPDCluster, insId: string, role: 'rw' | 'ro',
     metadata: {
       name: podName(name, insId),
       namespace: cluster.metadata.namespace,
-      labels: { [labels.managedBy]: 'mpdflow', [labels.cluster]: name, [labels.insId]: insId, [labels.role]: role },
+      labels: { [labels.managedBy]: 'mpdflow', [labels.cluster]: name, [labels.insId]: insId },
       annotations: {
         [podAnnotations.className]: classInfo.className ?? '',
         [podAnnotations.version]: version.versionName ?? '',
@@ -83,27 +103,24 @@ export function enginePod(cluster: MPDCluster, insId: string, role: 'rw' | 'ro',
     },
     spec: {
       affinity: placement(cluster, options),
-      // The engine stops on SIGINT (fast shutdown) within seconds; the data directory is free once the pod is gone.
+      // Patroni stops PostgreSQL (fast shutdown) and hands the leader lock over within seconds.
       terminationGracePeriodSeconds: 30,
       enableServiceLinks: false,
+      serviceAccountName: engineServiceAccountName(name),
       containers: [
         {
           name: 'engine',
           image: engineImage(version),
           imagePullPolicy: 'IfNotPresent',
-          env: [
-            { name: 'ENGINE_INSTANCE_ID', value: insId },
-            { name: 'ENGINE_ROLE', value: role },
-            { name: 'ENGINE_PORT', value: String(port) },
-            { name: 'ENGINE_DATA_ROOT', value: '/data' },
+          env: engineEnv(cluster, insId, port),
+          ports: [
+            { name: 'postgresql', containerPort: port },
+            { name: 'patroni', containerPort: patroniApiPort },
           ],
-          ports: [{ name: 'engine', containerPort: port }],
-          // pg_isready every second until the first success (a start may wait for the previous postmaster's lock, then
-          // initdb); then readiness by TCP every 5 s (an exec probe is a runc exec each period: 100 engines at 5 s cost
-          // a core), and a restart when the postmaster stops listening for a minute.
-          startupProbe: pgIsReady(port, 1, 240),
-          readinessProbe: { tcpSocket: { port }, periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 3 },
-          livenessProbe: { tcpSocket: { port }, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 3 },
+          // A start may wait for the previous postmaster's lock, then initdb or clone the leader: up to 4 minutes.
+          startupProbe: patroniProbe('/liveness', 1, 240),
+          readinessProbe: patroniProbe('/readiness', 2, 2),
+          livenessProbe: patroniProbe('/liveness', 10, 6),
           resources: { requests, ...(Object.keys(limits).length ? { limits } : {}) },
           volumeMounts: [{ name: 'shared', mountPath: '/data' }],
         },

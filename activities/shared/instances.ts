@@ -9,7 +9,9 @@ import type { MPDCluster } from '../../src/kube/mpdcluster';
 import type { DbInstanceStatus } from '../../src/kube/mpdcluster-schema';
 import { sleepUnlessAborted } from '../../src/infra/wait';
 import { enginePod, enginePort, engineImage, wantedClassAndVersion, type EnginePodOptions } from './engine-pod';
-import { podName } from './names';
+import { engineRoles, podName } from './names';
+import { ensureEngineAccess } from './engine-access';
+import { waitCaughtUp, withHaActive } from './ha-manager';
 import { createOwned } from './owned-objects';
 import { isPodReady, podInterrupts, podProblem, type PodProblem } from './pod-readiness';
 import type { StepServices } from '../../src/flows/step-services';
@@ -104,25 +106,32 @@ async function withEngineLog(ctx: Ctx, pod: V1Pod, problem: PodProblem): Promise
 
 /**
  * Creates (if missing) and waits for the pod of one instance, then records it in status.dbInstanceStatus with the
- * node the scheduler chose. A pod left failing by an earlier attempt, or being deleted, is replaced first.
+ * node the scheduler chose. A pod left failing by an earlier attempt, or being deleted, is replaced first. A standby
+ * counts as there once it has caught up with the RW. The HA manager runs while the pod starts (it starts nothing
+ * while paused) and is paused again after, if a flow had paused it.
  */
 export async function ensureInstancePod(ctx: Ctx, cluster: MPDCluster, insId: string, role: 'rw' | 'ro' | 'tempro', options: EnginePodOptions = {}): Promise<void> {
+  await ensureEngineAccess(ctx, cluster);
   const existing = await readPod(ctx, insId);
   if (existing && podProblem(existing, Date.now())) await deletePod(ctx, insId);
   const name = podName(ctx.resource.name, insId);
-  await createOwned(
-    cluster,
-    `pod ${name}`,
-    () => ctx.services.kube.core.createNamespacedPod({ namespace: ctx.resource.namespace, body: enginePod(cluster, insId, role === 'tempro' ? 'ro' : role, options) }),
-    () => ctx.services.kube.core.readNamespacedPod({ namespace: ctx.resource.namespace, name }),
-  );
-  const pod = await waitPodReady(ctx, insId);
+  const pod = await withHaActive(ctx, async () => {
+    await createOwned(
+      cluster,
+      `pod ${name}`,
+      () => ctx.services.kube.core.createNamespacedPod({ namespace: ctx.resource.namespace, body: enginePod(cluster, insId, options) }),
+      () => ctx.services.kube.core.readNamespacedPod({ namespace: ctx.resource.namespace, name }),
+    );
+    const ready = await waitPodReady(ctx, insId);
+    if (role !== 'rw') await waitCaughtUp(ctx, [insId]);
+    return ready;
+  });
   const { classInfo, version } = wantedClassAndVersion(cluster, options.useModifyTo);
   await patchInstances(ctx, {
     [insId]: {
       insId,
       insType: role,
-      role: role === 'rw' ? 'master' : 'replica',
+      role: role === 'rw' ? engineRoles.leader : engineRoles.replica,
       podName: pod.metadata?.name,
       podNameSpace: pod.metadata?.namespace,
       nodeName: pod.spec?.nodeName,

@@ -4,6 +4,7 @@ import { transitionKeyOf } from '../../src/contract/flow-run';
 import { interruptAnnotations } from '../../src/kube/annotations';
 import { flowMarkerAnnotations, triggerAnnotations } from '../../src/operator/shared/annotations';
 import { deleteIfPresent, deletePod, getCluster, instances, metaConfigMapName, patchInstances, sharePvcName, type Ctx } from './instances';
+import { haStoreConfigMapNames, roServiceName, rwServiceName } from './names';
 import { removeClusterManager, upgradeClusterManager } from './manager';
 import { step } from './step-kit';
 
@@ -68,10 +69,15 @@ export const lifecycleSteps = {
   }),
   CleanOldTempMeta: step((ctx) => cleanTempMeta(ctx, false)),
   RemoveClusterManager: step(removeClusterManager),
-  /** Every instance pod goes; the ids stay, to be created again. */
+  /**
+   * Every instance pod goes, standbys first: the writer, last, hands its lock to nobody, so nothing fails over while
+   * the cluster is taken down. The ids stay, to be created again on the data the volume keeps.
+   */
   RemoveAllInsPod: step(async (ctx) => {
     const cluster = await getCluster(ctx);
-    for (const [id] of instances(cluster)) await deletePod(ctx, id);
+    const leader = cluster.status?.leaderInstanceId;
+    const ordered = instances(cluster).sort(([a], [b]) => Number(a === leader) - Number(b === leader));
+    for (const [id] of ordered) await deletePod(ctx, id);
     await patchInstances(ctx, Object.fromEntries(instances(cluster).map(([id]) => [id, { status: 'creating', currentState: { state: 'creating' } }])));
   }),
   CleanAllTempMeta: step((ctx) => cleanTempMeta(ctx, true)),
@@ -99,5 +105,12 @@ export const lifecycleSteps = {
     await removeClusterManager(ctx);
     await deleteIfPresent(() => ctx.services.kube.core.deleteNamespacedPersistentVolumeClaim({ namespace: ctx.resource.namespace, name: sharePvcName(cluster) }));
     await deleteIfPresent(() => ctx.services.kube.core.deleteNamespacedConfigMap({ namespace: ctx.resource.namespace, name: metaConfigMapName(ctx.resource.name) }));
+    // The HA manager's store is its own (no owner): a cluster created again under this name must bootstrap anew.
+    for (const name of haStoreConfigMapNames(ctx.resource.name)) {
+      await deleteIfPresent(() => ctx.services.kube.core.deleteNamespacedConfigMap({ namespace: ctx.resource.namespace, name }));
+    }
+    for (const name of [rwServiceName(ctx.resource.name), roServiceName(ctx.resource.name)]) {
+      await deleteIfPresent(() => ctx.services.kube.core.deleteNamespacedService({ namespace: ctx.resource.namespace, name }));
+    }
   }),
 };

@@ -10,6 +10,20 @@ export const labels = {
 } as const;
 export const podAnnotations = { restartToken: 'mpd.polardb.aliyun.com/restart-token', className: 'mpd.polardb.aliyun.com/class', version: 'mpd.polardb.aliyun.com/version' } as const;
 
+/** The role label's values, as the HA manager (Patroni) writes them on each engine pod; a stopped engine has none. */
+export const engineRoles = { leader: 'master', replica: 'replica' } as const;
+
+export const engineSecretName = (cluster: string) => `${cluster}-engine-credentials`;
+/** The Secret's keys; the engine pod maps them onto Patroni's environment. */
+export const credentialKeys = { superuser: 'superuser-password', replication: 'replication-password', api: 'api-password' } as const;
+export const engineServiceAccountName = (cluster: string) => `${cluster}-engine`;
+/** The ClusterRole (deploy/base/rbac-engine.yaml) each cluster's engines are bound to in its namespace. */
+export const engineClusterRoleName = 'mpdflow-engine';
+/** Applications reach the writer at <cluster>-rw and the standbys at <cluster>-ro. */
+export const rwServiceName = (cluster: string) => `${cluster}-rw`;
+export const roServiceName = (cluster: string) => `${cluster}-ro`;
+/** The HA manager's own ConfigMaps (leader lock, config, switchover request, synchronous standbys), named after its scope. */
+export const haStoreConfigMapNames = (cluster: string) => ['config', 'leader', 'failover', 'sync'].map((key) => `${cluster}-${key}`);
 export const metaConfigMapName = (cluster: string) => `${cluster}-meta`;
 export const managerConfigMapName = (cluster: string) => `${cluster}-cm-config`;
 export const managerDeploymentName = (cluster: string) => `${cluster}-cm`;

@@ -9,7 +9,8 @@ import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { deletePod, ensureInstancePod, getCluster, instances, metaConfigMapName, nextInsId, patchInstances, podAnnotations, readPod, tempRoIds, type Ctx } from './instances';
 import { syncManagerTopology } from './manager';
 import { requireReadyNode } from './nodes';
-import { switchLeader } from './topology-steps';
+import { switchWriterTo } from './switchover';
+import { waitCaughtUp } from './ha-manager';
 import { step } from './step-kit';
 import { retryOnConflict } from './conflict-retry';
 
@@ -106,7 +107,7 @@ export const replicaSteps = {
       { namespace: ctx.resource.namespace, name: metaConfigMapName(ctx.resource.name), body: { data: { oldRw: cluster.status?.leaderInstanceId ?? '' } } },
       mergePatch,
     );
-    await switchLeader(ctx, cluster, temp!);
+    await switchWriterTo(ctx, temp!);
   }),
   DeleteOldRw: step(async (ctx) => {
     const meta = await ctx.services.kube.core.readNamespacedConfigMap({ namespace: ctx.resource.namespace, name: metaConfigMapName(ctx.resource.name) });
@@ -119,6 +120,7 @@ export const replicaSteps = {
   EnsureNewRoUpToDate: step(async (ctx) => {
     await ensureReplicasUpToDate(ctx);
     const cluster = await getCluster(ctx);
+    await waitCaughtUp(ctx, instances(cluster).filter(([, ins]) => ins.insType !== 'rw').map(([id]) => id));
     const temps = tempRoIds(cluster).filter((id) => cluster.status?.dbInstanceStatus?.[id]?.insType === 'tempro');
     if (temps.length) await patchInstances(ctx, Object.fromEntries(temps.map((id) => [id, { insType: 'ro' as const }])));
     await syncManagerTopology(ctx, await getCluster(ctx));

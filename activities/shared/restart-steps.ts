@@ -1,27 +1,54 @@
 /**
- * Restarts replace pods: each restarted pod carries the transition's key, so a retried step, or a run resumed after
- * recovery (a new run of the same transition), skips the pods it already restarted.
+ * Restarts ask the HA manager to restart PostgreSQL in place (a new postmaster, same pod, same role; allowed while
+ * failover is paused). The pod records, before the restart, the transition's key and the postmaster's start time it
+ * saw: a retried step, or a run resumed after recovery, finds a newer postmaster and skips that instance.
  */
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { InterruptError } from '../../src/flows/step';
 import { triggerAnnotations } from '../../src/operator/shared/annotations';
 import { unknownInstance } from '../../src/operator/shared/instance-ids';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
-import { deletePod, ensureInstancePod, getCluster, instances, podAnnotations, readPod, type Ctx } from './instances';
+import { patroniCredentials } from './engine-access';
+import { ensureInstancePod, getCluster, instances, podAnnotations, podName, readPod, waitPodReady, type Ctx } from './instances';
+import { patroni, PatroniError } from './patroni';
 import { step } from './step-kit';
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 async function restartInstance(ctx: Ctx, cluster: MPDCluster, insId: string): Promise<void> {
   const ins = cluster.status?.dbInstanceStatus?.[insId];
   // Never create what is not there: a pod for an unknown id would become a phantom instance.
   if (!ins) throw new InterruptError('INS_NOT_FOUND', unknownInstance(cluster, insId));
   const pod = await readPod(ctx, insId);
-  // A pod of this transition is the restart done (or under way): waited for, and replaced only if it failed.
-  if (pod?.metadata?.annotations?.[podAnnotations.restartToken] !== ctx.transitionKey) await deletePod(ctx, insId);
-  await ensureInstancePod(ctx, cluster, insId, ins.insType === 'rw' ? 'rw' : 'ro', { restartToken: ctx.transitionKey, ...(ins.nodeName ? { preferNode: ins.nodeName } : {}) });
+  // No pod: a new one is a new postmaster.
+  if (!pod) return ensureInstancePod(ctx, cluster, insId, ins.insType === 'rw' ? 'rw' : 'ro', ins.nodeName ? { preferNode: ins.nodeName } : {});
+  const member = await patroni.member(pod).catch((error: unknown) => {
+    throw new InterruptError('DB_NOT_RUNNING', `the engine of ${insId} does not answer: ${(error as Error).message}`);
+  });
+  const [token, seenStart] = (pod.metadata?.annotations?.[podAnnotations.restartToken] ?? '').split('@');
+  if (token === ctx.transitionKey && seenStart !== member.postmaster_start_time) return;
+  await ctx.services.kube.core.patchNamespacedPod(
+    {
+      namespace: ctx.resource.namespace,
+      name: podName(ctx.resource.name, insId),
+      body: { metadata: { annotations: { [podAnnotations.restartToken]: `${ctx.transitionKey}@${member.postmaster_start_time ?? ''}` } } },
+    },
+    mergePatch,
+  );
+  try {
+    await patroni.restart(pod, await patroniCredentials(ctx));
+  } catch (error) {
+    if (error instanceof PatroniError) throw new Error(`restart of ${insId} refused: ${error.message}`);
+    throw error;
+  }
+  await waitPodReady(ctx, insId);
 }
 
 export async function restartCluster(ctx: Ctx): Promise<void> {
   const cluster = await getCluster(ctx);
-  for (const [insId] of instances(cluster)) await restartInstance(ctx, cluster, insId);
+  // Standbys first, the writer last: the writer's restart is the only moment writes wait.
+  const ordered = instances(cluster).sort(([a], [b]) => Number(a === cluster.status?.leaderInstanceId) - Number(b === cluster.status?.leaderInstanceId));
+  for (const [insId] of ordered) await restartInstance(ctx, cluster, insId);
 }
 
 export const restartSteps = {

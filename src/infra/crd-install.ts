@@ -1,8 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeClients } from '../kube/client';
 import { applyObject } from '../kube/apply';
 import { mpdClusterCrd } from '../kube/mpdcluster-crd';
 import { mpdClusterApi } from '../kube/mpdcluster';
 import { waitUntil } from './wait';
+import { projectRoot } from './paths';
+
+/** The engine pods' ClusterRole, from the deployment's own manifest: clusters' RoleBindings refer to it. */
+export async function installEngineRole(kube: KubeClients): Promise<void> {
+  await applyObject(kube, parse(readFileSync(join(projectRoot, 'deploy', 'base', 'rbac-engine.yaml'), 'utf8')) as KubernetesObject);
+}
 
 /** Applies the MPDCluster CRD and waits until the API server serves it (Established). */
 export async function installMpdClusterCrd(kube: KubeClients): Promise<void> {

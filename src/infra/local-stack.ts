@@ -3,7 +3,7 @@ import { startTemporalDevServer, type TemporalDevServer } from './temporal-dev-s
 import { startKubeControlPlane, type KubeControlPlane } from './kube-control-plane';
 import { startKubeNode, type KubeNode } from './kube-node';
 import { kubeClients, loadKubeConfig } from '../kube/client';
-import { installMpdClusterCrd } from './crd-install';
+import { installEngineRole, installMpdClusterCrd } from './crd-install';
 import { defaultTemporalNamespace } from '../config';
 
 export interface LocalStackOptions {
@@ -47,7 +47,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         adminKubeconfig: kube.value.kubeconfigPath,
       });
     }
-    await installMpdClusterCrd(kubeClients(loadKubeConfig(kube.value.kubeconfigPath)));
+    const admin = kubeClients(loadKubeConfig(kube.value.kubeconfigPath));
+    await installMpdClusterCrd(admin);
+    await installEngineRole(admin);
   } catch (error) {
     await node?.stop();
     await Promise.all([temporal.value.stop(), kube.value.stop()]);

@@ -6,6 +6,7 @@ import {
   CustomObjectsApi,
   ApiextensionsV1Api,
   KubernetesObjectApi,
+  RbacAuthorizationV1Api,
   ApiException,
 } from '@kubernetes/client-node';
 
@@ -17,6 +18,7 @@ export interface KubeClients {
   custom: CustomObjectsApi;
   apiextensions: ApiextensionsV1Api;
   objects: KubernetesObjectApi;
+  rbac: RbacAuthorizationV1Api;
 }
 
 /** A kubeconfig from a path, else $KUBECONFIG / ~/.kube/config / the in-cluster ServiceAccount. */
@@ -67,6 +69,7 @@ export function kubeClients(config: KubeConfig): KubeClients {
     custom: config.makeApiClient(CustomObjectsApi),
     apiextensions: config.makeApiClient(ApiextensionsV1Api),
     objects: KubernetesObjectApi.makeApiClient(config),
+    rbac: config.makeApiClient(RbacAuthorizationV1Api),
   };
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the local node's images as OCI image tarballs from this machine's Debian files (no registry involved):
 #   localhost/mpdflow/pause:1              the pod sandbox: busybox sleeping forever
-#   localhost/mpdflow/engine:v1, :v2       PostgreSQL 15 (the machine's postgresql-15), two engine versions
+#   localhost/mpdflow/engine:v1, :v2       PostgreSQL 15 run by Patroni (Debian's packages), two engine versions
 #   localhost/mpdflow/cluster-manager:v1   busybox httpd + a loop publishing the topology ConfigMap
 # Reproducible: the layer tar is sorted, dated 1970, owners numeric (root, postgres 999), and no config carries a clock.
 # Cached by content: an image is rebuilt only when the hash of its staged root filesystem and config changes.
@@ -54,31 +54,14 @@ chmod 755 "$root/usr/local/bin/cluster-manager"
 archive cluster-manager localhost/mpdflow/cluster-manager:v1 \
   '{"Entrypoint":["/usr/local/bin/cluster-manager"],"Env":["PATH=/bin","CM_PORT=8080","CM_TOPOLOGY_DIR=/etc/mpdflow/topology"],"ExposedPorts":{"8080/tcp":{}},"WorkingDir":"/"}' "$root"
 
-# --- the engine: the machine's PostgreSQL, run by an entrypoint that keeps one postmaster per data directory.
+# --- the engine: PostgreSQL run by Patroni, on a Debian root filesystem built by engine-rootfs.sh (cached).
 engine_root="$work/engine-base"
-busybox_root "$engine_root" chgrp flock stat
-rm -f "$engine_root/bin/flock"   # busybox has no flock applet here; util-linux's flock is copied below
-put_elf "$engine_root" "$pgbin/postgres" "$pgbin/initdb" "$pgbin/pg_ctl" "$pgbin/pg_isready" "$pgbin/psql" \
-  "$pgbin/pg_basebackup" "$pgbin/pg_controldata" "$(command -v flock)"
-for lib in plpgsql dict_snowball libpqwalreceiver pgoutput; do
-  put_elf "$engine_root" "/usr/lib/postgresql/${POSTGRESQL_MAJOR}/lib/$lib.so"
-done
-for lib in /usr/lib/postgresql/"${POSTGRESQL_MAJOR}"/lib/*_and_*.so /usr/lib/postgresql/"${POSTGRESQL_MAJOR}"/lib/utf8_and_*.so; do
-  [[ -f "$lib" ]] && put_elf "$engine_root" "$lib"
-done
-share="/usr/share/postgresql/${POSTGRESQL_MAJOR}"
-mkdir -p "$engine_root$share"
-(cd "$share" && find . -path ./man -prune -o -path ./contrib -prune -o -type f -print | while read -r f; do
-  mkdir -p "$engine_root$share/$(dirname "$f")" && cp --preserve=mode "$f" "$engine_root$share/$f"; done)
-put "$engine_root" /usr/share/zoneinfo/UTC
-mkdir -p "$engine_root/usr/share/zoneinfo/Etc" && cp /usr/share/zoneinfo/UTC "$engine_root/usr/share/zoneinfo/Etc/UTC"
-printf 'root:x:0:0:root:/root:/bin/sh\npostgres:x:999:999:PostgreSQL:/var/lib/postgresql:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$engine_root/etc/passwd"
-printf 'root:x:0:\npostgres:x:999:\nnogroup:x:65534:\n' >"$engine_root/etc/group"
-mkdir -p "$engine_root/usr/local/bin" "$engine_root/var/run/postgresql" "$engine_root/var/lib/postgresql" "$engine_root/data"
-chown 999:999 "$engine_root/var/run/postgresql" "$engine_root/var/lib/postgresql"
+mkdir -p "$engine_root"
+tar -xf "$("$here/engine-rootfs.sh")" -C "$engine_root"
+mkdir -p "$engine_root/usr/local/bin" "$engine_root/data" "$engine_root/etc/mpdflow"
 cp "$here/engine-entrypoint.sh" "$engine_root/usr/local/bin/engine-entrypoint"
 chmod 755 "$engine_root/usr/local/bin/engine-entrypoint"
-pg_version="$("$pgbin/postgres" --version | awk '{print $3}')"
+pg_version="$(awk -v p="postgresql-${POSTGRESQL_MAJOR}" '$1 == "Package:" { hit = ($2 == p) } hit && $1 == "Version:" { print $2; exit }' "$engine_root/var/lib/dpkg/status")"
 # Two versions in one archive: the same base layer (stored and imported once) and a layer with the version file.
 engine_images=()
 for version in v1 v2; do
@@ -86,7 +69,7 @@ for version in v1 v2; do
   mkdir -p "$root/etc/mpdflow"
   echo "$version" >"$root/etc/mpdflow/engine-version"
   engine_images+=("localhost/mpdflow/engine:$version" \
-    "{\"Entrypoint\":[\"/usr/local/bin/engine-entrypoint\"],\"Env\":[\"PATH=/usr/lib/postgresql/${POSTGRESQL_MAJOR}/bin:/bin:/usr/bin\",\"TZ=UTC\",\"PGUSER=postgres\",\"ENGINE_PORT=5432\",\"ENGINE_DATA_ROOT=/data\"],\"ExposedPorts\":{\"5432/tcp\":{}},\"StopSignal\":\"SIGINT\",\"WorkingDir\":\"/\",\"Labels\":{\"org.opencontainers.image.version\":\"$version\",\"io.mpdflow.postgresql\":\"$pg_version\"}}" \
+    "{\"Entrypoint\":[\"/usr/local/bin/engine-entrypoint\"],\"Env\":[\"PATH=/usr/local/bin:/usr/lib/postgresql/${POSTGRESQL_MAJOR}/bin:/usr/sbin:/usr/bin:/sbin:/bin\",\"TZ=UTC\",\"PGUSER=postgres\",\"PGHOST=/var/run/postgresql\",\"ENGINE_PORT=5432\",\"ENGINE_DATA_ROOT=/data\"],\"ExposedPorts\":{\"5432/tcp\":{},\"8008/tcp\":{}},\"StopSignal\":\"SIGTERM\",\"WorkingDir\":\"/\",\"Labels\":{\"org.opencontainers.image.version\":\"$version\",\"io.mpdflow.postgresql\":\"$pg_version\"}}" \
     "$engine_root:$root")
 done
 archive engine "${engine_images[@]}"

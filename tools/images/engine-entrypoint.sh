@@ -1,20 +1,28 @@
 #!/bin/sh
-# The engine container: one PostgreSQL postmaster on its own data directory under the (shared) volume.
-#   ENGINE_DATA_ROOT  where the volume is mounted (default /data)
-#   ENGINE_INSTANCE_ID  the instance; its data lives in $ENGINE_DATA_ROOT/<id>/pgdata (default: the pod's hostname)
-#   ENGINE_PORT  the port (default 5432);  ENGINE_ROLE=ro  makes every transaction read-only
-# Two postmasters on one data directory corrupt it, and a shared volume invites exactly that (a restarted pod
-# beside its terminating predecessor, a pod on another node): an exclusive lock on <id>/engine.lock is held for
-# the postmaster's whole life (its processes inherit the descriptor), and a second one waits for it.
+# The engine container: Patroni (the HA manager) running PostgreSQL on one instance's data directory on the cluster's
+# shared volume, with Kubernetes as its store (leader lock and config in ConfigMaps, member state on its own pod, the
+# role label on its pod: master or replica). Patroni is PID 1 and PostgreSQL its child.
+#   ENGINE_DATA_ROOT     where the shared volume is mounted (default /data)
+#   ENGINE_INSTANCE_ID   the instance; its data lives in $ENGINE_DATA_ROOT/<id>/pgdata
+#   ENGINE_PORT          PostgreSQL's port (default 5432); ENGINE_API_PORT Patroni's REST API (default 8008)
+#   ENGINE_CLUSTER       Patroni's scope: the MPDCluster's name (unset: one standalone PostgreSQL); ENGINE_POD_IP, PATRONI_NAME (the pod's name),
+#                        PATRONI_KUBERNETES_NAMESPACE from the downward API
+#   ENGINE_SYNCHRONOUS   on (default): one standby is synchronous while there is one; off: asynchronous
+#   ENGINE_FSYNC         on (default) or off (tests only, set through the cluster's spec)
+#   PATRONI_SUPERUSER_PASSWORD, PATRONI_REPLICATION_PASSWORD, PATRONI_RESTAPI_PASSWORD: from the cluster's Secret
+# Two postmasters on one data directory corrupt it, and a shared volume invites exactly that (a restarted pod beside
+# its terminating predecessor, a pod on another node): an exclusive lock on <id>/engine.lock is held by Patroni for its
+# whole life, and a second one waits for it.
 set -eu
 port="${ENGINE_PORT:-5432}"
+api_port="${ENGINE_API_PORT:-8008}"
 root="${ENGINE_DATA_ROOT:-/data}"
 instance="${ENGINE_INSTANCE_ID:-$(hostname)}"
+cluster="${ENGINE_CLUSTER:-}"
 dir="$root/$instance"
-export PGDATA="$dir/pgdata"
 version="$(cat /etc/mpdflow/engine-version)"
-mkdir -p "$dir"
-chown postgres:postgres "$dir"
+mkdir -p "$dir" /var/run/postgresql
+chown postgres:postgres "$dir" /var/run/postgresql
 exec 9>>"$dir/engine.lock"
 # A stop signal while waiting ends the wait at once: the shell runs a trap during `wait`, not during a foreground
 # command. The lock taken by the background flock belongs to descriptor 9, which this shell shares.
@@ -25,18 +33,110 @@ if ! wait $!; then
   exit 1
 fi
 trap - INT TERM
-if [ ! -s "$PGDATA/PG_VERSION" ]; then
-  echo "engine $version: initializing $PGDATA" >&2
-  rm -rf "$PGDATA"
-  su -p -s /bin/sh postgres -c "initdb -D '$PGDATA' --username=postgres --auth=trust --encoding=UTF8 --locale=C --no-sync >/dev/null"
-  echo "host all all 0.0.0.0/0 trust" >>"$PGDATA/pg_hba.conf"
-fi
 echo "$version" >"$dir/engine-version"
-readonly_opt=""
-[ "${ENGINE_ROLE:-rw}" = ro ] && readonly_opt="-c default_transaction_read_only=on"
-echo "engine $version: starting postgres on port $port, data $PGDATA, role ${ENGINE_ROLE:-rw}" >&2
-# exec all the way: the postmaster is the container's PID 1 and gets the stop signal (SIGINT: fast shutdown).
-exec su -p -s /bin/sh postgres -c "exec postgres -D '$PGDATA' -p $port -c listen_addresses='*' \
-  -c unix_socket_directories=/var/run/postgresql -c shared_buffers=16MB -c max_connections=30 \
-  -c fsync=off -c synchronous_commit=off -c log_min_messages=warning \
-  -c mpdflow.engine_version=$version $readonly_opt"
+
+if [ -z "$cluster" ]; then
+  # Standalone (no ENGINE_CLUSTER): one PostgreSQL and no HA manager, for what tests a node rather than a cluster.
+  export PGDATA="$dir/pgdata"
+  if [ ! -s "$PGDATA/PG_VERSION" ]; then
+    rm -rf "$PGDATA"
+    setpriv --reuid=postgres --regid=postgres --init-groups initdb -D "$PGDATA" --username=postgres --auth-local=trust \
+      --auth-host=scram-sha-256 --encoding=UTF8 --locale=C >/dev/null
+  fi
+  echo "engine $version: standalone PostgreSQL on port $port, data $PGDATA" >&2
+  exec setpriv --reuid=postgres --regid=postgres --init-groups postgres -D "$PGDATA" -p "$port" -c listen_addresses='*' \
+    -c unix_socket_directories=/var/run/postgresql -c shared_buffers=16MB -c max_connections=30 -c jit=off \
+    -c log_min_messages=warning -c mpdflow.engine_version="$version"
+fi
+pod_ip="${ENGINE_POD_IP:?ENGINE_POD_IP is not set}"
+
+# Server TLS from the cluster's Secret, when mounted: PostgreSQL wants the key private to its owner.
+ssl_params=""
+if [ -s /etc/mpdflow/tls/tls.crt ] && [ -s /etc/mpdflow/tls/tls.key ]; then
+  mkdir -p /var/run/postgresql/tls
+  cp /etc/mpdflow/tls/tls.crt /etc/mpdflow/tls/tls.key /var/run/postgresql/tls/
+  [ -s /etc/mpdflow/tls/ca.crt ] && cp /etc/mpdflow/tls/ca.crt /var/run/postgresql/tls/
+  chown -R postgres:postgres /var/run/postgresql/tls
+  chmod 600 /var/run/postgresql/tls/tls.key
+  ssl_params="ssl: 'on'
+    ssl_cert_file: /var/run/postgresql/tls/tls.crt
+    ssl_key_file: /var/run/postgresql/tls/tls.key"
+fi
+synchronous=true
+[ "${ENGINE_SYNCHRONOUS:-on}" = off ] && synchronous=false
+fsync="${ENGINE_FSYNC:-on}"
+
+config=/var/run/postgresql/patroni.yml
+# No secret in this file: Patroni reads the passwords from its PATRONI_* environment.
+cat >"$config" <<EOF
+scope: $cluster
+kubernetes:
+  use_endpoints: false
+  pod_ip: $pod_ip
+  scope_label: ${ENGINE_SCOPE_LABEL:-mpd.polardb.aliyun.com/cluster}
+  role_label: ${ENGINE_ROLE_LABEL:-mpd.polardb.aliyun.com/role}
+  labels:
+    app.kubernetes.io/managed-by: mpdflow
+restapi:
+  listen: 0.0.0.0:$api_port
+  connect_address: $pod_ip:$api_port
+  authentication:
+    username: patroni
+bootstrap:
+  dcs:
+    ttl: ${ENGINE_HA_TTL_SECONDS:-10}
+    loop_wait: 2
+    retry_timeout: 4
+    maximum_lag_on_failover: 1048576
+    synchronous_mode: $synchronous
+    # Every streaming standby synchronous: any of them may take a planned switch (Patroni hands over only to one in
+    # the synchronous set) or a failover, with every acknowledged commit.
+    synchronous_node_count: ${ENGINE_SYNCHRONOUS_STANDBYS:-8}
+    postgresql:
+      use_pg_rewind: true
+      use_slots: true
+      parameters:
+        wal_level: replica
+        hot_standby: 'on'
+        wal_log_hints: 'on'
+        max_wal_senders: 10
+        max_replication_slots: 10
+        wal_keep_size: 64MB
+        max_connections: 30
+        shared_buffers: 16MB
+        password_encryption: scram-sha-256
+  initdb:
+    - encoding: UTF8
+    - locale: C
+    - data-checksums
+postgresql:
+  listen: 0.0.0.0:$port
+  connect_address: $pod_ip:$port
+  data_dir: $dir/pgdata
+  bin_dir: /usr/lib/postgresql/15/bin
+  pgpass: /var/run/postgresql/pgpass
+  use_unix_socket: true
+  authentication:
+    superuser:
+      username: postgres
+    replication:
+      username: replicator
+    rewind:
+      username: postgres
+  parameters:
+    unix_socket_directories: /var/run/postgresql
+    fsync: '$fsync'
+    synchronous_commit: 'on'
+    jit: 'off'
+    log_min_messages: warning
+    mpdflow.engine_version: $version
+    $ssl_params
+  pg_hba:
+    - local all all trust
+    - host replication replicator 0.0.0.0/0 scram-sha-256
+    - host all all 0.0.0.0/0 scram-sha-256
+EOF
+chown postgres:postgres "$config"
+echo "engine $version: Patroni for $instance of $cluster, PostgreSQL on $pod_ip:$port, data $dir/pgdata" >&2
+export PATRONI_RESTAPI_USERNAME=patroni PATRONI_SUPERUSER_USERNAME=postgres PATRONI_REPLICATION_USERNAME=replicator
+exec setpriv --reuid=postgres --regid=postgres --init-groups patroni "$config"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the local node's runtime from Debian packages on first use: containerd, runc, the CNI plugins,
-# busybox-static and PostgreSQL 15 (the image inputs). Versions: tools/kube/versions.env.
+# busybox-static, PostgreSQL 15 and mmdebstrap (the image inputs). Versions: tools/kube/versions.env.
 # Checks first that this machine can run containers at all (root, cgroups) and says what to do when not.
 # Prints, on its last line, a file of KEY=VALUE lines naming the binaries found.
 set -euo pipefail
@@ -36,6 +36,7 @@ packages=(
   "busybox-static=$BUSYBOX_STATIC_DEB_VERSION"
   "postgresql-${POSTGRESQL_MAJOR}="
   "postgresql-client-${POSTGRESQL_MAJOR}="
+  "mmdebstrap=$MMDEBSTRAP_DEB_VERSION"
 )
 installed_version() { dpkg-query -W -f '${db:Status-Status} ${Version}' "$1" 2>/dev/null | awk '$1 == "installed" { print $2 }' || true; }
 

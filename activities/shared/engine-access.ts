@@ -1,0 +1,110 @@
+/**
+ * What a cluster's engines and its applications need besides pods: the credentials Secret (superuser, replication,
+ * the HA manager's API), the engines' ServiceAccount bound to the HA manager's ClusterRole in this namespace only, and
+ * the Services `<name>-rw` (the writer) and `<name>-ro` (the standbys), which follow the role labels the HA manager
+ * writes. All owned by the cluster; created once, and a retry finds them (the first Secret's passwords stay).
+ */
+import { randomBytes } from 'node:crypto';
+import type { V1Service } from '@kubernetes/client-node';
+import type { MPDCluster } from '../../src/kube/mpdcluster';
+import { enginePort } from './engine-pod';
+import type { Ctx } from './instances';
+import {
+  credentialKeys,
+  engineClusterRoleName,
+  engineRoles,
+  engineSecretName,
+  engineServiceAccountName,
+  labels,
+  ownerReference,
+  roServiceName,
+  rwServiceName,
+} from './names';
+import { createOwned } from './owned-objects';
+import type { PatroniCredentials } from './patroni';
+
+export const superuserName = 'postgres';
+
+const newPassword = () => randomBytes(24).toString('base64url');
+
+function service(cluster: MPDCluster, name: string, role: string): V1Service {
+  const port = enginePort(cluster);
+  return {
+    metadata: { name, labels: { [labels.managedBy]: 'mpdflow', [labels.cluster]: cluster.metadata.name! }, ownerReferences: [ownerReference(cluster)] },
+    spec: {
+      type: 'ClusterIP',
+      selector: { [labels.cluster]: cluster.metadata.name!, [labels.role]: role },
+      ports: [{ name: 'postgresql', port, targetPort: port, protocol: 'TCP' }],
+    },
+  };
+}
+
+export async function ensureEngineAccess(ctx: Ctx, cluster: MPDCluster): Promise<void> {
+  const namespace = ctx.resource.namespace;
+  const name = cluster.metadata.name!;
+  const owned = { ownerReferences: [ownerReference(cluster)], labels: { [labels.managedBy]: 'mpdflow', [labels.cluster]: name } };
+  const core = ctx.services.kube.core;
+  const secret = engineSecretName(name);
+  await createOwned(
+    cluster,
+    `Secret ${secret}`,
+    () =>
+      core.createNamespacedSecret({
+        namespace,
+        body: {
+          metadata: { name: secret, ...owned },
+          type: 'Opaque',
+          stringData: { [credentialKeys.superuser]: newPassword(), [credentialKeys.replication]: newPassword(), [credentialKeys.api]: newPassword() },
+        },
+      }),
+    () => core.readNamespacedSecret({ namespace, name: secret }),
+  );
+  const account = engineServiceAccountName(name);
+  await createOwned(
+    cluster,
+    `ServiceAccount ${account}`,
+    () => core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: account, ...owned } } }),
+    () => core.readNamespacedServiceAccount({ namespace, name: account }),
+  );
+  const rbac = ctx.services.kube.rbac;
+  await createOwned(
+    cluster,
+    `RoleBinding ${account}`,
+    () =>
+      rbac.createNamespacedRoleBinding({
+        namespace,
+        body: {
+          metadata: { name: account, ...owned },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: engineClusterRoleName },
+          subjects: [{ kind: 'ServiceAccount', name: account, namespace }],
+        },
+      }),
+    () => rbac.readNamespacedRoleBinding({ namespace, name: account }),
+  );
+  for (const [serviceName, role] of [
+    [rwServiceName(name), engineRoles.leader],
+    [roServiceName(name), engineRoles.replica],
+  ] as const) {
+    await createOwned(
+      cluster,
+      `Service ${serviceName}`,
+      () => core.createNamespacedService({ namespace, body: service(cluster, serviceName, role) }),
+      () => core.readNamespacedService({ namespace, name: serviceName }),
+    );
+  }
+}
+
+async function secretValue(ctx: Ctx, key: string): Promise<string> {
+  const secret = await ctx.services.kube.core.readNamespacedSecret({ namespace: ctx.resource.namespace, name: engineSecretName(ctx.resource.name) });
+  const encoded = secret.data?.[key];
+  if (!encoded) throw new Error(`Secret ${engineSecretName(ctx.resource.name)} has no ${key}`);
+  return Buffer.from(encoded, 'base64').toString('utf8');
+}
+
+/** The HA manager's API credentials, for the steps that ask it to pause, switch or restart. */
+export async function patroniCredentials(ctx: Ctx): Promise<PatroniCredentials> {
+  return { username: 'patroni', password: await secretValue(ctx, credentialKeys.api) };
+}
+
+/** The superuser's password, for the steps that ask an engine what it runs. */
+export const superuserPassword = (ctx: Ctx) => secretValue(ctx, credentialKeys.superuser);
