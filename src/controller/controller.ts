@@ -79,6 +79,11 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const queue = new WorkQueue({ concurrency: options.concurrency ?? 8, onDepth: (depth) => metrics.queueDepth.set(depth) });
   let elector: LeaderElector | undefined;
   const budget = options.disruptionBudget?.length ? disruptionBudget(options, () => informer.all()) : undefined;
+  // A cluster deleted meanwhile has nobody left to read the Event.
+  const recordEvent = (resource: { namespace: string; name: string }, event: Parameters<typeof recordClusterEvent>[2]) =>
+    recordClusterEvent(kube, resource, event).catch((error: unknown) => {
+      if (apiStatus(error) !== 404) throw error;
+    });
   const reconciler = new Reconciler({
     clusters,
     operator: options.operator,
@@ -87,8 +92,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     operatorName: options.operatorName,
     ...(budget ? { budget } : {}),
     fence: () => elector?.fence(),
-    // A cluster deleted meanwhile has nobody left to read the Event.
-    recordEvent: (resource, event) => recordClusterEvent(kube, resource, event).catch((error: unknown) => { if (apiStatus(error) !== 404) throw error; }),
+    recordEvent,
     enqueue: (key) => queue.add(key),
     runLink: (workflowId) => runLink(config.temporal.webUiUrl, config.temporal.namespace, workflowId),
     cached: (namespace, name) => informer.cached(namespace, name),
@@ -112,6 +116,9 @@ export async function startController(options: ControllerOptions): Promise<Runni
     log,
   });
 
+  const watches = (options.operator.watches ?? []).map((watch) =>
+    watch({ kube, clusters, stateMachine: options.operator.stateMachine, namespaces: options.namespaces ?? [], recordEvent, log }),
+  );
   let acting = false;
   const act = async () => {
     if (acting) return;
@@ -136,10 +143,12 @@ export async function startController(options: ControllerOptions): Promise<Runni
           : log.warn({ cluster: key, error: errorText(error) }, 'reconcile failed; retrying with backoff'),
     );
     await informer.start();
+    for (const watch of watches) await watch.start();
     log.info({ namespaces: options.namespaces?.length ? options.namespaces : ['*'] }, 'controller acting');
   };
   const halt = async () => {
     metrics.isLeader.set(0);
+    for (const watch of watches) await watch.stop();
     await informer.stop();
     await queue.stop();
   };

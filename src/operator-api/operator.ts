@@ -9,6 +9,27 @@ import type { MPDCluster } from '../kube/mpdcluster';
 import type { MpdClusterClient } from '../kube/mpdcluster-client';
 import type { MPDClusterStatus } from '../kube/mpdcluster-schema';
 import type { StateMachine } from '../statemachine/state-machine';
+import type { Logger } from 'pino';
+import type { KubeClients } from '../kube/client';
+import type { ClusterEvent } from '../kube/cluster-events';
+import type { ClusterRef } from '../kube/mpdcluster-client';
+
+/** What the acting controller hands an operator's own watch. */
+export interface OperatorWatchContext {
+  kube: KubeClients;
+  clusters: MpdClusterClient;
+  stateMachine: StateMachine<MPDCluster>;
+  /** Watch these namespaces; all when empty. */
+  namespaces: string[];
+  recordEvent(resource: ClusterRef, event: ClusterEvent): Promise<void>;
+  log: Logger;
+}
+
+/** A watch of an operator's own objects, started when the controller starts acting and stopped when it stops. */
+export interface OperatorWatch {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
 
 /**
  * Everything an operator plugs into mpdflow, in one object exported as `operator` by one module: the engine never
@@ -36,6 +57,8 @@ export interface Operator {
   stableStatus?(cluster: MPDCluster): Partial<MPDClusterStatus>;
   /** `mpdflow demo`: a sample cluster driven through the operator's flows. */
   demo?: OperatorDemo;
+  /** Its own watches beside the MPDCluster informer: what changes outside any flow (the HA manager's failovers). */
+  watches?: Array<(context: OperatorWatchContext) => OperatorWatch>;
   /** What its steps do to the cluster's pods and its RW, for `mpdflow plan` (step-effects.ts). */
   effects?: OperatorEffects;
 }

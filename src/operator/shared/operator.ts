@@ -6,6 +6,7 @@ import { checkSharedSpec } from './spec-check';
 import { sharedStableStatus } from './stable-status';
 import { sharedEffects } from './step-effects';
 import { sharedStorageStateMachine } from './transitions';
+import { engineRoleWatch } from './engine-role-watch';
 
 /** The shared-storage MPDCluster operator: the seed's transitions, its flows in flows/shared, its steps in activities/shared. */
 export const operator: Operator = {
@@ -17,5 +18,6 @@ export const operator: Operator = {
   releaseFlow: 'ReleaseSharedStorageCluster',
   stableStatus: sharedStableStatus,
   effects: sharedEffects,
+  watches: [engineRoleWatch],
   demo: ({ temporal, clusters, resource, startController }) => runScenario(temporal, clusters, resource, startController),
 };
