@@ -2,9 +2,9 @@
 import { execInPod } from './real-node';
 import { kube } from './stack';
 
-/** One SQL statement's result, trimmed (psql -tA: no headers, no alignment). */
+/** One SQL statement's result, trimmed (psql -tA: no headers, no alignment), on the pod's local socket (trusted there only). */
 export async function engineQuery(namespace: string, pod: string, sql: string): Promise<string> {
-  return (await execInPod(kube(), namespace, pod, 'engine', ['psql', '-h', '127.0.0.1', '-p', '5432', '-tAc', sql])).trim();
+  return (await execInPod(kube(), namespace, pod, 'engine', ['psql', '-U', 'postgres', '-tAc', sql])).trim();
 }
 
 /** When this pod's postmaster started: a new value means a new engine process, whatever the pod. */

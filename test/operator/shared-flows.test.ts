@@ -18,6 +18,7 @@ import { startExtraNode, type ExtraNode } from '../helpers/extra-node';
 import { isReady } from '../helpers/real-node';
 import { localImages } from '../../src/infra/local-images';
 import { recordSharedHistories, sharedFlowTypes } from '../helpers/shared-histories';
+import { assertRowsKept, writeRows } from '../helpers/database';
 
 let client: Client;
 let close: () => Promise<void>;
@@ -25,6 +26,16 @@ let ns: string;
 let op: SharedOperator;
 let secondNode: ExtraNode | undefined;
 const ref = () => ({ namespace: ns, name: 'pc-shared' });
+/** Rows committed through pc-shared-rw so far: every flow runs over them, and none may lose one. */
+let committed = 0;
+
+/** After a flow: every committed row on the RW and on every RO, and the writer takes 50 more through its Service. */
+async function dataKeptAndWritable(): Promise<void> {
+  if (committed > 0) await assertRowsKept(ns, 'pc-shared', 'kept', committed);
+  await writeRows(ns, 'pc-shared', 'kept', committed + 1, committed + 50);
+  committed += 50;
+  await assertRowsKept(ns, 'pc-shared', 'kept', committed);
+}
 
 
 /** The scenario's stages, in order: each acts on the cluster the stages before it left. */
@@ -42,6 +53,7 @@ async function runAndSettle(flowName: string, trigger: () => Promise<unknown>): 
   let cluster: MPDCluster | undefined;
   await waitUntil(async () => (cluster = await clusters().get(ref())).status?.clusterStatus === 'Running', { timeoutMs: 30_000, describe: () => 'back to Running' });
   await assertInstancesRunReal(cluster!);
+  await dataKeptAndWritable();
   return cluster!;
 }
 
@@ -72,7 +84,7 @@ const configMap = async (name: string) => (await kube().core.readNamespacedConfi
 /** Each instance's engine start time, by instance id. */
 const engineStarts = async () => new Map(await Promise.all([...(await pods()).entries()].map(async ([id, pod]) => [id, await postmasterStart(ns, pod.metadata!.name!)] as const)));
 
-stage('CreateSharedStorageCluster: metadata, shared PVC, RW and RO pods, cluster manager, Running', async () => {
+stage('CreateSharedStorageCluster: metadata, shared PVC, RW and RO pods (a replicating cluster), Services, cluster manager, Running', async () => {
   await clusters().create(sampleCluster(ns, 'pc-shared'));
   const cluster = await runAndSettle('CreateSharedStorageCluster', async () => undefined);
   assert.ok(cluster.metadata.finalizers?.includes(mpdFinalizer));
@@ -85,13 +97,20 @@ stage('CreateSharedStorageCluster: metadata, shared PVC, RW and RO pods, cluster
   assert.equal(cluster.status?.dbInstanceStatus?.['ins-1']?.insType, 'rw');
   assert.equal(cluster.status?.dbInstanceStatus?.['ins-2']?.insType, 'ro');
   const p = await pods();
-  assert.equal(p.get('ins-1')?.metadata?.labels?.['mpd.polardb.aliyun.com/role'], 'rw');
+  // The HA manager's role labels: the -rw and -ro Services select on them.
+  assert.equal(p.get('ins-1')?.metadata?.labels?.['mpd.polardb.aliyun.com/role'], 'master');
+  assert.equal(p.get('ins-2')?.metadata?.labels?.['mpd.polardb.aliyun.com/role'], 'replica');
   assert.equal(p.get('ins-1')?.spec?.containers[0]?.image, localImages.engine);
   assert.equal(p.get('ins-1')?.metadata?.ownerReferences?.[0]?.kind, 'MPDCluster');
-  // Real engines: the RW writes, the RO is read-only, both the version of their image.
+  // Real engines of their image's version; durable by default: fsync, synchronous commit, a synchronous standby.
   assert.equal(await engineQuery(ns, 'pc-shared-ins-1', 'show mpdflow.engine_version'), 'v1');
-  assert.equal(await engineQuery(ns, 'pc-shared-ins-1', 'show default_transaction_read_only'), 'off');
-  assert.equal(await engineQuery(ns, 'pc-shared-ins-2', 'show default_transaction_read_only'), 'on');
+  assert.equal(await engineQuery(ns, 'pc-shared-ins-1', 'show fsync'), 'on');
+  assert.equal(await engineQuery(ns, 'pc-shared-ins-1', 'show synchronous_commit'), 'on');
+  assert.equal(await engineQuery(ns, 'pc-shared-ins-1', "select string_agg(application_name || ':' || sync_state, ',') from pg_stat_replication"), 'pc-shared-ins-2:sync');
+  for (const [service, role] of [['pc-shared-rw', 'master'], ['pc-shared-ro', 'replica']] as const) {
+    const selector = (await kube().core.readNamespacedService({ namespace: ns, name: service })).spec?.selector;
+    assert.deepEqual(selector, { 'mpd.polardb.aliyun.com/cluster': 'pc-shared', 'mpd.polardb.aliyun.com/role': role }, service);
+  }
   const claim = await kube().core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: 'pc-shared-share' });
   assert.equal(claim.spec?.resources?.requests?.storage, '10Gi');
   assert.equal(claim.status?.phase, 'Bound');
@@ -114,7 +133,7 @@ stage('SharedStorageClusterAddRo: followerNum + 1 adds a Ready RO', async () => 
   assert.equal((await configMap('pc-shared-cm-config')).ro, 'ins-2,ins-3');
 });
 
-stage('SharedStorageClusterRestartCluster: every engine restarts once (new pod, new postmaster), the trigger cleared', async () => {
+stage('SharedStorageClusterRestartCluster: every engine restarts once (a new postmaster in its pod), the trigger cleared', async () => {
   const before = await pods();
   const started = await engineStarts();
   // Written as a named field manager: the flow's cleanup removes the annotation, and that manager's entry with it.
@@ -127,7 +146,7 @@ stage('SharedStorageClusterRestartCluster: every engine restarts once (new pod, 
   const after = await pods();
   const startedAfter = await engineStarts();
   for (const [id, pod] of before) {
-    assert.notEqual(after.get(id)?.metadata?.uid, pod.metadata?.uid, `${id} replaced`);
+    assert.equal(after.get(id)?.metadata?.uid, pod.metadata?.uid, `${id} restarted in its pod`);
     assert.notEqual(startedAfter.get(id), started.get(id), `${id}: a new postmaster`);
   }
   assert.equal(cluster.metadata.annotations?.restartCluster, undefined);
@@ -140,28 +159,35 @@ stage('SharedStorageClusterRestartIns: only the named instance restarts', async 
   await runAndSettle('SharedStorageClusterRestartIns', () => annotate({ restartIns: 'ins-2' }));
   const after = await pods();
   const startedAfter = await engineStarts();
-  assert.notEqual(after.get('ins-2')?.metadata?.uid, before.get('ins-2')?.metadata?.uid);
+  assert.equal(after.get('ins-2')?.metadata?.uid, before.get('ins-2')?.metadata?.uid, 'ins-2 restarted in its pod');
   assert.notEqual(startedAfter.get('ins-2'), started.get('ins-2'), 'ins-2: a new postmaster');
   assert.equal(after.get('ins-1')?.metadata?.uid, before.get('ins-1')?.metadata?.uid);
   assert.equal(startedAfter.get('ins-1'), started.get('ins-1'), 'ins-1: the same postmaster');
 });
 
-stage('SharedStorageClusterSwitchRw: the named RO becomes the RW', async () => {
+stage('SharedStorageClusterSwitchRw: the named RO is promoted, the old RW follows it', async () => {
   const cluster = await runAndSettle('SharedStorageClusterSwitchRw', () => annotate({ switchRw: 'ins-2' }));
   assert.equal(cluster.status?.leaderInstanceId, 'ins-2');
   const p = await pods();
-  assert.equal(p.get('ins-2')?.metadata?.labels?.['mpd.polardb.aliyun.com/role'], 'rw');
-  assert.equal(p.get('ins-1')?.metadata?.labels?.['mpd.polardb.aliyun.com/role'], 'ro');
+  assert.equal(p.get('ins-2')?.metadata?.labels?.['mpd.polardb.aliyun.com/role'], 'master');
+  assert.equal(p.get('ins-1')?.metadata?.labels?.['mpd.polardb.aliyun.com/role'], 'replica');
+  assert.equal(await engineQuery(ns, 'pc-shared-ins-2', 'select pg_is_in_recovery()'), 'f');
+  assert.equal(await engineQuery(ns, 'pc-shared-ins-1', 'select pg_is_in_recovery()'), 't');
   assert.equal((await configMap('pc-shared-cm-config')).rw, 'ins-2');
 });
 
-stage('SharedStorageClusterFlushParams: parameters applied; one needing a restart restarts the cluster', async () => {
-  await kube().core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'pc-shared-user-params' }, data: { shared_buffers: '1GB', updateTime: 't1' } } });
-  const before = await pods();
+stage('SharedStorageClusterFlushParams: parameters in effect on every engine; one needing a restart restarts them', async () => {
+  await kube().core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'pc-shared-user-params' }, data: { shared_buffers: '32MB', work_mem: '8MB', updateTime: 't1' } } });
+  const started = await engineStarts();
   await runAndSettle('SharedStorageClusterFlushParams', () => annotate({ flushParams: 'true' }));
-  assert.equal((await configMap('pc-shared-params-applied')).shared_buffers, '1GB');
+  assert.equal((await configMap('pc-shared-params-applied')).shared_buffers, '32MB');
   assert.equal((await configMap('pc-shared-meta')).paramsLastUpdateTime, 't1');
-  assert.notEqual((await pods()).get('ins-1')?.metadata?.uid, before.get('ins-1')?.metadata?.uid, 'restarted for shared_buffers');
+  const startedAfter = await engineStarts();
+  for (const [id, pod] of await pods()) {
+    assert.equal(await engineQuery(ns, pod.metadata!.name!, 'show shared_buffers'), '32MB', `${id}: shared_buffers, after its restart`);
+    assert.equal(await engineQuery(ns, pod.metadata!.name!, 'show work_mem'), '8MB', `${id}: work_mem, reloaded`);
+    assert.notEqual(startedAfter.get(id), started.get(id), `${id} restarted for shared_buffers`);
+  }
 });
 
 stage('SharedStorageClusterModifyClass: a new RW of the new class replaces the old one, the ROs follow', async () => {
@@ -256,6 +282,7 @@ stage('two triggers set at once: RestartCluster first (the seed priority), then 
   });
   const runs = (await transitionRuns(client, ref())).filter((r) => Number(r.run.slice(1).split('-')[0]) > before);
   assert.deepEqual(runs.map((r) => `${r.type} ${r.status}`), ['SharedStorageClusterRestartCluster COMPLETED', 'SharedStorageClusterSwitchRw COMPLETED']);
+  await dataKeptAndWritable();
 });
 
 stage('deletion: ReleaseSharedStorageCluster frees the storage, the finalizer goes, nothing the cluster owned is left', async () => {
@@ -273,12 +300,16 @@ stage('deletion: ReleaseSharedStorageCluster frees the storage, the finalizer go
       ...(await core.listNamespacedPod({ namespace: ns })).items,
       ...(await core.listNamespacedPersistentVolumeClaim({ namespace: ns })).items,
       // Not kube-root-ca.crt (the namespace's), nor the user's parameters (FlushParams' input, never the cluster's),
-      // nor the audit records (made to outlive the cluster: checked below).
+      // nor the audit records (made to outlive the cluster: checked below). The HA manager's store must go too.
       ...(await core.listNamespacedConfigMap({ namespace: ns })).items.filter(
         (c) => !['kube-root-ca.crt', 'pc-shared-user-params'].includes(c.metadata?.name ?? '') && c.metadata?.labels?.[auditLabels.audit] !== 'true',
       ),
       ...(await apps.listNamespacedDeployment({ namespace: ns })).items,
       ...(await apps.listNamespacedReplicaSet({ namespace: ns })).items,
+      ...(await core.listNamespacedService({ namespace: ns })).items,
+      ...(await core.listNamespacedSecret({ namespace: ns })).items,
+      ...(await core.listNamespacedServiceAccount({ namespace: ns })).items.filter((a) => a.metadata?.name !== 'default'),
+      ...(await kube().rbac.listNamespacedRoleBinding({ namespace: ns })).items,
     ];
     return objects.map((o) => `${o.kind ?? ''} ${o.metadata?.name} (owners ${(o.metadata?.ownerReferences ?? []).map((r) => r.uid === uid ? 'the cluster' : r.kind).join(',') || 'none'})`);
   };

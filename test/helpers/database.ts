@@ -1,0 +1,61 @@
+/**
+ * A cluster's data as its users see it: an application writes through the `<name>-rw` Service (its ClusterIP, which
+ * the local node routes from the host, with the cluster's superuser password from its Secret), and an operator
+ * counts the rows on every instance the status names, each asked on its own pod.
+ */
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { waitUntil } from '../../src/infra/wait';
+import { credentialKeys, engineSecretName, rwServiceName } from '../../activities/shared/names';
+import { engineQuery } from './engine';
+import { clusters } from './operator';
+import { kube } from './stack';
+
+export async function superuserPassword(namespace: string, name: string): Promise<string> {
+  const secret = await kube().core.readNamespacedSecret({ namespace, name: engineSecretName(name) });
+  return Buffer.from(secret.data![credentialKeys.superuser]!, 'base64').toString('utf8');
+}
+
+/** A client of the writer through its Service, as an application would connect. */
+export async function writerClient(namespace: string, name: string): Promise<pg.Client> {
+  const service = await kube().core.readNamespacedService({ namespace, name: rwServiceName(name) });
+  const client = new pg.Client({
+    host: service.spec!.clusterIP!,
+    port: service.spec!.ports![0]!.port,
+    user: 'postgres',
+    password: await superuserPassword(namespace, name),
+    database: 'postgres',
+    connectionTimeoutMillis: 5_000,
+  });
+  await client.connect();
+  return client;
+}
+
+/** Commits rows `from`..`to` into `table` through `<name>-rw` (the table made on first use). */
+export async function writeRows(namespace: string, name: string, table: string, from: number, to: number): Promise<void> {
+  const client = await writerClient(namespace, name);
+  try {
+    await client.query(`CREATE TABLE IF NOT EXISTS ${table} (id int PRIMARY KEY, at timestamptz DEFAULT now())`);
+    await client.query(`INSERT INTO ${table} (id) SELECT generate_series($1::int, $2::int)`, [from, to]);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Every row committed so far is on the RW and on every RO (a standby may replay a moment after the commit returned),
+ * the RW writes and each RO is in recovery: what a cluster owes its users after any flow.
+ */
+export async function assertRowsKept(namespace: string, name: string, table: string, rows: number): Promise<void> {
+  const cluster = await clusters().get({ namespace, name });
+  const leader = cluster.status!.leaderInstanceId!;
+  for (const insId of Object.keys(cluster.status?.dbInstanceStatus ?? {})) {
+    const pod = `${name}-${insId}`;
+    assert.equal(await engineQuery(namespace, pod, 'select pg_is_in_recovery()'), insId === leader ? 'f' : 't', `${insId}: ${insId === leader ? 'the RW writes' : 'an RO is a standby'}`);
+    let seen = '';
+    await waitUntil(async () => (seen = await engineQuery(namespace, pod, `select count(*) from ${table}`)) === String(rows), {
+      timeoutMs: 15_000,
+      describe: () => `${insId} has ${seen} of the ${rows} rows committed through ${name}-rw`,
+    });
+  }
+}
