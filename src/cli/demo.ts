@@ -41,6 +41,7 @@ export async function demoCommand(options: { operator: string }): Promise<void> 
     await demo({
       temporal: new Client({ connection, namespace: config.temporal.namespace }),
       clusters: new MpdClusterClient(kube),
+      kube,
       resource: mpdClusterRef(namespace, name),
       startController: async () => {
         controller = await startController({ config, operator, namespaces: [namespace], leaderElection: false, log });
@@ -48,7 +49,7 @@ export async function demoCommand(options: { operator: string }): Promise<void> 
     });
     if (config.temporal.webUiUrl) say(`Web UI: ${config.temporal.webUiUrl}/namespaces/${config.temporal.namespace}/workflows?query=MpdCluster%3D%22${name}%22`);
     say(`look around: export KUBECONFIG=${config.kubeconfig}`);
-    say(`  kubectl get mpdclusters -A; kubectl describe mpdcluster ${name}; kubectl get pods,pvc,deploy,cm -l mpd.polardb.aliyun.com/cluster=${name}`);
+    say(`  kubectl get mpdclusters -A; kubectl describe mpdcluster ${name}; kubectl get pods,svc,pvc,deploy,cm -l mpd.polardb.aliyun.com/cluster=${name}`);
     say(`  node bin/mpdflow.js status ${namespace}/${name}`);
     if (process.stdout.isTTY) {
       say('demo done; everything keeps running for a look around. Press Ctrl-C to stop.');

@@ -91,6 +91,7 @@ export interface OperatorEffects {
 export interface DemoContext {
   temporal: Client;
   clusters: MpdClusterClient;
+  kube: KubeClients;
   /** The sample cluster to create. */
   resource: ResourceRef;
   startController(): Promise<void>;

@@ -19,5 +19,5 @@ export const operator: Operator = {
   stableStatus: sharedStableStatus,
   effects: sharedEffects,
   watches: [engineRoleWatch],
-  demo: ({ temporal, clusters, resource, startController }) => runScenario(temporal, clusters, resource, startController),
+  demo: ({ temporal, clusters, kube, resource, startController }) => runScenario(temporal, clusters, kube, resource, startController),
 };

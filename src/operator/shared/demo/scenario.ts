@@ -1,6 +1,7 @@
 /**
- * The demo's script: a sample MPDCluster goes Init → Creating → Running, gains a read-only replica, restarts,
- * has a restart cancelled midway (→ Interrupt, CANCELLED) and is recovered — all through the controller.
+ * The demo's script: a sample MPDCluster goes Init → Creating → Running, gets rows through its -rw Service, gains a
+ * read-only replica, switches its writer, restarts, has a restart cancelled midway (→ Interrupt, CANCELLED) and is
+ * recovered — all through the controller; after each flow every instance shows it has every row.
  */
 import type { Client } from '@temporalio/client';
 import type { ResourceRef } from '../../../contract/flow-run';
@@ -13,6 +14,8 @@ import type { MpdClusterClient } from '../../../kube/mpdcluster-client';
 import type { MPDClusterSpec } from '../../../kube/mpdcluster-schema';
 import { FlowRuns } from '../../../temporal/flow-runs';
 import { currentWorkflowId, followFlow } from './follow-flow';
+import type { KubeClients } from '../../../kube/client';
+import { demoData } from './demo-data';
 
 export const demoSpec: MPDClusterSpec = {
   operatorName: 'polar-mpd',
@@ -29,7 +32,8 @@ export const demoSpec: MPDClusterSpec = {
   },
 };
 
-export async function runScenario(client: Client, clusters: MpdClusterClient, resource: ResourceRef, startController: () => Promise<void>): Promise<void> {
+export async function runScenario(client: Client, clusters: MpdClusterClient, kube: KubeClients, resource: ResourceRef, startController: () => Promise<void>): Promise<void> {
+  const data = demoData(kube, clusters, resource);
   const state = async () => (await clusters.get(resource)).status?.clusterStatus ?? '';
   const expectState = async (want: string, timeoutMs = 60_000) => {
     await waitUntil(async () => (await state()) === want, { timeoutMs, describe: () => `${resource.name} should be ${want}` });
@@ -44,6 +48,8 @@ export async function runScenario(client: Client, clusters: MpdClusterClient, re
   const create = await followFlow(client, clusters, resource, 'CreateSharedStorageCluster', last);
   await expectState(States.running);
   say(`Init → Creating → ${await state()} (${create.total} steps)`);
+  await data.write(100);
+  await data.show();
 
   say('adding a read-only replica: spec.followerNum 1 → 2');
   last = await currentWorkflowId(clusters, resource);
@@ -51,6 +57,16 @@ export async function runScenario(client: Client, clusters: MpdClusterClient, re
   await followFlow(client, clusters, resource, 'SharedStorageClusterAddRo', last);
   await expectState(States.running);
   say(`Running → AddRo → Running, ${(await clusters.get(resource)).status?.followerNum} read-only replicas`);
+  await data.show();
+
+  say(`switching the writer: annotation ${triggerAnnotations.switchRw}=ins-2`);
+  last = await currentWorkflowId(clusters, resource);
+  await annotate({ [triggerAnnotations.switchRw]: 'ins-2' });
+  await followFlow(client, clusters, resource, 'SharedStorageClusterSwitchRw', last);
+  await expectState(States.running);
+  say(`Running → SwitchRw → Running, RW ${(await clusters.get(resource)).status?.leaderInstanceId} (promoted; ins-1 follows it)`);
+  await data.write(50);
+  await data.show();
 
   say(`restarting the cluster: annotation ${triggerAnnotations.restartCluster}=true`);
   last = await currentWorkflowId(clusters, resource);
@@ -58,6 +74,7 @@ export async function runScenario(client: Client, clusters: MpdClusterClient, re
   await followFlow(client, clusters, resource, 'SharedStorageClusterRestartCluster', last);
   await expectState(States.running);
   say('Running → RestartCluster → Running');
+  await data.show();
 
   say('restarting again, and cancelling midway');
   last = await currentWorkflowId(clusters, resource);
@@ -75,4 +92,6 @@ export async function runScenario(client: Client, clusters: MpdClusterClient, re
   await followFlow(client, clusters, resource, 'SharedStorageClusterRestartCluster', last);
   await expectState(States.running);
   say('Interrupt → RestartCluster (resumed at the failed step) → Running');
+  await data.write(50);
+  await data.show();
 }
