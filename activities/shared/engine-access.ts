@@ -1,8 +1,9 @@
 /**
  * What a cluster's engines and its applications need besides pods: the credentials Secret (superuser, replication,
  * the HA manager's API), the engines' ServiceAccount bound to the HA manager's ClusterRole in this namespace only, and
- * the Services `<name>-rw` (the writer) and `<name>-ro` (the standbys), which follow the role labels the HA manager
- * writes. All owned by the cluster; created once, and a retry finds them (the first Secret's passwords stay).
+ * the Services `<name>-rw` (the writer: no selector, its Endpoints are the HA manager's, written with the leader lock)
+ * and `<name>-ro` (the standbys, by the role label the HA manager writes). All owned by the cluster; created once, and
+ * a retry finds them (the first Secret's passwords stay).
  */
 import { randomBytes } from 'node:crypto';
 import type { V1Service } from '@kubernetes/client-node';
@@ -27,13 +28,14 @@ export const superuserName = 'postgres';
 
 const newPassword = () => randomBytes(24).toString('base64url');
 
-function service(cluster: MPDCluster, name: string, role: string): V1Service {
+/** A Service of the cluster's engines; without a role, its Endpoints are someone else's (the HA manager's). */
+function service(cluster: MPDCluster, name: string, role?: string): V1Service {
   const port = enginePort(cluster);
   return {
     metadata: { name, labels: { [labels.managedBy]: 'mpdflow', [labels.cluster]: cluster.metadata.name! }, ownerReferences: [ownerReference(cluster)] },
     spec: {
       type: 'ClusterIP',
-      selector: { [labels.cluster]: cluster.metadata.name!, [labels.role]: role },
+      ...(role ? { selector: { [labels.cluster]: cluster.metadata.name!, [labels.role]: role } } : {}),
       ports: [{ name: 'postgresql', port, targetPort: port, protocol: 'TCP' }],
     },
   };
@@ -82,7 +84,7 @@ export async function ensureEngineAccess(ctx: Ctx, cluster: MPDCluster): Promise
     () => rbac.readNamespacedRoleBinding({ namespace, name: account }),
   );
   for (const [serviceName, role] of [
-    [rwServiceName(name), engineRoles.leader],
+    [rwServiceName(name), undefined],
     [roServiceName(name), engineRoles.replica],
   ] as const) {
     await createOwned(

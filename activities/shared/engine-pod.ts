@@ -5,7 +5,7 @@
 import type { V1Affinity, V1Pod, V1Probe } from '@kubernetes/client-node';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { operatorDefaults } from '../../src/operator/shared/defaults';
-import { credentialKeys, engineSecretName, engineServiceAccountName, labels, ownerReference, podAnnotations, podName, sharePvcName } from './names';
+import { credentialKeys, engineSecretName, engineServiceAccountName, haScope, labels, ownerReference, podAnnotations, podName, sharePvcName } from './names';
 import { patroniApiPort } from './patroni';
 import { quantityValue, requestWithin } from './quantity';
 
@@ -93,7 +93,7 @@ export function enginePod(cluster: MPDCluster, insId: string, options: EnginePod
     metadata: {
       name: podName(name, insId),
       namespace: cluster.metadata.namespace,
-      labels: { [labels.managedBy]: 'mpdflow', [labels.cluster]: name, [labels.insId]: insId },
+      labels: { [labels.managedBy]: 'mpdflow', [labels.cluster]: name, [labels.insId]: insId, [labels.haScope]: haScope(name) },
       annotations: {
         [podAnnotations.className]: classInfo.className ?? '',
         [podAnnotations.version]: version.versionName ?? '',

@@ -1,7 +1,7 @@
 /**
  * The cluster's HA manager (Patroni in every engine pod) as the steps use it: who leads, whether failover is paused,
- * whether the standbys have caught up. Pause lives in Patroni's own store (the `config` annotation of <name>-config),
- * so it can be set and read with no engine running, exactly as Patroni's REST API would write it.
+ * whether the standbys have caught up. Pause lives in Patroni's own store (the `config` annotation of its config
+ * Endpoints, <name>-rw-config), so it can be set and read with no engine running, as Patroni's REST API would write it.
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
@@ -10,11 +10,11 @@ import { apiStatus } from '../../src/kube/client';
 import { sleepUnlessAborted } from '../../src/infra/wait';
 import { retryOnConflict } from './conflict-retry';
 import type { Ctx } from './instances';
-import { engineRoles, haStoreConfigMapNames, labels, podName } from './names';
+import { engineRoles, haStoreEndpointsNames, labels, podName } from './names';
 import { patroni, PatroniError, type PatroniCluster } from './patroni';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-const configMapOf = (cluster: string) => haStoreConfigMapNames(cluster)[0]!;
+const configObjectOf = (cluster: string) => haStoreEndpointsNames(cluster)[0]!;
 
 /** The cluster's engine pods that are not being deleted. */
 export async function enginePods(ctx: Ctx): Promise<V1Pod[]> {
@@ -32,7 +32,7 @@ export const insIdOf = (pod: V1Pod) => pod.metadata?.labels?.[labels.insId] ?? '
 
 async function readDynamicConfig(ctx: Ctx): Promise<{ config: Record<string, unknown>; resourceVersion?: string } | undefined> {
   try {
-    const map = await ctx.services.kube.core.readNamespacedConfigMap({ namespace: ctx.resource.namespace, name: configMapOf(ctx.resource.name) });
+    const map = await ctx.services.kube.core.readNamespacedEndpoints({ namespace: ctx.resource.namespace, name: configObjectOf(ctx.resource.name) });
     const text = map.metadata?.annotations?.config;
     return { config: text ? (JSON.parse(text) as Record<string, unknown>) : {}, resourceVersion: map.metadata?.resourceVersion };
   } catch (error) {
@@ -56,8 +56,8 @@ export async function updateDynamicConfig(ctx: Ctx, change: (config: Record<stri
     const current = await readDynamicConfig(ctx);
     const next = current && change(current.config);
     if (!current || !next) return false;
-    await ctx.services.kube.core.patchNamespacedConfigMap(
-      { namespace: ctx.resource.namespace, name: configMapOf(ctx.resource.name), body: { metadata: { resourceVersion: current.resourceVersion, annotations: { config: JSON.stringify(next) } } } },
+    await ctx.services.kube.core.patchNamespacedEndpoints(
+      { namespace: ctx.resource.namespace, name: configObjectOf(ctx.resource.name), body: { metadata: { resourceVersion: current.resourceVersion, annotations: { config: JSON.stringify(next) } } } },
       mergePatch,
     );
     return true;

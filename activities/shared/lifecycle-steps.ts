@@ -4,7 +4,7 @@ import { transitionKeyOf } from '../../src/contract/flow-run';
 import { interruptAnnotations } from '../../src/kube/annotations';
 import { flowMarkerAnnotations, triggerAnnotations } from '../../src/operator/shared/annotations';
 import { deleteIfPresent, deletePod, getCluster, instances, metaConfigMapName, patchInstances, sharePvcName, type Ctx } from './instances';
-import { haStoreConfigMapNames, roServiceName, rwServiceName } from './names';
+import { haConfigServiceName, haStoreEndpointsNames, roServiceName, rwServiceName } from './names';
 import { removeClusterManager, upgradeClusterManager } from './manager';
 import { step } from './step-kit';
 
@@ -106,10 +106,10 @@ export const lifecycleSteps = {
     await deleteIfPresent(() => ctx.services.kube.core.deleteNamespacedPersistentVolumeClaim({ namespace: ctx.resource.namespace, name: sharePvcName(cluster) }));
     await deleteIfPresent(() => ctx.services.kube.core.deleteNamespacedConfigMap({ namespace: ctx.resource.namespace, name: metaConfigMapName(ctx.resource.name) }));
     // The HA manager's store is its own (no owner): a cluster created again under this name must bootstrap anew.
-    for (const name of haStoreConfigMapNames(ctx.resource.name)) {
-      await deleteIfPresent(() => ctx.services.kube.core.deleteNamespacedConfigMap({ namespace: ctx.resource.namespace, name }));
+    for (const name of haStoreEndpointsNames(ctx.resource.name)) {
+      await deleteIfPresent(() => ctx.services.kube.core.deleteNamespacedEndpoints({ namespace: ctx.resource.namespace, name }));
     }
-    for (const name of [rwServiceName(ctx.resource.name), roServiceName(ctx.resource.name)]) {
+    for (const name of [rwServiceName(ctx.resource.name), roServiceName(ctx.resource.name), haConfigServiceName(ctx.resource.name)]) {
       await deleteIfPresent(() => ctx.services.kube.core.deleteNamespacedService({ namespace: ctx.resource.namespace, name }));
     }
   }),

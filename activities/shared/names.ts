@@ -7,6 +7,8 @@ export const labels = {
   cluster: 'mpd.polardb.aliyun.com/cluster',
   insId: 'mpd.polardb.aliyun.com/ins-id',
   role: 'mpd.polardb.aliyun.com/role',
+  /** The HA manager's scope (<cluster>-rw) on every engine pod: how its members find each other. */
+  haScope: 'mpd.polardb.aliyun.com/ha-scope',
 } as const;
 export const podAnnotations = { restartToken: 'mpd.polardb.aliyun.com/restart-token', className: 'mpd.polardb.aliyun.com/class', version: 'mpd.polardb.aliyun.com/version' } as const;
 
@@ -22,8 +24,12 @@ export const engineClusterRoleName = 'mpdflow-engine';
 /** Applications reach the writer at <cluster>-rw and the standbys at <cluster>-ro. */
 export const rwServiceName = (cluster: string) => `${cluster}-rw`;
 export const roServiceName = (cluster: string) => `${cluster}-ro`;
-/** The HA manager's own ConfigMaps (leader lock, config, switchover request, synchronous standbys), named after its scope. */
-export const haStoreConfigMapNames = (cluster: string) => ['config', 'leader', 'failover', 'sync'].map((key) => `${cluster}-${key}`);
+/** The HA manager's scope: the -rw Service's name, whose Endpoints carry the leader lock and the writer's address. */
+export const haScope = (cluster: string) => rwServiceName(cluster);
+/** The HA manager's own Endpoints (config first; the leader's are the -rw Service's), which no cluster owns. */
+export const haStoreEndpointsNames = (cluster: string) => ['-config', '', '-failover', '-sync'].map((suffix) => `${haScope(cluster)}${suffix}`);
+/** The Service the HA manager makes to keep its config Endpoints from being taken for a Service's. */
+export const haConfigServiceName = (cluster: string) => `${haScope(cluster)}-config`;
 export const metaConfigMapName = (cluster: string) => `${cluster}-meta`;
 export const managerConfigMapName = (cluster: string) => `${cluster}-cm-config`;
 export const managerDeploymentName = (cluster: string) => `${cluster}-cm`;

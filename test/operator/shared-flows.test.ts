@@ -107,10 +107,14 @@ stage('CreateSharedStorageCluster: metadata, shared PVC, RW and RO pods (a repli
   assert.equal(await engineQuery(ns, 'pc-shared-ins-1', 'show fsync'), 'on');
   assert.equal(await engineQuery(ns, 'pc-shared-ins-1', 'show synchronous_commit'), 'on');
   assert.equal(await engineQuery(ns, 'pc-shared-ins-1', "select string_agg(application_name || ':' || sync_state, ',') from pg_stat_replication"), 'pc-shared-ins-2:sync');
-  for (const [service, role] of [['pc-shared-rw', 'master'], ['pc-shared-ro', 'replica']] as const) {
-    const selector = (await kube().core.readNamespacedService({ namespace: ns, name: service })).spec?.selector;
-    assert.deepEqual(selector, { 'mpd.polardb.aliyun.com/cluster': 'pc-shared', 'mpd.polardb.aliyun.com/role': role }, service);
-  }
+  // The writer's Service has no selector: its address is the HA manager's, written with the leader lock.
+  assert.equal((await kube().core.readNamespacedService({ namespace: ns, name: 'pc-shared-rw' })).spec?.selector, undefined);
+  const rwAddresses = (await kube().core.readNamespacedEndpoints({ namespace: ns, name: 'pc-shared-rw' })).subsets?.flatMap((s) => s.addresses ?? []).map((a) => a.ip);
+  assert.deepEqual(rwAddresses, [p.get('ins-1')?.status?.podIP], 'pc-shared-rw points at the RW');
+  assert.deepEqual((await kube().core.readNamespacedService({ namespace: ns, name: 'pc-shared-ro' })).spec?.selector, {
+    'mpd.polardb.aliyun.com/cluster': 'pc-shared',
+    'mpd.polardb.aliyun.com/role': 'replica',
+  });
   const claim = await kube().core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: 'pc-shared-share' });
   assert.equal(claim.spec?.resources?.requests?.storage, '10Gi');
   assert.equal(claim.status?.phase, 'Bound');
@@ -310,6 +314,7 @@ stage('deletion: ReleaseSharedStorageCluster frees the storage, the finalizer go
       ...(await core.listNamespacedSecret({ namespace: ns })).items,
       ...(await core.listNamespacedServiceAccount({ namespace: ns })).items.filter((a) => a.metadata?.name !== 'default'),
       ...(await kube().rbac.listNamespacedRoleBinding({ namespace: ns })).items,
+      ...(await core.listNamespacedEndpoints({ namespace: ns })).items,
     ];
     return objects.map((o) => `${o.kind ?? ''} ${o.metadata?.name} (owners ${(o.metadata?.ownerReferences ?? []).map((r) => r.uid === uid ? 'the cluster' : r.kind).join(',') || 'none'})`);
   };

@@ -1,11 +1,13 @@
 #!/bin/sh
 # The engine container: Patroni (the HA manager) running PostgreSQL on one instance's data directory on the cluster's
-# shared volume, with Kubernetes as its store (leader lock and config in ConfigMaps, member state on its own pod, the
-# role label on its pod: master or replica). Patroni is PID 1 and PostgreSQL its child.
+# shared volume, with Kubernetes as its store. Its scope is <cluster>-rw: the leader lock lives on the Endpoints of the
+# cluster's -rw Service (a Service without selector), so the writer's address changes with the lock, in one write, and
+# never points at a dead writer. Member state and the role label (master or replica) are on each pod. Patroni is PID 1
+# and PostgreSQL its child.
 #   ENGINE_DATA_ROOT     where the shared volume is mounted (default /data)
 #   ENGINE_INSTANCE_ID   the instance; its data lives in $ENGINE_DATA_ROOT/<id>/pgdata
 #   ENGINE_PORT          PostgreSQL's port (default 5432); ENGINE_API_PORT Patroni's REST API (default 8008)
-#   ENGINE_CLUSTER       Patroni's scope: the MPDCluster's name (unset: one standalone PostgreSQL); ENGINE_POD_IP, PATRONI_NAME (the pod's name),
+#   ENGINE_CLUSTER       the MPDCluster's name (unset: one standalone PostgreSQL); ENGINE_POD_IP, PATRONI_NAME (the pod's name),
 #                        PATRONI_KUBERNETES_NAMESPACE from the downward API
 #   ENGINE_SYNCHRONOUS   on (default): one standby is synchronous while there is one; off: asynchronous
 #   ENGINE_FSYNC         on (default) or off (tests only, set through the cluster's spec)
@@ -69,14 +71,18 @@ fsync="${ENGINE_FSYNC:-on}"
 config=/var/run/postgresql/patroni.yml
 # No secret in this file: Patroni reads the passwords from its PATRONI_* environment.
 cat >"$config" <<EOF
-scope: $cluster
+scope: $cluster-rw
 kubernetes:
-  use_endpoints: false
+  use_endpoints: true
   pod_ip: $pod_ip
-  scope_label: ${ENGINE_SCOPE_LABEL:-mpd.polardb.aliyun.com/cluster}
-  role_label: ${ENGINE_ROLE_LABEL:-mpd.polardb.aliyun.com/role}
+  ports:
+    - name: postgresql
+      port: $port
+  scope_label: mpd.polardb.aliyun.com/ha-scope
+  role_label: mpd.polardb.aliyun.com/role
   labels:
     app.kubernetes.io/managed-by: mpdflow
+    mpd.polardb.aliyun.com/cluster: $cluster
 restapi:
   listen: 0.0.0.0:$api_port
   connect_address: $pod_ip:$api_port
