@@ -11,6 +11,7 @@ export interface KubeNodeBinaries {
   kubelet: string;
   kubeScheduler: string;
   kubeControllerManager: string;
+  kubeProxy: string;
 }
 
 /** Builds (once, into the user cache) the named binaries of tools/kube/versions.env and returns their directory. */
@@ -28,11 +29,12 @@ export async function kubeBinaries(): Promise<KubeBinaries> {
 
 /** The node's and the controllers' binaries, from the same pinned Kubernetes version and cache. */
 export async function kubeNodeBinaries(): Promise<KubeNodeBinaries> {
-  const dir = await buildKube(['kubelet', 'kube-scheduler', 'kube-controller-manager']);
+  const dir = await buildKube(['kubelet', 'kube-scheduler', 'kube-controller-manager', 'kube-proxy']);
   return {
     kubelet: join(dir, 'kubelet'),
     kubeScheduler: join(dir, 'kube-scheduler'),
     kubeControllerManager: join(dir, 'kube-controller-manager'),
+    kubeProxy: join(dir, 'kube-proxy'),
   };
 }
 

@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface KubeCerts {
   caCert: string;
-  servingCert: string;
-  servingKey: string;
   adminCert: string;
   adminKey: string;
   serviceAccountKey: string;
@@ -18,8 +17,6 @@ export function ensureKubeCerts(dir: string): KubeCerts {
   const path = (name: string) => join(dir, name);
   const certs: KubeCerts = {
     caCert: path('ca.crt'),
-    servingCert: path('apiserver.crt'),
-    servingKey: path('apiserver.key'),
     adminCert: path('admin.crt'),
     adminKey: path('admin.key'),
     serviceAccountKey: path('sa.key'),
@@ -38,12 +35,6 @@ export function ensureKubeCerts(dir: string): KubeCerts {
     openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', subject);
     openssl('x509', '-req', '-in', csr, '-CA', certs.caCert, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', '3650', '-extfile', ext);
   };
-  issue(
-    certs.servingKey,
-    certs.servingCert,
-    '/CN=kube-apiserver',
-    'subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n',
-  );
   // system:masters is the built-in superuser group: the admin kubeconfig of a local control plane.
   issue(certs.adminKey, certs.adminCert, '/O=system:masters/CN=mpdflow-admin', 'extendedKeyUsage=clientAuth\n');
   openssl('genrsa', '-out', certs.serviceAccountKey, '2048');
@@ -68,4 +59,15 @@ export function ensureSignedCert(dir: string, name: string, subject: string, ext
   renameSync(`${key}.tmp`, key);
   renameSync(`${cert}.tmp`, cert);
   return { cert, key };
+}
+
+/**
+ * The API server's serving certificate for these addresses (loopback for the host's clients, the advertised address
+ * and the `kubernetes` Service's ClusterIP for pods), issued once per set of addresses.
+ */
+export function ensureApiserverServingCert(dir: string, ips: string[], clusterDomain: string): { cert: string; key: string } {
+  const names = ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', `kubernetes.default.svc.${clusterDomain}`];
+  const sans = [...ips.map((ip) => `IP:${ip}`), ...names.map((name) => `DNS:${name}`)].join(',');
+  const id = createHash('sha256').update(sans).digest('hex').slice(0, 8);
+  return ensureSignedCert(dir, `apiserver-${id}`, '/CN=kube-apiserver', `subjectAltName=${sans}\nextendedKeyUsage=serverAuth\n`);
 }

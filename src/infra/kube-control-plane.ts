@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { SupervisedProcess } from './supervised-process';
 import { freePorts } from './free-port';
 import { kubeBinaries } from './kube-binaries';
-import { ensureKubeCerts, ensureSignedCert, type KubeCerts } from './kube-certs';
+import { ensureApiserverServingCert, ensureKubeCerts, ensureSignedCert, type KubeCerts } from './kube-certs';
+import { serviceNetworkOf, type ServiceNetwork } from './service-network';
+import { hostAddress } from './node-identity';
 import { waitUntil } from './wait';
 import { say } from './log';
 
@@ -24,6 +26,8 @@ export interface KubeControlPlane {
   kubeconfigPath: string;
   /** The certificates (the CA's key is beside them in the same directory). */
   certs: KubeCerts;
+  /** The stack's ClusterIP range, the `kubernetes` and `kube-dns` Service IPs (routed from the host once a node runs). */
+  network: ServiceNetwork;
   etcd: SupervisedProcess;
   /** etcd's client URL (plain HTTP on loopback): the benchmarks read its revision to count writes. */
   etcdUrl: string;
@@ -34,10 +38,17 @@ export interface KubeControlPlane {
   restartApiserver(downtimeMs?: number): Promise<void>;
 }
 
-/** Starts etcd and kube-apiserver on loopback, waits for /readyz and writes an admin kubeconfig. */
+/**
+ * Starts etcd on loopback and kube-apiserver on every address (pods reach it at the host's address, through the
+ * `kubernetes` Service; clients still need a certificate of the stack's CA), waits for /readyz and writes an admin
+ * kubeconfig.
+ */
 export async function startKubeControlPlane(options: KubeControlPlaneOptions): Promise<KubeControlPlane> {
   const binaries = await kubeBinaries();
   const certs = ensureKubeCerts(join(options.dataDir, 'pki'));
+  const network = serviceNetworkOf(options.dataDir);
+  const advertised = hostAddress();
+  const serving = ensureApiserverServingCert(join(options.dataDir, 'pki'), ['127.0.0.1', advertised, network.kubernetesServiceIp], network.clusterDomain);
   const [etcdPort, apiPort] = await freePorts(2);
   const etcdUrl = `http://127.0.0.1:${etcdPort}`;
   mkdirSync(options.dataDir, { recursive: true });
@@ -70,7 +81,7 @@ export async function startKubeControlPlane(options: KubeControlPlaneOptions): P
       name: 'kube-apiserver',
       command: binaries.kubeApiserver,
       args: [
-        ...apiserverArgs(certs, etcdUrl, apiPort!, join(options.dataDir, 'apiserver-certs')),
+        ...apiserverArgs({ certs, serving, network, advertised, etcdUrl, port: apiPort!, certDir: join(options.dataDir, 'apiserver-certs') }),
         ...(options.withNode ? nodeApiserverArgs(join(options.dataDir, 'pki')) : ['--disable-admission-plugins', 'ServiceAccount', '--authorization-mode', 'RBAC']),
       ],
       logFile: join(options.dataDir, 'kube-apiserver.log'),
@@ -88,6 +99,7 @@ export async function startKubeControlPlane(options: KubeControlPlaneOptions): P
     server,
     kubeconfigPath,
     certs,
+    network,
     etcd,
     etcdUrl,
     get apiserver() {
@@ -107,24 +119,33 @@ export async function startKubeControlPlane(options: KubeControlPlaneOptions): P
   };
 }
 
-function apiserverArgs(certs: KubeCerts, etcdUrl: string, port: number, certDir: string): string[] {
+function apiserverArgs(o: {
+  certs: KubeCerts;
+  serving: { cert: string; key: string };
+  network: ServiceNetwork;
+  advertised: string;
+  etcdUrl: string;
+  port: number;
+  certDir: string;
+}): string[] {
+  const { certs, port } = o;
   return [
-    '--etcd-servers', etcdUrl,
-    '--bind-address', '127.0.0.1',
-    '--advertise-address', '127.0.0.1',
+    '--etcd-servers', o.etcdUrl,
+    '--bind-address', '0.0.0.0',
+    // The `kubernetes` Service's endpoint: an address pods reach through their node's default route.
+    '--advertise-address', o.advertised,
     '--secure-port', String(port),
-    '--cert-dir', certDir,
-    '--tls-cert-file', certs.servingCert,
-    '--tls-private-key-file', certs.servingKey,
+    '--cert-dir', o.certDir,
+    '--tls-cert-file', o.serving.cert,
+    '--tls-private-key-file', o.serving.key,
     '--client-ca-file', certs.caCert,
-    '--service-cluster-ip-range', '10.0.0.0/24',
+    '--service-cluster-ip-range', o.network.serviceCidr,
     '--allow-privileged=true',
     '--service-account-issuer', `https://127.0.0.1:${port}/`,
     '--service-account-key-file', certs.serviceAccountPub,
     '--service-account-signing-key-file', certs.serviceAccountKey,
     // Fairness queues cost CPU on 2 cores and protect nothing on a single-user control plane.
     '--enable-priority-and-fairness=false',
-    '--endpoint-reconciler-type', 'none',
     '-v', '1',
   ];
 }

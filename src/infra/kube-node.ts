@@ -5,15 +5,19 @@ import { ensureKubeCerts, ensureSignedCert } from './kube-certs';
 import { kubeNodeBinaries } from './kube-binaries';
 import { writeClientKubeconfig } from './kubeconfig-file';
 import { freePorts } from './free-port';
-import { nodeIdentity, type NodeIdentity } from './node-identity';
+import { hostAddress, nodeIdentity, type NodeIdentity } from './node-identity';
 import { nodeRuntime, localImageArchives, type NodeRuntime } from './node-runtime';
 import { NodeNamespace } from './node-namespace';
 import { cgroupDirs, cleanupDeadNodes, cleanupNode, stackRunDir } from './node-cleanup';
 import { startContainerd, type Containerd } from './containerd';
 import { startKubelet } from './kubelet';
+import { startKubeProxy } from './kube-proxy';
+import { linkNodeToHost } from './node-link';
+import { serviceNetworkOf, type ServiceNetwork } from './service-network';
 import { startKubeControllerManager, startKubeScheduler } from './kube-controllers';
 import { LocalVolumeProvisioner, localStorageClass } from './local-volumes';
 import { localImages } from './local-images';
+import { installClusterDns } from './cluster-dns';
 import type { SupervisedProcess } from './supervised-process';
 import { kubeClients, loadKubeConfig } from '../kube/client';
 import { waitUntil } from './wait';
@@ -43,6 +47,9 @@ export interface KubeNode {
   images: typeof localImages;
   containerd: Containerd;
   kubelet: SupervisedProcess;
+  kubeProxy: SupervisedProcess;
+  /** The stack's Service addresses; the host routes the ClusterIP range through the stack's first node. */
+  network: ServiceNetwork;
   /** Absent on a node started without the controllers. */
   scheduler?: SupervisedProcess;
   controllerManager?: SupervisedProcess;
@@ -52,9 +59,9 @@ export interface KubeNode {
 
 /**
  * A real node for the local control plane: kube-scheduler and kube-controller-manager, and a kubelet on containerd
- * + runc + the CNI bridge inside the node's own namespaces, with the local images imported and a StorageClass
- * whose claims bind. Everything it leaves outside (bridge, cgroups, sockets) is removed at stop, and by the next
- * start after a runner was killed.
+ * + runc + the CNI bridge and kube-proxy inside the node's own namespaces (network included, linked to the host by
+ * node-link.ts), with the local images imported and a StorageClass whose claims bind. Everything it leaves outside
+ * (cgroups, sockets) is removed at stop, and by the next start after a runner was killed.
  */
 export async function startKubeNode(options: KubeNodeOptions): Promise<KubeNode> {
   const timings: Record<string, number> = {};
@@ -73,14 +80,20 @@ export async function startKubeNode(options: KubeNodeOptions): Promise<KubeNode>
 
   mkdirSync(options.dataDir, { recursive: true });
   const identity = nodeIdentity(options.dataDir, options.nodeName);
+  const network = serviceNetworkOf(dirname(options.adminKubeconfig));
   const withControllers = options.controllers ?? true;
   const pki = join(options.certs.caCert, '..');
   const client = (name: string, subject: string) => ensureSignedCert(pki, name, subject, 'extendedKeyUsage=clientAuth\n');
-  const kubeconfig = (name: string, user: string, cert: { cert: string; key: string }) =>
-    writeClientKubeconfig(join(options.dataDir, `${name}.kubeconfig`), { server: options.server, caCert: options.certs.caCert, ...cert, user });
+  const kubeconfig = (name: string, user: string, cert: { cert: string; key: string }, server = options.server) =>
+    writeClientKubeconfig(join(options.dataDir, `${name}.kubeconfig`), { server, caCert: options.certs.caCert, ...cert, user });
+  // Inside the node's network namespace loopback is the node's own: its kubelet and kube-proxy dial the host's address.
+  const fromNode = new URL(options.server);
+  if (['127.0.0.1', 'localhost'].includes(fromNode.hostname)) fromNode.hostname = hostAddress();
+  const nodeServer = fromNode.origin;
   const nodeUser = `system:node:${identity.nodeName}`;
-  const nodeKubeconfig = kubeconfig('kubelet', nodeUser, client(`node-${identity.nodeName}`, `/O=system:nodes/CN=${nodeUser}`));
-  const serving = ensureSignedCert(pki, `kubelet-serving-${identity.nodeName}`, `/CN=${identity.nodeName}`,
+  const nodeKubeconfig = kubeconfig('kubelet', nodeUser, client(`node-${identity.nodeName}`, `/O=system:nodes/CN=${nodeUser}`), nodeServer);
+  const proxyKubeconfig = kubeconfig('kube-proxy', 'system:kube-proxy', client('kube-proxy', '/CN=system:kube-proxy'), nodeServer);
+  const serving = ensureSignedCert(pki, `kubelet-serving-${identity.nodeName}-${identity.nodeIp}`, `/CN=${identity.nodeName}`,
     `subjectAltName=IP:${identity.nodeIp},DNS:${identity.nodeName}\nextendedKeyUsage=serverAuth\n`);
   const schedulerKubeconfig = kubeconfig('kube-scheduler', 'system:kube-scheduler', client('kube-scheduler', '/CN=system:kube-scheduler'));
   const cmKubeconfig = kubeconfig('kube-controller-manager', 'system:kube-controller-manager', client('kube-controller-manager', '/CN=system:kube-controller-manager'));
@@ -106,9 +119,11 @@ export async function startKubeNode(options: KubeNodeOptions): Promise<KubeNode>
     const { scheduler, controllerManager } = withControllers ? startControllers() : {};
     if (scheduler && controllerManager) started.push(scheduler, controllerManager);
 
-    say(`starting the node ${identity.nodeName} (${identity.nodeIp}; pods ${identity.podCidr} on bridge ${identity.bridge})`);
+    say(`starting the node ${identity.nodeName} (${identity.nodeIp} on ${identity.hostVeth}; pods ${identity.podCidr}; Services ${network.serviceCidr})`);
     const namespace = await timed('namespace', () => NodeNamespace.start({ dataDir: options.dataDir, stackId: identity.stackId }));
     started.push(namespace);
+    // The stack's first node (the one with the controllers) carries the host's route to the ClusterIPs.
+    await timed('link', () => linkNodeToHost(identity, namespace, withControllers ? network.serviceCidr : undefined));
     for (const dir of cgroupDirs(identity.cgroupRoot)) mkdirSync(dir, { recursive: true });
     const containerd = await timed('containerd', () =>
       startContainerd({ dataDir: options.dataDir, socketDir: stackRunDir(identity.stackId), runtime, identity, namespace, sandboxImage: localImages.pause }),
@@ -121,6 +136,7 @@ export async function startKubeNode(options: KubeNodeOptions): Promise<KubeNode>
       binary: binaries.kubelet,
       namespace,
       identity,
+      clusterDns: { ip: network.dnsServiceIp, domain: network.clusterDomain },
       kubeconfig: nodeKubeconfig,
       caCert: options.certs.caCert,
       servingCert: serving.cert,
@@ -130,6 +146,8 @@ export async function startKubeNode(options: KubeNodeOptions): Promise<KubeNode>
       healthzPort,
     });
     started.splice(started.indexOf(containerd) + 1, 0, kubelet);
+    const kubeProxy = startKubeProxy({ dataDir: options.dataDir, binary: binaries.kubeProxy, namespace, identity, kubeconfig: proxyKubeconfig, nftDir: dirname(runtime.nft) });
+    started.splice(started.indexOf(kubelet) + 1, 0, kubeProxy);
 
     const admin = kubeClients(loadKubeConfig(options.adminKubeconfig));
     if (withControllers) {
@@ -139,7 +157,7 @@ export async function startKubeNode(options: KubeNodeOptions): Promise<KubeNode>
       started.push(volumes);
     }
 
-    const watched = [scheduler, controllerManager, containerd.process, kubelet].filter((p): p is SupervisedProcess => p !== undefined);
+    const watched = [scheduler, controllerManager, containerd.process, kubelet, kubeProxy].filter((p): p is SupervisedProcess => p !== undefined);
     await timed('nodeReady', () =>
       waitUntil(
         async () => {
@@ -163,6 +181,8 @@ export async function startKubeNode(options: KubeNodeOptions): Promise<KubeNode>
           abortIf: () => (controllerManager.hasExited ? controllerManager.describeExit() : undefined),
         }),
       );
+      // CoreDNS reaches the API server through the `kubernetes` Service: its readiness proves kube-proxy works too.
+      await timed('clusterDns', () => installClusterDns(admin, network));
     }
     return {
       nodeName: identity.nodeName,
@@ -172,6 +192,8 @@ export async function startKubeNode(options: KubeNodeOptions): Promise<KubeNode>
       images: localImages,
       containerd,
       kubelet,
+      kubeProxy,
+      network,
       scheduler,
       controllerManager,
       startupMs: timings,

@@ -1,7 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SupervisedProcess } from './supervised-process';
-import { clusterDnsFromResolvConf } from './cluster-dns';
 import type { NodeNamespace } from './node-namespace';
 import type { NodeIdentity } from './node-identity';
 
@@ -10,6 +9,8 @@ export interface KubeletOptions {
   binary: string;
   namespace: NodeNamespace;
   identity: NodeIdentity;
+  /** The cluster DNS Service's address and the cluster's domain (pods' resolv.conf). */
+  clusterDns: { ip: string; domain: string };
   /** Its own kubeconfig: the client certificate system:node:<name> in group system:nodes. */
   kubeconfig: string;
   caCert: string;
@@ -18,12 +19,6 @@ export interface KubeletOptions {
   containerdEndpoint: string;
   port: number;
   healthzPort: number;
-}
-
-/** The host's nameserver as the cluster DNS, where pods can reach it (cluster-dns.ts); none otherwise. */
-function clusterDnsSettings(): { clusterDNS?: string[]; clusterDomain?: string } {
-  const servers = existsSync('/etc/resolv.conf') ? clusterDnsFromResolvConf(readFileSync('/etc/resolv.conf', 'utf8')) : [];
-  return servers.length > 0 ? { clusterDNS: servers, clusterDomain: 'cluster.local' } : {};
 }
 
 /**
@@ -59,7 +54,8 @@ export function startKubelet(options: KubeletOptions): SupervisedProcess {
     localStorageCapacityIsolation: false,
     serializeImagePulls: false,
     resolvConf: '/etc/resolv.conf',
-    ...clusterDnsSettings(),
+    clusterDNS: [options.clusterDns.ip],
+    clusterDomain: options.clusterDns.domain,
     // Pods report status fast (the default sync is 1 min; pod workers react to events anyway).
     nodeStatusUpdateFrequency: '5s',
     nodeStatusReportFrequency: '1m',

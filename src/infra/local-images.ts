@@ -8,4 +8,6 @@ export const localImages = {
   engineNext: 'localhost/mpdflow/engine:v2',
   /** Publishes its topology ConfigMap (mounted at /etc/mpdflow/topology) on :8080/topology; /healthz. */
   clusterManager: 'localhost/mpdflow/cluster-manager:v1',
+  /** CoreDNS (tools/coredns), the cluster DNS (cluster-dns.ts). */
+  clusterDns: 'localhost/mpdflow/coredns:1',
 } as const;

@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { bridgePrefix, cgroupPrefix } from './node-identity';
+import { bridgePrefix, cgroupPrefix, hostVethPrefix } from './node-identity';
 import { stackLockDir } from './node-namespace';
 import { sleep } from './wait';
 
@@ -11,15 +11,17 @@ export function stackRunDir(stackId: string): string {
 }
 
 /**
- * Removes what a node leaves outside its namespace: its CNI bridge, its cgroups (every hierarchy), its socket
- * directory. Processes and mounts need no cleanup: they die with the node's namespace.
+ * Removes what a node leaves outside its namespaces: its cgroups (every hierarchy), its socket directory. Processes,
+ * mounts, the bridge, the veth pair and the host's routes through it need no cleanup: they go with the namespaces.
+ * A link still there (a namespace kept alive by a process that escaped it) and a bridge in the host's namespace
+ * (left by nodes of earlier versions, which had no network namespace) are removed too.
  */
 export async function cleanupNode(stackId: string): Promise<string[]> {
   const removed: string[] = [];
-  const bridge = `${bridgePrefix}${stackId}`;
-  if (existsSync(`/sys/class/net/${bridge}`)) {
-    spawnSync('ip', ['link', 'delete', bridge], { stdio: 'ignore' });
-    removed.push(`bridge ${bridge}`);
+  for (const link of [`${hostVethPrefix}${stackId}`, `${bridgePrefix}${stackId}`]) {
+    if (!existsSync(`/sys/class/net/${link}`)) continue;
+    spawnSync('ip', ['link', 'delete', link], { stdio: 'ignore' });
+    removed.push(`link ${link}`);
   }
   // Processes die with the node's namespace; anything that escaped it into the node's cgroups dies here.
   for (const root of cgroupRoots()) killCgroupTree(join(root, `${cgroupPrefix}${stackId}`));

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
 import { resolve } from 'node:path';
+import { addressIn, freeSubnet, routedSubnets } from './ipv4-cidr';
 
 /**
  * What keeps two local stacks on one machine apart (a test run beside `mpdflow dev`): everything host-wide that a
@@ -11,28 +12,48 @@ export interface NodeIdentity {
   /** 8 hex characters of the data directory's hash. */
   stackId: string;
   nodeName: string;
-  /** The CNI bridge (at most 15 characters, a kernel limit). */
+  /** The CNI bridge, inside the node's network namespace. */
   bridge: string;
-  /** The pods' subnet on this node, a /24 no other route of the machine uses. */
+  /** The pods' subnet on this node, a /24 no other route of the machine uses (the host routes it to the node). */
   podCidr: string;
   /** The node's cgroup parent, the same name in every hierarchy. */
   cgroupRoot: string;
-  /** A non-loopback address of this machine (the kubelet refuses loopback for node status). */
+  /** The host's end of the veth pair to the node's network namespace (at most 15 characters, a kernel limit). */
+  hostVeth: string;
+  /** The /30 of that link, free on this machine. */
+  linkCidr: string;
+  /** The host's address on the link: the node's default gateway. */
+  hostLinkIp: string;
+  /** The node's address on the link (its eth0): the kubelet's node IP, what the API server reaches it at. */
   nodeIp: string;
 }
 
 export const bridgePrefix = 'mpdf';
+export const hostVethPrefix = 'mpdh';
 export const cgroupPrefix = 'mpdflow-';
+/** Where the nodes' pod subnets (/24) and host links (/30) are taken from; service-network.ts keeps 10.96.0.0/12. */
+export const podPool = '10.224.0.0/11';
+const linkPool = '10.199.0.0/16';
 
 export function nodeIdentity(dataDir: string, nodeName = 'mpdflow-node-1'): NodeIdentity {
   const stackId = stackIdOf(dataDir);
+  const hostVeth = `${hostVethPrefix}${stackId}`;
+  // Our own routes from a killed run of this very node are no conflict: they vanish with its namespace.
+  const taken = routedSubnets(ipRoutes().filter((route) => !route.includes(` dev ${hostVeth}`) && !route.includes(` dev ${bridgePrefix}${stackId}`)));
+  const seed = parseInt(stackId.slice(0, 6), 16);
+  const podCidr = freeSubnet(podPool, 24, seed, taken);
+  const linkCidr = freeSubnet(linkPool, 30, seed, taken);
+  if (!podCidr || !linkCidr) throw new Error(`no free subnet left in ${podPool} or ${linkPool} for the node's pods and link`);
   return {
     stackId,
     nodeName,
     bridge: `${bridgePrefix}${stackId}`,
-    podCidr: freePodCidr(stackId),
+    podCidr,
     cgroupRoot: `/${cgroupPrefix}${stackId}`,
-    nodeIp: hostIp(),
+    hostVeth,
+    linkCidr,
+    hostLinkIp: addressIn(linkCidr, 1),
+    nodeIp: addressIn(linkCidr, 2),
   };
 }
 
@@ -40,21 +61,7 @@ export function stackIdOf(dataDir: string): string {
   return createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 8);
 }
 
-/** 10.X.Y.0/24 from the stack id, stepping on while a route of this machine overlaps it. */
-function freePodCidr(stackId: string): string {
-  const routes = ipRoutes();
-  const start = parseInt(stackId.slice(0, 4), 16) % (56 * 256);
-  for (let i = 0; i < 56 * 256; i++) {
-    const n = (start + i) % (56 * 256);
-    const cidr = `10.${200 + Math.floor(n / 256)}.${n % 256}.0/24`;
-    const prefix = cidr.slice(0, cidr.lastIndexOf('.') + 1);
-    // Our own bridge's route from a killed run of this very stack is no conflict: cleanup removes it.
-    if (!routes.some((route) => route.startsWith(prefix) && !route.includes(`${bridgePrefix}${stackId}`))) return cidr;
-  }
-  throw new Error('no free 10.200-255.x.0/24 subnet for the pods');
-}
-
-function ipRoutes(): string[] {
+export function ipRoutes(): string[] {
   try {
     return execFileSync('ip', ['-4', 'route', 'show'], { encoding: 'utf8' }).split('\n');
   } catch {
@@ -62,8 +69,11 @@ function ipRoutes(): string[] {
   }
 }
 
-/** The address of the default route's interface, else the first non-internal IPv4 address. */
-function hostIp(): string {
+/**
+ * The address of the default route's interface, else the first non-internal IPv4 address: the API server's
+ * advertised address, which pods reach through their node's default route.
+ */
+export function hostAddress(): string {
   const interfaces = networkInterfaces();
   let device: string | undefined;
   try {
@@ -71,10 +81,10 @@ function hostIp(): string {
   } catch {
     // no ip command: fall through
   }
-  const candidates = [...(device ? [device] : []), ...Object.keys(interfaces)].filter((name) => !name.startsWith(bridgePrefix));
+  const candidates = [...(device ? [device] : []), ...Object.keys(interfaces)].filter((name) => !name.startsWith(bridgePrefix) && !name.startsWith(hostVethPrefix));
   for (const name of candidates) {
     const address = interfaces[name]?.find((a) => a.family === 'IPv4' && !a.internal);
     if (address) return address.address;
   }
-  throw new Error('the node needs a non-loopback IPv4 address and this machine has none (the kubelet refuses loopback)');
+  throw new Error('pods reach the API server at a non-loopback IPv4 address of this machine, and it has none');
 }

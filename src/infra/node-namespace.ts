@@ -7,9 +7,11 @@ import { waitUntil } from './wait';
 export const stackLockDir = '/run/mpdflow/nodes';
 
 /**
- * The node's own PID and mount namespaces. containerd, its shims, every container and the kubelet run inside, so
- * when the namespace's first process dies (its supervisor stopped it, or the guard killed it after the runner died,
- * even by kill -9) the kernel kills all of them and every mount they made disappears with the namespace.
+ * The node's own PID, mount and network namespaces. containerd, its shims, every container, the kubelet and
+ * kube-proxy run inside, so when the namespace's first process dies (its supervisor stopped it, or the guard killed it
+ * after the runner died, even by kill -9) the kernel kills all of them, every mount they made disappears, and so does
+ * the network namespace with its bridge, its packet rules and the veth pair to the host (node-link.ts) with the
+ * host's routes through it.
  * Inside, /run/containerd (shim sockets) is a private tmpfs and the kubelet's fixed /var/log/pods and
  * /var/log/containers are bind mounts of the data directory, so nothing of a node lands in shared host paths.
  * The first process also holds the stack's lock in stackLockDir for its whole life.
@@ -30,6 +32,7 @@ export class NodeNamespace {
     const init = [
       'set -e',
       'mount -t tmpfs -o mode=0711 mpdflow-node /run/containerd',
+      'ip link set lo up',
       `mount --bind '${join(options.dataDir, 'pod-logs')}' /var/log/pods`,
       `mount --bind '${join(options.dataDir, 'container-logs')}' /var/log/containers`,
       `touch '${ready}'`,
@@ -44,7 +47,7 @@ export class NodeNamespace {
       args: [
         '-c',
         'exec 8>"$0"; flock -n 8 || { echo "another live stack uses this data directory ($0 is locked)" >&2; exit 75; }; ' +
-          'exec unshare --pid --mount --fork --kill-child --mount-proc --propagation private bash -c "$1"',
+          'exec unshare --pid --mount --net --fork --kill-child --mount-proc --propagation private bash -c "$1"',
         lock,
         init,
       ],
@@ -63,7 +66,7 @@ export class NodeNamespace {
 
   /** The command line that runs `command` inside the namespace. */
   enter(command: string, args: string[]): { command: string; args: string[] } {
-    return { command: 'nsenter', args: ['--target', String(this.initPid), '--pid', '--mount', '--', command, ...args] };
+    return { command: 'nsenter', args: ['--target', String(this.initPid), '--pid', '--mount', '--net', '--', command, ...args] };
   }
 
   get hasExited(): boolean {

@@ -8,11 +8,13 @@ export interface NodeRuntime {
   ctr: string;
   runc: string;
   cniBinDir: string;
+  /** nft, for kube-proxy's nftables mode. */
+  nft: string;
   versions: Record<string, string>;
 }
 
 /**
- * containerd, runc and the CNI plugins from Debian, installed by tools/node/install.sh on first use. It refuses,
+ * containerd, runc, the CNI plugins and nftables from Debian, installed by tools/node/install.sh on first use. It refuses,
  * saying why and what to do, where containers cannot run (not root, no cgroups).
  */
 export async function nodeRuntime(): Promise<NodeRuntime> {
@@ -29,7 +31,7 @@ export async function nodeRuntime(): Promise<NodeRuntime> {
       .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
   );
   const versions = Object.fromEntries(Object.entries(values).filter(([k]) => k.startsWith('version.')).map(([k, v]) => [k.slice(8), v]));
-  return { containerd: values.containerd!, ctr: values.ctr!, runc: values.runc!, cniBinDir: values.cniBinDir!, versions };
+  return { containerd: values.containerd!, ctr: values.ctr!, runc: values.runc!, cniBinDir: values.cniBinDir!, nft: values.nft!, versions };
 }
 
 export interface ImageArchive {

@@ -6,48 +6,28 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
-import { stackRunDir } from '../../src/infra/node-cleanup';
-import { stackIdOf } from '../../src/infra/node-identity';
-import { mpdflowImageArchive, nodeRuntime, type ImageArchive } from '../../src/infra/node-runtime';
+import { hostAddress } from '../../src/infra/node-identity';
+import { mpdflowImageArchive } from '../../src/infra/node-runtime';
 import { waitUntil } from '../../src/infra/wait';
 import { applyObject } from '../../src/kube/apply';
 import { rawKubeRequest } from '../../src/kube/raw-request';
 import { deployBase, localNodeOverlay } from '../fixtures/local-node-overlay';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { clusters, waitUntilGone } from '../helpers/operator';
-import { isReady, useRealNodeCluster } from '../helpers/real-node';
+import { importIntoHarnessNode, isReady } from '../helpers/real-node';
 import { kube, releaseTestNamespace, testNamespace, testTaskQueue, uniqueSuffix } from '../helpers/stack';
 import { tcpRelay, type TcpRelay } from '../helpers/tcp-relay';
 
-const run = promisify(execFile);
-const realNodeCluster = useRealNodeCluster();
-
-/** Imports an image archive into the harness node's containerd, as `ctr images import` on a node does. */
-async function importIntoHarnessNode(image: ImageArchive): Promise<void> {
-  const dataDir = process.env.MPDFLOW_TEST_DATA_DIR;
-  if (!dataDir) throw new Error('MPDFLOW_TEST_DATA_DIR is not set: run the tests through `npm test`');
-  const socket = join(stackRunDir(stackIdOf(join(dataDir, 'kube', 'node'))), 'containerd.sock');
-  const { ctr } = await nodeRuntime();
-  await run(ctr, ['--address', socket, '--namespace', 'k8s.io', 'images', 'import', image.archive], { maxBuffer: 16 * 1024 * 1024 });
-  const listed = (await run(ctr, ['--address', socket, '--namespace', 'k8s.io', 'images', 'list', `name==${image.reference}`])).stdout;
-  assert.ok(listed.includes(image.digest), `${image.reference} imported with digest ${image.digest}`);
-}
 
 const hostPort = (address: string) => ({ host: address.slice(0, address.lastIndexOf(':')), port: Number(address.slice(address.lastIndexOf(':') + 1)) });
 
 test('deploy/base with our image: controller (2 replicas, one leader) and worker run as pods, and a cluster reaches Running through them', { timeout: 900_000 }, async () => {
-  const { nodeName } = realNodeCluster();
   const image = await mpdflowImageArchive();
   await importIntoHarnessNode(image);
 
-  // Pods reach the host's loopback-only servers through relays on the node's address.
-  const node = await kube().core.readNode({ name: nodeName });
-  const nodeIp = node.status!.addresses!.find((a) => a.type === 'InternalIP')!.address;
-  const apiserver = new URL(kube().config.getCurrentCluster()!.server);
+  // Pods reach the API server through the `kubernetes` Service, and the host's loopback-only Temporal server through
+  // a relay on the host's address (their node routes it to the host).
   const relays: TcpRelay[] = [];
   const suffix = uniqueSuffix();
   const system = `mpdflow-sys-${suffix}`;
@@ -66,15 +46,13 @@ test('deploy/base with our image: controller (2 replicas, one leader) and worker
     return said.join('\n');
   };
   try {
-    relays.push(await tcpRelay(nodeIp, { host: apiserver.hostname, port: Number(apiserver.port) }));
-    relays.push(await tcpRelay(nodeIp, hostPort(process.env.TEMPORAL_ADDRESS!)));
-    const [apiRelay, temporalRelay] = relays as [TcpRelay, TcpRelay];
+    relays.push(await tcpRelay(hostAddress(), hostPort(process.env.TEMPORAL_ADDRESS!)));
+    const [temporalRelay] = relays as [TcpRelay];
     objects = localNodeOverlay(deployBase(), {
       image: image.reference,
       namespace: system,
       suffix,
       temporal: { address: `${temporalRelay.host}:${temporalRelay.port}`, namespace: process.env.TEMPORAL_NAMESPACE!, taskQueue: testTaskQueue('pods') },
-      apiserver: { ip: apiRelay.host, port: apiRelay.port },
       watchNamespace: ns,
       operatorName,
       leaseDurationSeconds: 6,

@@ -6,10 +6,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { joinKubeNode } from '../../src/infra/kube-node';
+import type { NodeIdentity } from '../../src/infra/node-identity';
 import { kube } from './stack';
 
 export interface ExtraNode {
   nodeName: string;
+  /** Its names and addresses on this machine (veth, subnets). */
+  identity: NodeIdentity;
   /** Cordons the node, stops its kubelet and containers, and removes the Node (its pods are collected). */
   stop(): Promise<void>;
 }
@@ -21,6 +24,7 @@ export async function startExtraNode(nodeName: string): Promise<ExtraNode> {
   const node = await joinKubeNode({ adminKubeconfig: kubeconfig, server: kube().config.getCurrentCluster()!.server, nodeName, dataDir });
   return {
     nodeName,
+    identity: node.identity,
     async stop() {
       // Cordoned first: nothing new lands on a node about to go.
       await kube().core.patchNode({ name: nodeName, body: [{ op: 'add', path: '/spec/unschedulable', value: true }] }).catch(() => undefined);

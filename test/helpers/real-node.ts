@@ -1,10 +1,17 @@
 /** The harness's cluster and its Ready local node (test/run.ts starts one for every run). */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { promisify } from 'node:util';
 import { before } from 'node:test';
 import { Exec, type V1Pod } from '@kubernetes/client-node';
 import { kubeClients, loadKubeConfig, type KubeClients } from '../../src/kube/client';
 import { localImages } from '../../src/infra/local-images';
 import { waitUntil } from '../../src/infra/wait';
+import { stackRunDir } from '../../src/infra/node-cleanup';
+import { stackIdOf } from '../../src/infra/node-identity';
+import { nodeRuntime, type ImageArchive } from '../../src/infra/node-runtime';
 import { uniqueSuffix } from './stack';
 
 export interface RealNodeCluster {
@@ -105,4 +112,16 @@ export async function execInPod(kube: KubeClients, namespace: string, pod: strin
       .catch(reject);
   });
   return out;
+}
+
+/** Imports an image archive into the harness node's containerd, as `ctr images import` on a node does. */
+export async function importIntoHarnessNode(image: ImageArchive): Promise<void> {
+  const dataDir = process.env.MPDFLOW_TEST_DATA_DIR;
+  if (!dataDir) throw new Error('MPDFLOW_TEST_DATA_DIR is not set: run the tests through `npm test`');
+  const run = promisify(execFile);
+  const socket = join(stackRunDir(stackIdOf(join(dataDir, 'kube', 'node'))), 'containerd.sock');
+  const { ctr } = await nodeRuntime();
+  await run(ctr, ['--address', socket, '--namespace', 'k8s.io', 'images', 'import', image.archive], { maxBuffer: 16 * 1024 * 1024 });
+  const listed = (await run(ctr, ['--address', socket, '--namespace', 'k8s.io', 'images', 'list', `name==${image.reference}`])).stdout;
+  assert.ok(listed.includes(image.digest), `${image.reference} imported with digest ${image.digest}`);
 }

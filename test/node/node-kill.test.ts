@@ -1,16 +1,17 @@
 /**
- * Nothing of a node outlives its runner, even after kill -9: processes (kubelet, containerd, shims, containers)
- * die with the node's namespace at once; the bridge and cgroups it leaves are removed by the next start.
+ * Nothing of a node outlives its runner, even after kill -9: processes (kubelet, containerd, kube-proxy, shims,
+ * containers) die with the node's namespace at once, and with its network namespace its bridge, packet rules, veth
+ * pair and the host's routes through it; the cgroups it leaves are removed by the next start.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/infra/paths';
 import { cleanupDeadNodes } from '../../src/infra/node-cleanup';
-import { bridgePrefix, cgroupPrefix } from '../../src/infra/node-identity';
+import { bridgePrefix, cgroupPrefix, hostVethPrefix } from '../../src/infra/node-identity';
 import { waitUntil } from '../../src/infra/wait';
 
 /** Processes whose command line names `text`. */
@@ -34,7 +35,7 @@ function cgroupProcesses(dir: string): string[] {
   return [...here, ...readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).flatMap((e) => cgroupProcesses(join(dir, e.name)))];
 }
 
-test('kill -9 of the runner leaves no process behind; the next start removes its bridge and cgroups', { timeout: 300_000 }, async () => {
+test('kill -9 of the runner leaves no process, link or route behind; the next start removes its cgroups', { timeout: 300_000 }, async () => {
   const dataDir = mkdtempSync(join(process.env.MPDFLOW_TEST_DATA_DIR ?? tmpdir(), 'node-kill-'));
   const runner = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'test', 'fixtures', 'real-node-runner.ts'), dataDir], {
     cwd: projectRoot,
@@ -54,6 +55,9 @@ test('kill -9 of the runner leaves no process behind; the next start removes its
     const podCgroup = join(pidsCgroup, `${cgroupPrefix}${stackId}`);
     assert.ok(processesNaming(dataDir).length >= 4, 'containerd, kubelet, scheduler, controller manager run');
     assert.ok(cgroupProcesses(podCgroup).length > 0, 'the engine pod runs in the node cgroup');
+    const hostVeth = `${hostVethPrefix}${stackId}`;
+    assert.ok(existsSync(`/sys/class/net/${hostVeth}`), 'the node is linked to the host');
+    assert.match(execFileSync('ip', ['-4', 'route', 'show', 'dev', hostVeth], { encoding: 'utf8' }), /via/, 'the host routes pods and Services to it');
 
     runner.kill('SIGKILL');
     await waitUntil(async () => processesNaming(dataDir).length === 0 && cgroupProcesses(podCgroup).length === 0, {
@@ -61,11 +65,13 @@ test('kill -9 of the runner leaves no process behind; the next start removes its
       intervalMs: 250,
       describe: () => `still running: ${[...processesNaming(dataDir), ...cgroupProcesses(podCgroup)].join('\n')}`,
     });
-    assert.ok(existsSync(`/sys/class/net/${bridgePrefix}${stackId}`), 'the bridge outlives the namespace (host network)');
+    // The network namespace goes with its last process (the kernel tears it down a moment later).
+    await waitUntil(async () => !existsSync(`/sys/class/net/${hostVeth}`), { timeoutMs: 20_000, describe: () => `${hostVeth} outlived the node` });
+    assert.equal(existsSync(`/sys/class/net/${bridgePrefix}${stackId}`), false, 'no bridge in the host namespace');
+    assert.equal(execFileSync('ip', ['-4', 'route', 'show'], { encoding: 'utf8' }).includes(hostVeth), false, 'no route through the node is left');
 
     const removed = await cleanupDeadNodes();
-    assert.ok(removed.some((r) => r.startsWith('bridge')), `cleanup removed: ${removed.join(', ')}`);
-    assert.equal(existsSync(`/sys/class/net/${bridgePrefix}${stackId}`), false, 'bridge removed');
+    assert.ok(removed.some((r) => r.startsWith('cgroup')), `cleanup removed: ${removed.join(', ')}`);
     assert.equal(existsSync(podCgroup), false, 'cgroups removed');
   } finally {
     runner.kill('SIGKILL');

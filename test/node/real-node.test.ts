@@ -4,8 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { clusterDnsFromResolvConf } from '../../src/infra/cluster-dns';
+import { serviceNetworkBeside } from '../../src/infra/service-network';
 import { localImages } from '../../src/infra/local-images';
 import { localStorageClass } from '../../src/infra/local-volumes';
 import { waitUntil, sleep } from '../../src/infra/wait';
@@ -34,14 +33,11 @@ test('an engine pod is scheduled, started by the kubelet and Ready by its real p
   assert.equal((await query('engine-v2', 'show mpdflow.engine_version')).trim(), 'v2');
   assert.match(await query('engine-v1', 'select version()'), /PostgreSQL 15\./);
 
-  // ClusterFirst, as the operator's pods ask: the host's nameserver stands in for a cluster DNS (no MissingClusterDNS
-  // Warning on every sync); the cluster's search domains show it was configured, not the kubelet's fallback.
-  const hostDns = clusterDnsFromResolvConf(readFileSync('/etc/resolv.conf', 'utf8'));
-  if (hostDns.length > 0) {
-    const resolvConf = await execInPod(kube, ns, 'engine-v1', 'engine', ['cat', '/etc/resolv.conf']);
-    assert.match(resolvConf, new RegExp(`nameserver ${hostDns[0]!.replaceAll('.', '\\.')}`));
-    assert.match(resolvConf, new RegExp(`search ${ns}\\.svc\\.cluster\\.local`));
-  }
+  // ClusterFirst, as the operator's pods ask: the stack's cluster DNS Service and the cluster's search domains.
+  const network = serviceNetworkBeside(realNodeCluster().kubeconfigPath)!;
+  const resolvConf = await execInPod(kube, ns, 'engine-v1', 'engine', ['cat', '/etc/resolv.conf']);
+  assert.match(resolvConf, new RegExp(`nameserver ${network.dnsServiceIp.replaceAll('.', '\\.')}`));
+  assert.match(resolvConf, new RegExp(`search ${ns}\\.svc\\.cluster\\.local`));
 
   const wrong = await kube.core.readNamespacedPod({ namespace: ns, name: 'wrong-probe' });
   assert.equal(wrong.status?.phase, 'Running', 'the container runs');
@@ -90,7 +86,7 @@ test('a cluster-manager Deployment rolls out a Ready pod that publishes its topo
   assert.equal(pods.items.length, 1);
   const pod = pods.items[0]!;
   assert.ok(pod.metadata?.ownerReferences?.some((o) => o.kind === 'ReplicaSet'), 'made by the ReplicaSet controller');
-  // The kubelet's node and the pod share the bridge: the host reaches the pod IP.
+  // The host routes the node's pod subnet to the node's namespace: it reaches the pod IP.
   const topology = await (await fetch(`http://${pod.status!.podIP}:8080/topology`)).text();
   assert.match(topology, /^rw=ins-1$/m);
   assert.match(topology, /^ro=ins-2,ins-3$/m);

@@ -3,6 +3,7 @@
 #   localhost/mpdflow/pause:1              the pod sandbox: busybox sleeping forever
 #   localhost/mpdflow/engine:v1, :v2       PostgreSQL 15 run by Patroni (Debian's packages), two engine versions
 #   localhost/mpdflow/cluster-manager:v1   busybox httpd + a loop publishing the topology ConfigMap
+#   localhost/mpdflow/coredns:1            the cluster DNS: CoreDNS built by tools/coredns/build.sh, alone
 # Reproducible: the layer tar is sorted, dated 1970, owners numeric (root, postgres 999), and no config carries a clock.
 # Cached by content: an image is rebuilt only when the hash of its staged root filesystem and config changes.
 # A fingerprint of the inputs (these scripts and the versions of the installed Debian packages the files come from)
@@ -23,13 +24,18 @@ busybox="$(command -v busybox || true)"
   echo "[mpdflow] images need busybox-static and postgresql-${POSTGRESQL_MAJOR}: run tools/node/install.sh first" >&2
   exit 3
 }
-fingerprint="$( { cat "$here"/*.sh "$here/../kube/versions.env"; dpkg-query -W -f '${Package}=${Version}\n'; } | sha256sum | cut -c1-16)"
-if [[ -f "$out/images-$fingerprint.env" ]]; then
+coredns="$(bash "$here/../coredns/build.sh" | tail -n 1)"
+fingerprint="$( { cat "$here"/*.sh "$here/../kube/versions.env"; echo "$coredns"; dpkg-query -W -f '${Package}=${Version}\n'; } | sha256sum | cut -c1-16)"
+# A list is good while every archive it names is there (another checkout's build may have swept one).
+list_complete() {
+  [[ -f "$1" ]] && ! cut -d= -f2- "$1" | cut -f1 | while read -r tarball; do [[ -f "$tarball" ]] || echo missing; done | grep -q .
+}
+if list_complete "$out/images-$fingerprint.env"; then
   echo "$out/images-$fingerprint.env"; exit 0
 fi
 exec 9>"$out/.build.lock"
 flock 9
-if [[ -f "$out/images-$fingerprint.env" ]]; then
+if list_complete "$out/images-$fingerprint.env"; then
   echo "$out/images-$fingerprint.env"; exit 0
 fi
 
@@ -53,6 +59,16 @@ cp "$here/cluster-manager.sh" "$root/usr/local/bin/cluster-manager"
 chmod 755 "$root/usr/local/bin/cluster-manager"
 archive cluster-manager localhost/mpdflow/cluster-manager:v1 \
   '{"Entrypoint":["/usr/local/bin/cluster-manager"],"Env":["PATH=/bin","CM_PORT=8080","CM_TOPOLOGY_DIR=/etc/mpdflow/topology"],"ExposedPorts":{"8080/tcp":{}},"WorkingDir":"/"}' "$root"
+
+# --- the cluster DNS: the static CoreDNS binary, run as nobody on unprivileged ports (its Service maps 53 to them).
+root="$work/coredns"
+mkdir -p "$root/etc/coredns" "$root/tmp"
+chmod 1777 "$root/tmp"
+cp "$coredns" "$root/coredns"
+printf 'root:x:0:0:root:/root:/bin/false\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+archive coredns localhost/mpdflow/coredns:1 \
+  '{"Entrypoint":["/coredns"],"Cmd":["-conf","/etc/coredns/Corefile"],"User":"65534:65534","ExposedPorts":{"1053/udp":{},"1053/tcp":{}},"WorkingDir":"/"}' "$root"
 
 # --- the engine: PostgreSQL run by Patroni, on a Debian root filesystem built by engine-rootfs.sh (cached).
 engine_root="$work/engine-base"

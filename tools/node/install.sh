@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the local node's runtime from Debian packages on first use: containerd, runc, the CNI plugins,
+# Installs the local node's runtime from Debian packages on first use: containerd, runc, the CNI plugins, nftables,
 # busybox-static, PostgreSQL 15 and mmdebstrap (the image inputs). Versions: tools/kube/versions.env.
 # Checks first that this machine can run containers at all (root, cgroups) and says what to do when not.
 # Prints, on its last line, a file of KEY=VALUE lines naming the binaries found.
@@ -33,6 +33,7 @@ packages=(
   "containerd=$CONTAINERD_DEB_VERSION"
   "runc=$RUNC_DEB_VERSION"
   "containernetworking-plugins=$CNI_PLUGINS_DEB_VERSION"
+  "nftables=$NFTABLES_DEB_VERSION"
   "busybox-static=$BUSYBOX_STATIC_DEB_VERSION"
   "postgresql-${POSTGRESQL_MAJOR}="
   "postgresql-client-${POSTGRESQL_MAJOR}="
@@ -104,9 +105,10 @@ mkdir -p "$cache_root/node"
   echo "ctr=$(find_bin ctr /usr/bin /usr/local/bin)"
   echo "runc=$(find_bin runc /usr/sbin /usr/bin /usr/local/sbin)"
   echo "cniBinDir=$(dirname "$(find_bin bridge /usr/lib/cni /opt/cni/bin)")"
+  echo "nft=$(find_bin nft /usr/sbin /sbin /usr/bin)"
   echo "busybox=$(find_bin busybox /bin /usr/bin)"
   echo "postgresBinDir=$(dirname "$(find_bin postgres "/usr/lib/postgresql/${POSTGRESQL_MAJOR}/bin")")"
-  for pkg in containerd runc containernetworking-plugins busybox-static "postgresql-${POSTGRESQL_MAJOR}"; do
+  for pkg in containerd runc containernetworking-plugins nftables busybox-static "postgresql-${POSTGRESQL_MAJOR}"; do
     echo "version.$pkg=$(installed_version "$pkg")"
   done
 } >"$out.tmp"
