@@ -38,10 +38,23 @@ async function restartInstance(ctx: Ctx, cluster: MPDCluster, insId: string): Pr
   try {
     await patroni.restart(pod, await patroniCredentials(ctx));
   } catch (error) {
+    // The HA manager tried and PostgreSQL did not start: its own words are in the pod's log.
+    if (error instanceof PatroniError && error.status === 503) throw new InterruptError('DB_START_FAIL', `the engine of ${insId} does not start: ${await engineErrors(ctx, insId)}`);
     if (error instanceof PatroniError) throw new Error(`restart of ${insId} refused: ${error.message}`);
     throw error;
   }
   await waitPodReady(ctx, insId);
+}
+
+/** PostgreSQL's last FATAL or ERROR lines in the engine's log (Patroni passes them through). */
+async function engineErrors(ctx: Ctx, insId: string): Promise<string> {
+  try {
+    const log = String(await ctx.services.kube.core.readNamespacedPodLog({ namespace: ctx.resource.namespace, name: podName(ctx.resource.name, insId), container: 'engine', tailLines: 200 }));
+    const errors = log.split('\n').filter((line) => /\b(FATAL|PANIC|ERROR):/.test(line)).slice(-3);
+    return errors.length ? errors.map((line) => line.trim()).join(' | ') : 'no FATAL line in its log';
+  } catch (error) {
+    return `its log cannot be read: ${(error as Error).message}`;
+  }
 }
 
 export async function restartCluster(ctx: Ctx): Promise<void> {

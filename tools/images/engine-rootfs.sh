@@ -2,7 +2,7 @@
 # The engine image's root filesystem: Debian with PostgreSQL and Patroni (the HA manager that runs PostgreSQL in each
 # engine pod), installed by mmdebstrap from Debian's packages, then trimmed of what neither uses (LLVM for JIT, perl,
 # apt's lists, the `main` cluster the package's install script creates). Cached by its inputs: this script and the pins
-# in versions.env. Prints the path of the root filesystem tarball on its last line.
+# it reads from versions.env (not the others: a new kubelet pin rebuilds nothing here). Prints the tarball's path last.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=../kube/versions.env
@@ -10,7 +10,7 @@ source "$here/../kube/versions.env"
 cache_root="${MPDFLOW_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mpdflow}"
 out="$cache_root/images"
 mkdir -p "$out"
-key="$( { cat "$0" "$here/../kube/versions.env"; } | sha256sum | cut -c1-16)"
+key="$( { cat "$0"; echo "$DEBIAN_SUITE $POSTGRESQL_MAJOR $PATRONI_DEB_VERSION $MMDEBSTRAP_DEB_VERSION"; } | sha256sum | cut -c1-16)"
 dest="$out/engine-rootfs-$key.tar"
 [[ -f "$dest" ]] && { echo "$dest"; exit 0; }
 exec 8>"$out/.engine-rootfs.lock"

@@ -1,0 +1,119 @@
+/**
+ * The HA manager outside any flow, as users rely on it: the writer killed or gone, `<name>-rw` takes commits again
+ * within 15 s, the status names the writer, and no acknowledged commit is lost; with HA paused, nothing is promoted.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { waitUntil } from '../../src/infra/wait';
+import { sampleCluster } from '../fixtures/sample-cluster';
+import { postmasterPid } from '../helpers/engine-process';
+import { engineQuery } from '../helpers/engine';
+import { clusters, waitForState } from '../helpers/operator';
+import { startSharedOperator, type SharedOperator } from '../helpers/shared-operator';
+import { kube, releaseTestNamespace, testNamespace } from '../helpers/stack';
+import { ackedRowsOnEveryInstance, startWriterLoop } from '../helpers/writer-loop';
+
+const failoverBoundMs = 15_000;
+let ns: string;
+let op: SharedOperator;
+before(async () => {
+  ns = await testNamespace('failover');
+  op = await startSharedOperator(ns);
+});
+after(async () => {
+  await op.stop();
+  await releaseTestNamespace(ns);
+});
+
+const rolePods = async (name: string, role: string) =>
+  (await kube().core.listNamespacedPod({ namespace: ns, labelSelector: `mpd.polardb.aliyun.com/cluster=${name},mpd.polardb.aliyun.com/role=${role}` })).items.filter((p) => !p.metadata?.deletionTimestamp);
+
+async function runningCluster(name: string): Promise<void> {
+  await clusters().create(sampleCluster(ns, name, { followerNum: 1 }));
+  await waitForState({ namespace: ns, name }, 'Running', 240_000);
+}
+
+async function assertNoAckedCommitLost(name: string, acked: number[]): Promise<void> {
+  let found = new Map<string, number>();
+  await waitUntil(async () => [...(found = await ackedRowsOnEveryInstance(ns, name, 'writes', acked)).values()].every((n) => n === acked.length), {
+    timeoutMs: 30_000,
+    describe: () => `acknowledged ${acked.length}; found ${JSON.stringify(Object.fromEntries(found))}`,
+  });
+}
+
+test('the RW postmaster killed (kill -9 from the host): -rw takes commits again within 15 s, nothing acknowledged lost', { timeout: 600_000 }, async () => {
+  const name = 'fo-kill';
+  await runningCluster(name);
+  const writer = await startWriterLoop(ns, name, 'writes');
+  try {
+    await writer.firstAckSince(Date.now(), 30_000);
+    const pid = await postmasterPid(ns, `${name}-ins-1`);
+    assert.ok(pid, 'the RW has a postmaster');
+    const killedAt = Date.now();
+    process.kill(Number(pid), 'SIGKILL');
+    const back = await writer.firstAckSince(killedAt + 1, 60_000);
+    assert.ok(back - killedAt <= failoverBoundMs, `writes resumed ${back - killedAt} ms after the kill (bound ${failoverBoundMs} ms)`);
+  } finally {
+    await writer.stop();
+  }
+  const leader = (await rolePods(name, 'master')).map((p) => p.metadata?.labels?.['mpd.polardb.aliyun.com/ins-id']);
+  assert.equal(leader.length, 1, 'one writer');
+  await waitUntil(async () => (await clusters().get({ namespace: ns, name })).status?.leaderInstanceId === leader[0], { timeoutMs: 15_000, describe: () => 'the status names the writer' });
+  await assertNoAckedCommitLost(name, writer.acked.map((a) => a.id));
+});
+
+test('the RW pod deleted: the RO is promoted, -rw and the status follow within 15 s, nothing acknowledged lost', { timeout: 600_000 }, async () => {
+  const name = 'fo-gone';
+  await runningCluster(name);
+  const writer = await startWriterLoop(ns, name, 'writes');
+  try {
+    await writer.firstAckSince(Date.now(), 30_000);
+    const goneAt = Date.now();
+    await kube().core.deleteNamespacedPod({ namespace: ns, name: `${name}-ins-1` });
+    const back = await writer.firstAckSince(goneAt + 1, 60_000);
+    assert.ok(back - goneAt <= failoverBoundMs, `writes resumed ${back - goneAt} ms after the RW pod was deleted (bound ${failoverBoundMs} ms)`);
+  } finally {
+    await writer.stop();
+  }
+  await waitUntil(async () => (await clusters().get({ namespace: ns, name })).status?.leaderInstanceId === 'ins-2', {
+    timeoutMs: failoverBoundMs,
+    describe: () => 'the status never named ins-2 the RW',
+  });
+  assert.equal(await engineQuery(ns, `${name}-ins-2`, 'select pg_is_in_recovery()'), 'f', 'ins-2 writes');
+  const events = (await kube().core.listNamespacedEvent({ namespace: ns })).items.filter((e) => e.involvedObject.name === name && e.reason === 'Failover');
+  assert.equal(events.length, 1, 'one Failover Event');
+  await assertNoAckedCommitLost(name, writer.acked.map((a) => a.id));
+});
+
+test('with HA paused, a writer whose pod is gone is not replaced; resumed, the RO is promoted', { timeout: 600_000 }, async () => {
+  const name = 'fo-paused';
+  await runningCluster(name);
+  await setPaused(name, true);
+  await kube().core.deleteNamespacedPod({ namespace: ns, name: `${name}-ins-1` });
+  await waitUntil(async () => (await kube().core.listNamespacedPod({ namespace: ns, labelSelector: `mpd.polardb.aliyun.com/ins-id=ins-1,mpd.polardb.aliyun.com/cluster=${name}` })).items.length === 0, {
+    timeoutMs: 60_000,
+    describe: () => 'the RW pod never went',
+  });
+  // A bounded look at an absence: for twice the failover bound, no standby takes over while HA is paused.
+  const watchUntil = Date.now() + 2 * failoverBoundMs;
+  while (Date.now() < watchUntil) {
+    assert.deepEqual(await rolePods(name, 'master'), [], 'nothing promoted while HA is paused');
+    await new Promise((resolveWait) => setTimeout(resolveWait, 1_000));
+  }
+  assert.equal(await engineQuery(ns, `${name}-ins-2`, 'select pg_is_in_recovery()'), 't');
+  await setPaused(name, false);
+  await waitUntil(async () => (await clusters().get({ namespace: ns, name })).status?.leaderInstanceId === 'ins-2', { timeoutMs: 30_000, describe: () => 'ins-2 never promoted after HA resumed' });
+});
+
+/** Pauses or resumes the HA manager as the DisableHA/EnableHA steps do: its dynamic configuration's `pause`. */
+async function setPaused(name: string, paused: boolean): Promise<void> {
+  const endpoints = await kube().core.readNamespacedEndpoints({ namespace: ns, name: `${name}-rw-config` });
+  const config = JSON.parse(endpoints.metadata?.annotations?.config ?? '{}') as Record<string, unknown>;
+  if (paused) config.pause = true;
+  else delete config.pause;
+  await kube().core.patchNamespacedEndpoints(
+    { namespace: ns, name: `${name}-rw-config`, body: { metadata: { resourceVersion: endpoints.metadata?.resourceVersion, annotations: { config: JSON.stringify(config) } } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+}
