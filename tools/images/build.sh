@@ -73,7 +73,8 @@ archive coredns localhost/mpdflow/coredns:1 \
 # --- the engine: PostgreSQL run by Patroni, on a Debian root filesystem built by engine-rootfs.sh (cached).
 engine_root="$work/engine-base"
 mkdir -p "$engine_root"
-tar -xf "$("$here/engine-rootfs.sh")" -C "$engine_root"
+rootfs="$("$here/engine-rootfs.sh")"   # its own line: a failed build stops this one (set -e)
+tar -xf "${rootfs:?the engine root filesystem was not built}" -C "$engine_root"
 mkdir -p "$engine_root/usr/local/bin" "$engine_root/data" "$engine_root/etc/mpdflow"
 cp "$here/engine-entrypoint.sh" "$engine_root/usr/local/bin/engine-entrypoint"
 chmod 755 "$engine_root/usr/local/bin/engine-entrypoint"
