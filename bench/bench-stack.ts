@@ -10,9 +10,10 @@ let current: LocalStack | undefined;
  * etcd and kube-apiserver, without the node (the benchmarks' steps start no pods; a kubelet, a scheduler and a
  * controller manager would only add their own load to what is measured).
  */
-export async function withLocalStack<T>(fn: () => Promise<T>): Promise<T> {
+export async function withLocalStack<T>(fn: () => Promise<T>, options: { node?: boolean } = {}): Promise<T> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mpdflow-bench-'));
-  const stack = await localStackUnlessConfigured({ dataDir, webUi: false, node: false });
+  // The database benchmarks need the real node (engine pods); the others would only measure its load.
+  const stack = await localStackUnlessConfigured({ dataDir, webUi: false, node: options.node ?? false });
   current = stack;
   try {
     return await fn();

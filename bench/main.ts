@@ -16,10 +16,13 @@ import { leaderHandover } from './leader-handover';
 import { retryInterval } from './retry-interval';
 import { scale } from './scale';
 import { workQueueBackoff } from './work-queue-backoff';
+import { database } from './database';
 
 export interface Benchmark {
   name: string;
   run(quick: boolean): Promise<BenchResult>;
+  /** Runs on a stack of its own with the real node (engine pods), after the others: its kubelet loads no other figure. */
+  needsNode?: boolean;
 }
 
 export const benchmarks: Benchmark[] = [
@@ -33,6 +36,7 @@ export const benchmarks: Benchmark[] = [
   { name: 'retry-interval', run: (quick) => retryInterval({ failures: quick ? 1 : 5 }) },
   { name: 'work-queue-backoff', run: (quick) => workQueueBackoff({ baseDelayMs: 20, failures: quick ? 3 : 6 }) },
   { name: 'leader-handover', run: (quick) => leaderHandover(quick ? { trials: 1, leaseSeconds: 3 } : { trials: 3, leaseSeconds: 6 }) },
+  { name: 'database', needsNode: true, run: (quick) => database(quick ? { switches: 2, floorTrials: 1, failovers: 1 } : { switches: 20, floorTrials: 3, failovers: 3 }) },
 ];
 
 export interface BenchReport {
@@ -43,10 +47,11 @@ export interface BenchReport {
 }
 
 /** Runs the chosen benchmarks one after another against the servers the environment names. */
-export async function runBenchmarks(options: { quick: boolean; only?: string[]; log?: (line: string) => void }): Promise<BenchReport> {
+export async function runBenchmarks(options: { quick: boolean; only?: string[]; withNode?: boolean; log?: (line: string) => void }): Promise<BenchReport> {
   const report: BenchReport = { rows: [], notes: [], failed: [] };
   for (const benchmark of benchmarks) {
     if (options.only && !options.only.includes(benchmark.name)) continue;
+    if (Boolean(benchmark.needsNode) !== Boolean(options.withNode)) continue;
     const started = performance.now();
     options.log?.(`bench: ${benchmark.name}...`);
     try {
@@ -67,7 +72,14 @@ async function main(): Promise<number> {
   const quick = args.includes('--quick');
   const onlyAt = args.indexOf('--only');
   const only = onlyAt >= 0 ? args[onlyAt + 1]?.split(',') : undefined;
-  const report = await withLocalStack(() => runBenchmarks({ quick, only, log: (line) => process.stderr.write(`[mpdflow] ${line}\n`) }));
+  const log = (line: string) => process.stderr.write(`[mpdflow] ${line}\n`);
+  const report = await withLocalStack(() => runBenchmarks({ quick, only, log }));
+  if (benchmarks.some((b) => b.needsNode && (!only || only.includes(b.name)))) {
+    const onNode = await withLocalStack(() => runBenchmarks({ quick, only, withNode: true, log }), { node: true });
+    report.rows.push(...onNode.rows);
+    report.notes.push(...onNode.notes);
+    report.failed.push(...onNode.failed);
+  }
   const text = [
     `mpdflow benchmarks${quick ? ' (--quick: smoke sizes, not results)' : ''}: ${machineLine()}`,
     '',
@@ -75,7 +87,7 @@ async function main(): Promise<number> {
     '',
     ...report.notes.flatMap((note) => [note, '']),
     ...report.failed.map((f) => `FAILED ${f.name}: ${f.error}`),
-    'Not run here: bench/pod-ready.ts (needs root and the real node: MPDFLOW_REAL_NODE=1), bench/soak (npm run soak).',
+    'Not run here: bench/pod-ready.ts (MPDFLOW_REAL_NODE=1), bench/soak (npm run soak).',
   ].join('\n');
   process.stdout.write(`${text}\n`);
   const dir = join(projectRoot, '.mpdflow', 'bench');
