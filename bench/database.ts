@@ -107,7 +107,7 @@ export async function database(options: { switches: number; floorTrials: number;
   const operator = await startSharedOperator(ns);
   try {
     await runningCluster(ns, 'db');
-    const writer = await startWriterLoop(ns, 'db', 'bench_writes', 3_600_000);
+    const writer = await startWriterLoop(ns, 'db', 'bench_writes', { maxMs: 3_600_000 });
     const switches: number[] = [];
     const failovers: number[] = [];
     const lagMs: number[] = [];

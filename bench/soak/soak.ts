@@ -15,6 +15,7 @@ import { actsAfterLostLease } from './fencing';
 import { Fleet } from './fleet';
 import { Gate } from './gate';
 import { checkInvariants } from './invariants';
+import { startDataWriters } from './data-writers';
 import { Ledger } from './ledger';
 import { drain, runLoad, snapshot, type LoadContext } from './load';
 import { isQuiet } from './observe';
@@ -80,6 +81,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakOutcome> {
     await createClusters(ctx, options.clusters, createRng);
     const notCreated = await drain(ctx, options.settleMs);
     say(`setup: ${options.clusters - notCreated}/${options.clusters} clusters Running after ${Math.round((Date.now() - startedAt) / 1000)} s`);
+    // Up to 10 clusters take rows through their -rw Service from here to the end: none acknowledged may be lost.
+    const writerNames = Array.from({ length: Math.min(10, options.clusters) }, (_, i) => `pc-${i + 1}`);
+    const writers = await startDataWriters(stack.kube, options.namespace, writerNames, options.durationMs + 2 * options.settleMs + 600_000);
 
     const loadStart = Date.now();
     const schedule = faultSchedule(faultRng, options.faultsPerKind, options.durationMs, options.pauses);
@@ -95,8 +99,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakOutcome> {
     await drain(ctx, options.settleMs);
     const restless = await waitAllQuiet(ctx, Math.max(10_000, options.settleMs - (Date.now() - settleStart)));
     if (restless.length) say(`still not quiet after the settle bound: ${restless.join(', ')}`);
+    await writers.stop();
     const census = await takeCensus(stack, options.namespace);
-    const invariants = [...checkInvariants(ledger, census), actsAfterLostLease(join(dataDir, 'logs'))];
+    const invariants = [...checkInvariants(ledger, census), actsAfterLostLease(join(dataDir, 'logs')), await writers.invariant(ledger)];
     const report: SoakReport = {
       seed: options.seed, clusters: options.clusters, durationMs: Date.now() - startedAt, loadMs, ledger, faults,
       selfExits: fleet.selfExits, dualLeaderSamples: fleet.dualLeaderSamples, hungAfterPause: fleet.hungAfterPause, invariants,

@@ -8,27 +8,26 @@ import pg from 'pg';
 import { waitUntil } from '../../src/infra/wait';
 import { credentialKeys, engineSecretName, rwServiceName } from '../../activities/shared/names';
 import { engineQuery } from './engine';
+import type { KubeClients } from '../../src/kube/client';
 import { clusters } from './operator';
 import { kube } from './stack';
 
-export async function superuserPassword(namespace: string, name: string): Promise<string> {
-  const secret = await kube().core.readNamespacedSecret({ namespace, name: engineSecretName(name) });
+export async function superuserPassword(namespace: string, name: string, clients: KubeClients = kube()): Promise<string> {
+  const secret = await clients.core.readNamespacedSecret({ namespace, name: engineSecretName(name) });
   return Buffer.from(secret.data![credentialKeys.superuser]!, 'base64').toString('utf8');
 }
 
-/** A client of the writer through its Service, as an application would connect. */
-export async function writerClient(namespace: string, name: string): Promise<pg.Client> {
-  const service = await kube().core.readNamespacedService({ namespace, name: rwServiceName(name) });
-  const client = new pg.Client({
-    host: service.spec!.clusterIP!,
-    port: service.spec!.ports![0]!.port,
-    user: 'postgres',
-    password: await superuserPassword(namespace, name),
-    database: 'postgres',
-    connectionTimeoutMillis: 5_000,
-  });
+/** A superuser session at `host` (a Service's or a pod's address) of the cluster's engines. */
+export async function engineClient(namespace: string, name: string, host: string, clients: KubeClients = kube()): Promise<pg.Client> {
+  const client = new pg.Client({ host, port: 5432, user: 'postgres', password: await superuserPassword(namespace, name, clients), database: 'postgres', connectionTimeoutMillis: 5_000 });
   await client.connect();
   return client;
+}
+
+/** A client of the writer through its Service, as an application would connect. */
+export async function writerClient(namespace: string, name: string, clients: KubeClients = kube()): Promise<pg.Client> {
+  const service = await clients.core.readNamespacedService({ namespace, name: rwServiceName(name) });
+  return engineClient(namespace, name, service.spec!.clusterIP!, clients);
 }
 
 /** Commits rows `from`..`to` into `table` through `<name>-rw` (the table made on first use). */

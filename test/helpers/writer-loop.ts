@@ -4,9 +4,9 @@
  * long the writer was unreachable. Bounded: it stops by itself after `maxMs`.
  */
 import type pg from 'pg';
-import { engineQuery } from './engine';
-import { writerClient } from './database';
-import { clusters } from './operator';
+import type { KubeClients } from '../../src/kube/client';
+import { MpdClusterClient } from '../../src/kube/mpdcluster-client';
+import { engineClient, writerClient } from './database';
 import { kube } from './stack';
 
 export interface WriterLoop {
@@ -17,8 +17,17 @@ export interface WriterLoop {
   stop(): Promise<void>;
 }
 
-export async function startWriterLoop(namespace: string, name: string, table: string, maxMs = 300_000): Promise<WriterLoop> {
-  const first = await writerClient(namespace, name);
+export interface WriterOptions {
+  /** It stops by itself after this long (default 5 minutes). */
+  maxMs?: number;
+  /** A pause after each commit: a steady trickle instead of as fast as the writer answers. */
+  pauseMs?: number;
+  clients?: KubeClients;
+}
+
+export async function startWriterLoop(namespace: string, name: string, table: string, options: WriterOptions = {}): Promise<WriterLoop> {
+  const { maxMs = 300_000, pauseMs = 0, clients = kube() } = options;
+  const first = await writerClient(namespace, name, clients);
   await first.query(`CREATE TABLE IF NOT EXISTS ${table} (id int PRIMARY KEY, at timestamptz DEFAULT now())`);
   await first.end();
   const acked: WriterLoop['acked'] = [];
@@ -29,10 +38,11 @@ export async function startWriterLoop(namespace: string, name: string, table: st
     let client: pg.Client | undefined;
     while (!stopped && Date.now() < deadline) {
       try {
-        client ??= await writerClient(namespace, name);
+        client ??= await writerClient(namespace, name, clients);
         const id = next++;
         await client.query({ text: `INSERT INTO ${table} (id) VALUES ($1)`, values: [id], query_timeout: 3_000 } as pg.QueryConfig);
         acked.push({ id, at: Date.now() });
+        if (pauseMs) await new Promise((resolveWait) => setTimeout(resolveWait, pauseMs));
       } catch {
         await client?.end().catch(() => undefined);
         client = undefined;
@@ -60,15 +70,19 @@ export async function startWriterLoop(namespace: string, name: string, table: st
 }
 
 /** How many of the acknowledged rows each running instance of the cluster has (an instance whose pod is gone has none to ask). */
-export async function ackedRowsOnEveryInstance(namespace: string, name: string, table: string, acked: number[]): Promise<Map<string, number>> {
-  const cluster = await clusters().get({ namespace, name });
-  const running = new Set(
-    (await kube().core.listNamespacedPod({ namespace, labelSelector: `mpd.polardb.aliyun.com/cluster=${name},mpd.polardb.aliyun.com/ins-id` })).items.map((p) => p.metadata?.labels?.['mpd.polardb.aliyun.com/ins-id']),
-  );
+export async function ackedRowsOnEveryInstance(namespace: string, name: string, table: string, acked: number[], clients: KubeClients = kube()): Promise<Map<string, number>> {
+  const cluster = await new MpdClusterClient(clients).get({ namespace, name });
+  const pods = (await clients.core.listNamespacedPod({ namespace, labelSelector: `mpd.polardb.aliyun.com/cluster=${name},mpd.polardb.aliyun.com/ins-id` })).items;
   const found = new Map<string, number>();
-  for (const insId of Object.keys(cluster.status?.dbInstanceStatus ?? {}).filter((id) => running.has(id))) {
-    const count = await engineQuery(namespace, `${name}-${insId}`, `select count(*) from ${table} where id = any('{${acked.join(',')}}'::int[])`);
-    found.set(insId, Number(count));
+  for (const insId of Object.keys(cluster.status?.dbInstanceStatus ?? {})) {
+    const ip = pods.find((p) => p.metadata?.labels?.['mpd.polardb.aliyun.com/ins-id'] === insId && !p.metadata?.deletionTimestamp)?.status?.podIP;
+    if (!ip) continue;
+    const client = await engineClient(namespace, name, ip, clients);
+    try {
+      found.set(insId, Number((await client.query<{ n: string }>(`select count(*) as n from ${table} where id = any($1::int[])`, [acked])).rows[0]!.n));
+    } finally {
+      await client.end();
+    }
   }
   return found;
 }

@@ -94,6 +94,9 @@ bootstrap:
     loop_wait: 2
     retry_timeout: 4
     maximum_lag_on_failover: 1048576
+    # The API server away (a restart, a network blip) past the TTL: a primary that still reaches every member keeps
+    # writing instead of demoting itself.
+    failsafe_mode: true
     synchronous_mode: $synchronous
     # Every streaming standby synchronous: any of them may take a planned switch (Patroni hands over only to one in
     # the synchronous set) or a failover, with every acknowledged commit.
