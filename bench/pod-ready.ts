@@ -21,7 +21,7 @@ const pods = Number(process.argv[2] ?? 20);
 
 /**
  * The operator's pod of instance `insId` of a cluster `bench` (no owner: no MPDCluster exists here to own it), its
- * engine standalone (no HA manager, no Secret): this measures the node starting a pod, not a cluster forming.
+ * engine standalone (no HA manager, no Secrets): this measures the node starting a pod, not a cluster forming.
  */
 function enginePod(namespace: string, insId: string): V1Pod {
   const cluster = { apiVersion: 'mpd.polardb.aliyun.com/v1', kind: 'MPDCluster' as const, ...sampleCluster(namespace, 'bench') };
@@ -33,6 +33,8 @@ function enginePod(namespace: string, insId: string): V1Pod {
   engine.startupProbe = { tcpSocket: { port: 5432 }, periodSeconds: 1, failureThreshold: 240 };
   engine.readinessProbe = { tcpSocket: { port: 5432 }, periodSeconds: 5, failureThreshold: 2 };
   engine.livenessProbe = undefined;
+  engine.volumeMounts = engine.volumeMounts!.filter((m) => m.name !== 'tls');
+  pod.spec!.volumes = pod.spec!.volumes!.filter((v) => v.name !== 'tls');
   return pod;
 }
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(q * xs.length) - 1)]!;

@@ -2,8 +2,8 @@
  * What a cluster's engines and its applications need besides pods: the credentials Secret (superuser, replication,
  * the HA manager's API), the engines' ServiceAccount bound to the HA manager's ClusterRole in this namespace only, and
  * the Services `<name>-rw` (the writer: no selector, its Endpoints are the HA manager's, written with the leader lock)
- * and `<name>-ro` (the standbys, by the role label the HA manager writes). All owned by the cluster; created once, and
- * a retry finds them (the first Secret's passwords stay).
+ * and `<name>-ro` (the standbys, by the role label the HA manager writes), and server TLS from a CA of the cluster's
+ * own. All owned by the cluster; created once, and a retry finds them (the first Secret's passwords and keys stay).
  */
 import { randomBytes } from 'node:crypto';
 import type { V1Service } from '@kubernetes/client-node';
@@ -12,7 +12,9 @@ import { enginePort } from './engine-pod';
 import type { Ctx } from './instances';
 import {
   credentialKeys,
+  engineCaSecretName,
   engineClusterRoleName,
+  engineTlsSecretName,
   engineRoles,
   engineSecretName,
   engineServiceAccountName,
@@ -22,6 +24,7 @@ import {
   rwServiceName,
 } from './names';
 import { createOwned } from './owned-objects';
+import { newClusterCa, newServerCertificate, serviceDnsNames, type Pem } from './engine-tls';
 import type { PatroniCredentials } from './patroni';
 
 export const superuserName = 'postgres';
@@ -61,6 +64,7 @@ export async function ensureEngineAccess(ctx: Ctx, cluster: MPDCluster): Promise
       }),
     () => core.readNamespacedSecret({ namespace, name: secret }),
   );
+  await ensureTls(ctx, cluster, owned);
   const account = engineServiceAccountName(name);
   await createOwned(
     cluster,
@@ -94,6 +98,39 @@ export async function ensureEngineAccess(ctx: Ctx, cluster: MPDCluster): Promise
       () => core.readNamespacedService({ namespace, name: serviceName }),
     );
   }
+}
+
+/** The cluster's CA (made once) and the engines' server certificate for both Services' names, signed by it. */
+async function ensureTls(ctx: Ctx, cluster: MPDCluster, owned: { ownerReferences: ReturnType<typeof ownerReference>[]; labels: Record<string, string> }): Promise<void> {
+  const namespace = ctx.resource.namespace;
+  const name = cluster.metadata.name!;
+  const core = ctx.services.kube.core;
+  const caName = engineCaSecretName(name);
+  await createOwned(
+    cluster,
+    `Secret ${caName}`,
+    () => {
+      const ca = newClusterCa(name, namespace);
+      return core.createNamespacedSecret({ namespace, body: { metadata: { name: caName, ...owned }, type: 'Opaque', stringData: { 'ca.crt': ca.cert, 'ca.key': ca.key } } });
+    },
+    () => core.readNamespacedSecret({ namespace, name: caName }),
+  );
+  const tlsName = engineTlsSecretName(name);
+  const decode = (value: string | undefined) => Buffer.from(value ?? '', 'base64').toString('utf8');
+  await createOwned(
+    cluster,
+    `Secret ${tlsName}`,
+    async () => {
+      const stored = (await core.readNamespacedSecret({ namespace, name: caName })).data ?? {};
+      const ca: Pem = { cert: decode(stored['ca.crt']), key: decode(stored['ca.key']) };
+      const server = newServerCertificate(ca, [...serviceDnsNames(rwServiceName(name), namespace), ...serviceDnsNames(roServiceName(name), namespace)]);
+      return core.createNamespacedSecret({
+        namespace,
+        body: { metadata: { name: tlsName, ...owned }, type: 'kubernetes.io/tls', stringData: { 'tls.crt': server.cert, 'tls.key': server.key, 'ca.crt': ca.cert } },
+      });
+    },
+    () => core.readNamespacedSecret({ namespace, name: tlsName }),
+  );
 }
 
 async function secretValue(ctx: Ctx, key: string): Promise<string> {

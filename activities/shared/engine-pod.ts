@@ -5,7 +5,7 @@
 import type { V1Affinity, V1Pod, V1Probe } from '@kubernetes/client-node';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { operatorDefaults } from '../../src/operator/shared/defaults';
-import { credentialKeys, engineSecretName, engineServiceAccountName, haScope, labels, ownerReference, podAnnotations, podName, sharePvcName } from './names';
+import { credentialKeys, engineSecretName, engineServiceAccountName, engineTlsSecretName, haScope, labels, ownerReference, podAnnotations, podName, sharePvcName } from './names';
 import { patroniApiPort } from './patroni';
 import { quantityValue, requestWithin } from './quantity';
 
@@ -122,10 +122,16 @@ export function enginePod(cluster: MPDCluster, insId: string, options: EnginePod
           readinessProbe: patroniProbe('/readiness', 2, 2),
           livenessProbe: patroniProbe('/liveness', 10, 6),
           resources: { requests, ...(Object.keys(limits).length ? { limits } : {}) },
-          volumeMounts: [{ name: 'shared', mountPath: '/data' }],
+          volumeMounts: [
+            { name: 'shared', mountPath: '/data' },
+            { name: 'tls', mountPath: '/etc/mpdflow/tls', readOnly: true },
+          ],
         },
       ],
-      volumes: [{ name: 'shared', persistentVolumeClaim: { claimName: sharePvcName(cluster) } }],
+      volumes: [
+        { name: 'shared', persistentVolumeClaim: { claimName: sharePvcName(cluster) } },
+        { name: 'tls', secret: { secretName: engineTlsSecretName(name), defaultMode: 0o400 } },
+      ],
       restartPolicy: 'Always',
     },
   };

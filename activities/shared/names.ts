@@ -18,6 +18,9 @@ export const engineRoles = { leader: 'master', replica: 'replica' } as const;
 export const engineSecretName = (cluster: string) => `${cluster}-engine-credentials`;
 /** The Secret's keys; the engine pod maps them onto Patroni's environment. */
 export const credentialKeys = { superuser: 'superuser-password', replication: 'replication-password', api: 'api-password' } as const;
+/** The cluster's CA (certificate and key: the worker's, never mounted) and the engines' server certificate with ca.crt. */
+export const engineCaSecretName = (cluster: string) => `${cluster}-engine-ca`;
+export const engineTlsSecretName = (cluster: string) => `${cluster}-engine-tls`;
 export const engineServiceAccountName = (cluster: string) => `${cluster}-engine`;
 /** The ClusterRole (deploy/base/rbac-engine.yaml) each cluster's engines are bound to in its namespace. */
 export const engineClusterRoleName = 'mpdflow-engine';

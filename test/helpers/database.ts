@@ -30,6 +30,29 @@ export async function writerClient(namespace: string, name: string, clients: Kub
   return engineClient(namespace, name, service.spec!.clusterIP!, clients);
 }
 
+/**
+ * Whether a client that trusts only `ca` reaches the writer over TLS, verifying the certificate for the -rw Service's
+ * name (reached at its ClusterIP): the session's own pg_stat_ssl row says whether it is encrypted.
+ */
+export async function writerOverTls(namespace: string, name: string, ca: string): Promise<boolean> {
+  const service = await kube().core.readNamespacedService({ namespace, name: rwServiceName(name) });
+  const client = new pg.Client({
+    host: service.spec!.clusterIP!,
+    port: 5432,
+    user: 'postgres',
+    password: await superuserPassword(namespace, name),
+    database: 'postgres',
+    connectionTimeoutMillis: 5_000,
+    ssl: { ca, servername: `${rwServiceName(name)}.${namespace}.svc` },
+  });
+  await client.connect();
+  try {
+    return (await client.query<{ ssl: boolean }>('select ssl from pg_stat_ssl where pid = pg_backend_pid()')).rows[0]!.ssl;
+  } finally {
+    await client.end();
+  }
+}
+
 /** Commits rows `from`..`to` into `table` through `<name>-rw` (the table made on first use). */
 export async function writeRows(namespace: string, name: string, table: string, from: number, to: number): Promise<void> {
   const client = await writerClient(namespace, name);

@@ -18,7 +18,8 @@ import { startExtraNode, type ExtraNode } from '../helpers/extra-node';
 import { isReady } from '../helpers/real-node';
 import { localImages } from '../../src/infra/local-images';
 import { recordSharedHistories, sharedFlowTypes } from '../helpers/shared-histories';
-import { assertRowsKept, writeRows } from '../helpers/database';
+import { assertRowsKept, writeRows, writerOverTls } from '../helpers/database';
+import { newClusterCa } from '../../activities/shared/engine-tls';
 
 let client: Client;
 let close: () => Promise<void>;
@@ -111,6 +112,10 @@ stage('CreateSharedStorageCluster: metadata, shared PVC, RW and RO pods (a repli
   assert.equal((await kube().core.readNamespacedService({ namespace: ns, name: 'pc-shared-rw' })).spec?.selector, undefined);
   const rwAddresses = (await kube().core.readNamespacedEndpoints({ namespace: ns, name: 'pc-shared-rw' })).subsets?.flatMap((s) => s.addresses ?? []).map((a) => a.ip);
   assert.deepEqual(rwAddresses, [p.get('ins-1')?.status?.podIP], 'pc-shared-rw points at the RW');
+  // Server TLS from the cluster's own CA: verified for the Service's name; a client trusting another CA is refused.
+  const tls = await kube().core.readNamespacedSecret({ namespace: ns, name: 'pc-shared-engine-tls' });
+  assert.equal(await writerOverTls(ns, 'pc-shared', Buffer.from(tls.data!['ca.crt']!, 'base64').toString('utf8')), true, 'an encrypted, verified session');
+  await assert.rejects(writerOverTls(ns, 'pc-shared', newClusterCa('other', ns).cert), /self[- ]signed|certificate/i);
   assert.deepEqual((await kube().core.readNamespacedService({ namespace: ns, name: 'pc-shared-ro' })).spec?.selector, {
     'mpd.polardb.aliyun.com/cluster': 'pc-shared',
     'mpd.polardb.aliyun.com/role': 'replica',
