@@ -7,7 +7,8 @@ import { errorText } from '../kube/error-text';
 import type { MPDCluster } from '../kube/mpdcluster';
 import type { HeldStatus } from '../kube/mpdcluster-schema';
 import type { MpdClusterClient } from '../kube/mpdcluster-client';
-import { CliEnvironmentError, cliClusters, withCliTemporal } from './cli-environment';
+import { CliEnvironmentError, cliClusters, cliKube, withCliTemporal } from './cli-environment';
+import { instanceLines } from './status-instances';
 import { parseRef } from './cluster-ref';
 import { clustersTable, refusal, stepOf, shownState, watchLines, watchScreen, type WatchedFlow } from './status-view';
 
@@ -61,6 +62,8 @@ export async function statusCommand(target: string | undefined, options: { watch
   const cluster = await find(clusters, target);
   if (!cluster) throw new Error(`${target}: not found`);
   process.stdout.write(details(target, cluster));
+  const instances = await instanceLines(cliKube(), cluster);
+  if (instances.length) process.stdout.write(`${instances.join('\n')}\n`);
 }
 
 /** The run's own account of its steps; undefined when Temporal cannot answer (the cluster's status is used then). */

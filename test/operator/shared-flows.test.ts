@@ -20,6 +20,10 @@ import { localImages } from '../../src/infra/local-images';
 import { recordSharedHistories, sharedFlowTypes } from '../helpers/shared-histories';
 import { assertRowsKept, writeRows, writerOverTls } from '../helpers/database';
 import { newClusterCa } from '../../activities/shared/engine-tls';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { projectRoot } from '../../src/infra/paths';
 
 let client: Client;
 let close: () => Promise<void>;
@@ -112,6 +116,10 @@ stage('CreateSharedStorageCluster: metadata, shared PVC, RW and RO pods (a repli
   assert.equal((await kube().core.readNamespacedService({ namespace: ns, name: 'pc-shared-rw' })).spec?.selector, undefined);
   const rwAddresses = (await kube().core.readNamespacedEndpoints({ namespace: ns, name: 'pc-shared-rw' })).subsets?.flatMap((s) => s.addresses ?? []).map((a) => a.ip);
   assert.deepEqual(rwAddresses, [p.get('ins-1')?.status?.podIP], 'pc-shared-rw points at the RW');
+  // `mpdflow status` shows each instance's replication as the HA manager sees it (through the API server's pod proxy).
+  const { stdout } = await promisify(execFile)(process.execPath, [join(projectRoot, 'bin', 'mpdflow.js'), 'status', `${ns}/pc-shared`], { cwd: projectRoot });
+  assert.match(stdout, /ins-1\s+rw\s+pc-shared-ins-1\s+\S+\s+leader running timeline \d+/, stdout);
+  assert.match(stdout, /ins-2\s+ro\s+pc-shared-ins-2\s+\S+\s+sync_standby running timeline \d+ lag 0 B/, stdout);
   // Server TLS from the cluster's own CA: verified for the Service's name; a client trusting another CA is refused.
   const tls = await kube().core.readNamespacedSecret({ namespace: ns, name: 'pc-shared-engine-tls' });
   assert.equal(await writerOverTls(ns, 'pc-shared', Buffer.from(tls.data!['ca.crt']!, 'base64').toString('utf8')), true, 'an encrypted, verified session');
