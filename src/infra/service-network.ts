@@ -2,6 +2,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { addressIn, freeSubnet, routedSubnets } from './ipv4-cidr';
 import { ipRoutes, stackIdOf } from './node-identity';
+import { waitUntil } from './wait';
+import type { KubeClients } from '../kube/client';
 
 /** A stack's Service addresses: its own ClusterIP range, so the host's route to it names one stack only. */
 export interface ServiceNetwork {
@@ -41,4 +43,18 @@ export function serviceNetworkOf(kubeDataDir: string): ServiceNetwork {
 export function serviceNetworkBeside(kubeconfigPath: string): ServiceNetwork | undefined {
   const file = join(dirname(kubeconfigPath), fileName);
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ServiceNetwork) : undefined;
+}
+
+/**
+ * A data directory from before stacks had Service ranges of their own keeps a `kubernetes` Service outside the range
+ * (pods would get an address nothing routes): deleted, the API server makes it again in the range within seconds.
+ */
+export async function repairKubernetesService(kube: KubeClients, network: ServiceNetwork): Promise<void> {
+  const current = await kube.core.readNamespacedService({ namespace: 'default', name: 'kubernetes' }).catch(() => undefined);
+  if (!current || current.spec?.clusterIP === network.kubernetesServiceIp) return;
+  await kube.core.deleteNamespacedService({ namespace: 'default', name: 'kubernetes' });
+  await waitUntil(
+    async () => (await kube.core.readNamespacedService({ namespace: 'default', name: 'kubernetes' }).catch(() => undefined))?.spec?.clusterIP === network.kubernetesServiceIp,
+    { timeoutMs: 60_000, intervalMs: 250, describe: () => `the API server did not make the kubernetes Service again at ${network.kubernetesServiceIp}` },
+  );
 }
