@@ -13,7 +13,7 @@ import { startContainerd, type Containerd } from './containerd';
 import { startKubelet } from './kubelet';
 import { startKubeProxy } from './kube-proxy';
 import { linkNodeToHost } from './node-link';
-import { repairKubernetesService, serviceNetworkOf, type ServiceNetwork } from './service-network';
+import { serviceNetworkOf, type ServiceNetwork } from './service-network';
 import { startKubeControllerManager, startKubeScheduler } from './kube-controllers';
 import { LocalVolumeProvisioner, localStorageClass } from './local-volumes';
 import { localImages } from './local-images';
@@ -182,10 +182,7 @@ export async function startKubeNode(options: KubeNodeOptions): Promise<KubeNode>
         }),
       );
       // CoreDNS reaches the API server through the `kubernetes` Service: its readiness proves kube-proxy works too.
-      await timed('clusterDns', async () => {
-        await repairKubernetesService(admin, network);
-        await installClusterDns(admin, network);
-      });
+      await timed('clusterDns', () => installClusterDns(admin, network));
     }
     return {
       nodeName: identity.nodeName,

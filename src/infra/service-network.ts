@@ -2,8 +2,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { addressIn, freeSubnet, routedSubnets } from './ipv4-cidr';
 import { ipRoutes, stackIdOf } from './node-identity';
-import { waitUntil } from './wait';
-import type { KubeClients } from '../kube/client';
 
 /** A stack's Service addresses: its own ClusterIP range, so the host's route to it names one stack only. */
 export interface ServiceNetwork {
@@ -17,16 +15,22 @@ export interface ServiceNetwork {
 }
 
 const servicePool = '10.96.0.0/12';
+const legacyServiceCidr = '10.0.0.0/24';
 const fileName = 'service-network.json';
 
 /**
  * The service network of the control plane whose data directory is `kubeDataDir`: chosen from the directory's hash
- * on first start and kept in a file there, so a restarted stack keeps its Services' addresses.
+ * on first start and kept in a file there, so a restarted stack keeps its Services' addresses (the API server cannot
+ * move an existing cluster to another range).
  */
 export function serviceNetworkOf(kubeDataDir: string): ServiceNetwork {
   const file = join(kubeDataDir, fileName);
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as ServiceNetwork;
-  const serviceCidr = freeSubnet(servicePool, 24, parseInt(stackIdOf(kubeDataDir).slice(0, 6), 16), routedSubnets(ipRoutes()));
+  // etcd keeps the range it was first started with (its ServiceCIDR object): a data directory from before stacks had
+  // ranges of their own stays on the one they all had.
+  const serviceCidr = existsSync(join(kubeDataDir, 'etcd'))
+    ? legacyServiceCidr
+    : freeSubnet(servicePool, 24, parseInt(stackIdOf(kubeDataDir).slice(0, 6), 16), routedSubnets(ipRoutes()));
   if (!serviceCidr) throw new Error(`no free /24 left in ${servicePool} for the stack's Services`);
   const network: ServiceNetwork = {
     serviceCidr,
@@ -45,16 +49,3 @@ export function serviceNetworkBeside(kubeconfigPath: string): ServiceNetwork | u
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ServiceNetwork) : undefined;
 }
 
-/**
- * A data directory from before stacks had Service ranges of their own keeps a `kubernetes` Service outside the range
- * (pods would get an address nothing routes): deleted, the API server makes it again in the range within seconds.
- */
-export async function repairKubernetesService(kube: KubeClients, network: ServiceNetwork): Promise<void> {
-  const current = await kube.core.readNamespacedService({ namespace: 'default', name: 'kubernetes' }).catch(() => undefined);
-  if (!current || current.spec?.clusterIP === network.kubernetesServiceIp) return;
-  await kube.core.deleteNamespacedService({ namespace: 'default', name: 'kubernetes' });
-  await waitUntil(
-    async () => (await kube.core.readNamespacedService({ namespace: 'default', name: 'kubernetes' }).catch(() => undefined))?.spec?.clusterIP === network.kubernetesServiceIp,
-    { timeoutMs: 60_000, intervalMs: 250, describe: () => `the API server did not make the kubernetes Service again at ${network.kubernetesServiceIp}` },
-  );
-}
