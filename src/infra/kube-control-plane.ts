@@ -47,7 +47,8 @@ export async function startKubeControlPlane(options: KubeControlPlaneOptions): P
   const binaries = await kubeBinaries();
   const certs = ensureKubeCerts(join(options.dataDir, 'pki'));
   const network = serviceNetworkOf(options.dataDir);
-  const advertised = hostAddress();
+  // Without a node nothing in a pod needs the `kubernetes` Service: loopback, and no endpoint written for it.
+  const advertised = options.withNode ? hostAddress() : '127.0.0.1';
   const serving = ensureApiserverServingCert(join(options.dataDir, 'pki'), ['127.0.0.1', advertised, network.kubernetesServiceIp], network.clusterDomain);
   const [etcdPort, apiPort] = await freePorts(2);
   const etcdUrl = `http://127.0.0.1:${etcdPort}`;
@@ -82,7 +83,9 @@ export async function startKubeControlPlane(options: KubeControlPlaneOptions): P
       command: binaries.kubeApiserver,
       args: [
         ...apiserverArgs({ certs, serving, network, advertised, etcdUrl, port: apiPort!, certDir: join(options.dataDir, 'apiserver-certs') }),
-        ...(options.withNode ? nodeApiserverArgs(join(options.dataDir, 'pki')) : ['--disable-admission-plugins', 'ServiceAccount', '--authorization-mode', 'RBAC']),
+        ...(options.withNode
+          ? nodeApiserverArgs(join(options.dataDir, 'pki'))
+          : ['--disable-admission-plugins', 'ServiceAccount', '--authorization-mode', 'RBAC', '--endpoint-reconciler-type', 'none']),
       ],
       logFile: join(options.dataDir, 'kube-apiserver.log'),
     });

@@ -25,5 +25,12 @@ export async function linkNodeToHost(identity: NodeIdentity, namespace: NodeName
   await inNode('ip', 'route', 'add', 'default', 'via', identity.hostLinkIp);
   await inNode('sysctl', '-qw', 'net.ipv4.ip_forward=1');
   await host('route', 'add', identity.podCidr, 'via', identity.nodeIp, 'dev', identity.hostVeth);
-  if (serviceCidr) await host('route', 'add', serviceCidr, 'via', identity.nodeIp, 'dev', identity.hostVeth);
+  if (serviceCidr) {
+    await host('route', 'add', serviceCidr, 'via', identity.nodeIp, 'dev', identity.hostVeth).catch((error: Error) => {
+      throw new Error(
+        `the host cannot route the stack's Services (${serviceCidr}) to its node: another live stack uses that range ` +
+          `(two data directories from before stacks had ranges of their own both use 10.0.0.0/24; start one with a new data directory). ${error.message}`,
+      );
+    });
+  }
 }

@@ -15,16 +15,22 @@ export interface ServiceNetwork {
 }
 
 const servicePool = '10.96.0.0/12';
+const legacyServiceCidr = '10.0.0.0/24';
 const fileName = 'service-network.json';
 
 /**
  * The service network of the control plane whose data directory is `kubeDataDir`: chosen from the directory's hash
- * on first start and kept in a file there, so a restarted stack keeps its Services' addresses.
+ * on first start and kept in a file there, so a restarted stack keeps its Services' addresses (the API server cannot
+ * move an existing cluster to another range).
  */
 export function serviceNetworkOf(kubeDataDir: string): ServiceNetwork {
   const file = join(kubeDataDir, fileName);
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as ServiceNetwork;
-  const serviceCidr = freeSubnet(servicePool, 24, parseInt(stackIdOf(kubeDataDir).slice(0, 6), 16), routedSubnets(ipRoutes()));
+  // etcd keeps the range it was first started with (its ServiceCIDR object): a data directory from before stacks had
+  // ranges of their own stays on the one they all had.
+  const serviceCidr = existsSync(join(kubeDataDir, 'etcd'))
+    ? legacyServiceCidr
+    : freeSubnet(servicePool, 24, parseInt(stackIdOf(kubeDataDir).slice(0, 6), 16), routedSubnets(ipRoutes()));
   if (!serviceCidr) throw new Error(`no free /24 left in ${servicePool} for the stack's Services`);
   const network: ServiceNetwork = {
     serviceCidr,
@@ -42,3 +48,4 @@ export function serviceNetworkBeside(kubeconfigPath: string): ServiceNetwork | u
   const file = join(dirname(kubeconfigPath), fileName);
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ServiceNetwork) : undefined;
 }
+

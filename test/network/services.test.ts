@@ -11,6 +11,7 @@ import { request } from 'node:https';
 import { dirname, join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { serviceNetworkBeside } from '../../src/infra/service-network';
+import { hostVethPrefix } from '../../src/infra/node-identity';
 import { mpdflowImageArchive } from '../../src/infra/node-runtime';
 import { applyObject } from '../../src/kube/apply';
 import { waitUntil } from '../../src/infra/wait';
@@ -21,23 +22,24 @@ import { startExtraNode } from '../helpers/extra-node';
 const realNodeCluster = useRealNodeCluster();
 const network = () => serviceNetworkBeside(realNodeCluster().kubeconfigPath)!;
 
-/** Runs `script` in the client pod's shell until it succeeds; its last output. */
-async function untilSucceeds(ns: string, pod: string, script: string, timeoutMs = 60_000): Promise<string> {
+/** Runs `script` in the client pod's shell until its output (trimmed) matches `expected`; that output. */
+async function untilSays(ns: string, pod: string, script: string, expected: RegExp, timeoutMs = 60_000): Promise<string> {
   const { kube } = realNodeCluster();
   let last = '';
   await waitUntil(
     async () => {
-      try {
-        last = await execInPod(kube, ns, pod, 'client', ['/bin/sh', '-c', script]);
-        return true;
-      } catch (error) {
-        last = (error as Error).message;
-        return false;
-      }
+      last = await execInPod(kube, ns, pod, 'client', ['/bin/sh', '-c', script]).catch((error: Error) => error.message);
+      return expected.test(last.trim());
     },
-    { timeoutMs, intervalMs: 500, describe: () => `${script} in ${ns}/${pod} kept failing: ${last}` },
+    { timeoutMs, intervalMs: 500, describe: () => `${script} in ${ns}/${pod} said ${JSON.stringify(last)}, not ${expected}` },
   );
-  return last;
+  return last.trim();
+}
+
+/** The host's route to a ClusterIP goes into a node of the stack (checked before any packet is sent there). */
+function assertRoutedToNode(clusterIp: string): void {
+  const route = execFileSync('ip', ['-4', 'route', 'get', clusterIp], { encoding: 'utf8' });
+  assert.match(route, new RegExp(`dev ${hostVethPrefix}`), `the host does not route ${clusterIp} to a node: ${route}`);
 }
 
 /**
@@ -60,13 +62,13 @@ test('a pod resolves a Service by its cluster name and reaches the pod behind it
   await waitForPodReady(kube, ns, 'client');
 
   const name = `web.${ns}.svc.${network().clusterDomain}`;
-  const lookup = await untilSucceeds(ns, 'client', `busybox nslookup ${name}`);
-  assert.match(lookup, new RegExp(`Address:\\s+${clusterIp.replaceAll('.', '\\.')}`), lookup);
-  assert.equal((await untilSucceeds(ns, 'client', httpGetByName(name))).trim(), 'web-1');
+  await untilSays(ns, 'client', `busybox nslookup ${name}`, new RegExp(`Name:\\s+${name.replaceAll('.', '\\.')}\\s+Address:\\s+${clusterIp.replaceAll('.', '\\.')}`));
+  await untilSays(ns, 'client', httpGetByName(name), /^web-1$/);
   // The search path of ClusterFirst pods: the short name resolves too.
-  assert.equal((await untilSucceeds(ns, 'client', httpGetByName('web'))).trim(), 'web-1');
+  await untilSays(ns, 'client', httpGetByName('web'), /^web-1$/);
 
   // The host process (the tests', the worker's) reaches the ClusterIP through the route to the stack's node.
+  assertRoutedToNode(clusterIp);
   await waitUntil(async () => tcpOpens(clusterIp, 80), { timeoutMs: 30_000, describe: () => `the host cannot connect to ${clusterIp}:80` });
   assert.equal((await (await fetch(`http://${clusterIp}/`)).text()).trim(), 'web-1');
   await kube.core.deleteNamespace({ name: ns });
@@ -122,6 +124,7 @@ test('a pod reads the API through the `kubernetes` Service with its ServiceAccou
   assert.match(lines[2]!, /^without: kubernetes\.default\.svc 403 /, log);
 
   // The host process reaches the same ClusterIP, and the serving certificate is valid for it.
+  assertRoutedToNode(network().kubernetesServiceIp);
   const ca = readFileSync(join(dirname(kubeconfigPath), 'pki', 'ca.crt'));
   const status = await new Promise<number>((resolveStatus, reject) => {
     request(`https://${network().kubernetesServiceIp}/version`, { ca, timeout: 5000 }, (res) => {
@@ -148,7 +151,7 @@ test('with a second node, a pod there reaches a Service backed by a pod on the f
     await waitForPodReady(kube, ns, 'web-1');
     const client = await waitForPodReady(kube, ns, 'client');
     assert.ok(client.status!.podIP!.startsWith(podCidr.split('.').slice(0, 3).join('.')), `client ${client.status!.podIP} in ${podCidr}`);
-    assert.equal((await untilSucceeds(ns, 'client', httpGetByName(`web.${ns}.svc.${network().clusterDomain}`))).trim(), 'web-1');
+    await untilSays(ns, 'client', httpGetByName(`web.${ns}.svc.${network().clusterDomain}`), /^web-1$/);
     await kube.core.deleteNamespacedPod({ namespace: ns, name: 'client', gracePeriodSeconds: 0 });
   } finally {
     await second.stop();
