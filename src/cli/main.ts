@@ -2,7 +2,7 @@ import { Command } from 'commander';
 
 /**
  * Each command's module is loaded when that command runs: a controller process never loads the worker's bundler, the
- * local servers or the demo (resident memory is a goal: docs in README, "Performance").
+ * local servers or the demo (resident memory is a goal: docs/performance.md).
  */
 const lazy =
   <M, K extends keyof M>(load: () => Promise<M>, name: K) =>

@@ -42,7 +42,7 @@ export function newTransition(cluster: MPDCluster, resource: ResourceRef, from: 
 /**
  * The one write that records a transition: conditional on the object read (409 when another write came first).
  * Unless the caller writes status.workflow itself, it also shows the run's first step (announcedRun): that step's
- * own progress write is saved (a write per operation, README "Kubernetes writes per flow").
+ * own progress write is saved (a write per operation, docs/flows.md "Kubernetes writes per flow").
  */
 export async function writeTransition(deps: ReconcilerDeps, cluster: MPDCluster, resource: ResourceRef, status: Partial<MPDClusterStatus>, record: TransitionStatus): Promise<Written> {
   const fencedAt = fenced(deps);
