@@ -16,6 +16,8 @@ export const managerDeploymentName = (cluster: string) => `${cluster}-cm`;
 export const userParamsConfigMapName = (cluster: string) => `${cluster}-user-params`;
 export const appliedParamsConfigMapName = (cluster: string) => `${cluster}-params-applied`;
 export const podName = (cluster: string, insId: string) => `${cluster}-${insId}`;
+/** The instance ids a new cluster gets (InitMeta; `mpdflow plan` names their pods before they exist): the RW first, then each RO. */
+export const initialInstanceIds = (followerNum: number) => Array.from({ length: 1 + followerNum }, (_, i) => `ins-${i + 1}`);
 export const sharePvcName = (cluster: MPDCluster) => cluster.spec.shareStore?.sharePvcName || `${cluster.metadata.name}-share`;
 
 export function ownerReference(cluster: MPDCluster) {

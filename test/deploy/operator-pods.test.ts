@@ -16,7 +16,8 @@ import { mpdflowImageArchive, nodeRuntime, type ImageArchive } from '../../src/i
 import { waitUntil } from '../../src/infra/wait';
 import { applyObject } from '../../src/kube/apply';
 import { rawKubeRequest } from '../../src/kube/raw-request';
-import { deployBase, localNodeOverlay } from '../fixtures/local-node-overlay';
+import { localNodeOverlay } from '../fixtures/local-node-overlay';
+import { kustomize } from '../helpers/kustomize';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { clusters, waitUntilGone } from '../helpers/operator';
 import { isReady, useRealNodeCluster } from '../helpers/real-node';
@@ -69,7 +70,7 @@ test('deploy/base with our image: controller (2 replicas, one leader) and worker
     relays.push(await tcpRelay(nodeIp, { host: apiserver.hostname, port: Number(apiserver.port) }));
     relays.push(await tcpRelay(nodeIp, hostPort(process.env.TEMPORAL_ADDRESS!)));
     const [apiRelay, temporalRelay] = relays as [TcpRelay, TcpRelay];
-    objects = localNodeOverlay(deployBase(), {
+    objects = localNodeOverlay(await kustomize(), {
       image: image.reference,
       namespace: system,
       suffix,

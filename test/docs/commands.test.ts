@@ -19,7 +19,10 @@ function knowsFlag(command: Command, flag: string): boolean {
 }
 
 /** The problems of one invocation: an unknown command, or a flag its command does not define. */
-export function checkInvocation(program: Command, args: string): string[] {
+/** kubectl's own flags, which `kubectl mpdflow` reads (src/cli/kubectl-plugin.ts). */
+const kubectlFlags = new Set(['--kubeconfig', '--context', '-n', '--namespace', '-A', '--all-namespaces']);
+
+export function checkInvocation(program: Command, args: string, asPlugin = false): string[] {
   // A command substitution is another program's arguments: `--workflow-id "$(kubectl get mpd … -o …)"`.
   const tokens = args.replace(/\$\([^)]*\)/g, 'X').trim().split(/\s+/).filter(Boolean);
   const words: string[] = [];
@@ -44,7 +47,7 @@ export function checkInvocation(program: Command, args: string): string[] {
   for (const word of words.slice(i)) {
     const flag = word.replace(/^[[(]+/, '').replace(/[\]),:.`'"]+$/, '').replace(/=.*$/, '');
     if (!/^--?[a-z]/i.test(flag)) continue;
-    if (!knowsFlag(command, flag)) problems.push(`"${command.name()}" has no flag ${flag}`);
+    if (!knowsFlag(command, flag) && !(asPlugin && kubectlFlags.has(flag))) problems.push(`"${command.name()}" has no flag ${flag}`);
   }
   return problems;
 }
@@ -59,7 +62,8 @@ test('every mpdflow command and flag the docs show exists (the CLI’s own defin
         // `--deployment-name mpdflow` is a flag's value, not the command.
         if (/(^|\s)--?[\w-]+\s+$/.test(text.slice(0, match.index))) continue;
         checked++;
-        for (const problem of checkInvocation(program, text.slice(match.index + match[0].length))) problems.push(`${page.path}:${number}: ${problem}: ${text.trim()}`);
+        const asPlugin = /kubectl $/.test(text.slice(0, match.index));
+        for (const problem of checkInvocation(program, text.slice(match.index + match[0].length), asPlugin)) problems.push(`${page.path}:${number}: ${problem}: ${text.trim()}`);
       }
     }
   }
