@@ -67,6 +67,7 @@ export function cliProgram(defaults: CliDefaults): Command {
     .option('--ops-port <port>', 'serve /healthz, /readyz and Prometheus /metrics on this port')
     .option('--deployment-name <name>', 'Worker Versioning: the Worker Deployment (default: MPDFLOW_WORKER_DEPLOYMENT; unset: unversioned)')
     .option('--build-id <id>', 'Worker Versioning: this build (default: MPDFLOW_WORKER_BUILD_ID); flows are pinned to their build')
+    .option('--make-current', "Worker Versioning: once this build's workers poll, make it the Current Version (new flows start on it)")
     .action(workerCommand);
 
   const flows = program.command('flows').description('flow metadata: validate, list, graph');
