@@ -6,12 +6,17 @@ import { join, relative } from 'node:path';
 import type { V1ConfigMap, V1Deployment } from '@kubernetes/client-node';
 import { projectRoot } from '../../src/infra/paths';
 import { deployBaseDir, kubectl, kustomize } from '../helpers/kustomize';
+import { testNamespace } from '../helpers/stack';
 
 test('kubectl apply -k of an overlay of deploy/base (by a relative path) renders and applies on the real API server', async () => {
+  // The overlay's own namespace (kustomize renames mpdflow-system everywhere, ServiceAccount subjects included): the
+  // dry run below needs namespaced objects to land in a namespace that exists.
+  const ns = await testNamespace('overlay');
   const overlay = mkdtempSync(join(process.env.MPDFLOW_TEST_DATA_DIR ?? projectRoot, 'overlay-'));
   writeFileSync(
     join(overlay, 'kustomization.yaml'),
     [
+      `namespace: ${ns}`,
       `resources: [${relative(overlay, deployBaseDir)}]`,
       'images: [{ name: mpdflow, newName: registry.example.com/mpdflow, newTag: 0.1.0 }]',
       'patches:',

@@ -6,13 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
-import { stackRunDir } from '../../src/infra/node-cleanup';
-import { stackIdOf } from '../../src/infra/node-identity';
-import { mpdflowImageArchive, nodeRuntime, type ImageArchive } from '../../src/infra/node-runtime';
+import { mpdflowImageArchive } from '../../src/infra/node-runtime';
 import { waitUntil } from '../../src/infra/wait';
 import { applyObject } from '../../src/kube/apply';
 import { rawKubeRequest } from '../../src/kube/raw-request';
@@ -23,22 +18,9 @@ import { clusters, waitUntilGone } from '../helpers/operator';
 import { isReady, useRealNodeCluster } from '../helpers/real-node';
 import { kube, releaseTestNamespace, testNamespace, testTaskQueue, uniqueSuffix } from '../helpers/stack';
 import { tcpRelay, type TcpRelay } from '../helpers/tcp-relay';
+import { hostPort, importIntoHarnessNode } from '../helpers/harness-images';
 
-const run = promisify(execFile);
 const realNodeCluster = useRealNodeCluster();
-
-/** Imports an image archive into the harness node's containerd, as `ctr images import` on a node does. */
-async function importIntoHarnessNode(image: ImageArchive): Promise<void> {
-  const dataDir = process.env.MPDFLOW_TEST_DATA_DIR;
-  if (!dataDir) throw new Error('MPDFLOW_TEST_DATA_DIR is not set: run the tests through `npm test`');
-  const socket = join(stackRunDir(stackIdOf(join(dataDir, 'kube', 'node'))), 'containerd.sock');
-  const { ctr } = await nodeRuntime();
-  await run(ctr, ['--address', socket, '--namespace', 'k8s.io', 'images', 'import', image.archive], { maxBuffer: 16 * 1024 * 1024 });
-  const listed = (await run(ctr, ['--address', socket, '--namespace', 'k8s.io', 'images', 'list', `name==${image.reference}`])).stdout;
-  assert.ok(listed.includes(image.digest), `${image.reference} imported with digest ${image.digest}`);
-}
-
-const hostPort = (address: string) => ({ host: address.slice(0, address.lastIndexOf(':')), port: Number(address.slice(address.lastIndexOf(':') + 1)) });
 
 test('deploy/base with our image: controller (2 replicas, one leader) and worker run as pods, and a cluster reaches Running through them', { timeout: 900_000 }, async () => {
   const { nodeName } = realNodeCluster();
