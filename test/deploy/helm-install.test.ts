@@ -52,6 +52,7 @@ test('helm install, upgrade to a new build, uninstall: clusters run, a held flow
   let said = '';
   const podsSaid = async () =>
     (await kube().core.listNamespacedPod({ namespace: system })).items.map((p) => `${p.metadata!.name} ${p.status?.phase} ${JSON.stringify(p.status?.containerStatuses?.[0]?.state ?? {})}`).join('\n');
+  const taskQueue = testTaskQueue('helm');
   const valuesFile = join(process.env.MPDFLOW_TEST_DATA_DIR ?? projectRoot, `helm-values-${suffix}.json`);
   const install = async (verb: 'install' | 'upgrade', builds: Array<{ buildId: string; tag: string }>, current: string) => {
     const [apiRelay, temporalRelay] = relays as [TcpRelay, TcpRelay];
@@ -59,7 +60,7 @@ test('helm install, upgrade to a new build, uninstall: clusters run, a held flow
       valuesFile,
       JSON.stringify({
         image: { repository, tag: tag1, pullPolicy: 'Never' },
-        temporal: { address: `${temporalRelay.host}:${temporalRelay.port}`, namespace: process.env.TEMPORAL_NAMESPACE, taskQueue: testTaskQueue('helm') },
+        temporal: { address: `${temporalRelay.host}:${temporalRelay.port}`, namespace: process.env.TEMPORAL_NAMESPACE, taskQueue },
         watchNamespaces: [ns],
         operatorName,
         controller: { replicas: 1, extraArgs: ['--lease-duration', '6'], resources: { requests: { cpu: '10m', memory: '64Mi' } } },
