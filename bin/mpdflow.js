@@ -8,7 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 // The long-running parts favour a small heap over peak speed; MPDFLOW_V8_SIZE=default keeps V8's own defaults.
 // Set here, after V8 started, --optimize-for-size no longer shrinks the young generation, so its growth is capped
 // too: it grows to 32 MB under a burst of watch events otherwise (measured with 1,000 clusters created at once:
-// controller 171 → 156 MB, worker 310 → 276 MB, same throughput; README "Performance").
+// controller 171 → 156 MB, worker 310 → 276 MB, same throughput; docs/performance.md).
 const command = process.argv[2];
 if (process.env.MPDFLOW_V8_SIZE !== 'default' && (command === 'controller' || command === 'worker' || command === 'run')) {
   setFlagsFromString('--optimize-for-size');

@@ -13,6 +13,8 @@ export interface MpdflowConfig {
     versioning: WorkerVersion | undefined;
   };
   kubeconfig: string | undefined;
+  /** The kubeconfig context to use instead of its current one (MPDFLOW_KUBE_CONTEXT; `kubectl mpdflow --context`). */
+  kubeContext: string | undefined;
   /** Audit records kept per cluster (MPDFLOW_AUDIT_KEEP, default 50; 0: none): README, Audit. */
   auditKeep: number;
   /** Namespaces the controller watches (WATCH_NAMESPACES, comma-separated); all when empty. */
@@ -52,6 +54,7 @@ export const configEnvKeys = [
   'MPDFLOW_WORKER_BUILD_ID',
   'MPDFLOW_AUDIT_KEEP',
   'KUBECONFIG',
+  'MPDFLOW_KUBE_CONTEXT',
   'WATCH_NAMESPACES',
   'POD_NAMESPACE',
   'MPDFLOW_LOG_LEVEL',
@@ -95,6 +98,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): MpdflowConf
       versioning: workerVersionFromEnv(env),
     },
     kubeconfig: env.KUBECONFIG || undefined,
+    kubeContext: env.MPDFLOW_KUBE_CONTEXT || undefined,
     auditKeep: env.MPDFLOW_AUDIT_KEEP !== undefined && env.MPDFLOW_AUDIT_KEEP !== '' && Number(env.MPDFLOW_AUDIT_KEEP) >= 0 ? Math.floor(Number(env.MPDFLOW_AUDIT_KEEP)) : 50,
     watchNamespaces: (env.WATCH_NAMESPACES ?? '')
       .split(',')

@@ -1,6 +1,7 @@
 /** Creating a cluster: metadata, shared storage, the RW and RO pods, the cluster manager, Running. */
 import { mpdFinalizer } from '../../src/kube/annotations';
 import { ensureInstancePod, getCluster, instances, metaConfigMapName, ownerReference, patchInstances, sharePvcName } from './instances';
+import { initialInstanceIds } from './names';
 import { createOwned } from './owned-objects';
 import { createClusterManager, syncManagerTopology } from './manager';
 import { step } from './step-kit';
@@ -31,9 +32,9 @@ export const createSteps = {
     );
     if (instances(cluster).length > 0) return;
     const entries = Object.fromEntries(
-      Array.from({ length: 1 + (cluster.spec.followerNum ?? 0) }, (_, i) => [
-        `ins-${i + 1}`,
-        { insId: `ins-${i + 1}`, insType: i === 0 ? ('rw' as const) : ('ro' as const), status: 'creating', currentState: { state: 'creating' } },
+      initialInstanceIds(cluster.spec.followerNum ?? 0).map((insId, i) => [
+        insId,
+        { insId, insType: i === 0 ? ('rw' as const) : ('ro' as const), status: 'creating', currentState: { state: 'creating' } },
       ]),
     );
     await patchInstances(ctx, entries, { leaderInstanceId: 'ins-1', logicId: cluster.metadata.uid });

@@ -81,7 +81,7 @@ export async function ensureEngineAccess(ctx: Ctx, cluster: MPDCluster): Promise
         namespace,
         body: {
           metadata: { name: account, ...owned },
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: engineClusterRoleName },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: engineClusterRoleName() },
           subjects: [{ kind: 'ServiceAccount', name: account, namespace }],
         },
       }),

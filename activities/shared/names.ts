@@ -22,8 +22,8 @@ export const credentialKeys = { superuser: 'superuser-password', replication: 'r
 export const engineCaSecretName = (cluster: string) => `${cluster}-engine-ca`;
 export const engineTlsSecretName = (cluster: string) => `${cluster}-engine-tls`;
 export const engineServiceAccountName = (cluster: string) => `${cluster}-engine`;
-/** The ClusterRole (deploy/base/rbac-engine.yaml) each cluster's engines are bound to in its namespace. */
-export const engineClusterRoleName = 'mpdflow-engine';
+/** The ClusterRole (deploy/helm/mpdflow/files/engine-rules.yaml) each cluster's engines are bound to in its namespace. */
+export const engineClusterRoleName = () => process.env.MPDFLOW_ENGINE_CLUSTER_ROLE || 'mpdflow-engine';
 /** Applications reach the writer at <cluster>-rw and the standbys at <cluster>-ro. */
 export const rwServiceName = (cluster: string) => `${cluster}-rw`;
 export const roServiceName = (cluster: string) => `${cluster}-ro`;
@@ -39,6 +39,8 @@ export const managerDeploymentName = (cluster: string) => `${cluster}-cm`;
 export const userParamsConfigMapName = (cluster: string) => `${cluster}-user-params`;
 export const appliedParamsConfigMapName = (cluster: string) => `${cluster}-params-applied`;
 export const podName = (cluster: string, insId: string) => `${cluster}-${insId}`;
+/** The instance ids a new cluster gets (InitMeta; `mpdflow plan` names their pods before they exist): the RW first, then each RO. */
+export const initialInstanceIds = (followerNum: number) => Array.from({ length: 1 + followerNum }, (_, i) => `ins-${i + 1}`);
 export const sharePvcName = (cluster: MPDCluster) => cluster.spec.shareStore?.sharePvcName || `${cluster.metadata.name}-share`;
 
 export function ownerReference(cluster: MPDCluster) {

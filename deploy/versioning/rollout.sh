@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rolls out one worker build with Temporal Worker Versioning (README: Deploying new workflow code):
+# Rolls out one worker build with Temporal Worker Versioning (docs/deploying-workflow-code.md):
 #   deploy/versioning/rollout.sh BUILD_ID IMAGE      start the build beside the others, then make it Current
 #   deploy/versioning/rollout.sh --retire BUILD_ID   delete an old build once Temporal reports it drained
 # Needs kubectl (the cluster) and the temporal CLI (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, and the TLS flags you use).

@@ -20,7 +20,7 @@ export class CliEnvironmentError extends Error {}
  * cluster (http://localhost:8080) and its error, "HTTP protocol is not allowed when skipTLSVerify is not set or false".
  */
 export function cliKube(env: NodeJS.ProcessEnv = process.env): KubeClients {
-  const path = configFromEnv(env).kubeconfig;
+  const { kubeconfig: path, kubeContext } = configFromEnv(env);
   if (path && !existsSync(path)) throw new CliEnvironmentError(`KUBECONFIG=${path}: no such file; ${startHint}`);
   // In a pod, client-node finds its ServiceAccount.
   const inCluster = existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token');
@@ -28,7 +28,7 @@ export function cliKube(env: NodeJS.ProcessEnv = process.env): KubeClients {
     throw new CliEnvironmentError(`KUBECONFIG is not set and ~/.kube/config does not exist: no Kubernetes API server to ask; ${startHint}`);
   }
   try {
-    return kubeClients(loadKubeConfig(path));
+    return kubeClients(loadKubeConfig(path, kubeContext));
   } catch (error) {
     throw new CliEnvironmentError(`KUBECONFIG${path ? `=${path}` : ' (~/.kube/config)'} cannot be read: ${errorText(error)}`);
   }

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 
 /**
  * Each command's module is loaded when that command runs: a controller process never loads the worker's bundler, the
- * local servers or the demo (resident memory is a goal: docs in README, "Performance").
+ * local servers or the demo (resident memory is a goal: docs/performance.md).
  */
 const lazy =
   <M, K extends keyof M>(load: () => Promise<M>, name: K) =>
@@ -67,6 +67,7 @@ export function cliProgram(defaults: CliDefaults): Command {
     .option('--ops-port <port>', 'serve /healthz, /readyz and Prometheus /metrics on this port')
     .option('--deployment-name <name>', 'Worker Versioning: the Worker Deployment (default: MPDFLOW_WORKER_DEPLOYMENT; unset: unversioned)')
     .option('--build-id <id>', 'Worker Versioning: this build (default: MPDFLOW_WORKER_BUILD_ID); flows are pinned to their build')
+    .option('--make-current', "Worker Versioning: once this build's workers poll, make it the Current Version (new flows start on it)")
     .action(workerCommand);
 
   const flows = program.command('flows').description('flow metadata: validate, list, graph');
@@ -130,6 +131,7 @@ export function cliProgram(defaults: CliDefaults): Command {
     .command('status [namespace/name]')
     .description('every cluster as a table; with a cluster, its state, flow, step and last interrupt')
     .option('--watch', "follow the cluster's flow live until it ends (redrawn on a terminal, a line per change otherwise)")
+    .option('--namespace <ns>', 'the table: only clusters in this namespace (default: all)')
     .action(statusCommand);
 
   program
@@ -153,10 +155,24 @@ export function cliProgram(defaults: CliDefaults): Command {
   return program;
 }
 
+/** The first argument bin/kubectl-mpdflow.js passes: this process is the kubectl plugin. */
+const kubectlPluginMarker = '--as-kubectl-plugin';
+
 /** Parses the command line and runs the command; on failure prints the error's message and exits 1. */
 export async function runCli(argv: string[], defaults: CliDefaults): Promise<void> {
   try {
-    await cliProgram(defaults).parseAsync(argv);
+    const program = cliProgram(defaults);
+    if (argv[2] === kubectlPluginMarker) {
+      // bin/kubectl-mpdflow.js: `kubectl mpdflow …`, with kubectl's own --kubeconfig, --context and -n.
+      const { takeKubectlFlags, kubectlNamespace, pluginArgs } = await import('./kubectl-plugin');
+      const { flags, rest } = takeKubectlFlags(argv.slice(3));
+      if (flags.kubeconfig) process.env.KUBECONFIG = flags.kubeconfig;
+      if (flags.context) process.env.MPDFLOW_KUBE_CONTEXT = flags.context;
+      program.name('kubectl mpdflow');
+      await program.parseAsync([argv[0]!, argv[1]!, ...pluginArgs(program, rest, flags, () => kubectlNamespace(flags, process.env))]);
+      return;
+    }
+    await program.parseAsync(argv);
   } catch (error) {
     // One line a person acts on: never a client's HTTP dump; a missing server named by its variable.
     const { cliErrorText } = await import('./cli-environment');

@@ -61,7 +61,7 @@ async function targets(clusters: MpdClusterClient, target: string | undefined, n
 export async function migrateCommand(target: string | undefined, options: MigrateCommandOptions): Promise<void> {
   const config = configFromEnv();
   if (options.taskQueue) config.temporal.taskQueue = options.taskQueue;
-  const kube = kubeClients(loadKubeConfig(config.kubeconfig));
+  const kube = kubeClients(loadKubeConfig(config.kubeconfig, config.kubeContext));
   const clusters = new MpdClusterClient(kube);
   const store = new MementoStore(kube.config);
   const operator = await loadOperator(options.operator);

@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { configFromEnv } from '../config';
 import { temporalTls } from '../temporal/connection';
-import { fetchHistory, readHistoryDir, readHistoryFile, replayHistories, type NamedHistory } from '../temporal/replay';
+import { fetchHistory, historyLabel, readHistoryDir, readHistoryFile, replayHistories, type NamedHistory } from '../temporal/replay';
 
 export interface ReplayOptions {
   workflowId?: string;
@@ -26,8 +26,10 @@ export async function replayCommand(options: ReplayOptions): Promise<void> {
   }
   if (histories.length === 0) throw new Error('give --workflow-id, --file or --dir');
   const outcomes = await replayHistories(histories);
+  const byName = new Map(histories.map((h) => [h.workflowId, h]));
   for (const outcome of outcomes) {
-    process.stdout.write(outcome.ok ? `ok      ${outcome.workflowId}\n` : `FAILED  ${outcome.workflowId}: ${outcome.error}\n`);
+    const label = historyLabel(byName.get(outcome.workflowId) ?? { workflowId: outcome.workflowId, history: {} });
+    process.stdout.write(outcome.ok ? `ok      ${label}\n` : `FAILED  ${label}: ${outcome.error}\n`);
   }
   if (outcomes.some((o) => !o.ok)) process.exitCode = 1;
 }

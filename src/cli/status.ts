@@ -51,11 +51,11 @@ function details(target: string, cluster: MPDCluster): string {
  * `mpdflow status`: every cluster as a table; `status ns/name`: one cluster; `--watch ns/name`: its flows live (a
  * redrawn view on a terminal, a line per change otherwise) until the flow it saw running ends.
  */
-export async function statusCommand(target: string | undefined, options: { watch?: boolean } = {}): Promise<void> {
+export async function statusCommand(target: string | undefined, options: { watch?: boolean; namespace?: string } = {}): Promise<void> {
   const clusters = cliClusters();
   if (!target) {
     if (options.watch) throw new Error('--watch needs a cluster: mpdflow status --watch <namespace/name>');
-    process.stdout.write(clustersTable((await clusters.list()).items));
+    process.stdout.write(clustersTable((await clusters.list(options.namespace)).items));
     return;
   }
   if (options.watch) return watch(clusters, target);

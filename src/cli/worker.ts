@@ -10,6 +10,7 @@ export interface WorkerCommandOptions {
   opsPort?: string;
   deploymentName?: string;
   buildId?: string;
+  makeCurrent?: boolean;
 }
 
 /** `mpdflow worker`: validate the operator's flows, then serve them until Ctrl-C / SIGTERM. */
@@ -27,5 +28,12 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<void
     operator: await loadOperator(options.operator, { flowsDir: options.flows }),
     ...(options.opsPort !== undefined ? { opsPort: Number(options.opsPort) } : {}),
   });
+  if (options.makeCurrent) {
+    if (!config.temporal.versioning) throw new Error('--make-current needs a versioned worker: --deployment-name and --build-id');
+    const { makeCurrentWhenPolling } = await import('./make-current');
+    void makeCurrentWhenPolling(config, config.temporal.versioning, running.done).catch((error: unknown) => {
+      process.stderr.write(`mpdflow: could not make build ${config.temporal.versioning?.buildId} Current: ${String(error)}\n`);
+    });
+  }
   await Promise.race([running.done, stopOnSignal(() => running.shutdown())]);
 }

@@ -21,6 +21,7 @@ import { runLink } from '../kube/run-status';
 import { WorkQueue } from './work-queue';
 import { DisruptionBudget, parseBudgetRule } from './disruption-budget';
 import type { MPDCluster } from '../kube/mpdcluster';
+import { apiServerProbe, Reachability, temporalProbe } from '../temporal/reachability';
 
 /** The budget over the clusters this controller manages: a slot is a cluster in a disruptive transition. */
 function disruptionBudget(options: ControllerOptions, cachedClusters: () => MPDCluster[]): DisruptionBudget {
@@ -176,13 +177,21 @@ export async function startController(options: ControllerOptions): Promise<Runni
     await act();
   }
 
+  // Ready only while the API server and Temporal answer; then a standby is ready (it is doing its job: waiting), a
+  // leader once its informer has synced.
+  const reachability = new Reachability([apiServerProbe(kube.config), temporalProbe(config.temporal.address, connection)], log);
+  reachability.start();
+  const whyNotReady = () =>
+    reachability.notReady() ??
+    (elector && !elector.isLeader ? undefined : informer.hasSynced ? undefined : 'leading, but the watch of MPDClusters has not synced yet') ??
+    (options.alsoServe?.ready() === false ? 'the worker is not running' : undefined);
   let ops: OpsServer | undefined;
   if (options.opsPort !== undefined) {
     ops = await startOpsServer({
       port: options.opsPort,
       registry: options.alsoServe ? Registry.merge([metrics.registry, options.alsoServe.registry]) : metrics.registry,
-      // A standby is ready (it is doing its job: waiting); a leader once its informer has synced.
-      ready: () => (elector && !elector.isLeader ? true : informer.hasSynced) && (options.alsoServe?.ready() ?? true),
+      ready: () => whyNotReady() === undefined,
+      whyNotReady,
     });
     log.info({ port: ops.port }, 'serving /healthz, /readyz and /metrics');
   }
@@ -195,6 +204,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     async stop() {
       // Reconciles end first, then the lease goes: no write can follow the release.
       await halt();
+      reachability.stop();
       reconciler.close();
       await elector?.stop();
       await ops?.close();

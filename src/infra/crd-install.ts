@@ -9,9 +9,10 @@ import { mpdClusterApi } from '../kube/mpdcluster';
 import { waitUntil } from './wait';
 import { projectRoot } from './paths';
 
-/** The engine pods' ClusterRole, from the deployment's own manifest: clusters' RoleBindings refer to it. */
+/** The engine pods' ClusterRole (`mpdflow-engine`), with the chart's own rules: clusters' RoleBindings refer to it. */
 export async function installEngineRole(kube: KubeClients): Promise<void> {
-  await applyObject(kube, parse(readFileSync(join(projectRoot, 'deploy', 'base', 'rbac-engine.yaml'), 'utf8')) as KubernetesObject);
+  const rules = parse(readFileSync(join(projectRoot, 'deploy', 'helm', 'mpdflow', 'files', 'engine-rules.yaml'), 'utf8')) as unknown[];
+  await applyObject(kube, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'mpdflow-engine' }, rules } as KubernetesObject);
 }
 
 /** Applies the MPDCluster CRD and waits until the API server serves it (Established). */

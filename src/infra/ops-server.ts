@@ -6,15 +6,18 @@ export interface OpsServer {
   close(): Promise<void>;
 }
 
-/** /healthz (the process answers), /readyz (it can do its job), /metrics (Prometheus). */
-export async function startOpsServer(options: { port: number; host?: string; registry: Registry; ready(): boolean }): Promise<OpsServer> {
+/**
+ * /healthz (the process answers), /readyz (it can do its job), /metrics (Prometheus). `whyNotReady` says why not, in
+ * /readyz's body (one line per reason).
+ */
+export async function startOpsServer(options: { port: number; host?: string; registry: Registry; ready(): boolean; whyNotReady?(): string | undefined }): Promise<OpsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
       res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok\n');
     } else if (path === '/readyz') {
-      const ready = options.ready();
-      res.writeHead(ready ? 200 : 503, { 'Content-Type': 'text/plain' }).end(ready ? 'ready\n' : 'not ready\n');
+      const why = options.whyNotReady?.() ?? (options.ready() ? undefined : 'not ready');
+      res.writeHead(why === undefined ? 200 : 503, { 'Content-Type': 'text/plain' }).end(why === undefined ? 'ready\n' : `${why}\n`);
     } else if (path === '/metrics') {
       options.registry.metrics().then(
         (text) => res.writeHead(200, { 'Content-Type': options.registry.contentType }).end(text),

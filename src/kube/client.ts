@@ -21,11 +21,15 @@ export interface KubeClients {
   rbac: RbacAuthorizationV1Api;
 }
 
-/** A kubeconfig from a path, else $KUBECONFIG / ~/.kube/config / the in-cluster ServiceAccount. */
-export function loadKubeConfig(kubeconfigPath?: string): KubeConfig {
+/** A kubeconfig from a path, else $KUBECONFIG / ~/.kube/config / the in-cluster ServiceAccount; `context` instead of its current one. */
+export function loadKubeConfig(kubeconfigPath?: string, context?: string): KubeConfig {
   const config = new KubeConfig();
   if (kubeconfigPath) config.loadFromFile(kubeconfigPath);
   else config.loadFromDefault();
+  if (context) {
+    if (!config.getContextObject(context)) throw new Error(`the kubeconfig has no context "${context}" (it has: ${config.getContexts().map((c) => c.name).join(', ') || 'none'})`);
+    config.setCurrentContext(context);
+  }
   return reuseConnections(config);
 }
 

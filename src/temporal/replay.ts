@@ -10,8 +10,11 @@ import { installSdkRuntime } from './sdk-runtime';
 type History = temporal.api.history.v1.IHistory;
 
 export interface NamedHistory {
+  /** The replay's name of the history, unique among those replayed together: the workflow id, or a file's name. */
   workflowId: string;
   history: History;
+  /** A history read from a file: the file, and the workflow id the history records (when the server wrote it). */
+  file?: { path: string; recordedWorkflowId?: string };
 }
 
 export interface ReplayOutcome {
@@ -20,9 +23,24 @@ export interface ReplayOutcome {
   error?: string;
 }
 
-/** A history file as `temporal workflow show --output json` writes it; the workflow id comes from the file name. */
+/**
+ * A history file as `temporal workflow show --output json` writes it. Named by the file (two files may hold runs of
+ * one workflow id); the workflow id its first event records is kept beside it, for people.
+ */
 export function readHistoryFile(path: string): NamedHistory {
-  return { workflowId: basename(path).replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(readFileSync(path, 'utf8'))) };
+  const json = JSON.parse(readFileSync(path, 'utf8')) as { events?: Array<{ workflowExecutionStartedEventAttributes?: { workflowId?: unknown } }> };
+  const recorded = Array.isArray(json.events) ? json.events[0]?.workflowExecutionStartedEventAttributes?.workflowId : undefined;
+  return {
+    workflowId: basename(path).replace(/\.json$/, ''),
+    history: historyFromJSON(json),
+    file: { path, ...(typeof recorded === 'string' ? { recordedWorkflowId: recorded } : {}) },
+  };
+}
+
+/** How a person reads which history an outcome is about: the workflow id, and the file it came from. */
+export function historyLabel(history: NamedHistory): string {
+  if (!history.file) return history.workflowId;
+  return `${history.file.recordedWorkflowId ?? '(no workflow id recorded)'}  (${history.file.path})`;
 }
 
 export function readHistoryDir(dir: string): NamedHistory[] {

@@ -10,6 +10,7 @@ import { kubeClients, loadKubeConfig } from '../kube/client';
 import { MpdClusterFlowResource } from './mpdcluster-flow-resource';
 import { rootLogger } from '../infra/log';
 import { temporalTls } from '../temporal/connection';
+import { apiServerProbe, Reachability, temporalProbe } from '../temporal/reachability';
 import { createFlowWorker } from './flow-worker';
 import { AuditTrail } from './audit-trail';
 import { stepServices } from '../flows/step-services';
@@ -97,13 +98,18 @@ export async function startWorker(options: WorkerStartOptions): Promise<RunningW
     audit: new AuditTrail(kube, { log: log.child({ component: 'audit' }), workerBuild: workerBuild(config), keep: config.auditKeep }),
   });
   log.info({ operator: operator.name, build: config.temporal.versioning ?? 'unversioned', flows: [...operator.flows.keys()], steps: operator.stepRegistry.classNames().length }, 'worker started');
+  // Ready only while the API server and Temporal answer and the worker runs; /readyz says which is missing.
+  const reachability = new Reachability([apiServerProbe(kube.config), temporalProbe(config.temporal.address, connection)], log);
+  if (options.opsPort !== undefined) reachability.start();
+  const whyNotReady = () => reachability.notReady() ?? (worker.getState() === 'RUNNING' ? undefined : `the worker is ${worker.getState()}`);
   const ops =
     options.opsPort !== undefined
-      ? await startOpsServer({ port: options.opsPort, registry: metrics.registry, ready: () => worker.getState() === 'RUNNING' })
+      ? await startOpsServer({ port: options.opsPort, registry: metrics.registry, ready: () => whyNotReady() === undefined, whyNotReady })
       : undefined;
   const done = worker.run().finally(async () => {
     // Progress and Events still queued go out before the process may end.
     await resource.drain();
+    reachability.stop();
     await ops?.close();
     await connection.close();
     await clientConnection.close();

@@ -7,20 +7,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
-import { hostAddress } from '../../src/infra/node-identity';
 import { mpdflowImageArchive } from '../../src/infra/node-runtime';
 import { waitUntil } from '../../src/infra/wait';
 import { applyObject } from '../../src/kube/apply';
 import { rawKubeRequest } from '../../src/kube/raw-request';
-import { deployBase, localNodeOverlay } from '../fixtures/local-node-overlay';
+import { localNodeOverlay } from '../fixtures/local-node-overlay';
+import { kustomize } from '../helpers/kustomize';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { clusters, waitUntilGone } from '../helpers/operator';
-import { importIntoHarnessNode, isReady } from '../helpers/real-node';
+import { hostAddress } from '../../src/infra/node-identity';
+import { isReady } from '../helpers/real-node';
 import { kube, releaseTestNamespace, testNamespace, testTaskQueue, uniqueSuffix } from '../helpers/stack';
 import { tcpRelay, type TcpRelay } from '../helpers/tcp-relay';
-
-
-const hostPort = (address: string) => ({ host: address.slice(0, address.lastIndexOf(':')), port: Number(address.slice(address.lastIndexOf(':') + 1)) });
+import { hostPort, importIntoHarnessNode } from '../helpers/harness-images';
 
 test('deploy/base with our image: controller (2 replicas, one leader) and worker run as pods, and a cluster reaches Running through them', { timeout: 900_000 }, async () => {
   const image = await mpdflowImageArchive();
@@ -48,7 +47,7 @@ test('deploy/base with our image: controller (2 replicas, one leader) and worker
   try {
     relays.push(await tcpRelay(hostAddress(), hostPort(process.env.TEMPORAL_ADDRESS!)));
     const [temporalRelay] = relays as [TcpRelay];
-    objects = localNodeOverlay(deployBase(), {
+    objects = localNodeOverlay(await kustomize(), {
       image: image.reference,
       namespace: system,
       suffix,

@@ -3,12 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { parse, parseAllDocuments } from 'yaml';
-import type { KubernetesObject } from '@kubernetes/client-node';
 import { configFromEnv } from '../../src/config';
 import { startController } from '../../src/controller/controller';
 import { rootLogger } from '../../src/infra/log';
-import { projectRoot } from '../../src/infra/paths';
 import { waitUntil } from '../../src/infra/wait';
 import { applyObject } from '../../src/kube/apply';
 import { loadKubeConfig } from '../../src/kube/client';
@@ -19,18 +16,7 @@ import { startWorker } from '../../src/worker/run-worker';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { clusters, waitUntilGone } from '../helpers/operator';
 import { kube, testNamespace, testTaskQueue } from '../helpers/stack';
-
-const base = join(projectRoot, 'deploy', 'base');
-
-/** Every object of the kustomize base, in its resources order. */
-function manifests(): KubernetesObject[] {
-  const kustomization = parse(readFileSync(join(base, 'kustomization.yaml'), 'utf8')) as { resources: string[] };
-  return kustomization.resources.flatMap((file) =>
-    parseAllDocuments(readFileSync(join(base, file), 'utf8'))
-      .map((doc) => doc.toJS() as KubernetesObject | null)
-      .filter((o): o is KubernetesObject => Boolean(o)),
-  );
-}
+import { kustomize } from '../helpers/kustomize';
 
 /** A kubeconfig that authenticates as a ServiceAccount, with a token from the TokenRequest API. */
 async function serviceAccountKubeconfig(name: string): Promise<string> {
@@ -68,7 +54,7 @@ async function allowed(kubeconfig: string, attributes: Record<string, string>): 
 }
 
 test('the deploy/ manifests apply server-side, and a whole cluster lifecycle runs under their RBAC', async () => {
-  for (const object of manifests()) await applyObject(kube(), object);
+  for (const object of await kustomize()) await applyObject(kube(), object);
   const workerConfig = await serviceAccountKubeconfig('mpdflow-worker');
   const controllerConfig = await serviceAccountKubeconfig('mpdflow-controller');
 

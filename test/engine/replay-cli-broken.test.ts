@@ -38,12 +38,12 @@ test('mpdflow replay exits 1 on a history the current code cannot replay, naming
 
   const file = await mpdflow('--file', broken);
   assert.equal(file.code, 1, file.stdout + file.stderr);
-  assert.match(file.stdout, /^FAILED\s+broken-TestRecord: /m);
+  assert.match(file.stdout, /^FAILED\s+MPDCluster\/t-record-1a122f6f\/pc-success {2}\(.*broken-TestRecord\.json\): /m);
 
   const all = await mpdflow('--dir', dir);
   assert.equal(all.code, 1, all.stdout + all.stderr);
-  assert.match(all.stdout, /^FAILED\s+broken-TestRecord: /m);
-  assert.match(all.stdout, /^ok\s+success-TestRecord$/m);
+  assert.match(all.stdout, /^FAILED\s+MPDCluster\/t-record-1a122f6f\/pc-success {2}\(.*broken-TestRecord\.json\): /m);
+  assert.match(all.stdout, /^ok\s+MPDCluster\/t-record-1a122f6f\/pc-success {2}\(.*success-TestRecord\.json\)$/m);
 
   const good = await mpdflow('--file', join(dir, 'success-TestRecord.json'));
   assert.equal(good.code, 0, good.stdout + good.stderr);

@@ -19,7 +19,8 @@ test('mpdflow replay takes a live workflow id, a history file, or a directory, a
   const live = await mpdflow('replay', '--workflow-id', handle.workflowId);
   assert.match(live.stdout, new RegExp(`^ok\\s+${handle.workflowId}$`, 'm'));
   const file = await mpdflow('replay', '--file', join('test', 'fixtures', 'histories', 'cancel-TestHold.json'));
-  assert.match(file.stdout, /^ok\s+cancel-TestHold$/m);
+  // The workflow id the history records, and the file it came from.
+  assert.match(file.stdout, /^ok\s+MPDCluster\/t-record-1a122f6f\/pc-cancel {2}\(test\/fixtures\/histories\/cancel-TestHold\.json\)$/m);
   const dir = await mpdflow('replay', '--dir', join('test', 'fixtures', 'histories'));
   assert.equal(dir.stdout.trim().split('\n').filter((line) => line.startsWith('ok')).length, historyNames.length + sharedFlowTypes().length);
 });

@@ -106,7 +106,7 @@ test('every recorded history replays against the current workflow code, bundled 
   assert.deepEqual(
     outcomes.filter((o) => !o.ok),
     [],
-    'every committed history replays; if this fails, the workflow code changed non-deterministically (README: Replay)',
+    'every committed history replays; if this fails, the workflow code changed non-deterministically (docs/deploying-workflow-code.md, "Replay")',
   );
   assert.deepEqual(outcomes.map((o) => o.workflowId).sort(), allHistoryNames());
 });

@@ -113,15 +113,3 @@ export async function execInPod(kube: KubeClients, namespace: string, pod: strin
   });
   return out;
 }
-
-/** Imports an image archive into the harness node's containerd, as `ctr images import` on a node does. */
-export async function importIntoHarnessNode(image: ImageArchive): Promise<void> {
-  const dataDir = process.env.MPDFLOW_TEST_DATA_DIR;
-  if (!dataDir) throw new Error('MPDFLOW_TEST_DATA_DIR is not set: run the tests through `npm test`');
-  const run = promisify(execFile);
-  const socket = join(stackRunDir(stackIdOf(join(dataDir, 'kube', 'node'))), 'containerd.sock');
-  const { ctr } = await nodeRuntime();
-  await run(ctr, ['--address', socket, '--namespace', 'k8s.io', 'images', 'import', image.archive], { maxBuffer: 16 * 1024 * 1024 });
-  const listed = (await run(ctr, ['--address', socket, '--namespace', 'k8s.io', 'images', 'list', `name==${image.reference}`])).stdout;
-  assert.ok(listed.includes(image.digest), `${image.reference} imported with digest ${image.digest}`);
-}

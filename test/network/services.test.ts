@@ -15,7 +15,8 @@ import { hostVethPrefix } from '../../src/infra/node-identity';
 import { mpdflowImageArchive } from '../../src/infra/node-runtime';
 import { applyObject } from '../../src/kube/apply';
 import { waitUntil } from '../../src/infra/wait';
-import { execInPod, importIntoHarnessNode, nodeTestNamespace, useRealNodeCluster, waitForPodReady } from '../helpers/real-node';
+import { execInPod, nodeTestNamespace, useRealNodeCluster, waitForPodReady } from '../helpers/real-node';
+import { importIntoHarnessNode } from '../helpers/harness-images';
 import { clientPod, httpService, tcpOpens, webPod } from '../helpers/network-pods';
 import { startExtraNode } from '../helpers/extra-node';
 

@@ -345,7 +345,7 @@ stage('deletion: ReleaseSharedStorageCluster frees the storage, the finalizer go
   await waitUntil(released, { timeoutMs: 30_000, describe: () => 'the release is not in the audit trail' });
 });
 
-/** Each flow run's wall time (start to close in Temporal), printed with the results: the README's numbers. */
+/** Each flow run's wall time (start to close in Temporal), printed with the results: docs/performance.md's numbers. */
 async function reportFlowTimes(t: { diagnostic(message: string): void }): Promise<void> {
   for await (const wf of client.workflow.list({ query: `MpdCluster = "pc-shared" AND MpdNamespace = "${ns}"` })) {
     if (wf.closeTime) t.diagnostic(`flow wall time: ${wf.type} ${((wf.closeTime.getTime() - wf.startTime.getTime()) / 1000).toFixed(1)} s (${wf.status.name})`);
@@ -371,7 +371,7 @@ test('the shared-storage operator drives one cluster through every flow, in orde
         });
       }
       await reportFlowTimes(t);
-      // The replay guard's shared-flow histories come from this scenario: MPDFLOW_RECORD_SHARED_HISTORIES=1 (README: Replay).
+      // The replay guard's shared-flow histories come from this scenario: MPDFLOW_RECORD_SHARED_HISTORIES=1 (docs/deploying-workflow-code.md, "Replay").
       if (process.env.MPDFLOW_RECORD_SHARED_HISTORIES && !failed) {
         const written = await recordSharedHistories(client, ref());
         assert.deepEqual(written, sharedFlowTypes(), 'the scenario completed every shared flow type once');

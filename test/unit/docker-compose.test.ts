@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { configEnvKeys, defaultTaskQueue } from '../../src/config';
 import { searchAttributeRegistrations } from '../../src/contract/search-attributes';
 import { projectRoot } from '../../src/infra/paths';
@@ -123,6 +123,7 @@ test('configEnvKeys lists exactly the environment variables the product code rea
 });
 
 test('deploy/base settings set only variables the code reads', () => {
-  const settings = parse(readFileSync(join(projectRoot, 'deploy', 'base', 'settings.yaml'), 'utf8')) as { data: Record<string, string> };
+  const objects = parseAllDocuments(readFileSync(join(projectRoot, 'deploy', 'base', 'mpdflow.yaml'), 'utf8')).map((d) => d.toJS() as { kind?: string; metadata?: { name?: string } } | null);
+  const settings = objects.find((o) => o?.kind === 'ConfigMap' && o.metadata?.name === 'mpdflow-settings') as unknown as { data: Record<string, string> };
   for (const key of Object.keys(settings.data)) assert.ok((configEnvKeys as readonly string[]).includes(key), `settings.yaml: ${key} is not read by src/config.ts`);
 });

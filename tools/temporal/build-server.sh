@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the pinned Temporal server and its SQL schema tool (`go install` from the Go module proxy) into the user cache,
 # once, and prints that directory (holding `server` and `sql`) on the last line. A cached build is reused as is.
-# Cold, the build takes tens of minutes (README, "Temporal on PostgreSQL"); it needs Go and the Go module proxy.
+# Cold, the build takes tens of minutes (docs/install.md, "Temporal on PostgreSQL"); it needs Go and the Go module proxy.
 # `--check` prints the directory when the binaries are cached and exits 1 (building nothing) when they are not.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
