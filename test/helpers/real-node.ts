@@ -1,17 +1,10 @@
 /** The harness's cluster and its Ready local node (test/run.ts starts one for every run). */
-import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { promisify } from 'node:util';
 import { before } from 'node:test';
 import { Exec, type V1Pod } from '@kubernetes/client-node';
 import { kubeClients, loadKubeConfig, type KubeClients } from '../../src/kube/client';
 import { localImages } from '../../src/infra/local-images';
 import { waitUntil } from '../../src/infra/wait';
-import { stackRunDir } from '../../src/infra/node-cleanup';
-import { stackIdOf } from '../../src/infra/node-identity';
-import { nodeRuntime, type ImageArchive } from '../../src/infra/node-runtime';
 import { uniqueSuffix } from './stack';
 
 export interface RealNodeCluster {
