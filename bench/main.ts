@@ -6,7 +6,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { say, sendLogsTo } from '../src/infra/log';
 import { projectRoot } from '../src/infra/paths';
+import { benchLogDirEnv } from './bench-logs';
 import { formatTable, isMain, machineLine, type BenchResult, type BenchRow } from './bench-table';
 import { withLocalStack } from './bench-stack';
 import { controllerLatency } from './controller-latency';
@@ -48,15 +50,15 @@ export async function runBenchmarks(options: { quick: boolean; only?: string[]; 
   for (const benchmark of benchmarks) {
     if (options.only && !options.only.includes(benchmark.name)) continue;
     const started = performance.now();
-    options.log?.(`bench: ${benchmark.name}...`);
+    options.log?.(`${benchmark.name}...`);
     try {
       const result = await benchmark.run(options.quick);
       report.rows.push(...result.rows);
       report.notes.push(...result.notes);
-      options.log?.(`bench: ${benchmark.name} done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      options.log?.(`${benchmark.name} done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
     } catch (error) {
       report.failed.push({ name: benchmark.name, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-      options.log?.(`bench: ${benchmark.name} FAILED: ${String(error)}`);
+      options.log?.(`${benchmark.name} FAILED: ${String(error)}`);
     }
   }
   return report;
@@ -67,7 +69,13 @@ async function main(): Promise<number> {
   const quick = args.includes('--quick');
   const onlyAt = args.indexOf('--only');
   const only = onlyAt >= 0 ? args[onlyAt + 1]?.split(',') : undefined;
-  const report = await withLocalStack(() => runBenchmarks({ quick, only, log: (line) => process.stderr.write(`[mpdflow] ${line}\n`) }));
+  // The run's logs (this process's JSON lines, its worker and controller processes', the servers') in one directory.
+  const logDir = join(projectRoot, '.mpdflow', 'bench', 'logs', new Date().toISOString().replace(/[:.]/g, '-'));
+  process.env[benchLogDirEnv] = logDir;
+  const logStream = sendLogsTo(join(logDir, 'bench.log'));
+  say(`bench: logs of this run go to ${logDir}`);
+  const report = await withLocalStack(() => runBenchmarks({ quick, only, log: (line) => say(`bench: ${line}`) }));
+  logStream.end();
   const text = [
     `mpdflow benchmarks${quick ? ' (--quick: smoke sizes, not results)' : ''}: ${machineLine()}`,
     '',
@@ -81,6 +89,7 @@ async function main(): Promise<number> {
   const dir = join(projectRoot, '.mpdflow', 'bench');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'latest.md'), `${text}\n`);
+  say(`bench: table and notes in ${join(dir, 'latest.md')}; logs in ${logDir}`);
   return report.failed.length > 0 ? 1 : 0;
 }
 

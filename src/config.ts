@@ -29,7 +29,11 @@ export interface MpdflowConfig {
      */
     progressPerSecond: number;
   };
+  /** The level of the worker's per-step log lines (MPDFLOW_STEP_LOG_LEVEL, default debug; flow events are info). */
+  stepLogLevel: LogLevelName;
 }
+
+export type LogLevelName = 'trace' | 'debug' | 'info' | 'warn';
 
 /** A worker build: its Temporal Worker Deployment name and build id. */
 export interface WorkerVersion {
@@ -55,6 +59,7 @@ export const configEnvKeys = [
   'WATCH_NAMESPACES',
   'POD_NAMESPACE',
   'MPDFLOW_LOG_LEVEL',
+  'MPDFLOW_STEP_LOG_LEVEL',
   'MPDFLOW_PROGRESS',
   'MPDFLOW_STEP_EVENTS',
   'MPDFLOW_PROGRESS_QPS',
@@ -105,7 +110,16 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): MpdflowConf
       stepEvents: env.MPDFLOW_STEP_EVENTS === 'true',
       progressPerSecond: Number(env.MPDFLOW_PROGRESS_QPS) > 0 ? Number(env.MPDFLOW_PROGRESS_QPS) : 50,
     },
+    stepLogLevel: stepLogLevelFrom(env.MPDFLOW_STEP_LOG_LEVEL),
   };
+}
+
+/** MPDFLOW_STEP_LOG_LEVEL: a level name; a misspelt one is said at start, never ignored. */
+function stepLogLevelFrom(value: string | undefined): LogLevelName {
+  const level = value?.trim().toLowerCase();
+  if (!level) return 'debug';
+  if (level === 'trace' || level === 'debug' || level === 'info' || level === 'warn') return level;
+  throw new Error(`MPDFLOW_STEP_LOG_LEVEL=${value}: expected trace, debug, info or warn`);
 }
 
 /** Both or neither: a deployment name without a build id (or the reverse) is a mistake, said at start. */

@@ -87,6 +87,7 @@ export async function startWorker(options: WorkerStartOptions): Promise<RunningW
     services: stepServices(kube, log),
     resource,
     stepEvents: config.flowWrites.stepEvents,
+    stepLogLevel: config.stepLogLevel,
     hooks: [metricsHooks(metrics), stuck.hooks(), ...(operator.hooks ? [operator.hooks] : [])],
     onPulse: (input, workflowId, since) => stuck.pulse(input, workflowId, since),
     onRetry: (flow, step) => metrics.stepRetries.inc({ flow, step }),
