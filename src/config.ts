@@ -28,6 +28,11 @@ export interface MpdflowConfig {
      * burst each cluster's newest progress goes out, at this rate; completion and interrupt writes are not limited.
      */
     progressPerSecond: number;
+    /**
+     * A cluster's progress is written at most once per this many ms (MPDFLOW_PROGRESS_INTERVAL_MS, default 1000): steps
+     * shorter than that share a write, always the newest step; 0 writes every step.
+     */
+    progressIntervalMs: number;
   };
   /** The level of the worker's per-step log lines (MPDFLOW_STEP_LOG_LEVEL, default debug; flow events are info). */
   stepLogLevel: LogLevelName;
@@ -63,6 +68,7 @@ export const configEnvKeys = [
   'MPDFLOW_PROGRESS',
   'MPDFLOW_STEP_EVENTS',
   'MPDFLOW_PROGRESS_QPS',
+  'MPDFLOW_PROGRESS_INTERVAL_MS',
   'TEMPORAL_SDK_LOG_LEVEL',
   // OpenTelemetry tracing (the OTLP exporter reads the other OTEL_* variables itself).
   'OTEL_EXPORTER_OTLP_ENDPOINT',
@@ -109,6 +115,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): MpdflowConf
       progress: env.MPDFLOW_PROGRESS !== 'off',
       stepEvents: env.MPDFLOW_STEP_EVENTS === 'true',
       progressPerSecond: Number(env.MPDFLOW_PROGRESS_QPS) > 0 ? Number(env.MPDFLOW_PROGRESS_QPS) : 50,
+      progressIntervalMs: Number(env.MPDFLOW_PROGRESS_INTERVAL_MS) >= 0 && env.MPDFLOW_PROGRESS_INTERVAL_MS ? Number(env.MPDFLOW_PROGRESS_INTERVAL_MS) : 1000,
     },
     stepLogLevel: stepLogLevelFrom(env.MPDFLOW_STEP_LOG_LEVEL),
   };

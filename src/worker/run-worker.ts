@@ -75,6 +75,7 @@ export async function startWorker(options: WorkerStartOptions): Promise<RunningW
     stableStatus: operator.stableStatus,
     progress: config.flowWrites.progress,
     progressPerSecond: config.flowWrites.progressPerSecond,
+    progressIntervalMs: config.flowWrites.progressIntervalMs,
     flows: operator.flows,
   });
   const stuck = new StuckWatch(estimates, resource, (flow, step, isStuck) => metrics.stepsStuck.inc({ flow, step }, isStuck ? 1 : -1), log, options.stuck);
