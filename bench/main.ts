@@ -5,9 +5,11 @@
  * printed and written to .mpdflow/bench/latest.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { say, sendLogsTo } from '../src/infra/log';
 import { projectRoot } from '../src/infra/paths';
+import { installSdkRuntime } from '../src/temporal/sdk-runtime';
 import { benchLogDirEnv } from './bench-logs';
 import { formatTable, isMain, machineLine, type BenchResult, type BenchRow } from './bench-table';
 import { withLocalStack } from './bench-stack';
@@ -37,6 +39,9 @@ export const benchmarks: Benchmark[] = [
   { name: 'leader-handover', run: (quick) => leaderHandover(quick ? { trials: 1, leaseSeconds: 3 } : { trials: 3, leaseSeconds: 6 }) },
 ];
 
+/** The machine's load average (1, 5 and 15 minutes), as uptime prints it. */
+const loadLine = () => loadavg().map((load) => load.toFixed(2)).join(', ');
+
 export interface BenchReport {
   rows: BenchRow[];
   notes: string[];
@@ -50,11 +55,13 @@ export async function runBenchmarks(options: { quick: boolean; only?: string[]; 
   for (const benchmark of benchmarks) {
     if (options.only && !options.only.includes(benchmark.name)) continue;
     const started = performance.now();
-    options.log?.(`${benchmark.name}...`);
+    const loadBefore = loadLine();
+    options.log?.(`${benchmark.name}... (load average ${loadBefore})`);
     try {
       const result = await benchmark.run(options.quick);
       report.rows.push(...result.rows);
-      report.notes.push(...result.notes);
+      // How busy the machine was: a ratio measured on a busy machine is labelled so (README: Performance).
+      report.notes.push(`${benchmark.name}: load average (1, 5, 15 min) ${loadBefore} at its start, ${loadLine()} at its end`, ...result.notes);
       options.log?.(`${benchmark.name} done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
     } catch (error) {
       report.failed.push({ name: benchmark.name, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
@@ -73,6 +80,8 @@ async function main(): Promise<number> {
   const logDir = join(projectRoot, '.mpdflow', 'bench', 'logs', new Date().toISOString().replace(/[:.]/g, '-'));
   process.env[benchLogDirEnv] = logDir;
   const logStream = sendLogsTo(join(logDir, 'bench.log'));
+  // The Temporal SDK's own lines (the bare workers') into the same file, not the terminal.
+  installSdkRuntime();
   say(`bench: logs of this run go to ${logDir}`);
   const report = await withLocalStack(() => runBenchmarks({ quick, only, log: (line) => say(`bench: ${line}`) }));
   logStream.end();

@@ -5,18 +5,17 @@
  *   node --import tsx bench/scale.ts [clusters=1000] [workers=1]
  */
 import { fileURLToPath } from 'node:url';
-import { Watch } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { configFromEnv } from '../src/config';
 import { waitUntil } from '../src/infra/wait';
 import { kubeClients, loadKubeConfig } from '../src/kube/client';
-import type { MPDCluster } from '../src/kube/mpdcluster';
 import { MpdClusterClient } from '../src/kube/mpdcluster-client';
 import { isMain, mb, ms, runStandalone, type BenchResult, type BenchRow } from './bench-table';
 import { serverPids, withLocalStack } from './bench-stack';
 import { inBatches, startControllerProcess, startMpdflowProcess, type MpdflowProcess } from './controller-process';
 import { cpuDelta, cpuSnapshot } from './cpu-accounting';
+import { watchRunning } from './running-watch';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -120,15 +119,8 @@ export async function scaleRun(options: ScaleOptions): Promise<ScaleOutcome> {
     describe: () => [controller, ...workers].map((p) => p.logTail()).join('\n'),
   });
 
-  const runningNames = new Set<string>();
-  const watch = await new Watch(kube.config).watch(
-    MpdClusterClient.watchPath(ns),
-    {},
-    (_phase, object: MPDCluster) => {
-      if (object.status?.clusterStatus === 'Running') runningNames.add(object.metadata.name ?? '');
-    },
-    () => undefined,
-  );
+  const running = await watchRunning(kube, ns);
+  const runningNames = running.names;
   const memory = sampleMemory([controller, ...workers]);
   const pids = serverPids();
   const cpuBefore = cpuSnapshot({ ...pids, controller: controller.process.pid ?? 0, ...Object.fromEntries(workers.map((w, i) => [`worker ${i + 1}`, w.process.pid ?? 0])) });
@@ -146,7 +138,7 @@ export async function scaleRun(options: ScaleOptions): Promise<ScaleOutcome> {
   const seconds = (performance.now() - started) / 1000;
   const cpu = cpuDelta(cpuBefore, cpuSnapshot({ ...pids, controller: controller.process.pid ?? 0, ...Object.fromEntries(workers.map((w, i) => [`worker ${i + 1}`, w.process.pid ?? 0])) }));
   const [controllerMb, ...workerMb] = memory.stop();
-  watch.abort();
+  running.stop();
 
   // Exactly one create run per cluster: every run of this namespace, by cluster, as Temporal's visibility lists them.
   const runsOf = new Map<string, number>();
