@@ -11,11 +11,14 @@ import { configFromEnv } from '../src/config';
 import { waitUntil } from '../src/infra/wait';
 import { kubeClients, loadKubeConfig } from '../src/kube/client';
 import { MpdClusterClient } from '../src/kube/mpdcluster-client';
-import { isMain, mb, ms, runStandalone, type BenchResult, type BenchRow } from './bench-table';
+import { isMain, mb, runStandalone, type BenchResult } from './bench-table';
 import { serverPids, withLocalStack } from './bench-stack';
 import { inBatches, startControllerProcess, startMpdflowProcess, type MpdflowProcess } from './controller-process';
 import { cpuDelta, cpuSnapshot } from './cpu-accounting';
 import { watchRunning } from './running-watch';
+import { cpuPerFlowRow, flowTimeline, type ScaleOutcome } from './scale-report';
+
+export type { ScaleOutcome } from './scale-report';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -26,24 +29,6 @@ export interface ScaleOptions {
   ceiling?: boolean;
   /** Environment of the worker processes (e.g. MPDFLOW_PROGRESS=off). */
   workerEnv?: Record<string, string>;
-}
-
-export interface ScaleOutcome {
-  clusters: number;
-  workers: number;
-  seconds: number;
-  flowsPerMinute: number;
-  running: number;
-  duplicates: number;
-  ceilingPerMinute?: number;
-  /** CPU seconds of the servers and this process (the bare worker) while the ceiling ran. */
-  ceilingCpuSeconds?: Record<string, number>;
-  /** Highest resident memory sampled while the flows ran (the start-up is not counted). */
-  controllerMb: number;
-  workerMb: number[];
-  cpuSeconds: Record<string, number>;
-  /** When the creates were accepted and the runs started and closed, from the first create. */
-  timeline: string;
 }
 
 /** Samples the resident memory of processes every half second; the highest sample of each. */
@@ -181,15 +166,6 @@ export async function scaleRun(options: ScaleOptions): Promise<ScaleOutcome> {
   };
 }
 
-/** Seconds from the first create: all creates accepted; runs started (first, median, last); runs closed (median, last). */
-function flowTimeline(startedAt: number, createdAfter: number, startTimes: number[], closeTimes: number[]): string {
-  const at = (times: number[], q: number) => {
-    const sorted = [...times].sort((a, b) => a - b);
-    return sorted.length ? ((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! - startedAt) / 1000).toFixed(1) : '-';
-  };
-  return `creates accepted ${createdAfter.toFixed(1)} s; runs started: first ${at(startTimes, 0)} s, median ${at(startTimes, 0.5)} s, last ${at(startTimes, 1)} s; runs closed: median ${at(closeTimes, 0.5)} s, last ${at(closeTimes, 1)} s`;
-}
-
 export async function scale(options: { clusters: number }): Promise<BenchResult> {
   const run = await scaleRun({ clusters: options.clusters, workers: 1, ceiling: true });
   const ratio = run.flowsPerMinute / run.ceilingPerMinute!;
@@ -232,27 +208,6 @@ export async function scale(options: { clusters: number }): Promise<BenchResult>
       `P3 CPU seconds by process during the ${n} creates: ${Object.entries(run.cpuSeconds).map(([name, s]) => `${name} ${s.toFixed(1)}`).join(', ')}; ` +
         `during the ${n} bare workflows: ${Object.entries(run.ceilingCpuSeconds ?? {}).map(([name, s]) => `${name} ${s.toFixed(1)}`).join(', ')}`,
     ],
-  };
-}
-
-/** This process's share in a run: the bench's own client (its creates and its watch) with mpdflow, the bare worker without. */
-const benchProcess = 'this process (worker, client)';
-
-/**
- * CPU per flow in the burst: Temporal, kube-apiserver, etcd, the controller and the worker for mpdflow (not the bench's
- * client, which creates the clusters and watches them), against Temporal and the bare worker running the same shape.
- */
-function cpuPerFlowRow(run: ScaleOutcome): BenchRow {
-  const sum = (cpu: Record<string, number>, skip?: string) => Object.entries(cpu).reduce((total, [name, s]) => (name === skip ? total : total + s), 0);
-  const mpdflow = (sum(run.cpuSeconds, benchProcess) * 1000) / run.clusters;
-  const floor = (sum(run.ceilingCpuSeconds ?? {}) * 1000) / run.clusters;
-  return {
-    metric: `CPU per flow, ${run.clusters.toLocaleString('en')} clusters at once (P3), 7 no-op steps: all processes (Temporal, kube-apiserver, etcd, worker, controller)`,
-    mpdflow: ms(mpdflow),
-    floor: `${ms(floor)} (bare workflows: Temporal and the bare worker)`,
-    ratio: mpdflow / floor,
-    goal: '≤ 1.50',
-    met: mpdflow / floor <= 1.5,
   };
 }
 
