@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { keepServerLogs } from './bench-logs';
 import { localStackUnlessConfigured, type LocalStack } from '../src/infra/local-stack';
 
 let current: LocalStack | undefined;
@@ -20,6 +21,7 @@ export async function withLocalStack<T>(fn: () => Promise<T>, options: { node?: 
   } finally {
     current = undefined;
     await stack?.stop();
+    keepServerLogs(dataDir);
     // A run leaves its table and notes, not its servers' data (hundreds of MB a run); MPDFLOW_KEEP_BENCH_DATA=1 keeps it.
     if (process.env.MPDFLOW_KEEP_BENCH_DATA !== '1') rmSync(dataDir, { recursive: true, force: true });
   }

@@ -1,12 +1,12 @@
 /** The benchmarks' processes: `mpdflow controller` / `mpdflow worker` as production runs them (dist/), and fleets of clusters. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { freePort } from '../src/infra/free-port';
 import { projectRoot } from '../src/infra/paths';
 import { SupervisedProcess } from '../src/infra/supervised-process';
 import { waitUntil } from '../src/infra/wait';
 import type { MpdClusterClient } from '../src/kube/mpdcluster-client';
+import { benchLogFile } from './bench-logs';
 
 /** A bench operator module as production would load it: compiled in dist/ when built, else its TypeScript source. */
 export function benchOperatorModule(name: string): string {
@@ -84,8 +84,8 @@ export async function startMpdflowProcess(options: {
       name: label,
       command: process.execPath,
       args: [...profileArgs(label), join(projectRoot, 'bin', 'mpdflow.js'), options.command, '--operator', benchOperatorModule(options.operator), '--task-queue', options.taskQueue, '--ops-port', String(opsPort), ...(options.args ?? [])],
-      env: { ...process.env, MPDFLOW_LOG_LEVEL: process.env.MPDFLOW_BENCH_CHILD_LOG_LEVEL ?? 'warn', ...options.env },
-      logFile: join(tmpdir(), `mpdflow-bench-${label}-${Date.now()}.log`),
+      env: { ...process.env, MPDFLOW_LOG_LEVEL: process.env.MPDFLOW_BENCH_CHILD_LOG_LEVEL ?? 'info', ...options.env },
+      logFile: benchLogFile(label),
     });
   // A free port can be taken by another process before ours binds it (tests run in parallel): then try another.
   let opsPort = 0;

@@ -45,17 +45,26 @@ export class CpuAccount {
     return result;
   }
 
+  /** Mean CPU ms per run of `label` in one process (undefined label: 0). */
+  mean(label: string, name: string): number {
+    const total = this.totals.get(label);
+    return total ? (total.cpu[name] ?? 0) / total.runs : 0;
+  }
+
+  /** Mean CPU ms per run of `label`, all processes together. */
+  meanTotal(label: string): number {
+    const total = this.totals.get(label);
+    return total ? Object.keys(total.cpu).reduce((sum, name) => sum + this.mean(label, name), 0) : 0;
+  }
+
   table(): string {
     const labels = [...this.totals.keys()];
     const names = [...new Set(labels.flatMap((label) => Object.keys(this.totals.get(label)!.cpu)))];
-    const mean = (label: string, name: string) => {
-      const total = this.totals.get(label)!;
-      return (total.cpu[name] ?? 0) / total.runs;
-    };
+    const mean = (label: string, name: string) => this.mean(label, name);
     const rows = [
       ['CPU ms per run (mean)', ...labels],
       ...names.map((name) => [name, ...labels.map((label) => mean(label, name).toFixed(0))]),
-      ['all', ...labels.map((label) => names.reduce((sum, name) => sum + mean(label, name), 0).toFixed(0))],
+      ['all', ...labels.map((label) => this.meanTotal(label).toFixed(0))],
     ];
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
     return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')).join('\n');

@@ -6,7 +6,6 @@
  * Starts the local servers unless TEMPORAL_ADDRESS and KUBECONFIG are set.
  */
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { configFromEnv } from '../src/config';
 import { freePorts } from '../src/infra/free-port';
 import { projectRoot } from '../src/infra/paths';
@@ -16,6 +15,7 @@ import { kubeClients, loadKubeConfig } from '../src/kube/client';
 import { isMain, median, ms, runStandalone, type BenchResult } from './bench-table';
 import { withLocalStack } from './bench-stack';
 import { benchOperatorModule } from './controller-process';
+import { benchLogFile } from './bench-logs';
 
 const isLeader = async (port: number, value: 0 | 1) => {
   try {
@@ -41,7 +41,7 @@ export async function leaderHandover(options: { trials: number; leaseSeconds: nu
         '--lease-namespace', ns, '--lease-duration', String(leaseSeconds), '--ops-port', String(port),
       ],
       env: { ...process.env, MPDFLOW_LOG_LEVEL: 'warn' },
-      logFile: join(tmpdir(), `mpdflow-bench-lease-${label}-${Date.now()}.log`),
+      logFile: benchLogFile(`lease-${label}`),
     });
   const results: number[] = [];
   for (let trial = 1; trial <= trials; trial++) {

@@ -5,8 +5,12 @@
  * printed and written to .mpdflow/bench/latest.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { say, sendLogsTo } from '../src/infra/log';
 import { projectRoot } from '../src/infra/paths';
+import { installSdkRuntime } from '../src/temporal/sdk-runtime';
+import { benchLogDirEnv } from './bench-logs';
 import { formatTable, isMain, machineLine, type BenchResult, type BenchRow } from './bench-table';
 import { withLocalStack } from './bench-stack';
 import { controllerLatency } from './controller-latency';
@@ -39,6 +43,9 @@ export const benchmarks: Benchmark[] = [
   { name: 'database', needsNode: true, run: (quick) => database(quick ? { switches: 2, floorTrials: 1, failovers: 1 } : { switches: 20, floorTrials: 3, failovers: 3 }) },
 ];
 
+/** The machine's load average (1, 5 and 15 minutes), as uptime prints it. */
+const loadLine = () => loadavg().map((load) => load.toFixed(2)).join(', ');
+
 export interface BenchReport {
   rows: BenchRow[];
   notes: string[];
@@ -53,15 +60,17 @@ export async function runBenchmarks(options: { quick: boolean; only?: string[]; 
     if (options.only && !options.only.includes(benchmark.name)) continue;
     if (Boolean(benchmark.needsNode) !== Boolean(options.withNode)) continue;
     const started = performance.now();
-    options.log?.(`bench: ${benchmark.name}...`);
+    const loadBefore = loadLine();
+    options.log?.(`${benchmark.name}... (load average ${loadBefore})`);
     try {
       const result = await benchmark.run(options.quick);
       report.rows.push(...result.rows);
-      report.notes.push(...result.notes);
-      options.log?.(`bench: ${benchmark.name} done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      // How busy the machine was: a ratio measured on a busy machine is labelled so (README: Performance).
+      report.notes.push(`${benchmark.name}: load average (1, 5, 15 min) ${loadBefore} at its start, ${loadLine()} at its end`, ...result.notes);
+      options.log?.(`${benchmark.name} done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
     } catch (error) {
       report.failed.push({ name: benchmark.name, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-      options.log?.(`bench: ${benchmark.name} FAILED: ${String(error)}`);
+      options.log?.(`${benchmark.name} FAILED: ${String(error)}`);
     }
   }
   return report;
@@ -72,7 +81,14 @@ async function main(): Promise<number> {
   const quick = args.includes('--quick');
   const onlyAt = args.indexOf('--only');
   const only = onlyAt >= 0 ? args[onlyAt + 1]?.split(',') : undefined;
-  const log = (line: string) => process.stderr.write(`[mpdflow] ${line}\n`);
+  // The run's logs (this process's JSON lines, its worker and controller processes', the servers') in one directory.
+  const logDir = join(projectRoot, '.mpdflow', 'bench', 'logs', new Date().toISOString().replace(/[:.]/g, '-'));
+  process.env[benchLogDirEnv] = logDir;
+  const logStream = sendLogsTo(join(logDir, 'bench.log'));
+  // The Temporal SDK's own lines (the bare workers') into the same file, not the terminal.
+  installSdkRuntime();
+  say(`bench: logs of this run go to ${logDir}`);
+  const log = (line: string) => say(`bench: ${line}`);
   const report = await withLocalStack(() => runBenchmarks({ quick, only, log }));
   if (benchmarks.some((b) => b.needsNode && (!only || only.includes(b.name)))) {
     const onNode = await withLocalStack(() => runBenchmarks({ quick, only, withNode: true, log }), { node: true });
@@ -80,6 +96,7 @@ async function main(): Promise<number> {
     report.notes.push(...onNode.notes);
     report.failed.push(...onNode.failed);
   }
+  logStream.end();
   const text = [
     `mpdflow benchmarks${quick ? ' (--quick: smoke sizes, not results)' : ''}: ${machineLine()}`,
     '',
@@ -93,6 +110,7 @@ async function main(): Promise<number> {
   const dir = join(projectRoot, '.mpdflow', 'bench');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'latest.md'), `${text}\n`);
+  say(`bench: table and notes in ${join(dir, 'latest.md')}; logs in ${logDir}`);
   return report.failed.length > 0 ? 1 : 0;
 }
 

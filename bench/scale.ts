@@ -5,18 +5,20 @@
  *   node --import tsx bench/scale.ts [clusters=1000] [workers=1]
  */
 import { fileURLToPath } from 'node:url';
-import { Watch } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { configFromEnv } from '../src/config';
 import { waitUntil } from '../src/infra/wait';
 import { kubeClients, loadKubeConfig } from '../src/kube/client';
-import type { MPDCluster } from '../src/kube/mpdcluster';
 import { MpdClusterClient } from '../src/kube/mpdcluster-client';
 import { isMain, mb, runStandalone, type BenchResult } from './bench-table';
 import { serverPids, withLocalStack } from './bench-stack';
 import { inBatches, startControllerProcess, startMpdflowProcess, type MpdflowProcess } from './controller-process';
 import { cpuDelta, cpuSnapshot } from './cpu-accounting';
+import { watchRunning } from './running-watch';
+import { cpuPerFlowRow, flowTimeline, type ScaleOutcome } from './scale-report';
+
+export type { ScaleOutcome } from './scale-report';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -27,24 +29,6 @@ export interface ScaleOptions {
   ceiling?: boolean;
   /** Environment of the worker processes (e.g. MPDFLOW_PROGRESS=off). */
   workerEnv?: Record<string, string>;
-}
-
-export interface ScaleOutcome {
-  clusters: number;
-  workers: number;
-  seconds: number;
-  flowsPerMinute: number;
-  running: number;
-  duplicates: number;
-  ceilingPerMinute?: number;
-  /** CPU seconds of the servers and this process (the bare worker) while the ceiling ran. */
-  ceilingCpuSeconds?: Record<string, number>;
-  /** Highest resident memory sampled while the flows ran (the start-up is not counted). */
-  controllerMb: number;
-  workerMb: number[];
-  cpuSeconds: Record<string, number>;
-  /** When the creates were accepted and the runs started and closed, from the first create. */
-  timeline: string;
 }
 
 /** Samples the resident memory of processes every half second; the highest sample of each. */
@@ -120,15 +104,8 @@ export async function scaleRun(options: ScaleOptions): Promise<ScaleOutcome> {
     describe: () => [controller, ...workers].map((p) => p.logTail()).join('\n'),
   });
 
-  const runningNames = new Set<string>();
-  const watch = await new Watch(kube.config).watch(
-    MpdClusterClient.watchPath(ns),
-    {},
-    (_phase, object: MPDCluster) => {
-      if (object.status?.clusterStatus === 'Running') runningNames.add(object.metadata.name ?? '');
-    },
-    () => undefined,
-  );
+  const running = await watchRunning(kube, ns);
+  const runningNames = running.names;
   const memory = sampleMemory([controller, ...workers]);
   const pids = serverPids();
   const cpuBefore = cpuSnapshot({ ...pids, controller: controller.process.pid ?? 0, ...Object.fromEntries(workers.map((w, i) => [`worker ${i + 1}`, w.process.pid ?? 0])) });
@@ -146,7 +123,7 @@ export async function scaleRun(options: ScaleOptions): Promise<ScaleOutcome> {
   const seconds = (performance.now() - started) / 1000;
   const cpu = cpuDelta(cpuBefore, cpuSnapshot({ ...pids, controller: controller.process.pid ?? 0, ...Object.fromEntries(workers.map((w, i) => [`worker ${i + 1}`, w.process.pid ?? 0])) }));
   const [controllerMb, ...workerMb] = memory.stop();
-  watch.abort();
+  running.stop();
 
   // Exactly one create run per cluster: every run of this namespace, by cluster, as Temporal's visibility lists them.
   const runsOf = new Map<string, number>();
@@ -189,15 +166,6 @@ export async function scaleRun(options: ScaleOptions): Promise<ScaleOutcome> {
   };
 }
 
-/** Seconds from the first create: all creates accepted; runs started (first, median, last); runs closed (median, last). */
-function flowTimeline(startedAt: number, createdAfter: number, startTimes: number[], closeTimes: number[]): string {
-  const at = (times: number[], q: number) => {
-    const sorted = [...times].sort((a, b) => a - b);
-    return sorted.length ? ((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! - startedAt) / 1000).toFixed(1) : '-';
-  };
-  return `creates accepted ${createdAfter.toFixed(1)} s; runs started: first ${at(startTimes, 0)} s, median ${at(startTimes, 0.5)} s, last ${at(startTimes, 1)} s; runs closed: median ${at(closeTimes, 0.5)} s, last ${at(closeTimes, 1)} s`;
-}
-
 export async function scale(options: { clusters: number }): Promise<BenchResult> {
   const run = await scaleRun({ clusters: options.clusters, workers: 1, ceiling: true });
   const ratio = run.flowsPerMinute / run.ceilingPerMinute!;
@@ -212,6 +180,7 @@ export async function scale(options: { clusters: number }): Promise<BenchResult>
         goal: '≥ 0.80',
         met: ratio >= 0.8,
       },
+      cpuPerFlowRow(run),
       {
         metric: `P3 ${n} clusters: Running, duplicate workflows`,
         mpdflow: `${run.running} Running, ${run.duplicates} duplicates`,

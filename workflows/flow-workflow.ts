@@ -123,7 +123,8 @@ class FlowRun {
         await engine[engineActivityNames.flowHeld]!(run.event({ hold, stepName: hold.step, index: run.indexOf(hold.step) }));
       },
     );
-    run.lean = patched(leanBookkeepingPatch);
+    // A run started lean by its input asks no patch (no marker, no TemporalChangeVersion upsert); an older one asks.
+    run.lean = input.lean === true || patched(leanBookkeepingPatch);
     if (!run.lean) {
       upsertSearchAttributes([
         { key: searchAttributes.cluster, value: resource.name },

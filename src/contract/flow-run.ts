@@ -60,6 +60,12 @@ export interface FlowInput {
   announced?: boolean;
   /** Who asked for the transition, as the controller recorded it: the audit record names them without reading the resource. */
   requestedBy?: RunRequester;
+  /**
+   * Started by code that knows only the lean bookkeeping: the run keeps it without asking `patched()`, whose marker
+   * costs each run two history events and a visibility write (Temporal's core upserts TemporalChangeVersion with it).
+   * Runs recorded without this field still decide by the patch, so their histories replay as they were.
+   */
+  lean?: true;
 }
 
 /** Who asked for a run (the controller's status.transition.requestedBy). */

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { FlowEvent } from '../contract/flow-run';
+import type { LogLevelName } from '../config';
 
 /**
  * The seed's six hook points, plus a failed step attempt, open to operator code. Each runs inside an activity (the
@@ -31,25 +32,39 @@ export async function callHooks(hooks: readonly FlowHooks[], point: HookPoint, e
   }
 }
 
-/** Default hook: one structured log line per hook point. */
-export function logHooks(log: Logger): FlowHooks {
-  const line = (point: HookPoint) => (event: FlowEvent) =>
-    log.info(
-      {
-        hook: point,
-        cluster: `${event.resource.namespace}/${event.resource.name}`,
-        flow: event.flowName,
-        step: event.stepName,
-        index: event.index,
-        total: event.total,
-        workflowId: event.workflowId,
-        durationMs: event.durationMs,
-        attempt: event.attempt,
-        error: event.error,
-        interrupt: event.interrupt,
-      },
-      point,
-    );
+/** The hook points of one step, as opposed to the flow's own events (start, end, interrupt, hold, a wait). */
+const stepPoints: ReadonlySet<HookPoint> = new Set(['onStepStart', 'onStepCompleted', 'onStepFailed']);
+
+/**
+ * Default hook: one structured log line per hook point. The flow's events are `info` (what an operator reads); each
+ * step's start, end and failed attempt are `stepLevel` (default `debug`: a failed attempt also logs its own warning),
+ * so a fleet's logs are a line per flow event, not two per step (MPDFLOW_STEP_LOG_LEVEL=info turns them up).
+ */
+export function logHooks(log: Logger, options: { stepLevel?: LogLevelName } = {}): FlowHooks {
+  const stepLevel = options.stepLevel ?? 'debug';
+  const line = (point: HookPoint) => {
+    const level = stepPoints.has(point) ? stepLevel : 'info';
+    return (event: FlowEvent) => {
+      // Nothing is built for a line that is not written (a step's lines, usually).
+      if (!log.isLevelEnabled(level)) return;
+      log[level](
+        {
+          hook: point,
+          cluster: `${event.resource.namespace}/${event.resource.name}`,
+          flow: event.flowName,
+          step: event.stepName,
+          index: event.index,
+          total: event.total,
+          workflowId: event.workflowId,
+          durationMs: event.durationMs,
+          attempt: event.attempt,
+          error: event.error,
+          interrupt: event.interrupt,
+        },
+        point,
+      );
+    };
+  };
   return {
     onFlowStart: line('onFlowStart'),
     onStepStart: line('onStepStart'),

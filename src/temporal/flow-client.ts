@@ -37,6 +37,7 @@ export async function startFlow(client: Client, taskQueue: string, request: Star
     ...(request.carriedOutputs !== undefined ? { carriedOutputs: request.carriedOutputs } : {}),
     ...(request.announced ? { announced: true } : {}),
     ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
+    lean: true,
   };
   return client.workflow.start<FlowWorkflow>(request.flow.flowName, {
     workflowId: request.workflowId ?? flowWorkflowId(request.resource),

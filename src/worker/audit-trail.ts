@@ -11,6 +11,7 @@ import type { Requester } from '../kube/requester';
 import { parseFlowWorkflowId, type FlowEvent } from '../contract/flow-run';
 import { apiStatus, type KubeClients } from '../kube/client';
 import { MpdClusterClient } from '../kube/mpdcluster-client';
+import { rawKubeRequest } from '../kube/raw-request';
 import { auditRecord } from './audit-record';
 
 export const auditLabels = { audit: 'mpdflow.io/audit', cluster: 'mpdflow.io/cluster', flow: 'mpdflow.io/flow', outcome: 'mpdflow.io/outcome' } as const;
@@ -91,7 +92,8 @@ export class AuditTrail {
       data: { [auditRecordKey]: json },
     };
     try {
-      await this.kube.core.createNamespacedConfigMap({ namespace, body });
+      // Plain JSON: on the completion's path, the generated client's model serialisation is CPU the run waits for.
+      await rawKubeRequest(this.kube.config, 'POST', `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', ...body });
     } catch (error) {
       if (apiStatus(error) !== 409) throw error; // this run's record exists: a retried end activity
     }
@@ -99,9 +101,19 @@ export class AuditTrail {
 
   /** Keeps the newest `keep` records of the cluster (by creation, then name). */
   private async prune(namespace: string, cluster: string): Promise<void> {
-    const list = await this.kube.core.listNamespacedConfigMap({ namespace, labelSelector: `${auditLabels.audit}=true,${auditLabels.cluster}=${cluster}` });
+    const selector = encodeURIComponent(`${auditLabels.audit}=true,${auditLabels.cluster}=${cluster}`);
+    // Names and creation times only (the server sends the objects' metadata): the records' contents are not needed.
+    const list = (await rawKubeRequest(
+      this.kube.config,
+      'GET',
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps?labelSelector=${selector}`,
+      undefined,
+      undefined,
+      undefined,
+      'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json',
+    )) as { items: V1ConfigMap[] };
     const created = (cm: V1ConfigMap) => new Date(cm.metadata?.creationTimestamp ?? 0).getTime();
-    const newestFirst = list.items.sort((a, b) => created(b) - created(a) || Number(b.metadata?.resourceVersion ?? 0) - Number(a.metadata?.resourceVersion ?? 0));
+    const newestFirst = (list.items ?? []).sort((a, b) => created(b) - created(a) || Number(b.metadata?.resourceVersion ?? 0) - Number(a.metadata?.resourceVersion ?? 0));
     for (const old of newestFirst.slice(this.options.keep)) {
       await this.kube.core.deleteNamespacedConfigMap({ namespace, name: old.metadata!.name! }).catch((error: unknown) => {
         if (apiStatus(error) !== 404) throw error;

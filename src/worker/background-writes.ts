@@ -43,9 +43,11 @@ export class RateLimiter {
 /**
  * Writes a flow does not wait for: progress and Events go out beside the steps, never in front of them.
  * - `latest(key, write)`: one write in flight per key; a newer write replaces one still waiting (progress: only the
- *   newest matters), so a key costs at most one write per call and fewer when calls come faster than writes. These
- *   writes share a client-side rate limit (as client-go's clients have): under a burst of flows each cluster's
- *   progress is written less often, always its newest, instead of the API server taking every step of every flow.
+ *   newest matters), so a key costs at most one write per call and fewer when calls come faster than writes. A key
+ *   is written at most once per `latestIntervalMs`: steps shorter than that share one write (each write costs the API
+ *   server, etcd, and every watcher an event), and a step that lasts longer is always shown. These writes also share
+ *   a client-side rate limit (as client-go's clients have): under a burst of flows each cluster's progress is written
+ *   less often, always its newest, instead of the API server taking every step of every flow.
  * - `queue(write)`: every write, in order of arrival, a few at a time (Events).
  * A failed write is retried a few times with backoff, then dropped and logged: what these carry is informational;
  * state is written by the flow itself, on its critical path.
@@ -57,10 +59,12 @@ export class BackgroundWrites {
   private running = 0;
   private readonly idle = new Set<() => void>();
   private readonly limiter: RateLimiter | undefined;
+  /** Keys resting between two writes (latestIntervalMs), with what ends the rest early (settle). */
+  private readonly resting = new Map<string, () => void>();
 
   constructor(
     private readonly log: Logger,
-    private readonly options: { concurrency?: number; attempts?: number; backoffMs?: number; latestPerSecond?: number } = {},
+    private readonly options: { concurrency?: number; attempts?: number; backoffMs?: number; latestPerSecond?: number; latestIntervalMs?: number } = {},
   ) {
     this.limiter = options.latestPerSecond ? new RateLimiter(options.latestPerSecond) : undefined;
   }
@@ -71,7 +75,7 @@ export class BackgroundWrites {
     if (!this.inFlight.has(key)) this.inFlight.set(key, this.writeNewest(key));
   }
 
-  /** Writes the key's newest pending write until none is left, each after a token of the rate limit. */
+  /** Writes the key's newest pending write until none is left, each after a token of the rate limit and a rest. */
   private async writeNewest(key: string): Promise<void> {
     try {
       while (this.pending.has(key)) {
@@ -79,7 +83,9 @@ export class BackgroundWrites {
         // The newest by now; none when settle() dropped it meanwhile.
         const write = this.pending.get(key);
         this.pending.delete(key);
-        if (write) await this.attempt(write);
+        if (!write) continue;
+        await this.attempt(write);
+        await this.rest(key);
       }
     } finally {
       this.inFlight.delete(key);
@@ -87,9 +93,24 @@ export class BackgroundWrites {
     }
   }
 
+  /** The key's pause after a write (latestIntervalMs), during which newer writes replace each other; settle ends it. */
+  private async rest(key: string): Promise<void> {
+    const ms = this.options.latestIntervalMs ?? 0;
+    if (ms <= 0) return;
+    await new Promise<void>((wake) => {
+      const timer = setTimeout(wake, ms);
+      this.resting.set(key, () => {
+        clearTimeout(timer);
+        wake();
+      });
+    });
+    this.resting.delete(key);
+  }
+
   /** Drops the write still waiting for `key` and resolves once the one in flight has ended: nothing of it lands later. */
   async settle(key: string): Promise<void> {
     this.pending.delete(key);
+    this.resting.get(key)?.();
     await this.inFlight.get(key);
   }
 

@@ -9,7 +9,7 @@ import { eventHooks } from './event-hooks';
 import { stepActivities, type StepRuntime } from './step-activities';
 import type { StepRegistry } from '../flows/step-registry';
 import { flowWorkflowBundle } from '../temporal/workflow-bundle';
-import type { WorkerVersion } from '../config';
+import type { LogLevelName, WorkerVersion } from '../config';
 import { workerDeploymentOptions } from '../temporal/worker-deployment';
 import { tracingWorkerOptions, tracingWorkflowModules, type Tracing } from '../temporal/tracing';
 
@@ -34,6 +34,8 @@ export interface FlowWorkerOptions<Services> {
   tracing?: Tracing;
   /** An Event at each step's start and completion too (default: only flow start, completion, interrupt, step waits and failures). */
   stepEvents?: boolean;
+  /** The level of the per-step hook lines (flow events are info); default debug. */
+  stepLogLevel?: LogLevelName;
   /** Poll as this Worker Deployment Version, each flow pinned to the build it started on; unset: unversioned. */
   versioning?: WorkerVersion;
   /** Writes one audit record per run at its end (README: Audit). */
@@ -42,7 +44,7 @@ export interface FlowWorkerOptions<Services> {
 
 /** A Temporal worker serving one workflow type per flow and one activity per step className. */
 export async function createFlowWorker<Services>(options: FlowWorkerOptions<Services>): Promise<Worker> {
-  const hooks = [eventHooks(options.resource, { stepEvents: options.stepEvents }), logHooks(options.log), ...(options.hooks ?? [])];
+  const hooks = [eventHooks(options.resource, { stepEvents: options.stepEvents }), logHooks(options.log, { stepLevel: options.stepLogLevel }), ...(options.hooks ?? [])];
   const activities = {
     ...stepActivities({
       steps: options.steps,

@@ -27,6 +27,8 @@ export interface MpdClusterFlowResourceOptions {
   progress?: boolean;
   /** Progress writes a second, all clusters together (the newest of each cluster is what waits). */
   progressPerSecond?: number;
+  /** A cluster's progress at most once per this many ms (its newest step): fast steps share a write. */
+  progressIntervalMs?: number;
   /** The expected time left from this step on (usual durations of completed runs), written with each progress. */
   expectedRemainingMs?: (event: FlowEvent) => number | undefined;
   /** The flows this worker serves: where an interrupt's failed step sits in its flow. */
@@ -61,7 +63,7 @@ export class MpdClusterFlowResource implements FlowResource, ClusterConditionWri
     private readonly options: MpdClusterFlowResourceOptions,
   ) {
     this.clusters = new MpdClusterClient(kube);
-    this.writes = new BackgroundWrites(options.log, { latestPerSecond: options.progressPerSecond });
+    this.writes = new BackgroundWrites(options.log, { latestPerSecond: options.progressPerSecond, latestIntervalMs: options.progressIntervalMs });
   }
 
   private workflowStatus(event: FlowEvent, phase: FlowPhase, message: string): WorkflowStatus {

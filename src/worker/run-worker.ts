@@ -76,6 +76,7 @@ export async function startWorker(options: WorkerStartOptions): Promise<RunningW
     stableStatus: operator.stableStatus,
     progress: config.flowWrites.progress,
     progressPerSecond: config.flowWrites.progressPerSecond,
+    progressIntervalMs: config.flowWrites.progressIntervalMs,
     flows: operator.flows,
   });
   const stuck = new StuckWatch(estimates, resource, (flow, step, isStuck) => metrics.stepsStuck.inc({ flow, step }, isStuck ? 1 : -1), log, options.stuck);
@@ -88,6 +89,7 @@ export async function startWorker(options: WorkerStartOptions): Promise<RunningW
     services: stepServices(kube, log),
     resource,
     stepEvents: config.flowWrites.stepEvents,
+    stepLogLevel: config.stepLogLevel,
     hooks: [metricsHooks(metrics), stuck.hooks(), ...(operator.hooks ? [operator.hooks] : [])],
     onPulse: (input, workflowId, since) => stuck.pulse(input, workflowId, since),
     onRetry: (flow, step) => metrics.stepRetries.inc({ flow, step }),

@@ -80,3 +80,30 @@ test('the rate limit serves waiters in order and lets a burst through at once', 
   await Promise.all([0, 1, 2, 3].map((i) => limiter.take().then(() => granted.push(i))));
   assert.deepEqual(granted, [0, 1, 2, 3]);
 });
+
+test('latest with an interval: a key is written at most once per interval, always its newest; settle ends the pause at once', async () => {
+  const writes = new BackgroundWrites(quiet, { latestIntervalMs: 60_000 });
+  const log: string[] = [];
+  writes.latest('ns/pc', async () => void log.push('step 2'));
+  await afterMicrotasks();
+  for (const name of ['step 3', 'step 4', 'step 5']) writes.latest('ns/pc', async () => void log.push(name));
+  writes.latest('ns/other', async () => void log.push('other step 2'));
+  await afterMicrotasks();
+  assert.deepEqual(log, ['step 2', 'other step 2'], 'within the interval nothing more of ns/pc; another key is not held back');
+  const started = performance.now();
+  await writes.settle('ns/pc');
+  await writes.settle('ns/other');
+  await writes.drain();
+  assert.ok(performance.now() - started < 1_000, 'settle does not wait out the interval');
+  assert.deepEqual(log, ['step 2', 'other step 2'], 'what waited was dropped by settle (the completion writes the final status)');
+});
+
+test('latest with an interval: the newest write of a key goes out when the interval is over', async () => {
+  const writes = new BackgroundWrites(quiet, { latestIntervalMs: 20 });
+  const log: string[] = [];
+  writes.latest('ns/pc', async () => void log.push('step 2'));
+  await afterMicrotasks();
+  for (const name of ['step 3', 'step 4']) writes.latest('ns/pc', async () => void log.push(name));
+  await writes.drain();
+  assert.deepEqual(log, ['step 2', 'step 4']);
+});
