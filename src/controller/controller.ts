@@ -20,6 +20,8 @@ import { Reconciler } from './reconciler';
 import { runLink } from '../kube/run-status';
 import { WorkQueue } from './work-queue';
 import { DisruptionBudget, parseBudgetRule } from './disruption-budget';
+import { withInputChecks } from './input-checks';
+import { NodeCapacity } from './node-capacity';
 import type { MPDCluster } from '../kube/mpdcluster';
 
 /** The budget over the clusters this controller manages: a slot is a cluster in a disruptive transition. */
@@ -79,9 +81,10 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const queue = new WorkQueue({ concurrency: options.concurrency ?? 8, onDepth: (depth) => metrics.queueDepth.set(depth) });
   let elector: LeaderElector | undefined;
   const budget = options.disruptionBudget?.length ? disruptionBudget(options, () => informer.all()) : undefined;
+  const nodes = new NodeCapacity({ core: kube.core, log });
   const reconciler = new Reconciler({
     clusters,
-    operator: options.operator,
+    operator: withInputChecks(options.operator, nodes),
     runs: new FlowRuns(temporal, config.temporal.taskQueue, new ClosedRunPoller(temporal, { taskQueue: config.temporal.taskQueue, log })),
     mementos: new MementoStore(kube.config),
     operatorName: options.operatorName,
@@ -117,6 +120,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
     if (acting) return;
     acting = true;
     metrics.isLeader.set(1);
+    // Known before the first reconcile: a class no node can hold is refused before its cluster leaves its first state.
+    await nodes.start();
     queue.start(
       async (key) => {
         const end = metrics.reconcileDuration.startTimer();
@@ -140,6 +145,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   };
   const halt = async () => {
     metrics.isLeader.set(0);
+    nodes.stop();
     await informer.stop();
     await queue.stop();
   };
