@@ -43,7 +43,7 @@ export const resourceBounds = {
 
 /** The range rule of a quantity, skipped where the value is no quantity (the quantity rule says that). */
 const bounded = (field: string, bounds: { least: string; most: string }, zeroAllowed: boolean): [string, string] => [
-  `!isQuantity(self) || ${zeroAllowed ? 'quantity(self).sign() == 0 || ' : ''}(!quantity(self).isLessThan(quantity('${bounds.least}')) && !quantity(self).isGreaterThan(quantity('${bounds.most}')))`,
+  `!isQuantity(self) || ${zeroAllowed ? "!quantity(self).isGreaterThan(quantity('0')) || " : ''}(!quantity(self).isLessThan(quantity('${bounds.least}')) && !quantity(self).isGreaterThan(quantity('${bounds.most}')))`,
   `'${field} "' + self + '" is ' + (quantity(self).isLessThan(quantity('${bounds.least}')) ? 'below ${bounds.least}, the least an engine runs on' : 'above ${bounds.most}, more than any machine has') + ': give ${zeroAllowed ? '0 (no limit) or ' : ''}a value from ${bounds.least} to ${bounds.most}'`,
 ];
 /** A Kubernetes quantity (what pods and claims accept): `minSign` 0 allows zero, 1 requires more than zero. */
