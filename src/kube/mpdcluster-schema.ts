@@ -251,8 +251,8 @@ export const TransitionStatusSchema = Type.Object({
   interruptStreak: int('transitions in a row that started from Interrupt: how long the next one backs off'),
   requestedBy: Type.Optional(
     Type.Object(
-      { who: Type.String(), source: Type.String(), at: str() },
-      { description: 'who asked, read when the transition was recorded (the requested-by annotation or the newest field manager): the audit record names them' },
+      { who: Type.String(), source: Type.String(), at: str(), claimedBy: str('the requested-by annotation, when the same writer set it') },
+      { description: 'who asked, read when the transition was recorded (the newest field manager of the spec or annotations): the audit record names them' },
     ),
   ),
   writtenAt: str(),

@@ -30,3 +30,17 @@ test('a step flagged stuck on worker A and ended on worker B: B lowers FlowStepS
   await b.hooks().onStepCompleted!({ resource: ref, flowName: 'TestHold', workflowId, runId: 'r', total: 3, stepName: 'Hold', index: 2, durationMs: 10_500 });
   await waitUntil(async () => (await stuck(ref))?.status === 'False', { timeoutMs: 10_000, describe: () => 'FlowStepStuck still True after the step ended on B' });
 });
+
+test('a stuck step whose last attempt ended quickly on worker B: FlowStepStuck is lowered when the flow ends there', async () => {
+  const ns = await testNamespace('stuck-quick');
+  const ref = await createCluster(ns, 'pc-stuck-quick');
+  const [a, b] = [watch(), watch()];
+  const input: StepInput = { flowName: 'TestHold', stepName: 'Hold', className: 'test.Hold', index: 2, total: 3, resource: ref, params: {}, values: {}, waitCount: 0 };
+  const workflowId = `stuck-quick-${ns}`;
+  a.pulse(input, workflowId, Date.now() - 10_000);
+  await waitUntil(async () => (await stuck(ref))?.status === 'True', { timeoutMs: 10_000, describe: () => 'A raised FlowStepStuck' });
+  const event = { resource: ref, flowName: 'TestHold', workflowId, runId: 'r', total: 3 };
+  await b.hooks().onStepCompleted!({ ...event, stepName: 'Hold', index: 2, durationMs: 50 });
+  await b.hooks().onFlowCompleted!(event);
+  await waitUntil(async () => (await stuck(ref))?.status === 'False', { timeoutMs: 10_000, describe: () => 'FlowStepStuck still True after the flow ended on B' });
+});
