@@ -7,7 +7,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { FlowWorkflow, ResourceRef } from '../../src/contract/flow-run';
+import { progressQuery, type FlowWorkflow, type ResourceRef } from '../../src/contract/flow-run';
+import { waitUntil } from '../../src/infra/wait';
 import { apiStatus } from '../../src/kube/client';
 import { mpdClusterApi } from '../../src/kube/mpdcluster';
 import { clusters } from '../helpers/operator';
@@ -148,4 +149,31 @@ test('RemoveRo: when the topology write is refused, the run interrupts; its resu
   await (await runner.run(ref, uid, 'SharedStorageClusterRemoveRo', { transition: 2, resumes: 1, state: 'RemoveRo', resumeFrom: 'RemoveRo' })).result();
   assert.equal((await kube().core.readNamespacedConfigMap({ namespace: ns, name: topology })).data?.ro, '', 'the manager no longer lists ins-2');
   assert.ok(!(await clusters().get(ref)).status?.dbInstanceStatus?.['ins-2']);
+});
+
+// extendStorage on a claim that is not bound (finding 9 of issue 21): the resize cannot happen, so nothing records it as done.
+test('ExtendStorage of a Pending claim waits for it to bind and records no new size', async () => {
+  const name = 'pc-pending';
+  const created = await clusters().create(sampleCluster(ns, name, { followerNum: 0 }));
+  const ref: ResourceRef = { resourceType: 'MPDCluster', namespace: ns, name };
+  await clusters().patchStatus(ref, { clusterStatus: 'Running' });
+  // A claim of a class no provisioner serves: it stays Pending.
+  await kube().core.createNamespacedPersistentVolumeClaim({
+    namespace: ns,
+    body: { metadata: { name: `${name}-share` }, spec: { accessModes: ['ReadWriteMany'], storageClassName: 'no-such-class', resources: { requests: { storage: '10Gi' } } } },
+  });
+  await kube().core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: `${name}-meta` }, data: { diskQuota: '10Gi' } } });
+  await clusters().patch(ref, { spec: { shareStore: { diskQuota: '20Gi' } } });
+  const handle = await runner.run(ref, created.metadata.uid!, 'ExtendStorageSharedStorageCluster', { transition: 2, state: 'ExtendStorage' });
+  try {
+    await waitUntil(async () => (await handle.query(progressQuery)).steps.find((s) => s.stepName === 'ExtendStorageFs')?.outcome === 'waiting', {
+      timeoutMs: 30_000,
+      describe: () => 'ExtendStorageFs never waited for the claim',
+    });
+    const meta = await kube().core.readNamespacedConfigMap({ namespace: ns, name: `${name}-meta` });
+    assert.equal(meta.data?.diskQuota, '10Gi', 'the new size is not recorded while the claim cannot grow');
+    assert.equal((await handle.describe()).status.name, 'RUNNING');
+  } finally {
+    await handle.terminate('test over').catch(() => undefined);
+  }
 });
