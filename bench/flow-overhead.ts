@@ -28,7 +28,7 @@ const steps = 10;
 /** The state the bench's clusters are in while their flow runs (a transition, as the controller would record it). */
 const benchState = 'Bench';
 /** Who asked, as the controller records it with the transition and hands it to the run. */
-const benchRequester = { who: 'bench', source: 'annotation' as const };
+const benchRequester = { who: 'bench', source: 'managedFields' as const };
 
 export interface FlowOverheadOptions {
   /** Timed runs of each kind (after one warm-up). */

@@ -7,6 +7,7 @@ import { deleteIfPresent, deletePod, getCluster, instances, metaConfigMapName, p
 import { haConfigServiceName, haStoreEndpointsNames, roServiceName, rwServiceName } from './names';
 import { removeClusterManager, upgradeClusterManager } from './manager';
 import { step } from './step-kit';
+import { WaitingError } from '../../src/flows/step';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
@@ -82,20 +83,20 @@ export const lifecycleSteps = {
   }),
   CleanAllTempMeta: step((ctx) => cleanTempMeta(ctx, true)),
   /**
-   * extendStorage with shareStore.diskQuota: the PVC asks for the new size (a bound claim whose StorageClass allows
-   * expansion grows); the size is recorded in the metadata ConfigMap either way.
+   * extendStorage with shareStore.diskQuota: the bound PVC asks for the new size (a StorageClass that does not allow
+   * expansion refuses it: the flow interrupts, API_REFUSED); the size is recorded in the metadata ConfigMap once asked.
    */
   ExtendStorageFs: step(async (ctx) => {
     const cluster = await getCluster(ctx);
     const size = cluster.spec.shareStore?.diskQuota;
     if (!size) return;
     const pvc = await ctx.services.kube.core.readNamespacedPersistentVolumeClaim({ namespace: ctx.resource.namespace, name: sharePvcName(cluster) });
-    if (pvc.status?.phase === 'Bound') {
-      await ctx.services.kube.core.patchNamespacedPersistentVolumeClaim(
-        { namespace: ctx.resource.namespace, name: sharePvcName(cluster), body: { spec: { resources: { requests: { storage: size } } } } },
-        mergePatch,
-      );
-    }
+    // Only a bound claim can grow: until it is, nothing is done and nothing is recorded as done.
+    if (pvc.status?.phase !== 'Bound') throw new WaitingError(`claim ${ctx.resource.namespace}/${sharePvcName(cluster)} is ${pvc.status?.phase ?? 'not bound'}: it grows to ${size} once bound`, 10_000);
+    await ctx.services.kube.core.patchNamespacedPersistentVolumeClaim(
+      { namespace: ctx.resource.namespace, name: sharePvcName(cluster), body: { spec: { resources: { requests: { storage: size } } } } },
+      mergePatch,
+    );
     await recordInMeta(ctx, { diskQuota: size });
   }),
   /** Deletion: the shared volume and the metadata go before the finalizer is removed. */

@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { configFromEnv } from '../config';
 import { describePlan } from '../controller/memento-plan';
-import { readMemento, type MementoReading } from '../controller/memento-migration';
+import { foreignMessage, readMemento, type MementoReading } from '../controller/memento-migration';
 import { controllerMetrics } from '../controller/metrics';
 import { Reconciler } from '../controller/reconciler';
 import { rootLogger } from '../infra/log';
@@ -36,6 +36,8 @@ export function planLine(cluster: MPDCluster, reading: MementoReading): string {
       return `${name} (${state}): ${memento} cannot be migrated: ${reading.problem}`;
     case 'plan':
       return `${name} (${state}): ${memento}: ${describePlan(reading.plan)}`;
+    case 'foreign':
+      return `${name} (${state}): ${foreignMessage(memento, reading.ownerUid, cluster.metadata.uid ?? '')}`;
   }
 }
 

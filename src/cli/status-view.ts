@@ -18,6 +18,17 @@ export function shownState(cluster: MPDCluster): string {
   return state || '(not seen yet)';
 }
 
+/** The run held between steps (a step awaiting approval, a pause), with what lets it go on; undefined when it is not. */
+export function runHold(cluster: MPDCluster): string | undefined {
+  const wf = cluster.status?.workflow;
+  const hold = wf?.hold;
+  if (!hold || (wf.phase !== 'AwaitingApproval' && wf.phase !== 'Paused')) return undefined;
+  const target = `${cluster.metadata.namespace ?? ''}/${cluster.metadata.name ?? ''}`;
+  return hold.kind === 'approval'
+    ? `step ${hold.step} awaits approval since ${hold.since} (mpdflow approve|reject ${target})`
+    : `paused before step ${hold.step} since ${hold.since}: ${hold.reason} (mpdflow resume ${target})`;
+}
+
 /** "3s", "4m", "2h", "5d": as kubectl prints an age. */
 export function age(since: Date | string | undefined, now = Date.now()): string {
   const at = since instanceof Date ? since.getTime() : Date.parse(since ?? '');
@@ -51,7 +62,7 @@ export function clustersTable(clusters: MPDCluster[], now = Date.now()): string 
       cluster.metadata.name ?? '',
       shownState(cluster),
       wf?.flowName ? `${wf.flowName} (${wf.phase ?? '-'})` : '-',
-      wf?.stepTotal ? stepOf(wf) : '-',
+      wf?.stepTotal ? `${stepOf(wf)}${runHold(cluster) ? (wf.hold?.kind === 'approval' ? ' (held: awaiting approval)' : ' (held: paused)') : ''}` : '-',
       wf?.attempt ? String(wf.attempt) : '-',
       age(cluster.metadata.creationTimestamp, now),
     ]);

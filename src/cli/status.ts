@@ -10,7 +10,7 @@ import type { MpdClusterClient } from '../kube/mpdcluster-client';
 import { CliEnvironmentError, cliClusters, cliKube, withCliTemporal } from './cli-environment';
 import { instanceLines } from './status-instances';
 import { parseRef } from './cluster-ref';
-import { clustersTable, refusal, stepOf, shownState, watchLines, watchScreen, type WatchedFlow } from './status-view';
+import { clustersTable, refusal, runHold, stepOf, shownState, watchLines, watchScreen, type WatchedFlow } from './status-view';
 
 /** The cluster, or undefined when there is none of that name (a person reads "not found", not a 404 dump). */
 async function find(clusters: MpdClusterClient, target: string): Promise<MPDCluster | undefined> {
@@ -22,8 +22,11 @@ async function find(clusters: MpdClusterClient, target: string): Promise<MPDClus
   }
 }
 
-/** A waiting disruptive transition (fleet): what, why, until when. */
-function heldLine(held: HeldStatus | undefined): string {
+/** A held run (approval, pause), else a waiting disruptive transition (fleet): what, why, until when. */
+function heldLine(cluster: MPDCluster): string {
+  const run = runHold(cluster);
+  if (run) return run;
+  const held: HeldStatus | undefined = cluster.status?.held;
   if (!held) return '-';
   const until = held.nextWindowStart ? ` until ${held.nextWindowStart}` : held.budget ? ` (budget ${held.budget})` : '';
   return `${held.to} ${held.reason}${until} since ${held.since}: ${held.message ?? ''}`;
@@ -41,7 +44,7 @@ function details(target: string, cluster: MPDCluster): string {
     `step:      ${wf?.stepTotal ? stepOf(wf) : '-'}`,
     ...(wf?.attempt ? [`attempt:   ${wf.attempt}${wf.lastError ? ` after: ${wf.lastError}` : ''}`] : []),
     `workflow:  ${wf?.workflowId ?? '-'}${wf?.webUiUrl ? `  ${wf.webUiUrl}` : ''}`,
-    `held:      ${heldLine(cluster.status?.held)}`,
+    `held:      ${heldLine(cluster)}`,
     `interrupt: ${a[interruptAnnotations.reason] ? `${a[interruptAnnotations.reason]} at ${wf?.failedStep || '-'}: ${a[interruptAnnotations.message]} (previous state ${a[interruptAnnotations.previousStatus]}, recover=${a[interruptAnnotations.recover]})` : '-'}`,
   ];
   return `${lines.join('\n')}\n`;

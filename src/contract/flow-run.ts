@@ -73,6 +73,7 @@ export interface RunRequester {
   who: string;
   source: string;
   at?: string;
+  claimedBy?: string;
 }
 
 /** What one step activity receives. */
@@ -178,7 +179,7 @@ export const failureTypes = {
 } as const;
 
 /** The engine's own interrupt codes (steps add their own, e.g. POD_LOST). */
-export const engineInterruptCodes = { manyRetry: 'MANY_RETRY', cancelled: 'CANCELLED', unknownTask: 'UNKNOWN_TASK' } as const;
+export const engineInterruptCodes = { manyRetry: 'MANY_RETRY', cancelled: 'CANCELLED', unknownTask: 'UNKNOWN_TASK', apiRefused: 'API_REFUSED' } as const;
 
 /** Activities of the engine itself, beside the steps. */
 export const engineActivityNames = {

@@ -20,6 +20,8 @@ import { Reconciler } from './reconciler';
 import { runLink } from '../kube/run-status';
 import { WorkQueue } from './work-queue';
 import { DisruptionBudget, parseBudgetRule } from './disruption-budget';
+import { withInputChecks } from './input-checks';
+import { NodeCapacity } from './node-capacity';
 import type { MPDCluster } from '../kube/mpdcluster';
 import { apiServerProbe, Reachability, temporalProbe } from '../temporal/reachability';
 
@@ -85,9 +87,10 @@ export async function startController(options: ControllerOptions): Promise<Runni
     recordClusterEvent(kube, resource, event).catch((error: unknown) => {
       if (apiStatus(error) !== 404) throw error;
     });
+  const nodes = new NodeCapacity({ core: kube.core, log });
   const reconciler = new Reconciler({
     clusters,
-    operator: options.operator,
+    operator: withInputChecks(options.operator, nodes),
     runs: new FlowRuns(temporal, config.temporal.taskQueue, new ClosedRunPoller(temporal, { taskQueue: config.temporal.taskQueue, log })),
     mementos: new MementoStore(kube.config),
     operatorName: options.operatorName,
@@ -125,6 +128,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
     if (acting) return;
     acting = true;
     metrics.isLeader.set(1);
+    // Known before the first reconcile: a class no node can hold is refused before its cluster leaves its first state.
+    await nodes.start();
     queue.start(
       async (key) => {
         const end = metrics.reconcileDuration.startTimer();
@@ -150,6 +155,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const halt = async () => {
     metrics.isLeader.set(0);
     for (const watch of watches) await watch.stop();
+    nodes.stop();
     await informer.stop();
     await queue.stop();
   };

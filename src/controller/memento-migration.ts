@@ -1,6 +1,6 @@
 import { transitionWorkflowId, type ResourceRef } from '../contract/flow-run';
 import type { ClusterEvent } from '../kube/cluster-events';
-import { isMarked, mementoMarks, mementoName, type MementoConfigMap, type MementoStore } from '../kube/memento-configmap';
+import { isMarked, mementoMarks, mementoName, mementoOwnerUid, type MementoConfigMap, type MementoStore } from '../kube/memento-configmap';
 import type { MPDCluster } from '../kube/mpdcluster';
 import type { MPDClusterStatus, TransitionStatus, WorkflowStatus } from '../kube/mpdcluster-schema';
 import { mergeReplacing } from '../kube/merge-replace';
@@ -17,6 +17,7 @@ export type MementoReading =
   | { kind: 'none' }
   | { kind: 'marked'; memento: MementoConfigMap; at: string; outcome: string; workflowId: string }
   | { kind: 'malformed'; memento: MementoConfigMap; problem: string }
+  | { kind: 'foreign'; memento: MementoConfigMap; ownerUid: string }
   | { kind: 'plan'; memento: MementoConfigMap; plan: MigrationPlan };
 
 export function migrationFacts(operator: LoadedOperator): MigrationFacts {
@@ -36,6 +37,9 @@ export async function readMemento(store: MementoStore, cluster: MPDCluster, oper
   const name = cluster.metadata.name ?? '';
   const memento = await store.get(cluster.metadata.namespace ?? '', name);
   if (!memento) return { kind: 'none' };
+  // A cluster re-created under the same name while its predecessor's memento lingers (garbage collection takes a while).
+  const ownerUid = mementoOwnerUid(memento);
+  if (ownerUid && cluster.metadata.uid && ownerUid !== cluster.metadata.uid) return { kind: 'foreign', memento, ownerUid };
   const annotations = memento.metadata.annotations ?? {};
   if (isMarked(memento)) {
     return { kind: 'marked', memento, at: annotations[mementoMarks.at]!, outcome: annotations[mementoMarks.outcome] ?? '', workflowId: annotations[mementoMarks.workflowId] ?? '' };
@@ -78,6 +82,11 @@ export async function takeOverMemento(deps: MementoTakeOverDeps, cluster: MPDClu
   const reading = await readMemento(deps.mementos, cluster, deps.operator);
   if (reading.kind === 'none' || reading.kind === 'marked') return 'none';
   const where = `ConfigMap ${resource.namespace}/${mementoName(resource.name)}`;
+  if (reading.kind === 'foreign') {
+    // Not ours to resume nor to mark: said once (mementos are read once per cluster and process).
+    await deps.recordEvent(resource, { type: 'Normal', reason: 'ForeignMemento', message: foreignMessage(where, reading.ownerUid, cluster.metadata.uid ?? '') });
+    return 'none';
+  }
   if (reading.kind === 'malformed') {
     deps.fence();
     const message = `${where} (the Go engine's memento) cannot be migrated: ${reading.problem}. Nothing was resumed; fix it, or annotate it ${mementoMarks.at}=<time> to leave it unmigrated`;
@@ -123,6 +132,9 @@ export async function takeOverMemento(deps: MementoTakeOverDeps, cluster: MPDClu
   await deps.recordEvent(resource, { type: 'Normal', reason: 'Migrated', message: `${where}: ${describePlan(plan)}` });
   return plan.kind === 'nothing' ? 'none' : 'wrote';
 }
+
+export const foreignMessage = (where: string, ownerUid: string, uid: string) =>
+  `${where} (the Go engine's memento) belongs to an earlier cluster of this name (uid ${ownerUid}, this one is ${uid}): nothing of it is resumed`;
 
 function migratedTransition(cluster: MPDCluster, resource: ResourceRef, plan: Exclude<MigrationPlan, { kind: 'nothing' }>): TransitionStatus {
   const id = (cluster.status?.transition?.id ?? 0) + 1;

@@ -7,7 +7,7 @@ export type ConditionChange = Pick<Condition, 'type' | 'status' | 'reason' | 'me
 
 /**
  * Sets one condition and keeps the others: the whole list is written back, conditional on the object read (a 409
- * reads again). A condition already in that status is not written again.
+ * reads again). A condition already in that status is not written again, nor one lowered that was never raised.
  */
 export async function setClusterCondition(clusters: MpdClusterClient, ref: ResourceRef, change: ConditionChange): Promise<void> {
   for (let tries = 0; tries < 5; tries++) {
@@ -15,6 +15,8 @@ export async function setClusterCondition(clusters: MpdClusterClient, ref: Resou
     const current = cluster.status?.conditions ?? [];
     const same = current.find((c) => c.type === change.type);
     if (same && same.status === change.status && same.message === change.message) return;
+    // Lowering a condition that was never raised says nothing.
+    if (!same && change.status === 'False') return;
     const next = { ...change, lastTransitionTime: same?.status === change.status ? same.lastTransitionTime : new Date().toISOString() };
     try {
       await clusters.patchStatus(ref, { conditions: [...current.filter((c) => c.type !== change.type), next] }, cluster.metadata.resourceVersion);

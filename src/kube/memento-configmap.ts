@@ -13,7 +13,14 @@ export const mementoMarks = {
 } as const;
 
 export interface MementoConfigMap {
-  metadata: { name: string; namespace: string; resourceVersion?: string; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace: string;
+    resourceVersion?: string;
+    annotations?: Record<string, string>;
+    /** The Go engine sets a controller reference to its cluster (seed-engine.md §2.10): the uid says which one. */
+    ownerReferences?: Array<{ kind?: string; name?: string; uid?: string; controller?: boolean }>;
+  };
   data?: Record<string, string>;
 }
 
@@ -48,3 +55,6 @@ export class MementoStore {
 
 /** Whether a memento was already taken over. */
 export const isMarked = (memento: MementoConfigMap) => Boolean(memento.metadata.annotations?.[mementoMarks.at]);
+
+/** The uid of the cluster a memento belongs to (its controller owner), when it names one. */
+export const mementoOwnerUid = (memento: MementoConfigMap) => memento.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'MPDCluster')?.uid;

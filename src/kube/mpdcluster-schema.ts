@@ -29,45 +29,65 @@ export const ClassInfoSchema = Type.Object({
  * failing a flow minutes later. CEL rules carry their own message; string lengths bound their evaluation cost.
  */
 const rule = (celRule: string, messageExpression: string) => ({ 'x-kubernetes-validations': [{ rule: celRule, messageExpression }] });
+const rules = (...list: Array<[celRule: string, messageExpression: string]>) => ({ 'x-kubernetes-validations': list.map(([celRule, messageExpression]) => ({ rule: celRule, messageExpression })) });
+
+/**
+ * What an engine pod can run on and what no node has, per resource: below `least` PostgreSQL crawls or is killed at
+ * start (0 means: no limit); above `most` is no machine's size. Between `most` and a node's allocatable the controller says it.
+ */
+export const resourceBounds = {
+  cpu: { least: '100m', most: '1024' },
+  memory: { least: '128Mi', most: '64Ti' },
+  diskQuota: { least: '1Gi', most: '1Pi' },
+} as const;
+
+/** The range rule of a quantity, skipped where the value is no quantity (the quantity rule says that). */
+const bounded = (field: string, bounds: { least: string; most: string }, zeroAllowed: boolean): [string, string] => [
+  `!isQuantity(self) || ${zeroAllowed ? "!quantity(self).isGreaterThan(quantity('0')) || " : ''}(!quantity(self).isLessThan(quantity('${bounds.least}')) && !quantity(self).isGreaterThan(quantity('${bounds.most}')))`,
+  `'${field} "' + self + '" is ' + (quantity(self).isLessThan(quantity('${bounds.least}')) ? 'below ${bounds.least}, the least an engine runs on' : 'above ${bounds.most}, more than any machine has') + ': give ${zeroAllowed ? '0 (no limit) or ' : ''}a value from ${bounds.least} to ${bounds.most}'`,
+];
 /** A Kubernetes quantity (what pods and claims accept): `minSign` 0 allows zero, 1 requires more than zero. */
-const quantity = (field: string, what: string, example: string, minSign: 0 | 1) =>
+const quantity = (field: string, what: string, example: string, minSign: 0 | 1, bounds: { least: string; most: string }, ...more: Array<[string, string]>) =>
   Type.Optional(
     Type.String({
-      description: `${what}, a Kubernetes quantity such as "${example}"`,
+      description: `${what}, a Kubernetes quantity such as "${example}", from ${bounds.least} to ${bounds.most}${minSign ? '' : ' (0: no limit)'}`,
       maxLength: 64,
-      ...rule(
-        `isQuantity(self) && ${minSign ? "quantity(self).isGreaterThan(quantity('0'))" : "!quantity(self).isLessThan(quantity('0'))"}`,
-        `'${field} must be a ${minSign ? 'positive' : 'non-negative'} Kubernetes quantity such as "${example}", got "' + self + '"'`,
+      ...rules(
+        [
+          `isQuantity(self) && ${minSign ? "quantity(self).isGreaterThan(quantity('0'))" : "!quantity(self).isLessThan(quantity('0'))"}`,
+          `'${field} must be a ${minSign ? 'positive' : 'non-negative'} Kubernetes quantity such as "${example}" (from ${bounds.least} to ${bounds.most}${minSign ? '' : ', or 0: no limit'}), got "' + self + '"'`,
+        ],
+        bounded(field, bounds, minSign === 0),
+        ...more,
       ),
     }),
   );
+/** A transition rule: the value may grow, never shrink (what the operator cannot undo). */
+const neverShrinks = (field: string, why: string): [string, string] => [
+  '!isQuantity(self) || !isQuantity(oldSelf) || !quantity(self).isLessThan(quantity(oldSelf))',
+  `'${field} cannot shrink from ' + oldSelf + ' to ' + self + ': ${why}'`,
+];
 /** A container image reference: no whitespace ("" means: not set). */
 const image = (field: string) =>
   Type.Optional(Type.String({ maxLength: 512, ...rule(`self == '' || self.matches(r'^\\S+$')`, `'${field} must be an image reference without spaces, got "' + self + '"'`) }));
-/** A DNS-1123 subdomain: the name of the Kubernetes object it becomes. */
-const objectName = (field: string) =>
-  Type.Optional(
-    Type.String({
-      maxLength: 253,
-      ...rule(
-        `self == '' || self.matches(r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')`,
-        `'${field} must be a lower-case DNS name (letters, digits, "-" and "."), got "' + self + '"'`,
-      ),
-    }),
-  );
-
 /** The spec's class: as ClassInfoSchema, with cpu and memory checked (the status keeps the plain shape). */
-const SpecClassInfoSchema = (field: string) =>
-  Type.Object({
-    className: str('instance class name, e.g. polar.o.x4.medium'),
-    cpu: quantity(`${field}.cpu`, 'CPU request/limit', '500m', 0),
-    memory: quantity(`${field}.memory`, 'memory request/limit', '4Gi', 0),
-    iops: int(),
-  });
+const SpecClassInfoSchema = (field: string, classNameRequired = false) =>
+  Type.Object(
+    {
+      className: Type.Optional(Type.String({ description: 'instance class name, e.g. polar.o.x4.medium', maxLength: 128 })),
+      cpu: quantity(`${field}.cpu`, 'CPU limit', '500m', 0, resourceBounds.cpu),
+      memory: quantity(`${field}.memory`, 'memory limit', '4Gi', 0, resourceBounds.memory),
+      iops: Type.Optional(Type.Integer({ minimum: 0 })),
+    },
+    // The class to move to is named: without a name the move never fires (checkModifyClass compares names).
+    classNameRequired ? rule(`has(self.className) && self.className != ''`, `'${field}.className is required: it names the class to move to'`) : {},
+  );
 
 const SpecVersionCfgSchema = (field: string) =>
   Type.Object({
-    versionName: str('engine minor version name'),
+    versionName: Type.Optional(
+      Type.String({ description: 'engine minor version name', maxLength: 63, ...rule(`self.matches(r'^\\S*$')`, `'${field}.versionName must have no spaces, got "' + self + '"'`) }),
+    ),
     engineImage: image(`${field}.engineImage`),
     managerImage: image(`${field}.managerImage`),
     clusterManagerImage: image(`${field}.clusterManagerImage`),
@@ -100,11 +120,23 @@ export const VersionCfgSchema = Type.Object({
 
 export const ShareStoreSchema = Type.Object({
   drive: str(),
-  sharePvcName: objectName('spec.shareStore.sharePvcName'),
+  sharePvcName: Type.Optional(
+    Type.String({
+      maxLength: 253,
+      ...rules(
+        [
+          `self == '' || self.matches(r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')`,
+          `'spec.shareStore.sharePvcName must be a lower-case DNS name (letters, digits, "-" and "."), got "' + self + '"'`,
+        ],
+        // The volume holds the data: a new name would be a new, empty volume.
+        ['self == oldSelf', `'spec.shareStore.sharePvcName cannot change (from "' + oldSelf + '" to "' + self + '"): it names the volume that holds the data'`],
+      ),
+    }),
+  ),
   sharePvcNamespace: str(),
   volumeId: str(),
   volumeType: str(),
-  diskQuota: quantity('spec.shareStore.diskQuota', 'size of the shared volume', '10Gi', 1),
+  diskQuota: quantity('spec.shareStore.diskQuota', 'size of the shared volume', '10Gi', 1, resourceBounds.diskQuota, neverShrinks('spec.shareStore.diskQuota', 'a volume only grows')),
   shareVolumeWWID: str(),
   isVolumeFormat: bool(),
   volumeFormat: str(),
@@ -122,7 +154,7 @@ export const MPDClusterSpecSchema = Type.Object({
   description: str(),
   followerNum: Type.Optional(Type.Integer({ minimum: 0, maximum: 64, description: 'number of read-only instances' })),
   classInfo: Type.Optional(SpecClassInfoSchema('spec.classInfo')),
-  classInfoModifyTo: Type.Optional(SpecClassInfoSchema('spec.classInfoModifyTo')),
+  classInfoModifyTo: Type.Optional(SpecClassInfoSchema('spec.classInfoModifyTo', true)),
   resourceAdditional: freeForm('extra resources per instance'),
   localVolName: str(),
   shareStore: Type.Optional(ShareStoreSchema),
@@ -219,8 +251,8 @@ export const TransitionStatusSchema = Type.Object({
   interruptStreak: int('transitions in a row that started from Interrupt: how long the next one backs off'),
   requestedBy: Type.Optional(
     Type.Object(
-      { who: Type.String(), source: Type.String(), at: str() },
-      { description: 'who asked, read when the transition was recorded (the requested-by annotation or the newest field manager): the audit record names them' },
+      { who: Type.String(), source: Type.String(), at: str(), claimedBy: str('the requested-by annotation, when the same writer set it') },
+      { description: 'who asked, read when the transition was recorded (the newest field manager of the spec or annotations): the audit record names them' },
     ),
   ),
   writtenAt: str(),
@@ -241,6 +273,7 @@ export const MPDClusterStatusSchema = Type.Object({
   clusterStatus: str('the state-machine state: Init, Creating, Running, Interrupt, ...'),
   followerNum: int(),
   insClassInfo: Type.Optional(ClassInfoSchema),
+  diskQuota: str('the size the shared volume was given by the last create or extendStorage flow'),
   floatingIP: str(),
   localVolName: str(),
   leaderInstanceId: str(),

@@ -1,17 +1,20 @@
 /**
- * Who asked for a change of a cluster: the requested-by annotation, else the newest field manager (not mpdflow's own)
- * of its spec or annotations. Read by the controller when it records a transition, since the flow's cleanup may
+ * Who asked for a change of a cluster: the newest field manager (not mpdflow's own) of its spec or annotations, as the
+ * API server recorded the write. The requested-by annotation is only that writer's claim (`claimedBy`), kept when the
+ * same writer set it: an annotation anyone can write names nobody by itself. Read by the controller when it records a transition, since the flow's cleanup may
  * remove the trigger annotation, and with it the requester's managedFields entry, before the run ends.
  */
 import type { V1ManagedFieldsEntry, V1ObjectMeta } from '@kubernetes/client-node';
 
-/** An annotation a client (a UI, a pipeline) may set to name the person behind a change; it wins over managedFields. */
+/** An annotation a client (a UI, a pipeline) may set to name the person behind its change: recorded as its claim. */
 export const requestedByAnnotation = 'mpdflow.io/requested-by';
 
 export interface Requester {
   who: string;
-  source: 'annotation' | 'managedFields' | 'unknown';
+  source: 'managedFields' | 'unknown';
   at?: string;
+  /** The requested-by annotation, set by the same writer: whom it says it acted for. */
+  claimedBy?: string;
 }
 
 /** Our own writers: the controller's and the worker's patches are not a request. */
@@ -25,13 +28,19 @@ function changedIntent(entry: V1ManagedFieldsEntry): boolean {
   return 'f:spec' in fields || 'f:annotations' in metadata;
 }
 
+/** Whether this writer owns the requested-by annotation (it set it, in this write or an earlier one). */
+function setRequestedBy(entry: V1ManagedFieldsEntry): boolean {
+  const metadata = ((entry.fieldsV1 ?? {}) as Record<string, Record<string, Record<string, unknown>>>)['f:metadata'];
+  return Boolean(metadata?.['f:annotations']?.[`f:${requestedByAnnotation}`]);
+}
+
 export function requesterOf(metadata: V1ObjectMeta | undefined): Requester {
   const annotated = metadata?.annotations?.[requestedByAnnotation];
-  if (annotated) return { who: annotated, source: 'annotation' };
   const time = (entry: V1ManagedFieldsEntry) => (entry.time ? new Date(entry.time).getTime() : 0);
   const newest = (metadata?.managedFields ?? [])
     .filter((entry) => entry.manager && !ownManagers.has(entry.manager) && changedIntent(entry))
     .sort((a, b) => time(b) - time(a))[0];
   if (!newest?.manager) return { who: 'unknown', source: 'unknown' };
-  return { who: newest.manager, source: 'managedFields', ...(newest.time ? { at: new Date(newest.time).toISOString() } : {}) };
+  const claim = annotated && setRequestedBy(newest) ? { claimedBy: annotated } : {};
+  return { who: newest.manager, source: 'managedFields', ...(newest.time ? { at: new Date(newest.time).toISOString() } : {}), ...claim };
 }

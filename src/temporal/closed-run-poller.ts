@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
+import { ClockOffset } from './clock-offset';
 
 export interface ClosedRunPollerOptions {
   /** Only runs of this task queue are listed (the controller's flows). */
@@ -11,8 +12,13 @@ export interface ClosedRunPollerOptions {
   /** Every so often a look reaches back to the oldest wait instead (bounded by maxLookBackMs): nothing is missed for good. */
   catchUpEveryMs?: number;
   maxLookBackMs?: number;
+  /** This machine's clock (tests set a skewed one). */
+  now?: () => number;
   log?: Logger;
 }
+
+/** A close this near the start of a wait (on Temporal's clock, as far as it is known) is confirmed by a describe. */
+const unsureMarginMs = 1_000;
 
 interface Waiter {
   resolve(closed: boolean): void;
@@ -33,12 +39,19 @@ export class ClosedRunPoller {
   private timer: NodeJS.Timeout | undefined;
   /** When the last successful look started: the next one lists closes from there (less the overlap). */
   private lastLook: number | undefined;
-  private lastCatchUp = Date.now();
+  private lastCatchUp: number;
+  private readonly now: () => number;
+  /** Close times are Temporal's: every window and comparison is moved onto its clock (a skewed machine misses nothing). */
+  private readonly clock: ClockOffset;
 
   constructor(
     private readonly client: Client,
     private readonly options: ClosedRunPollerOptions = {},
-  ) {}
+  ) {
+    this.now = options.now ?? Date.now;
+    this.lastCatchUp = this.now();
+    this.clock = new ClockOffset(this.now);
+  }
 
   /**
    * Resolves true when the run closes, false when the wait is aborted or the run does not exist. `seenOpen`: the caller
@@ -47,7 +60,7 @@ export class ClosedRunPoller {
    */
   async awaitClose(workflowId: string, signal: AbortSignal, seenOpen = false): Promise<boolean> {
     if (signal.aborted) return false;
-    const since = Date.now();
+    const since = this.now();
     if (!seenOpen) {
       // Unknown (not found, or Temporal unreachable) says nothing: the caller looks at the run again.
       const status = await this.statusOf(workflowId).catch(() => undefined);
@@ -83,7 +96,9 @@ export class ClosedRunPoller {
 
   private async statusOf(workflowId: string): Promise<string | undefined> {
     try {
-      return (await this.client.workflow.getHandle(workflowId).describe()).status.name;
+      const description = await this.client.workflow.getHandle(workflowId).describe();
+      this.clock.observe(description.closeTime ?? description.startTime);
+      return description.status.name;
     } catch (error) {
       if ((error as Error).name === 'WorkflowNotFoundError') return undefined;
       throw error;
@@ -119,21 +134,31 @@ export class ClosedRunPoller {
 
   /** One look: every run closed since the last look (less the overlap), matched against the runs waited for. */
   private async look(): Promise<void> {
-    const started = Date.now();
+    const started = this.now();
     const present = [...this.waiters.values()].flat();
     const overlap = this.options.overlapMs ?? 10_000;
     const catchUp = started - this.lastCatchUp >= (this.options.catchUpEveryMs ?? 300_000);
     const uncovered = present.filter((w) => catchUp || !w.covered).map((w) => w.since);
-    const from = Math.max(Math.min(this.lastLook ?? started, ...uncovered) - overlap, started - (this.options.maxLookBackMs ?? 3_600_000));
+    const offset = this.clock.upperBound();
+    const lookBack = started - (this.options.maxLookBackMs ?? 3_600_000);
+    // Until Temporal has stamped a time we saw, the skew is unknown: the look reaches back as far as it may.
+    const from = offset === undefined ? lookBack : Math.max(Math.min(this.lastLook ?? started, ...uncovered) - overlap, lookBack) - offset;
     const taskQueue = this.options.taskQueue ? ` AND TaskQueue = "${this.options.taskQueue}"` : '';
     try {
-      /** Closed before a wait on the same id began: an earlier run of the id (a release flow may run again), or this one. */
-      const unsure = new Set<string>();
+      const runs: Array<{ workflowId: string; closeTime?: Date | undefined }> = [];
       for await (const run of this.client.workflow.list({ query: `ExecutionStatus != "Running" AND CloseTime >= "${new Date(from).toISOString()}"${taskQueue}` })) {
+        runs.push({ workflowId: run.workflowId, closeTime: run.closeTime });
+      }
+      for (const run of runs) this.clock.observe(run.closeTime);
+      const bound = this.clock.upperBound();
+      /** Closed before (or about when) a wait on the same id began: an earlier run of the id (a release flow may run again), or this one. */
+      const unsure = new Set<string>();
+      for (const run of runs) {
         const waiting = this.waiters.get(run.workflowId);
         if (!waiting) continue;
-        const closedAt = run.closeTime?.getTime() ?? started;
-        if (waiting.some((w) => closedAt < w.since)) unsure.add(run.workflowId);
+        const closedAt = run.closeTime?.getTime();
+        // A wait's start on Temporal's clock is at least (since − bound); a close within the bound's slack of it is described.
+        if (closedAt === undefined || bound === undefined || waiting.some((w) => closedAt < w.since - bound + unsureMarginMs)) unsure.add(run.workflowId);
         else this.closed(run.workflowId);
       }
       for (const workflowId of unsure) {

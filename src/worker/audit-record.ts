@@ -10,7 +10,7 @@ export { requestedByAnnotation } from '../kube/requester';
 
 export interface AuditRecord {
   cluster: { namespace: string; name: string; uid?: string };
-  /** The field manager of the newest change of the cluster's spec or annotations, or the requested-by annotation. */
+  /** The field manager of the newest change of the cluster's spec or annotations; the requested-by annotation only as its claim. */
   requestedBy: Requester;
   flow: string;
   /** The unstable state the flow ran for (the transition); absent for an ad-hoc run. */
@@ -28,18 +28,25 @@ export interface AuditRecord {
   workerBuild: string;
 }
 
-/** Param keys whose values never leave the run: a password or token passed as an event param. */
-const secretKey = /pass(word)?|secret|token|credential|private.?key|api.?key/i;
+/** Param keys whose values never leave the run: passwords, tokens, keys (key, sslKey, apiKey), connection strings (dsn). */
+const secretKey = /pass(word|phrase|wd)?|pwd|secret|token|credential|private|^key|key$|dsn|auth|cookie|conn(ection)?.?str/i;
 const maxText = 300;
 
+/** Credentials inside a value: a URL's `user:password@`, a libpq `password=...`. */
+function redactText(text: string): string {
+  const redacted = text.replace(/(\/\/[^/:@\s]*:)[^@\s]*@/g, '$1<redacted>@').replace(/\b(password|pwd|sslpassword)=('[^']*'|\S+)/gi, '$1=<redacted>');
+  return redacted.length > maxText ? `${redacted.slice(0, maxText)}…` : redacted;
+}
+
+function redactValue(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactValue);
+  if (value && typeof value === 'object') return redactParams(value as Record<string, unknown>);
+  return typeof value === 'string' ? redactText(value) : value;
+}
+
+/** Secret-looking keys redacted at any depth, arrays included; credentials inside strings redacted; long strings cut. */
 export function redactParams(params: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(params).map(([key, value]) => {
-      if (secretKey.test(key)) return [key, '<redacted>'];
-      if (value && typeof value === 'object') return [key, Array.isArray(value) ? value : redactParams(value as Record<string, unknown>)];
-      return [key, typeof value === 'string' && value.length > maxText ? `${value.slice(0, maxText)}…` : value];
-    }),
-  );
+  return Object.fromEntries(Object.entries(params).map(([key, value]) => [key, secretKey.test(key) ? '<redacted>' : redactValue(value)]));
 }
 
 /**

@@ -2,7 +2,8 @@ import { Context } from '@temporalio/activity';
 import { ApiException } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
-import { failureTypes, transitionKeyOf, type FlowEvent, type StepInput, type StepResult } from '../contract/flow-run';
+import { engineInterruptCodes, failureTypes, transitionKeyOf, type FlowEvent, type StepInput, type StepResult } from '../contract/flow-run';
+import { apiStatus } from '../kube/client';
 import { callHooks, type FlowHooks } from '../flows/hooks';
 import { errorText, readableText } from '../kube/error-text';
 import type { FlowResource } from './flow-resource';
@@ -23,6 +24,8 @@ export interface StepRuntime<Services> {
 
 /** Liveness pings: cancellation reaches a running activity only through its heartbeats. */
 const heartbeatEveryMs = 1_000;
+/** Bad request, forbidden, invalid: no retry of the same request can succeed. */
+const permanentApiStatuses = new Set([400, 403, 422]);
 
 function stepEvent(input: StepInput, info: Context['info'], durationMs?: number): FlowEvent {
   return {
@@ -109,6 +112,11 @@ export function stepActivity<Services>(className: string, runtime: StepRuntime<S
       // An API error's own message is a multi-line HTTP dump (body, headers): people read one line (still retried).
       // So is any error that carries such a dump in its message, or spreads over lines.
       const readable = errorText(error);
+      if (permanentApiStatuses.has(apiStatus(error) ?? 0)) {
+        // The same request would be refused again: interrupt now, in the API server's words (recover retries it once fixed).
+        log.warn({ status: apiStatus(error), error: readable }, 'step refused by the API server; interrupting');
+        throw ApplicationFailure.create({ type: failureTypes.interrupt, message: readable, nonRetryable: true, details: [{ code: engineInterruptCodes.apiRefused }] });
+      }
       const failure =
         error instanceof ApiException
           ? ApplicationFailure.retryable(readable, 'KubernetesApiError')

@@ -16,7 +16,7 @@ export const stuckConditionType = 'FlowStepStuck';
 /**
  * Watches running steps against their usual duration (StepEstimates). Called on each step's liveness pulse; raises
  * the FlowStepStuck condition once per stuck step (one write), with the step's last failed attempt, and lowers it
- * when that step ends. Writes nothing for a step that is on time.
+ * when that step ends, whichever worker handles the end. Writes nothing for a step that is on time.
  */
 export class StuckWatch {
   private readonly lastError = new Map<string, string>();
@@ -42,7 +42,7 @@ export class StuckWatch {
     const usualMs = this.estimates.get(input.flowName)?.medianMs.get(input.stepName);
     if (usualMs === undefined) return;
     const elapsed = Date.now() - since;
-    if (elapsed < Math.max(this.minMs, this.factor * usualMs)) return;
+    if (elapsed < this.threshold(usualMs)) return;
     this.stuck.set(key, { input, workflowId });
     this.onStuck(input.flowName, input.stepName, true);
     const error = this.lastError.get(key);
@@ -51,15 +51,31 @@ export class StuckWatch {
     this.conditions.setCondition(input.resource, { type: stuckConditionType, status: 'True', reason: 'StepStuck', message });
   }
 
+  private threshold(usualMs: number): number {
+    return Math.max(this.minMs, this.factor * usualMs);
+  }
+
+  /**
+   * Whether some worker may have called this ended step stuck: the step ran past its threshold, or its flow stopped
+   * (no duration). The hooks run on any worker of the queue, not only the one whose pulses raised the condition.
+   */
+  private mayHaveBeenStuck(event: FlowEvent): boolean {
+    if (event.durationMs === undefined) return true;
+    const usualMs = this.estimates.get(event.flowName)?.medianMs.get(event.stepName ?? '');
+    return event.durationMs >= this.threshold(usualMs ?? 0);
+  }
+
   /** Hooks that keep the last error of each running step and lower the condition when a stuck step ends. */
   hooks(): FlowHooks {
     const ended = (event: FlowEvent) => {
       const key = `${event.workflowId}/${event.stepName ?? ''}`;
       this.lastError.delete(key);
       const was = this.stuck.get(key);
-      if (!was) return;
-      this.stuck.delete(key);
-      this.onStuck(event.flowName, event.stepName ?? '', false);
+      if (was) {
+        this.stuck.delete(key);
+        this.onStuck(event.flowName, event.stepName ?? '', false);
+      } else if (!this.mayHaveBeenStuck(event)) return;
+      // Lowering a condition nobody raised writes nothing (setClusterCondition).
       this.conditions.setCondition(event.resource, { type: stuckConditionType, status: 'False', reason: 'StepEnded', message: `step ${event.stepName} ended` });
     };
     return {
@@ -68,6 +84,8 @@ export class StuckWatch {
       },
       onStepCompleted: ended,
       onFlowInterrupted: (event) => ended({ ...event, stepName: event.interrupt?.step ?? event.stepName }),
+      // A stuck step whose last attempt ended quickly on another worker: lowered when its flow ends at the latest.
+      onFlowCompleted: (event) => this.conditions.setCondition(event.resource, { type: stuckConditionType, status: 'False', reason: 'FlowEnded', message: `flow ${event.flowName} ended` }),
     };
   }
 }

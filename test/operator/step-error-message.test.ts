@@ -1,4 +1,7 @@
-/** Interrupt messages are for people: a step failing on a Kubernetes 4xx interrupts with one line, never an HTTP dump. */
+/**
+ * Interrupt messages are for people: a step failing on a Kubernetes 400/403/422 interrupts at once (API_REFUSED: the same
+ * request would be refused again), with one line, never an HTTP dump.
+ */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -17,9 +20,9 @@ import { sampleCluster } from '../fixtures/sample-cluster';
 import { invalidConfigMapName } from './support/kube-refusal-steps';
 
 const stepsModule = fileURLToPath(new URL('./support/kube-refusal-steps.ts', import.meta.url));
-// Two quick attempts: the message after giving up is what matters, not the seed's 11 retries.
+// The seed's 11 attempts a few seconds apart: a refusal must not wait for them.
 const flowYaml = `flowName: KubeRefusal
-retry: { maximumAttempts: 2, initialInterval: 50ms, backoffCoefficient: 1, maximumInterval: 50ms }
+retry: { maximumAttempts: 11, initialInterval: 2s, backoffCoefficient: 1, maximumInterval: 2s }
 steps:
   - className: test_kube.CreateInvalidConfigMap
     stepName: CreateInvalidConfigMap
@@ -43,7 +46,7 @@ after(async () => {
   await close();
 });
 
-test('a step refused with HTTP 422 interrupts with the API server\'s reason on one line', async () => {
+test('a step refused with HTTP 422 interrupts at its first attempt with the API server\'s reason on one line', async () => {
   const ns = await testNamespace('kube-refusal');
   await clusters().create(sampleCluster(ns, 'pc-refused'));
   const resource = { resourceType: 'MPDCluster', namespace: ns, name: 'pc-refused' };
@@ -51,9 +54,13 @@ test('a step refused with HTTP 422 interrupts with the API server\'s reason on o
   const { flows } = await loadOperator(stepsModule, { flowsDir });
   const handle = await startFlow(client, taskQueue, { flow: flows.get('KubeRefusal')!, resource, state: 'Running' });
   await assert.rejects(handle.result());
+  const events = (await handle.fetchHistory()).events ?? [];
+  const scheduled = new Set(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'test_kube.CreateInvalidConfigMap').map((e) => String(e.eventId)));
+  const attempts = events.flatMap((e) => (e.activityTaskStartedEventAttributes && scheduled.has(String(e.activityTaskStartedEventAttributes.scheduledEventId)) ? [e.activityTaskStartedEventAttributes.attempt] : []));
+  assert.deepEqual(attempts, [1], 'one attempt, not retried');
   const annotations = (await clusters().get(resource)).metadata.annotations ?? {};
   const message = annotations[interruptAnnotations.message] ?? '';
-  assert.equal(annotations[interruptAnnotations.reason], 'MANY_RETRY');
+  assert.equal(annotations[interruptAnnotations.reason], 'API_REFUSED');
   assert.match(message, new RegExp(`Kubernetes API error 422 Invalid: ConfigMap "${invalidConfigMapName}" is invalid: metadata.name: Invalid value`));
   assert.doesNotMatch(message, /\n/, 'one line');
   assert.doesNotMatch(message, /Headers|HTTP-Code|audit-id|Body:/, 'no HTTP dump');

@@ -7,7 +7,7 @@ import { auditRecordName } from '../../src/worker/audit-trail';
 const spec = { 'f:spec': { 'f:followerNum': {} } };
 const annotations = { 'f:metadata': { 'f:annotations': { 'f:x': {} } } };
 
-test('requester: the annotation wins; else the newest manager of the spec or annotations, never mpdflow nor a status write', () => {
+test('requester: the newest manager of the spec or annotations, never mpdflow nor a status write', () => {
   const managedFields = [
     { manager: 'kubectl-create', operation: 'Update', time: new Date('2026-01-01T00:00:00Z'), fieldsV1: spec },
     { manager: 'alice-kubectl', operation: 'Update', time: new Date('2026-01-02T00:00:00Z'), fieldsV1: annotations },
@@ -16,8 +16,20 @@ test('requester: the annotation wins; else the newest manager of the spec or ann
     { manager: 'labeller', operation: 'Update', time: new Date('2026-01-05T00:00:00Z'), fieldsV1: { 'f:metadata': { 'f:labels': {} } } },
   ];
   assert.deepEqual(requesterOf({ managedFields }), { who: 'alice-kubectl', source: 'managedFields', at: '2026-01-02T00:00:00.000Z' });
-  assert.deepEqual(requesterOf({ managedFields, annotations: { [requestedByAnnotation]: 'bob' } }), { who: 'bob', source: 'annotation' });
   assert.deepEqual(requesterOf(undefined), { who: 'unknown', source: 'unknown' });
+});
+
+test('requester: the requested-by annotation cannot name who asked; it is kept only as the claim of the writer who set it', () => {
+  const setBy = (manager: string, day: number, fields: object) => ({ manager, operation: 'Update', time: new Date(`2026-01-0${day}T00:00:00Z`), fieldsV1: fields });
+  const claim = { 'f:metadata': { 'f:annotations': { [`f:${requestedByAnnotation}`]: {} } } };
+  // Mallory wrote "requested-by: alice" long ago; bob's change is the newest: bob asked, and made no claim.
+  const forged = requesterOf({ annotations: { [requestedByAnnotation]: 'alice' }, managedFields: [setBy('mallory', 1, claim), setBy('bob-kubectl', 2, spec)] });
+  assert.deepEqual(forged, { who: 'bob-kubectl', source: 'managedFields', at: '2026-01-02T00:00:00.000Z' });
+  // A pipeline that sets the annotation with its change: it asked, claiming to act for alice.
+  const claimed = requesterOf({ annotations: { [requestedByAnnotation]: 'alice' }, managedFields: [setBy('pipeline', 3, { ...spec, ...claim })] });
+  assert.deepEqual(claimed, { who: 'pipeline', source: 'managedFields', at: '2026-01-03T00:00:00.000Z', claimedBy: 'alice' });
+  // An annotation with no writer on record names nobody.
+  assert.deepEqual(requesterOf({ annotations: { [requestedByAnnotation]: 'alice' } }), { who: 'unknown', source: 'unknown' });
 });
 
 test('params: secret-looking keys redacted at any depth, long strings cut', () => {
@@ -28,6 +40,29 @@ test('params: secret-looking keys redacted at any depth, long strings cut', () =
     dbToken: '<redacted>',
   });
   assert.equal((redactParams({ long: 'x'.repeat(1000) }).long as string).length, 301);
+});
+
+test('params: keys like key, sslKey and dsn, secrets inside arrays, and credentials inside values are redacted', () => {
+  assert.deepEqual(
+    redactParams({
+      key: 'k1',
+      sslKey: '-----BEGIN PRIVATE KEY-----',
+      dsn: 'host=db user=app',
+      users: [{ name: 'app', password: 'p1' }, ['nested', { token: 't' }]],
+      url: 'postgres://app:s3cret@db:5432/app',
+      conninfo: "host=db password='s3 cret' user=app",
+      insId: 'ins-2',
+    }),
+    {
+      key: '<redacted>',
+      sslKey: '<redacted>',
+      dsn: '<redacted>',
+      users: [{ name: 'app', password: '<redacted>' }, ['nested', { token: '<redacted>' }]],
+      url: 'postgres://app:<redacted>@db:5432/app',
+      conninfo: 'host=db password=<redacted> user=app',
+      insId: 'ins-2',
+    },
+  );
 });
 
 test('a record: outcome, steps with durations, the run and the build; one name per run', () => {

@@ -2,12 +2,12 @@
  * The shared-storage operator's transition checkers: the seed's (PolarDB-Stack-Operator
  * pkg/business/workflow/shared/*.go), trigger for trigger, event name for event name, params for params.
  */
-import { triggerAnnotations } from './annotations';
+import { triggerAnnotations, yesNoValues } from './annotations';
 import type { MPDCluster } from '../../kube/mpdcluster';
 import { type StateEvent } from '../../statemachine/state-machine';
 import { States } from '../../contract/states';
 
-const truthy = (value: string | undefined) => value === '1' || value === 'T' || value === 'true';
+const truthy = (value: string | undefined) => (yesNoValues.yes as readonly string[]).includes(value ?? '');
 const annotation = (cluster: MPDCluster, key: string) => cluster.metadata.annotations?.[key];
 const instances = (cluster: MPDCluster) => Object.values(cluster.status?.dbInstanceStatus ?? {});
 const isFailed = (state: string | undefined) => state?.toLowerCase() === 'failed';

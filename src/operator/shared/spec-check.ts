@@ -5,6 +5,7 @@
 import type { MPDCluster } from '../../kube/mpdcluster';
 import { States } from '../../contract/states';
 import { annotatedIdProblem } from './instance-ids';
+import { requestProblem } from './request-check';
 
 export function checkSharedSpec(cluster: MPDCluster): string | undefined {
   const spec = cluster.spec;
@@ -13,6 +14,6 @@ export function checkSharedSpec(cluster: MPDCluster): string | undefined {
   }
   if (!spec.classInfo?.className) return 'spec.classInfo with a className is required: it is the class (and cpu, memory) of the engine pods';
   // Only Running's checkers read the trigger annotations; elsewhere (a flow consuming them, Interrupt) ids may lag.
-  if (cluster.status?.clusterStatus === States.running) return annotatedIdProblem(cluster);
+  if (cluster.status?.clusterStatus === States.running) return annotatedIdProblem(cluster) ?? requestProblem(cluster);
   return undefined;
 }
