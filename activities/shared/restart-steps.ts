@@ -60,3 +60,20 @@ async function engineErrors(ctx: Ctx, insId: string): Promise<string> {
     return `its log cannot be read: ${(error as Error).message}`;
   }
 }
+
+export async function restartCluster(ctx: Ctx): Promise<void> {
+  const cluster = await getCluster(ctx);
+  // Standbys first, the writer last: the writer's restart is the only moment writes wait.
+  const ordered = instances(cluster).sort(([a], [b]) => Number(a === cluster.status?.leaderInstanceId) - Number(b === cluster.status?.leaderInstanceId));
+  for (const [insId] of ordered) await restartInstance(ctx, cluster, insId);
+}
+
+export const restartSteps = {
+  RestartCluster: step(restartCluster),
+  /** restartIns: the instance named by the event's insId. */
+  RestartIns: step(async (ctx) => restartInstance(ctx, await getCluster(ctx), String(ctx.params.insId ?? ''))),
+  /** After FlushParams: restart only when a flushed parameter needs it. */
+  RestartClusterIfNeed: step(async (ctx) => {
+    if ((await getCluster(ctx)).metadata.annotations?.[triggerAnnotations.flushParamsRestartCluster] === 'true') await restartCluster(ctx);
+  }),
+};
