@@ -51,7 +51,7 @@ async function engineErrors(ctx: Ctx, insId: string): Promise<string> {
   try {
     const log = String(await ctx.services.kube.core.readNamespacedPodLog({ namespace: ctx.resource.namespace, name: podName(ctx.resource.name, insId), container: 'engine', tailLines: 200 }));
     const lines = log.split('\n').map((line) => line.trim());
-    const last = lines.findLastIndex((line) => /\b(FATAL|PANIC):/.test(line));
+    const last = lines.map((line) => /\b(FATAL|PANIC):/.test(line)).lastIndexOf(true);
     if (last < 0) return 'no FATAL line in its log';
     const pid = /\[(\d+)\]/.exec(lines[last]!)?.[1];
     const cause = lines.slice(Math.max(0, last - 5), last).filter((line) => pid && line.includes(`[${pid}]`));
