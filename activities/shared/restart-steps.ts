@@ -46,12 +46,16 @@ async function restartInstance(ctx: Ctx, cluster: MPDCluster, insId: string): Pr
   await waitPodReady(ctx, insId);
 }
 
-/** PostgreSQL's last FATAL or ERROR lines in the engine's log (Patroni passes them through). */
+/** PostgreSQL's last FATAL (or PANIC) in the engine's log, with what the same process said just before it (the cause). */
 async function engineErrors(ctx: Ctx, insId: string): Promise<string> {
   try {
     const log = String(await ctx.services.kube.core.readNamespacedPodLog({ namespace: ctx.resource.namespace, name: podName(ctx.resource.name, insId), container: 'engine', tailLines: 200 }));
-    const errors = log.split('\n').filter((line) => /\b(FATAL|PANIC|ERROR):/.test(line)).slice(-3);
-    return errors.length ? errors.map((line) => line.trim()).join(' | ') : 'no FATAL line in its log';
+    const lines = log.split('\n').map((line) => line.trim());
+    const last = lines.map((line) => /\b(FATAL|PANIC):/.test(line)).lastIndexOf(true);
+    if (last < 0) return 'no FATAL line in its log';
+    const pid = /\[(\d+)\]/.exec(lines[last]!)?.[1];
+    const cause = lines.slice(Math.max(0, last - 5), last).filter((line) => pid && line.includes(`[${pid}]`));
+    return [...cause, lines[last]!].join(' | ');
   } catch (error) {
     return `its log cannot be read: ${(error as Error).message}`;
   }
