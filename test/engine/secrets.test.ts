@@ -2,17 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kube, testNamespace } from '../helpers/stack';
 import { createCluster, onlyExecution, runFlow, useEngineWorker } from '../helpers/flows';
+import { textOf } from '../helpers/history-text';
 
 const env = useEngineWorker('secrets');
 
-/** Every string in a history, payload bytes decoded: what a reader of the history could see. */
-function textOf(value: unknown, out: string[] = []): string[] {
-  if (typeof value === 'string') out.push(value);
-  else if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('utf8'));
-  else if (Array.isArray(value)) value.forEach((item) => textOf(item, out));
-  else if (value && typeof value === 'object') Object.values(value).forEach((item) => textOf(item, out));
-  return out;
-}
 
 test('a secret a step reads stays out of every recorded workflow history', async () => {
   const ns = await testNamespace('secrets');

@@ -19,6 +19,7 @@ import { isReady } from '../helpers/real-node';
 import { localImages } from '../../src/infra/local-images';
 import { recordSharedHistories, sharedFlowTypes } from '../helpers/shared-histories';
 import { assertRowsKept, writeRows, writerOverTls } from '../helpers/database';
+import { textOf } from '../helpers/history-text';
 import { newClusterCa } from '../../activities/shared/engine-tls';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -300,6 +301,24 @@ stage('two triggers set at once: RestartCluster first (the seed priority), then 
   const runs = (await transitionRuns(client, ref())).filter((r) => Number(r.run.slice(1).split('-')[0]) > before);
   assert.deepEqual(runs.map((r) => `${r.type} ${r.status}`), ['SharedStorageClusterRestartCluster COMPLETED', 'SharedStorageClusterSwitchRw COMPLETED']);
   await dataKeptAndWritable();
+});
+
+stage("the engines' passwords are in no workflow history, audit record or Event of the cluster", async () => {
+  const secret = await kube().core.readNamespacedSecret({ namespace: ns, name: 'pc-shared-engine-credentials' });
+  const passwords = Object.values(secret.data!).map((value) => Buffer.from(value, 'base64').toString('utf8'));
+  assert.equal(passwords.length, 3);
+  const texts: string[] = [];
+  let runs = 0;
+  for await (const wf of client.workflow.list({ query: `MpdCluster = "pc-shared" AND MpdNamespace = "${ns}"` })) {
+    texts.push(...textOf(await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory()));
+    runs += 1;
+  }
+  assert.ok(runs >= 15, `every flow's history scanned (${runs})`);
+  texts.push(...textOf((await kube().core.listNamespacedConfigMap({ namespace: ns, labelSelector: `${auditLabels.audit}=true` })).items));
+  texts.push(...textOf((await kube().core.listNamespacedEvent({ namespace: ns })).items));
+  const text = texts.join('\n');
+  assert.ok(text.includes('pc-shared-engine-credentials') || text.includes('SwitchRw'), 'the scan sees the runs');
+  for (const password of passwords) assert.ok(!text.includes(password), 'a password found in a history, audit record or Event');
 });
 
 stage('deletion: ReleaseSharedStorageCluster frees the storage, the finalizer goes, nothing the cluster owned is left', async () => {
