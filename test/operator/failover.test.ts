@@ -13,6 +13,7 @@ import { clusters, waitForState } from '../helpers/operator';
 import { startSharedOperator, type SharedOperator } from '../helpers/shared-operator';
 import { kube, releaseTestNamespace, testNamespace } from '../helpers/stack';
 import { ackedRowsOnEveryInstance, startWriterLoop } from '../helpers/writer-loop';
+import { startExtraNode } from '../helpers/extra-node';
 
 const failoverBoundMs = 15_000;
 let ns: string;
@@ -104,6 +105,44 @@ test('with HA paused, a writer whose pod is gone is not replaced; resumed, the R
   assert.equal(await engineQuery(ns, `${name}-ins-2`, 'select pg_is_in_recovery()'), 't');
   await setPaused(name, false);
   await waitUntil(async () => (await clusters().get({ namespace: ns, name })).status?.leaderInstanceId === 'ins-2', { timeoutMs: 30_000, describe: () => 'ins-2 never promoted after HA resumed' });
+});
+
+test("the RW's node gone (its containers killed with it): the RO on the other node is promoted once the lock expires, -rw follows, nothing acknowledged lost", { timeout: 900_000 }, async () => {
+  const name = 'fo-node';
+  const node = await startExtraNode('mpdflow-node-fo');
+  try {
+    await runningCluster(name);
+    // The RW onto the node that will go: migrated there if the scheduler placed it elsewhere.
+    let cluster = await clusters().get({ namespace: ns, name });
+    const leader = cluster.status!.leaderInstanceId!;
+    if (cluster.status!.dbInstanceStatus![leader]!.nodeName !== node.nodeName) {
+      await clusters().patch({ namespace: ns, name }, { metadata: { annotations: { migrate: `${leader}|${node.nodeName}` } } });
+      await waitUntil(
+        async () => {
+          cluster = await clusters().get({ namespace: ns, name });
+          const rw = cluster.status?.leaderInstanceId;
+          return cluster.status?.clusterStatus === 'Running' && !cluster.metadata.annotations?.migrate && cluster.status?.dbInstanceStatus?.[rw ?? '']?.nodeName === node.nodeName;
+        },
+        { timeoutMs: 300_000, describe: () => `the RW never moved to ${node.nodeName}: ${JSON.stringify(cluster.status?.dbInstanceStatus)}` },
+      );
+    }
+    const [doomed, survivor] = [cluster.status!.leaderInstanceId!, Object.keys(cluster.status!.dbInstanceStatus!).find((id) => id !== cluster.status!.leaderInstanceId)!];
+    const writer = await startWriterLoop(ns, name, 'writes');
+    try {
+      await writer.firstAckSince(Date.now(), 30_000);
+      const goneAt = Date.now();
+      await node.stop();
+      // The writer's lock outlives it by its TTL (10 s): the bound is that plus the failover bound.
+      const back = await writer.firstAckSince(goneAt + 1, 90_000);
+      assert.ok(back - goneAt <= 10_000 + failoverBoundMs, `writes resumed ${back - goneAt} ms after the RW's node went (bound ${10_000 + failoverBoundMs} ms)`);
+    } finally {
+      await writer.stop();
+    }
+    await waitUntil(async () => (await clusters().get({ namespace: ns, name })).status?.leaderInstanceId === survivor, { timeoutMs: 30_000, describe: () => `the status never named ${survivor} the RW (was ${doomed})` });
+    await assertNoAckedCommitLost(name, writer.acked.map((a) => a.id));
+  } finally {
+    await node.stop();
+  }
 });
 
 /** Pauses or resumes the HA manager as the DisableHA/EnableHA steps do: its dynamic configuration's `pause`. */
