@@ -35,10 +35,11 @@ async function runningCluster(name: string): Promise<void> {
   await waitForState({ namespace: ns, name }, 'Running', 240_000);
 }
 
-async function assertNoAckedCommitLost(name: string, acked: number[]): Promise<void> {
+/** `timeoutMs` also covers the pods of a deleted node, which the pod GC collects only after its quarantine (40 s). */
+async function assertNoAckedCommitLost(name: string, acked: number[], timeoutMs = 30_000): Promise<void> {
   let found = new Map<string, number>();
   await waitUntil(async () => [...(found = await ackedRowsOnEveryInstance(ns, name, 'writes', acked)).values()].every((n) => n === acked.length), {
-    timeoutMs: 30_000,
+    timeoutMs,
     describe: () => `acknowledged ${acked.length}; found ${JSON.stringify(Object.fromEntries(found))}`,
   });
 }
@@ -139,7 +140,7 @@ test("the RW's node gone (its containers killed with it): the RO on the other no
       await writer.stop();
     }
     await waitUntil(async () => (await clusters().get({ namespace: ns, name })).status?.leaderInstanceId === survivor, { timeoutMs: 30_000, describe: () => `the status never named ${survivor} the RW (was ${doomed})` });
-    await assertNoAckedCommitLost(name, writer.acked.map((a) => a.id));
+    await assertNoAckedCommitLost(name, writer.acked.map((a) => a.id), 180_000);
   } finally {
     await node.stop();
   }
