@@ -13,6 +13,8 @@ let current: LocalStack | undefined;
  */
 export async function withLocalStack<T>(fn: () => Promise<T>, options: { node?: boolean } = {}): Promise<T> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mpdflow-bench-'));
+  // The stack names its servers in the environment; a later stack of the same run must not find the stopped ones there.
+  const environment = { ...process.env };
   // The database benchmarks need the real node (engine pods); the others would only measure its load.
   const stack = await localStackUnlessConfigured({ dataDir, webUi: false, node: options.node ?? false });
   current = stack;
@@ -21,6 +23,10 @@ export async function withLocalStack<T>(fn: () => Promise<T>, options: { node?: 
   } finally {
     current = undefined;
     await stack?.stop();
+    if (stack) for (const key of ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'KUBECONFIG', 'MPDFLOW_ETCD_URL', 'TEMPORAL_WEB_UI_URL']) {
+      if (environment[key] === undefined) delete process.env[key];
+      else process.env[key] = environment[key];
+    }
     keepServerLogs(dataDir);
     // A run leaves its table and notes, not its servers' data (hundreds of MB a run); MPDFLOW_KEEP_BENCH_DATA=1 keeps it.
     if (process.env.MPDFLOW_KEEP_BENCH_DATA !== '1') rmSync(dataDir, { recursive: true, force: true });

@@ -73,6 +73,7 @@ async function barePromote(ns: string, name: string): Promise<number> {
   const writes = (async () => {
     for (let id = 1; !stop && id < 1_000_000; id++) {
       const client = new pg.Client({ host: target, port: 5432, user: 'postgres', password, database: 'postgres', connectionTimeoutMillis: 2_000 });
+      client.on('error', () => undefined); // the stopped primary drops it: the next insert fails and the loop reconnects
       try {
         await client.connect();
         await client.query('CREATE TABLE IF NOT EXISTS floor_writes (id int)');
@@ -92,6 +93,7 @@ async function barePromote(ns: string, name: string): Promise<number> {
   await new Promise((resolveWait) => setTimeout(resolveWait, 1_000));
   await execInPod(kube(), ns, `${name}-ins-1`, 'engine', ['su', 'postgres', '-c', '/usr/lib/postgresql/15/bin/pg_ctl stop -m fast -D /data/ins-1/pgdata']);
   const promote = new pg.Client({ host: standby, port: 5432, user: 'postgres', password, database: 'postgres' });
+  promote.on('error', () => undefined);
   await promote.connect();
   await promote.query('SELECT pg_promote(true, 60)');
   await promote.end();

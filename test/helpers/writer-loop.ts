@@ -27,9 +27,16 @@ export interface WriterOptions {
 
 export async function startWriterLoop(namespace: string, name: string, table: string, options: WriterOptions = {}): Promise<WriterLoop> {
   const { maxMs = 300_000, pauseMs = 0, clients = kube() } = options;
-  const first = await writerClient(namespace, name, clients);
-  await first.query(`CREATE TABLE IF NOT EXISTS ${table} (id int PRIMARY KEY, at timestamptz DEFAULT now())`);
-  await first.end();
+  // The table, once the writer takes it (a cluster just Running may still be settling its roles).
+  const ready = Date.now() + 60_000;
+  for (;;) {
+    const first = await writerClient(namespace, name, clients).catch((error: unknown) => error as Error);
+    const made = first instanceof Error ? first : await first.query(`CREATE TABLE IF NOT EXISTS ${table} (id int PRIMARY KEY, at timestamptz DEFAULT now())`).then(() => undefined, (error: unknown) => error as Error);
+    if (!(first instanceof Error)) await first.end().catch(() => undefined);
+    if (!made) break;
+    if (Date.now() > ready) throw new Error(`${name}-rw took no table within 60 s: ${made.message}`);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 500));
+  }
   const acked: WriterLoop['acked'] = [];
   const deadline = Date.now() + maxMs;
   let stopped = false;
