@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { waitUntil } from '../../src/infra/wait';
+import { interruptAnnotations } from '../../src/kube/annotations';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { postmasterPid } from '../helpers/engine-process';
 import { engineQuery } from '../helpers/engine';
@@ -144,6 +145,22 @@ test("the RW's node gone (its containers killed with it): the RO on the other no
   } finally {
     await node.stop();
   }
+});
+
+test('a flow over a dead writer (HA paused, so nothing replaces it) interrupts with DB_RW_NOT_RUNNING, never Running', { timeout: 600_000 }, async () => {
+  const name = 'fo-flow';
+  await runningCluster(name);
+  await setPaused(name, true);
+  const pid = await postmasterPid(ns, `${name}-ins-1`);
+  assert.ok(pid, 'the RW has a postmaster');
+  process.kill(Number(pid), 'SIGKILL');
+  // Paused, the HA manager starts no PostgreSQL: the writer stays dead and its pod loses the leader label.
+  await waitUntil(async () => (await rolePods(name, 'master')).length === 0, { timeoutMs: 60_000, describe: () => 'the dead writer kept its leader label' });
+  await clusters().patch({ namespace: ns, name }, { metadata: { annotations: { switchRw: 'ins-2' } } });
+  const cluster = await waitForState({ namespace: ns, name }, 'Interrupt', 240_000);
+  assert.equal(cluster.metadata.annotations?.[interruptAnnotations.reason], 'DB_RW_NOT_RUNNING', JSON.stringify(cluster.metadata.annotations));
+  assert.equal(cluster.status?.leaderInstanceId, 'ins-1', 'the status names no writer that was never made');
+  await setPaused(name, false);
 });
 
 /** Pauses or resumes the HA manager as the DisableHA/EnableHA steps do: its dynamic configuration's `pause`. */
