@@ -126,8 +126,16 @@ export async function database(options: { switches: number; floorTrials: number;
         switches.push(longestGap(writer, from, to));
       }
       for (let i = 0; i < options.failovers; i++) {
-        const leader = (await clusters().get({ namespace: ns, name: 'db' })).status!.leaderInstanceId!;
-        const pid = await postmasterPid(ns, `db-${leader}`);
+        // The writer by its label (the HA manager's word), and its postmaster once the host sees it.
+        let pid: string | undefined;
+        await waitUntil(
+          async () => {
+            const [leader] = (await kube().core.listNamespacedPod({ namespace: ns, labelSelector: 'mpd.polardb.aliyun.com/cluster=db,mpd.polardb.aliyun.com/role=master' })).items;
+            pid = leader ? await postmasterPid(ns, leader.metadata!.name!) : undefined;
+            return pid !== undefined;
+          },
+          { timeoutMs: 60_000, describe: () => 'no running writer to kill' },
+        );
         const killedAt = Date.now();
         process.kill(Number(pid), 'SIGKILL');
         failovers.push((await writer.firstAckSince(killedAt + 1, 60_000)) - killedAt);
