@@ -138,7 +138,7 @@ export async function database(options: { switches: number; floorTrials: number;
         );
         const killedAt = Date.now();
         process.kill(Number(pid), 'SIGKILL');
-        failovers.push((await writer.firstAckSince(killedAt + 1, 60_000)) - killedAt);
+        failovers.push((await writer.firstAckAfterFailureSince(killedAt, 60_000)) - killedAt);
         await waitUntil(async () => (await clusters().get({ namespace: ns, name: 'db' })).status?.clusterStatus === 'Running', { timeoutMs: 60_000, describe: () => 'db not Running' });
       }
     } finally {

@@ -59,7 +59,11 @@ test('the deploy/ manifests apply server-side, and a whole cluster lifecycle run
   const controllerConfig = await serviceAccountKubeconfig('mpdflow-controller');
 
   // Least privilege, as the API server sees it.
-  assert.equal(await allowed(workerConfig, { verb: 'get', resource: 'secrets', namespace: 'default' }), false);
+  // The engines' credentials are read (the worker talks to them); the only role it may bind is the engines'.
+  assert.equal(await allowed(workerConfig, { verb: 'get', resource: 'secrets', namespace: 'default' }), true);
+  assert.equal(await allowed(workerConfig, { verb: 'bind', group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: 'mpdflow-mpdflow-system-engine', namespace: 'default' }), true);
+  assert.equal(await allowed(workerConfig, { verb: 'bind', group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: 'cluster-admin', namespace: 'default' }), false);
+  assert.equal(await allowed(controllerConfig, { verb: 'watch', resource: 'pods', namespace: 'default' }), true);
   assert.equal(await allowed(workerConfig, { verb: 'delete', group: 'mpd.polardb.aliyun.com', resource: 'mpdclusters', namespace: 'default' }), false);
   // A migration's target is read (exists, Ready), never changed; a failed engine's log is read.
   assert.equal(await allowed(workerConfig, { verb: 'get', resource: 'nodes' }), true);
@@ -88,6 +92,13 @@ test('the deploy/ manifests apply server-side, and a whole cluster lifecycle run
   };
   // Stopped in reverse, also when a later start fails: anything left running would hang the test file.
   const started: Array<() => Promise<void> | void> = [];
+  // The worker binds the engines' ClusterRole the base installs, by the name the base's worker is given.
+  const engineRoleBefore = process.env.MPDFLOW_ENGINE_CLUSTER_ROLE;
+  process.env.MPDFLOW_ENGINE_CLUSTER_ROLE = 'mpdflow-mpdflow-system-engine';
+  started.push(() => {
+    if (engineRoleBefore === undefined) delete process.env.MPDFLOW_ENGINE_CLUSTER_ROLE;
+    else process.env.MPDFLOW_ENGINE_CLUSTER_ROLE = engineRoleBefore;
+  });
   try {
     const operator = prepareOperator(sharedStorageOperator);
     const worker = await startWorker({ config: as(workerConfig), operator });
@@ -109,7 +120,7 @@ test('the deploy/ manifests apply server-side, and a whole cluster lifecycle run
           const c = await clusters().get(ref);
           return c.status?.clusterStatus === 'Running' && c.status.followerNum === followers;
         },
-        { timeoutMs: 90_000, describe: () => `not Running with ${followers} followers under RBAC (a missing verb shows up as step retries in the worker log)` },
+        { timeoutMs: 180_000, describe: () => `not Running with ${followers} followers under RBAC (a missing verb shows up as step retries in the worker log)` },
       );
     await runningWith(1);
     await clusters().patch(ref, { spec: { followerNum: 2 } });

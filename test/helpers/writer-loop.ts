@@ -12,8 +12,15 @@ import { kube } from './stack';
 export interface WriterLoop {
   /** Row ids the database acknowledged, in order, with the time each commit returned (ms since the epoch). */
   acked: Array<{ id: number; at: number }>;
+  /** When each attempt failed (a connection refused or dropped, a statement that timed out). */
+  failures: number[];
   /** Resolves with the first acknowledgement at or after `since`. */
   firstAckSince(since: number, timeoutMs: number): Promise<number>;
+  /**
+   * Resolves with the first acknowledgement after the writer's first failure at or after `since`: after a kill, an
+   * orphaned backend may still acknowledge a commit until it notices its postmaster gone, and that is no recovery.
+   */
+  firstAckAfterFailureSince(since: number, timeoutMs: number): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -38,6 +45,7 @@ export async function startWriterLoop(namespace: string, name: string, table: st
     await new Promise((resolveWait) => setTimeout(resolveWait, 500));
   }
   const acked: WriterLoop['acked'] = [];
+  const failures: number[] = [];
   const deadline = Date.now() + maxMs;
   let stopped = false;
   let next = 1;
@@ -51,6 +59,7 @@ export async function startWriterLoop(namespace: string, name: string, table: st
         acked.push({ id, at: Date.now() });
         if (pauseMs) await new Promise((resolveWait) => setTimeout(resolveWait, pauseMs));
       } catch {
+        failures.push(Date.now());
         await client?.end().catch(() => undefined);
         client = undefined;
         await new Promise((resolveWait) => setTimeout(resolveWait, 100));
@@ -58,8 +67,22 @@ export async function startWriterLoop(namespace: string, name: string, table: st
     }
     await client?.end().catch(() => undefined);
   })();
+  const waitFor = async <T>(find: () => T | undefined, timeoutMs: number, what: string): Promise<T> => {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const found = find();
+      if (found !== undefined) return found;
+      if (Date.now() > until) throw new Error(`${what} within ${timeoutMs} ms`);
+      await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+    }
+  };
   return {
     acked,
+    failures,
+    async firstAckAfterFailureSince(since, timeoutMs) {
+      const failed = await waitFor(() => failures.find((at) => at >= since), timeoutMs, `no write through ${name}-rw failed`);
+      return waitFor(() => acked.find((a) => a.at > failed)?.at, timeoutMs, `no commit acknowledged through ${name}-rw after its failure`);
+    },
     async firstAckSince(since, timeoutMs) {
       const until = Date.now() + timeoutMs;
       for (;;) {

@@ -55,7 +55,7 @@ test('the RW postmaster killed (kill -9 from the host): -rw takes commits again 
     assert.ok(pid, 'the RW has a postmaster');
     const killedAt = Date.now();
     process.kill(Number(pid), 'SIGKILL');
-    const back = await writer.firstAckSince(killedAt + 1, 60_000);
+    const back = await writer.firstAckAfterFailureSince(killedAt, 60_000);
     assert.ok(back - killedAt <= failoverBoundMs, `writes resumed ${back - killedAt} ms after the kill (bound ${failoverBoundMs} ms)`);
   } finally {
     await writer.stop();
@@ -74,7 +74,7 @@ test('the RW pod deleted: the RO is promoted, -rw and the status follow within 1
     await writer.firstAckSince(Date.now(), 30_000);
     const goneAt = Date.now();
     await kube().core.deleteNamespacedPod({ namespace: ns, name: `${name}-ins-1` });
-    const back = await writer.firstAckSince(goneAt + 1, 60_000);
+    const back = await writer.firstAckAfterFailureSince(goneAt, 60_000);
     assert.ok(back - goneAt <= failoverBoundMs, `writes resumed ${back - goneAt} ms after the RW pod was deleted (bound ${failoverBoundMs} ms)`);
   } finally {
     await writer.stop();
@@ -135,7 +135,7 @@ test("the RW's node gone (its containers killed with it): the RO on the other no
       const goneAt = Date.now();
       await node.stop();
       // The writer's lock outlives it by its TTL (10 s): the bound is that plus the failover bound.
-      const back = await writer.firstAckSince(goneAt + 1, 90_000);
+      const back = await writer.firstAckAfterFailureSince(goneAt, 90_000);
       assert.ok(back - goneAt <= 10_000 + failoverBoundMs, `writes resumed ${back - goneAt} ms after the RW's node went (bound ${10_000 + failoverBoundMs} ms)`);
     } finally {
       await writer.stop();
