@@ -27,7 +27,7 @@ test('an engine pod is scheduled, started by the kubelet and Ready by its real p
   assert.ok(events.items.some((e) => e.reason === 'Scheduled' && (e.reportingComponent ?? e.source?.component) === 'default-scheduler'), 'the scheduler bound it');
 
   // A real postmaster answers, and each image is its own engine version.
-  const query = (name: string, sql: string) => execInPod(kube, ns, name, 'engine', ['psql', '-h', '127.0.0.1', '-tAc', sql]);
+  const query = (name: string, sql: string) => execInPod(kube, ns, name, 'engine', ['psql', '-U', 'postgres', '-tAc', sql]);
   assert.equal((await query('engine-v1', 'show mpdflow.engine_version')).trim(), 'v1');
   await waitForPodReady(kube, ns, 'engine-v2');
   assert.equal((await query('engine-v2', 'show mpdflow.engine_version')).trim(), 'v2');
@@ -177,7 +177,7 @@ test('two pods of one engine instance never run two postmasters on its data dire
   });
   await kube.core.createNamespacedPod({ namespace: ns, body: enginePod('first', { claim: 'share', instanceId: 'ins-1' }) });
   await waitForPodReady(kube, ns, 'first');
-  const psql = (pod: string, sql: string) => execInPod(kube, ns, pod, 'engine', ['psql', '-h', '127.0.0.1', '-tAc', sql]);
+  const psql = (pod: string, sql: string) => execInPod(kube, ns, pod, 'engine', ['psql', '-U', 'postgres', '-tAc', sql]);
   await psql('first', 'create table kept (v text); insert into kept values (\'written by first\')');
 
   await kube.core.createNamespacedPod({ namespace: ns, body: enginePod('second', { claim: 'share', instanceId: 'ins-1' }) });
