@@ -26,7 +26,8 @@ async function restartInstance(ctx: Ctx, cluster: MPDCluster, insId: string): Pr
     throw new InterruptError('DB_NOT_RUNNING', `the engine of ${insId} does not answer: ${(error as Error).message}`);
   });
   const [token, seenStart] = (pod.metadata?.annotations?.[podAnnotations.restartToken] ?? '').split('@');
-  if (token === ctx.transitionKey && seenStart !== member.postmaster_start_time) return;
+  // Done only if this transition restarted it and that newer postmaster runs: a stopped engine has no start time at all.
+  if (token === ctx.transitionKey && member.state === 'running' && member.postmaster_start_time && seenStart !== member.postmaster_start_time) return;
   await ctx.services.kube.core.patchNamespacedPod(
     {
       namespace: ctx.resource.namespace,
