@@ -3,14 +3,14 @@ import pg from 'pg';
 import type { V1Pod } from '@kubernetes/client-node';
 import { enginePort } from './engine-pod';
 import { superuserName, superuserPassword } from './engine-access';
-import { getCluster, type Ctx } from './instances';
+import type { Ctx } from './instances';
 
 export async function withEngineSql<T>(ctx: Ctx, pod: V1Pod, use: (client: pg.Client) => Promise<T>): Promise<T> {
   const host = pod.status?.podIP;
   if (!host) throw new Error(`pod ${pod.metadata?.name} has no IP yet`);
   const client = new pg.Client({
     host,
-    port: enginePort(await getCluster(ctx)),
+    port: enginePort(await ctx.services.clusters.get(ctx.resource)),
     user: superuserName,
     password: await superuserPassword(ctx),
     database: 'postgres',

@@ -11,7 +11,8 @@ import { sleepUnlessAborted } from '../../src/infra/wait';
 import { enginePod, enginePort, engineImage, wantedClassAndVersion, type EnginePodOptions } from './engine-pod';
 import { engineRoles, podName } from './names';
 import { ensureEngineAccess } from './engine-access';
-import { waitCaughtUp, withHaActive } from './ha-manager';
+import { waitCaughtUp, waitSynchronousSettled, withHaActive } from './ha-manager';
+import { withEngineSql } from './engine-sql';
 import { createOwned } from './owned-objects';
 import { isPodReady, podInterrupts, podProblem, type PodProblem } from './pod-readiness';
 import type { StepServices } from '../../src/flows/step-services';
@@ -68,6 +69,9 @@ export async function readPod(ctx: Ctx, insId: string): Promise<V1Pod | undefine
  */
 export async function deletePod(ctx: Ctx, insId: string): Promise<void> {
   const name = podName(ctx.resource.name, insId);
+  if (await readPod(ctx, insId)) {
+    await waitSynchronousSettled(ctx, (leader) => withEngineSql(ctx, leader, async (sql) => (await sql.query<{ s: string }>('SHOW synchronous_standby_names')).rows[0]?.s ?? ''));
+  }
   await deleteIfPresent(() => ctx.services.kube.core.deleteNamespacedPod({ namespace: ctx.resource.namespace, name }));
   const deadline = Date.now() + podGoneTimeoutMs;
   for (let pod = await readPod(ctx, insId); pod; pod = await readPod(ctx, insId)) {
