@@ -125,7 +125,8 @@ export async function waitSynchronousSettled(ctx: Ctx, run: (leader: V1Pod) => P
     const store = await ctx.services.kube.core.readNamespacedEndpoints({ namespace: ctx.resource.namespace, name: haStoreEndpointsNames(ctx.resource.name)[3]! }).catch(() => undefined);
     const recorded = (store?.metadata?.annotations?.sync_standby ?? '').split(',').filter(Boolean).sort();
     const told = synchronousNames(await run(leader).catch(() => '')).sort();
-    if (recorded.join() === told.join()) return;
+    // An empty setting holds no commit (no standby made synchronous yet, as after a switch): nothing to wait for.
+    if (told.length === 0 || recorded.join() === told.join()) return;
     if (Date.now() > deadline) throw new Error(`the writer's synchronous standbys (${told.join(', ') || 'none'}) and the HA manager's record (${recorded.join(', ') || 'none'}) still differ after ${timeoutMs / 1000} s`);
     ctx.heartbeat({ waitingFor: 'the synchronous standbys to settle' });
     await sleepUnlessAborted(250, ctx.signal);
