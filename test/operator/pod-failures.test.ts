@@ -179,8 +179,13 @@ test('a cluster manager that never gets Ready holds the create at CreateClusterM
       )?.message),
     );
   await waitUntil(unhealthy, { timeoutMs: 120_000, describe: () => "the manager's readiness probe never failed" });
-  // Observed after the probe failed: the flow still waits in its step, the cluster not Running.
-  const waiting = await clusters().get({ namespace: ns, name });
+  // Observed after the probe failed: the flow still waits in its step, the cluster not Running. Progress is written at
+  // most once a second, so the step it shows may lag the failed probe by that much.
+  let waiting = await clusters().get({ namespace: ns, name });
+  await waitUntil(async () => (waiting = await clusters().get({ namespace: ns, name })).status?.workflow?.step === 'CreateClusterManager', {
+    timeoutMs: 15_000,
+    describe: () => `the flow never showed its step CreateClusterManager: ${JSON.stringify(waiting.status?.workflow)}`,
+  });
   const seen = `after "${failedProbe}": ${JSON.stringify(waiting.status?.workflow)}`;
   // A new cluster's "" is written as Creating with its transition, and its progress shows the step it waits in.
   assert.equal(waiting.status?.clusterStatus, 'Creating', seen);
