@@ -19,7 +19,8 @@ export async function superuserPassword(namespace: string, name: string, clients
 
 /** A superuser session at `host` (a Service's or a pod's address) of the cluster's engines. */
 export async function engineClient(namespace: string, name: string, host: string, clients: KubeClients = kube()): Promise<pg.Client> {
-  const client = new pg.Client({ host, port: 5432, user: 'postgres', password: await superuserPassword(namespace, name, clients), database: 'postgres', connectionTimeoutMillis: 5_000 });
+  // A commit that never returns (a synchronous standby that is gone) fails the test in 30 s instead of hanging it.
+  const client = new pg.Client({ host, port: 5432, user: 'postgres', password: await superuserPassword(namespace, name, clients), database: 'postgres', connectionTimeoutMillis: 5_000, statement_timeout: 30_000 });
   // A connection that drops (a switch, a failover) fails the next query; unheard, its 'error' event would end the process.
   client.on('error', () => undefined);
   await client.connect();
