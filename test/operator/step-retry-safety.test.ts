@@ -14,6 +14,7 @@ import { mpdClusterApi } from '../../src/kube/mpdcluster';
 import { clusters } from '../helpers/operator';
 import { kube, releaseTestNamespace, temporalClient, testNamespace } from '../helpers/stack';
 import { sampleCluster } from '../fixtures/sample-cluster';
+import { postmasterStart } from '../helpers/engine';
 import { refuse } from './support/admission-fault';
 import { startTransitionRunner, type TransitionRunner } from './support/transition-runs';
 
@@ -43,13 +44,14 @@ async function runningCluster(name: string, followerNum: number): Promise<{ ref:
   return { ref, uid: created.metadata.uid! };
 }
 
-/** Pod uid by instance id. */
-async function podUids(ref: ResourceRef): Promise<Map<string, string>> {
-  const list = await kube().core.listNamespacedPod({ namespace: ns, labelSelector: `mpd.polardb.aliyun.com/cluster=${ref.name},mpd.polardb.aliyun.com/ins-id` });
-  return new Map(list.items.map((p) => [p.metadata!.labels!['mpd.polardb.aliyun.com/ins-id']!, p.metadata!.uid!]));
+/** Each instance's postmaster start time (a restart is a new postmaster, in the same pod). */
+async function engineStarts(ref: ResourceRef): Promise<Map<string, string>> {
+  const list = await kube().core.listNamespacedPod({ namespace: ref.namespace, labelSelector: `mpd.polardb.aliyun.com/cluster=${ref.name},mpd.polardb.aliyun.com/ins-id` });
+  return new Map(await Promise.all(list.items.map(async (p) => [p.metadata!.labels!['mpd.polardb.aliyun.com/ins-id']!, await postmasterStart(ref.namespace, p.metadata!.name!)] as const)));
 }
 
-test('RestartIns with an id that names no instance interrupts before anything is created', async () => {
+
+test('RestartIns with an id that names no instance interrupts before anything is created', { timeout: 600_000 }, async () => {
   const { ref, uid } = await runningCluster('pc-ghost', 1);
   const handle = await runner.run(ref, uid, 'SharedStorageClusterRestartIns', { transition: 2, state: 'RestartIns', params: { insId: 'ins-99' } });
   await assert.rejects(handle.result(), 'the flow must not succeed');
@@ -61,18 +63,20 @@ test('RestartIns with an id that names no instance interrupts before anything is
   assert.equal(ghost, undefined, 'no pod for ins-99');
 });
 
-test('RestartCluster interrupted midway: the resumed run of the same transition restarts only the pods not yet done; a new transition restarts all', async () => {
+test('RestartCluster interrupted midway: the resumed run of the same transition restarts only the engines not yet done; a new transition restarts all', { timeout: 600_000 }, async () => {
   const { ref, uid } = await runningCluster('pc-restart', 1);
-  const initial = await podUids(ref);
-  // ins-1 (first in order) restarts; the new pod of ins-2 is refused, so the step fails after ins-1: a refusal interrupts at once.
+  const initial = await engineStarts(ref);
+  // The standby (ins-2) restarts first; the worker's mark on the writer's pod (ins-1, restarted last) is refused, so
+  // the step fails between the two: a refusal interrupts at once. The HA manager's own writes to the pod go through.
   const fault = await refuse({
     name: `pod-${ns}`,
     namespace: ns,
     apiGroup: '',
     resource: 'pods',
-    operations: ['CREATE'],
-    refuseWhen: "object.metadata.name == 'pc-restart-ins-2'",
-    probe: () => kube().core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'pc-restart-ins-2' }, spec: { containers: [{ name: 'probe', image: 'probe' }] } }, dryRun: 'All' }),
+    operations: ['UPDATE'],
+    refuseWhen: "object.metadata.name == 'pc-restart-ins-1' && !request.userInfo.username.startsWith('system:serviceaccount:')",
+    probe: () =>
+      kube().core.patchNamespacedPod({ namespace: ns, name: 'pc-restart-ins-1', body: { metadata: { annotations: { probe: 'x' } } }, dryRun: 'All' }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)),
   });
   try {
     const interrupted = await runner.run(ref, uid, 'SharedStorageClusterRestartCluster', { transition: 2, state: 'RestartCluster' });
@@ -81,23 +85,23 @@ test('RestartCluster interrupted midway: the resumed run of the same transition 
   } finally {
     await fault.lift();
   }
-  const midway = await podUids(ref);
-  assert.notEqual(midway.get('ins-1'), initial.get('ins-1'), 'ins-1 was restarted before the interruption');
-  assert.equal(midway.get('ins-2'), undefined, 'ins-2 was stopped, its new pod refused');
+  const midway = await engineStarts(ref);
+  assert.notEqual(midway.get('ins-2'), initial.get('ins-2'), 'ins-2 (the standby) was restarted before the interruption');
+  assert.equal(midway.get('ins-1'), initial.get('ins-1'), 'ins-1 (the writer) not yet');
   // Recovery resumes the same transition: a new run (`-r1`) from the failed step.
   await (await runner.run(ref, uid, 'SharedStorageClusterRestartCluster', { transition: 2, resumes: 1, state: 'RestartCluster', resumeFrom: 'RestartCluster' })).result();
-  const resumed = await podUids(ref);
-  assert.equal(resumed.get('ins-1'), midway.get('ins-1'), 'ins-1 not restarted a second time');
-  assert.ok(resumed.get('ins-2'), 'ins-2 restarted by the resumed run');
+  const resumed = await engineStarts(ref);
+  assert.equal(resumed.get('ins-2'), midway.get('ins-2'), 'ins-2 not restarted a second time');
+  assert.notEqual(resumed.get('ins-1'), midway.get('ins-1'), 'ins-1 restarted by the resumed run');
   await (await runner.run(ref, uid, 'SharedStorageClusterRestartCluster', { transition: 3, state: 'RestartCluster' })).result();
-  const again = await podUids(ref);
-  for (const [id, podUid] of resumed) assert.notEqual(again.get(id), podUid, `${id} restarted by the next transition`);
+  const again = await engineStarts(ref);
+  for (const [id, started] of resumed) assert.notEqual(again.get(id), started, `${id} restarted by the next transition`);
 });
 
-test('FlushParams: when marking the restart is refused, the run interrupts; its resumed run still marks it and the cluster restarts', async () => {
+test('FlushParams: when marking the restart is refused, the run interrupts; its resumed run still marks it and the cluster restarts', { timeout: 600_000 }, async () => {
   const { ref, uid } = await runningCluster('pc-flush', 0);
-  await kube().core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'pc-flush-user-params' }, data: { shared_buffers: '2GB', updateTime: 't1' } } });
-  const before = await podUids(ref);
+  await kube().core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'pc-flush-user-params' }, data: { shared_buffers: '32MB', updateTime: 't1' } } });
+  const before = await engineStarts(ref);
   const mark = "has(object.metadata.annotations) && 'flushParamsRestartCluster' in object.metadata.annotations";
   const fault = await refuse({
     name: `mark-${ns}`,
@@ -120,9 +124,9 @@ test('FlushParams: when marking the restart is refused, the run interrupts; its 
   }
   // Recovery: the same transition resumed at the refused step.
   await (await runner.run(ref, uid, 'SharedStorageClusterFlushParams', { transition: 2, resumes: 1, state: 'FlushParams', resumeFrom: 'FlushParams' })).result();
-  assert.equal((await kube().core.readNamespacedConfigMap({ namespace: ns, name: 'pc-flush-params-applied' })).data?.shared_buffers, '2GB');
-  const after = await podUids(ref);
-  for (const [id, podUid] of before) assert.notEqual(after.get(id), podUid, `${id} restarted for shared_buffers`);
+  assert.equal((await kube().core.readNamespacedConfigMap({ namespace: ns, name: 'pc-flush-params-applied' })).data?.shared_buffers, '32MB');
+  const after = await engineStarts(ref);
+  for (const [id, started] of before) assert.notEqual(after.get(id), started, `${id} restarted for shared_buffers`);
 });
 
 test('RemoveRo: when the topology write is refused, the run interrupts; its resumed run (instance already gone) still updates the cluster manager', async () => {

@@ -26,7 +26,7 @@ after(async () => {
   await close();
 });
 
-test('restartCluster written while an AddRo runs survives its cleanup and runs next; each flow clears only its own trigger', async () => {
+test('restartCluster written while an AddRo runs survives its cleanup and runs next; each flow clears only its own trigger', { timeout: 600_000 }, async () => {
   const ref = { namespace: ns, name: 'pc-kept' };
   await clusters().create(sampleCluster(ns, ref.name, { followerNum: 1 }));
   await waitForState(ref, 'Running', 90_000);
@@ -56,7 +56,7 @@ test('restartCluster written while an AddRo runs survives its cleanup and runs n
   assert.deepEqual(cluster.status?.transition?.trigger, { [triggerAnnotations.restartCluster]: 'true' });
 });
 
-test('a trigger rewritten while its own flow runs is kept: the flow removes it only if unchanged', async () => {
+test('a trigger rewritten while its own flow runs is kept: the flow removes it only if unchanged', { timeout: 600_000 }, async () => {
   const ref = { namespace: ns, name: 'pc-rewritten' };
   await clusters().create(sampleCluster(ns, ref.name, { followerNum: 0 }));
   await waitForState(ref, 'Running', 90_000);
