@@ -43,8 +43,9 @@ export async function runScenario(client: Client, clusters: MpdClusterClient, ku
   await clusters.create({ metadata: { namespace: resource.namespace, name: resource.name }, spec: demoSpec });
   await clusters.patchStatus(resource, { clusterStatus: States.init });
   say(`created MPDCluster ${resource.namespace}/${resource.name}: Init`);
-  await startController();
+  // The transition before the controller acts (none): it may write the create's own before startController returns.
   let last = await currentWorkflowId(clusters, resource);
+  await startController();
   const create = await followFlow(client, clusters, resource, 'CreateSharedStorageCluster', last);
   await expectState(States.running);
   say(`Init → Creating → ${await state()} (${create.total} steps)`);
