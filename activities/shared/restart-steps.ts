@@ -40,7 +40,10 @@ async function restartInstance(ctx: Ctx, cluster: MPDCluster, insId: string): Pr
     await patroni.restart(pod, await patroniCredentials(ctx));
   } catch (error) {
     // The HA manager tried and PostgreSQL did not start: its own words are in the pod's log.
-    if (error instanceof PatroniError && error.status === 503) throw new InterruptError('DB_START_FAIL', `the engine of ${insId} does not start: ${await engineErrors(ctx, insId)}`);
+    // A restart already under way (one a cancelled run asked for) is waited out by the step's retry.
+    if (error instanceof PatroniError && error.status === 503 && !/in progress/i.test(error.message)) {
+      throw new InterruptError('DB_START_FAIL', `the engine of ${insId} does not start: ${await engineErrors(ctx, insId)}`);
+    }
     if (error instanceof PatroniError) throw new Error(`restart of ${insId} refused: ${error.message}`);
     throw error;
   }
