@@ -45,7 +45,7 @@ export function startKubeProxy(options: {
   return new SupervisedProcess({
     name: 'kube-proxy',
     ...entered,
-    env: { ...process.env, PATH: `${options.nftDir}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` },
+    env: { ...process.env, PATH: `${options.nftDir}:/usr/sbin:/usr/bin:/sbin:/bin` }, // nft first, then the system's tools
     logFile: join(options.dataDir, 'kube-proxy.log'),
   });
 }
