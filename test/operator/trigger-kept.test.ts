@@ -60,22 +60,24 @@ test('a trigger rewritten while its own flow runs is kept: the flow removes it o
   const ref = { namespace: ns, name: 'pc-rewritten' };
   await clusters().create(sampleCluster(ns, ref.name, { followerNum: 0 }));
   await waitForState(ref, 'Running', 90_000);
-  // Waiting for ins-1's lock, held by its running postmaster: once the restart stops that one, the test holds the
-  // lock before the new pod exists (it is created only after the old one is gone), so the restart waits for it.
+  // A rebuild replaces ins-1's pod: once its postmaster stops, the test holds the data directory's lock before the new
+  // pod starts (it is created only after the old one is gone), so the rebuild waits for it. (A restart no longer
+  // replaces the pod: the HA manager restarts PostgreSQL in place.)
   const lock = await holdEngineLock(ns, `${ref.name}-share`, 'ins-1');
   try {
-    await clusters().patch(ref, { metadata: { annotations: { [triggerAnnotations.restartCluster]: 'true' } } });
-    await waitUntil(async () => (await clusters().get(ref)).status?.transition?.flowName === 'SharedStorageClusterRestartCluster', { timeoutMs: 30_000, describe: () => 'restart started' });
+    await clusters().patch(ref, { metadata: { annotations: { [triggerAnnotations.forceRebuild]: 'true' } } });
+    await waitUntil(async () => (await clusters().get(ref)).status?.transition?.flowName === 'SharedStorageClusterRebuild', { timeoutMs: 30_000, describe: () => 'rebuild started' });
     await lock.held;
-    // A second request, in another spelling the checker also accepts, while the first restart waits for its pod.
-    await clusters().patch(ref, { metadata: { annotations: { [triggerAnnotations.restartCluster]: 'T' } } });
+    // A second request, in another spelling the checker also accepts (the rebuild itself rewrote the first as `T`, the
+    // seed's SetRebuildTag), while the first rebuild waits for its pod.
+    await clusters().patch(ref, { metadata: { annotations: { [triggerAnnotations.forceRebuild]: '1' } } });
   } finally {
     lock.release();
   }
-  await waitUntil(async () => (await transitionRuns(client, ref)).filter((r) => r.type === 'SharedStorageClusterRestartCluster' && r.status === 'COMPLETED').length === 2, {
-    timeoutMs: 90_000,
-    describe: () => 'the second restart request never ran',
+  await waitUntil(async () => (await transitionRuns(client, ref)).filter((r) => r.type === 'SharedStorageClusterRebuild' && r.status === 'COMPLETED').length === 2, {
+    timeoutMs: 180_000,
+    describe: () => 'the second rebuild request never ran',
   });
   await waitForState(ref, 'Running');
-  assert.equal((await clusters().get(ref)).metadata.annotations?.[triggerAnnotations.restartCluster], undefined);
+  assert.equal((await clusters().get(ref)).metadata.annotations?.[triggerAnnotations.forceRebuild], undefined);
 });
