@@ -16,13 +16,15 @@ import { withEngineSql } from './engine-sql';
 import { createOwned } from './owned-objects';
 import { isPodReady, podInterrupts, podProblem, type PodProblem } from './pod-readiness';
 import type { StepServices } from '../../src/flows/step-services';
+import { requireRunsCluster } from './run-record';
 
 export type Ctx = StepContext<StepServices>;
 
 export * from './names';
 
+/** The cluster as it is now, if it is still the run's own object (run-record.ts). */
 export async function getCluster(ctx: Ctx): Promise<MPDCluster> {
-  return ctx.services.clusters.get(ctx.resource);
+  return requireRunsCluster(ctx, await ctx.services.clusters.get(ctx.resource));
 }
 
 export async function deleteIfPresent(remove: () => Promise<unknown>): Promise<void> {

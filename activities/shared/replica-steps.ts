@@ -13,6 +13,7 @@ import { switchWriterTo } from './switchover';
 import { waitCaughtUp } from './ha-manager';
 import { step } from './step-kit';
 import { retryOnConflict } from './conflict-retry';
+import { recordedRequest } from './run-record';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const useModifyTo = (ctx: Ctx) => ctx.params.modifyClass === true || ctx.params.upgrade === true;
@@ -28,8 +29,9 @@ async function reserveTempIds(ctx: Ctx, count: number): Promise<void> {
   });
 }
 
-function migrationTarget(cluster: MPDCluster): { insId: string; node: string } | undefined {
-  const [insId, node] = (cluster.metadata.annotations?.[triggerAnnotations.migrate] ?? '').split('|');
+/** `<insId>|<node>` of the migrate request this run's transition recorded (never the annotation as it is now). */
+function migrationTarget(ctx: Ctx, cluster: MPDCluster): { insId: string; node: string } | undefined {
+  const [insId, node] = (recordedRequest(ctx, cluster, triggerAnnotations.migrate) ?? '').split('|');
   return insId && node ? { insId, node } : undefined;
 }
 
@@ -57,7 +59,7 @@ export const replicaSteps = {
   /** ModifyClass / UpgradeMinorVersion: one temporary RO that will take over from the RW. */
   GenerateTempRoIds: step((ctx) => reserveTempIds(ctx, 1)),
   GenerateMigrateTempId: step(async (ctx) => {
-    const target = migrationTarget(await getCluster(ctx));
+    const target = migrationTarget(ctx, await getCluster(ctx));
     // The first step of both migrations: a target that cannot take the instance stops the flow before it changes anything.
     if (target) await requireReadyNode(ctx, target.node);
     // Migrating an RO moves its pod; migrating the RW needs a temporary RO on the target node.
@@ -78,7 +80,7 @@ export const replicaSteps = {
     const cluster = await getCluster(ctx);
     const missing = tempRoIds(cluster).filter((id) => !cluster.status?.dbInstanceStatus?.[id]);
     if (missing.length === 0) return;
-    const target = migrationTarget(cluster);
+    const target = migrationTarget(ctx, cluster);
     await patchInstances(
       ctx,
       Object.fromEntries(missing.map((id) => [id, { insId: id, insType: 'tempro' as const, status: 'creating', currentState: { state: 'creating' }, ...(target ? { nodeName: target.node } : {}) }])),
@@ -89,7 +91,7 @@ export const replicaSteps = {
     const cluster = await getCluster(ctx);
     const [temp] = await tempIdsOrInterrupt(ctx, cluster);
     if (!cluster.status?.dbInstanceStatus?.[temp!]) throw new InterruptError('TEMP_RO_FOR_RW_MEAT_LOST', `temporary RO ${temp} is missing from status`);
-    const node = migrationTarget(cluster)?.node;
+    const node = migrationTarget(ctx, cluster)?.node;
     if (node) await requireReadyNode(ctx, node);
     await ensureInstancePod(ctx, cluster, temp!, 'tempro', { useModifyTo: useModifyTo(ctx), ...(node ? { targetNode: node } : {}) });
   }),
@@ -128,7 +130,7 @@ export const replicaSteps = {
   /** MigrateRo: the RO's pod moves to the target node. */
   EnsureRoMigrate: step(async (ctx) => {
     const cluster = await getCluster(ctx);
-    const target = migrationTarget(cluster);
+    const target = migrationTarget(ctx, cluster);
     if (!target) return;
     await requireReadyNode(ctx, target.node);
     const pod = await readPod(ctx, target.insId);
@@ -147,7 +149,7 @@ export const replicaSteps = {
   /** removeIns: that RO goes. */
   RemoveRo: step(async (ctx) => {
     const cluster = await getCluster(ctx);
-    const insId = cluster.metadata.annotations?.[triggerAnnotations.removeIns] ?? '';
+    const insId = recordedRequest(ctx, cluster, triggerAnnotations.removeIns) ?? '';
     if (insId === cluster.status?.leaderInstanceId) throw new InterruptError('RO_META_INVALID', `${insId} is the RW; switch first, then remove`);
     if (cluster.status?.dbInstanceStatus?.[insId]) {
       await deletePod(ctx, insId);

@@ -4,7 +4,6 @@ import type { ClusterConditionWriter, FlowResource } from './flow-resource';
 import { setClusterCondition, type ConditionChange } from '../kube/cluster-conditions';
 import type { HoldInfo } from '../contract/holds';
 import { States, type FlowPhase } from '../contract/states';
-import { interruptAnnotations, interruptNotRecovering } from '../kube/annotations';
 import { apiStatus, type KubeClients } from '../kube/client';
 import { recordClusterEvent, type ClusterEvent } from '../kube/cluster-events';
 import { completeTransition } from '../kube/cluster-state';
@@ -12,6 +11,8 @@ import { MpdClusterClient, type JsonPatchOperation } from '../kube/mpdcluster-cl
 import type { MPDClusterStatus, WorkflowStatus } from '../kube/mpdcluster-schema';
 import type { Operator } from '../operator-api/operator';
 import { BackgroundWrites } from './background-writes';
+import { writeRunInterrupt } from './interrupt-write';
+import { isReplaced } from '../kube/run-owner';
 import { runLink, stepMessage } from '../kube/run-status';
 import { oneLine, readableText } from '../kube/error-text';
 import type { CompiledFlow } from '../contract/flow-definition';
@@ -143,10 +144,20 @@ export class MpdClusterFlowResource implements FlowResource, ClusterConditionWri
     const workflow = this.workflowStatus(event, 'Completed', `flow ${event.flowName} completed`);
     const done = event.state !== States.deleting;
     const summary = done ? await this.summary(event.resource) : {};
+    const { kind, uid } = parseFlowWorkflowId(event.workflowId);
     if (done && event.state) {
       if (await completeTransition(this.clusters, event.resource, event.workflowId, workflow, summary)) return;
+      // The cluster has left this run's transition (a late or retried attempt): what it shows now is another run's.
+      if (kind === 'transition') {
+        this.options.log.info({ cluster: keyOf(event.resource), workflowId: event.workflowId }, "the cluster is no longer in this run's transition: its completion is not written");
+        return;
+      }
     }
-    await this.ignoreGone(event.resource, () => this.clusters.patchStatus(event.resource, { workflow, ...summary }));
+    // A release run writes only on its own object (the uid in its id: a namesake may exist once the finalizer is gone).
+    await this.ignoreGone(event.resource, async () => {
+      if (uid && isReplaced(await this.clusters.get(event.resource), event.workflowId)) return;
+      await this.clusters.patchStatus(event.resource, { workflow, ...summary });
+    });
   }
 
   /** Operator.stableStatus of the cluster as it is now; nothing when the operator has none or the cluster is gone. */
@@ -164,30 +175,13 @@ export class MpdClusterFlowResource implements FlowResource, ClusterConditionWri
     // What a person reads on the cluster: never a client's HTTP dump, whoever built the message.
     const interrupt = { ...given, message: readableText(given.message) };
     await this.writes.settle(keyOf(event.resource));
+    const status = this.workflowStatus(event, 'Interrupted', `${interrupt.reason}: ${interrupt.message}`);
+    // Step i/n names the failed step (the interrupt event carries its name, not its place in the flow).
+    const stepIndex = failedStepIndex(event, interrupt, this.options.flows) ?? status.stepIndex;
+    const workflow = { ...status, step: interrupt.step ?? status.step, stepIndex, failedStep: interrupt.step ?? '' };
     await this.ignoreGone(event.resource, async () => {
-      const current = await this.clusters.get(event.resource);
-      this.learnUid(event.resource, current.metadata.uid);
-      const annotations = current.metadata.annotations ?? {};
-      // A retried activity must not record Interrupt as its own previous state.
-      const previous =
-        event.state ?? (current.status?.clusterStatus === States.interrupt ? annotations[interruptAnnotations.previousStatus] : current.status?.clusterStatus) ?? States.creating;
-      await this.clusters.patch(event.resource, {
-        metadata: {
-          annotations: {
-            [interruptAnnotations.recover]: interruptNotRecovering,
-            [interruptAnnotations.reason]: interrupt.reason,
-            [interruptAnnotations.message]: interrupt.message,
-            [interruptAnnotations.previousStatus]: previous,
-          },
-        },
-      });
-      const status = this.workflowStatus(event, 'Interrupted', `${interrupt.reason}: ${interrupt.message}`);
-      // Step i/n names the failed step (the interrupt event carries its name, not its place in the flow).
-      const stepIndex = failedStepIndex(event, interrupt, this.options.flows) ?? status.stepIndex;
-      await this.clusters.patchStatus(event.resource, {
-        clusterStatus: States.interrupt,
-        workflow: { ...status, step: interrupt.step ?? status.step, stepIndex, failedStep: interrupt.step ?? '' },
-      });
+      const current = await writeRunInterrupt(this.clusters, event, { ...interrupt, workflow }, this.options.log);
+      this.learnUid(event.resource, current?.metadata.uid);
     });
   }
 
