@@ -14,10 +14,11 @@ export interface SharedOperator {
   stop(): Promise<void>;
 }
 
-export async function startSharedOperator(namespace: string): Promise<SharedOperator> {
+/** `flowsDir`: another copy of the operator's flows (a test's variant, e.g. with an approval gate). */
+export async function startSharedOperator(namespace: string, options: { flowsDir?: string } = {}): Promise<SharedOperator> {
   const config = configFromEnv();
   config.temporal.taskQueue = testTaskQueue('shared');
-  const operator = prepareOperator(sharedStorageOperator);
+  const operator = prepareOperator(sharedStorageOperator, options);
   const worker = await startWorker({ config, operator });
   const controller = await startController({ config, operator, namespaces: [namespace], leaderElection: false, relistEveryMs: 10_000, log: rootLogger.child({ component: 'controller' }) });
   const operatorHandle: SharedOperator = {
