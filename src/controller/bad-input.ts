@@ -9,6 +9,8 @@ const validCondition = 'InputValid';
 export interface BadInputDeps {
   clusters: MpdClusterClient;
   recordEvent(resource: ClusterRef, event: ClusterEvent): Promise<void>;
+  /** Throws NotLeaderError once this controller may no longer act: called right before each write (the reconciler's). */
+  fence(): void;
 }
 
 /**
@@ -19,6 +21,7 @@ export async function reportBadInput(deps: BadInputDeps, cluster: MPDCluster, re
   const message = readableText(given);
   const current = (cluster.status?.conditions ?? []).find((c) => c.type === validCondition);
   if (current?.status === 'False' && current.reason === reason && current.message === message) return false;
+  deps.fence();
   // inputRefused goes in the same write: what kubectl's STATUS column shows (src/kube/mpdcluster-crd.ts).
   await deps.clusters.patchStatus(ref, { conditions: withCondition(cluster, { type: validCondition, status: 'False', reason, message }), inputRefused: reason }, cluster.metadata.resourceVersion);
   await deps.recordEvent(ref, { type: 'Warning', reason, message });
@@ -30,6 +33,7 @@ export async function clearBadInput(deps: BadInputDeps, cluster: MPDCluster, ref
   const current = (cluster.status?.conditions ?? []).find((c) => c.type === validCondition);
   if (!current || current.status === 'True' || !reasons.includes(current.reason ?? '')) return;
   // A merge patch's null removes the refusal: the STATUS column shows the state again.
+  deps.fence();
   const accepted = { conditions: withCondition(cluster, { type: validCondition, status: 'True', reason: 'Valid', message: '' }), inputRefused: null as unknown as undefined };
   await deps.clusters.patchStatus(ref, accepted, cluster.metadata.resourceVersion);
 }
