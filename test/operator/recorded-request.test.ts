@@ -16,6 +16,7 @@ import { triggerAnnotations } from '../../src/operator/shared/annotations';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { clusters, transitionRuns, waitForState } from '../helpers/operator';
+import { transitionStepExecutions } from '../helpers/step-executions';
 import { startSharedOperator, type SharedOperator } from '../helpers/shared-operator';
 import { releaseTestNamespace, temporalClient, testNamespace } from '../helpers/stack';
 
@@ -24,6 +25,7 @@ let close: () => Promise<void>;
 let ns: string;
 let op: SharedOperator;
 let flowsDir: string;
+const removeRoSteps = ['DisableHA', 'RemoveRo', 'EnableHA', 'CleanAllTempMeta', 'UpdateRunningStatus'];
 
 before(async () => {
   ({ client, close } = await temporalClient());
@@ -89,6 +91,14 @@ test('removeIns rewritten while its RemoveRo waits: the recorded instance goes, 
     { timeoutMs: 120_000, describe: () => 'the rewritten removeIns never completed' },
   );
   assert.deepEqual(Object.keys((await clusters().get(ref)).status?.dbInstanceStatus ?? {}), ['ins-1']);
+  // Each step of each RemoveRo ran once: the approval gate and the rewrite ran none of them again.
+  const uid = (await clusters().get(ref)).metadata.uid ?? '';
+  for (const id of [2, 3]) {
+    const { runs, executions } = await transitionStepExecutions(client, { ...ref, uid }, id);
+    const steps = Object.fromEntries(Object.entries(executions).filter(([type]) => type.startsWith('workflow_shared.')));
+    assert.equal(runs, 1, `transition ${id} had one run`);
+    assert.deepEqual(steps, Object.fromEntries(removeRoSteps.map((step) => [`workflow_shared.${step}`, 1])), `transition ${id} ran each step once`);
+  }
   assert.deepEqual(
     (await transitionRuns(client, ref)).map((r) => `${r.run} ${r.type} ${r.status}`),
     ['t1 CreateSharedStorageCluster COMPLETED', 't2 SharedStorageClusterRemoveRo COMPLETED', 't3 SharedStorageClusterRemoveRo COMPLETED'],

@@ -1,0 +1,41 @@
+/**
+ * How many times each step of a transition ran, from the Temporal histories of all its runs (the first and every
+ * resume): every attempt of every scheduled activity counts (ActivityTaskStarted's attempt). A step run twice, by a
+ * retry, a re-schedule or two runs of one transition at once, shows as more than one.
+ */
+import type { Client } from '@temporalio/client';
+import { transitionWorkflowId } from '../../src/contract/flow-run';
+import { FlowRuns } from '../../src/temporal/flow-runs';
+
+/** Attempts per activity type in one run's history. */
+export async function runStepExecutions(client: Client, workflowId: string): Promise<Record<string, number>> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const scheduled = new Map<string, string>();
+  const counts: Record<string, number> = {};
+  for (const event of history.events ?? []) {
+    const schedule = event.activityTaskScheduledEventAttributes;
+    if (schedule) scheduled.set(String(event.eventId), schedule.activityType?.name ?? '');
+    const started = event.activityTaskStartedEventAttributes;
+    if (started) {
+      const type = scheduled.get(String(started.scheduledEventId)) ?? '?';
+      counts[type] = (counts[type] ?? 0) + (started.attempt ?? 1);
+    }
+  }
+  return counts;
+}
+
+/** Attempts per activity type over every run of the cluster's transition `id`, with how many runs it had. */
+export async function transitionStepExecutions(
+  client: Client,
+  ref: { namespace: string; name: string; uid: string },
+  id: number,
+): Promise<{ runs: number; executions: Record<string, number> }> {
+  const executions: Record<string, number> = {};
+  let runs = 0;
+  for (; ; runs++) {
+    const workflowId = transitionWorkflowId({ resourceType: 'MPDCluster', namespace: ref.namespace, name: ref.name }, ref.uid, id, runs);
+    if (!(await new FlowRuns(client).describe(workflowId))) break;
+    for (const [type, count] of Object.entries(await runStepExecutions(client, workflowId))) executions[type] = (executions[type] ?? 0) + count;
+  }
+  return { runs, executions };
+}
