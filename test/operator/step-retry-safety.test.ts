@@ -144,13 +144,13 @@ test('RemoveRo: when the topology write is refused, the run interrupts; its resu
   });
   let handle: WorkflowHandle<FlowWorkflow> | undefined;
   try {
-    handle = await runner.run(ref, uid, 'SharedStorageClusterRemoveRo', { transition: 2, state: 'RemoveRo' });
+    handle = await runner.run(ref, uid, 'SharedStorageClusterRemoveRo', { transition: 2, state: 'RemoveRo', trigger: { removeIns: 'ins-2' } });
     await assert.rejects(handle.result());
     assert.equal((await clusters().get(ref)).metadata.annotations?.['interrupt.reason'], 'API_REFUSED', 'the refusal interrupted RemoveRo at once');
   } finally {
     await fault.lift();
   }
-  await (await runner.run(ref, uid, 'SharedStorageClusterRemoveRo', { transition: 2, resumes: 1, state: 'RemoveRo', resumeFrom: 'RemoveRo' })).result();
+  await (await runner.run(ref, uid, 'SharedStorageClusterRemoveRo', { transition: 2, resumes: 1, state: 'RemoveRo', resumeFrom: 'RemoveRo', trigger: { removeIns: 'ins-2' } })).result();
   assert.equal((await kube().core.readNamespacedConfigMap({ namespace: ns, name: topology })).data?.ro, '', 'the manager no longer lists ins-2');
   assert.ok(!(await clusters().get(ref)).status?.dbInstanceStatus?.['ins-2']);
 });
