@@ -8,6 +8,7 @@ import { haConfigServiceName, haStoreEndpointsNames, roServiceName, rwServiceNam
 import { removeClusterManager, upgradeClusterManager } from './manager';
 import { step } from './step-kit';
 import { WaitingError } from '../../src/flows/step';
+import { apiStatus } from '../../src/kube/client';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
@@ -65,7 +66,14 @@ export const lifecycleSteps = {
     await ctx.services.clusters.patch(ctx.resource, { metadata: { annotations: { [triggerAnnotations.forceRebuild]: 'T' } } });
     const transition = (await getCluster(ctx)).status?.transition;
     if (transition && transitionKeyOf(transition.workflowId) === ctx.transitionKey) {
-      await ctx.services.clusters.patchStatus(ctx.resource, { transition: { ...transition, trigger: { ...transition.trigger, [triggerAnnotations.forceRebuild]: 'T' } } });
+      // Only onto the record read: a transition written since (422 here) is not this run's to change.
+      const trigger = { ...transition.trigger, [triggerAnnotations.forceRebuild]: 'T' };
+      await ctx.services.clusters
+        .jsonPatchStatus(ctx.resource, [
+          { op: 'test', path: '/status/transition/workflowId', value: transition.workflowId },
+          { op: 'add', path: '/status/transition/trigger', value: trigger },
+        ])
+        .catch((error: unknown) => (apiStatus(error) === 422 ? undefined : Promise.reject(error)));
     }
   }),
   CleanOldTempMeta: step((ctx) => cleanTempMeta(ctx, false)),
