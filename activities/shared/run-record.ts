@@ -24,11 +24,14 @@ export function requireRunsCluster(ctx: Pick<Ctx, 'workflowId' | 'resource'>, cl
 
 /**
  * The value of the request `key` this run was started for: its params (the event's), else the trigger its transition
- * recorded, read only from this run's own transition record. Undefined when neither names it.
+ * recorded, read only from this run's own transition record. Undefined when neither names it, and when the request
+ * was withdrawn since (its annotation removed): a withdrawn request is declined, as the seed did; a rewritten one is
+ * the next transition's and never retargets this run.
  */
 export function recordedRequest(ctx: Pick<Ctx, 'params' | 'transitionKey'>, cluster: MPDCluster, key: string): string | undefined {
   const param = ctx.params[key];
   if (typeof param === 'string') return param;
   const transition = cluster.status?.transition;
-  return transition && transitionKeyOf(transition.workflowId) === ctx.transitionKey ? transition.trigger?.[key] : undefined;
+  if (!transition || transitionKeyOf(transition.workflowId) !== ctx.transitionKey) return undefined;
+  return cluster.metadata.annotations?.[key] === undefined ? undefined : transition.trigger?.[key];
 }

@@ -35,6 +35,8 @@ test('a step reads the request its transition recorded, never the annotation as 
   // Another transition's record is not this run's request; nor is the live annotation.
   assert.equal(recordedRequest({ params: {}, transitionKey: transitionWorkflowId(resource, 'uid-a', 1) }, recorded, 'migrate'), undefined);
   assert.equal(recordedRequest({ params: {}, transitionKey: transitionKeyOf(t2) }, cluster(t2, { migrate: 'ins-1|node-9' }), 'migrate'), undefined);
+  // A request withdrawn since (annotation removed) is declined, as the seed did: it is never taken for another.
+  assert.equal(recordedRequest({ params: {}, transitionKey: transitionKeyOf(t2) }, cluster(t2, {}, { migrate: 'ins-2|node-2' }), 'migrate'), undefined);
   // The event's params come first (RestartIns' insId and the like).
   assert.equal(recordedRequest({ params: { migrate: 'ins-3|node-3' }, transitionKey: transitionKeyOf(t2) }, recorded, 'migrate'), 'ins-3|node-3');
 });
