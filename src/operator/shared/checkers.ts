@@ -29,6 +29,9 @@ export function checkRebuild(cluster: MPDCluster): StateEvent | undefined {
   return allFailed ? { name: 'Rebuild' } : undefined;
 }
 
+/** A Rebuild someone asked for (forceRebuild), as opposed to the repair of a cluster whose instances all failed. */
+export const requestedRebuild = (event: StateEvent) => Boolean(event.trigger?.[triggerAnnotations.forceRebuild]);
+
 export function checkModifyClass(cluster: MPDCluster): StateEvent | undefined {
   const target = cluster.spec.classInfoModifyTo?.className;
   return target && target !== cluster.spec.classInfo?.className ? { name: 'ModifyClass', params: { modifyClass: true } } : undefined;
