@@ -115,8 +115,9 @@ export class Reconciler {
     const transition = cluster.status?.transition;
     if (!transition || transition.to !== state) return this.transitions.enterUnrecordedState(cluster, resource, state, log);
     const run = await this.watch.runOf(resource, transition.workflowId);
-    if (!run && carriesInterrupt(annotations)) return clearInterruptBeforeRun(this.deps, cluster, resource);
+    // The cancel first: one recorded before its run started but cut off before its state write is finished, not cleared away.
     if (annotations[cancelledAnnotation] === 'true') return this.cancels.cancelTransition(cluster, resource, transition, run, log);
+    if (!run && carriesInterrupt(annotations)) return clearInterruptBeforeRun(this.deps, cluster, resource);
     return this.runs.ensureRun(cluster, resource, transition, run, log);
   }
 }

@@ -8,6 +8,7 @@ import { interruptAnnotations, interruptNotRecovering } from '../kube/annotation
 import { apiStatus, type KubeClients } from '../kube/client';
 import { recordClusterEvent, type ClusterEvent } from '../kube/cluster-events';
 import { completeTransition } from '../kube/cluster-state';
+import { consumedTrigger } from '../kube/consumed-trigger';
 import { MpdClusterClient, type JsonPatchOperation } from '../kube/mpdcluster-client';
 import type { MPDClusterStatus, WorkflowStatus } from '../kube/mpdcluster-schema';
 import type { Operator } from '../operator-api/operator';
@@ -165,22 +166,25 @@ export class MpdClusterFlowResource implements FlowResource, ClusterConditionWri
     const interrupt = { ...given, message: readableText(given.message) };
     await this.writes.settle(keyOf(event.resource));
     await this.ignoreGone(event.resource, async () => {
-      const current = await this.clusters.get(event.resource);
-      this.learnUid(event.resource, current.metadata.uid);
-      const annotations = current.metadata.annotations ?? {};
-      // A retried activity must not record Interrupt as its own previous state.
-      const previous =
-        event.state ?? (current.status?.clusterStatus === States.interrupt ? annotations[interruptAnnotations.previousStatus] : current.status?.clusterStatus) ?? States.creating;
-      await this.clusters.patch(event.resource, {
-        metadata: {
-          annotations: {
-            [interruptAnnotations.recover]: interruptNotRecovering,
-            [interruptAnnotations.reason]: interrupt.reason,
-            [interruptAnnotations.message]: interrupt.message,
-            [interruptAnnotations.previousStatus]: previous,
-          },
-        },
-      });
+      for (let attempt = 0; ; attempt++) {
+        const current = await this.clusters.get(event.resource);
+        this.learnUid(event.resource, current.metadata.uid);
+        const annotations = current.metadata.annotations ?? {};
+        // A retried activity must not record Interrupt as its own previous state.
+        const previous =
+          event.state ?? (current.status?.clusterStatus === States.interrupt ? annotations[interruptAnnotations.previousStatus] : current.status?.clusterStatus) ?? States.creating;
+        // A cancel consumes its transition's trigger, only as read: that write is conditional (409: read again).
+        const consumed = consumedTrigger(current, event.workflowId, interrupt.reason);
+        const conditional = Object.keys(consumed).length > 0 ? current.metadata.resourceVersion : undefined;
+        const marks = { [interruptAnnotations.recover]: interruptNotRecovering, [interruptAnnotations.reason]: interrupt.reason, [interruptAnnotations.message]: interrupt.message };
+        try {
+          await this.clusters.patch(event.resource, { metadata: { annotations: { ...marks, [interruptAnnotations.previousStatus]: previous, ...consumed } } }, conditional);
+        } catch (error) {
+          if (conditional && apiStatus(error) === 409 && attempt < 4) continue;
+          throw error;
+        }
+        break;
+      }
       const status = this.workflowStatus(event, 'Interrupted', `${interrupt.reason}: ${interrupt.message}`);
       // Step i/n names the failed step (the interrupt event carries its name, not its place in the flow).
       const stepIndex = failedStepIndex(event, interrupt, this.options.flows) ?? status.stepIndex;
