@@ -1,7 +1,9 @@
 /**
  * Restarts ask the HA manager to restart PostgreSQL in place (a new postmaster, same pod, same role; allowed while
  * failover is paused). The pod records, before the restart, the transition's key and the postmaster's start time it
- * saw: a retried step, or a run resumed after recovery, finds a newer postmaster and skips that instance.
+ * saw: a retried step, or a run resumed after recovery, finds a newer postmaster and skips that instance. A restart is
+ * done when every standby it touched streams the writer's data again (a flow never says Running over a replica that
+ * stopped following).
  */
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { InterruptError } from '../../src/flows/step';
@@ -10,6 +12,7 @@ import { unknownInstance } from '../../src/operator/shared/instance-ids';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { patroniCredentials } from './engine-access';
 import { ensureInstancePod, getCluster, instances, podAnnotations, podName, readPod, waitPodReady, type Ctx } from './instances';
+import { waitCaughtUp } from './ha-manager';
 import { patroni, PatroniError } from './patroni';
 import { step } from './step-kit';
 
@@ -65,17 +68,28 @@ async function engineErrors(ctx: Ctx, insId: string): Promise<string> {
   }
 }
 
+/** The read-only instances: each streams the writer's data again before a restart counts as done. */
+const standbyIds = (cluster: MPDCluster) => instances(cluster).filter(([, ins]) => ins.insType !== 'rw').map(([id]) => id);
+
 export async function restartCluster(ctx: Ctx): Promise<void> {
   const cluster = await getCluster(ctx);
   // Standbys first, the writer last: the writer's restart is the only moment writes wait.
   const ordered = instances(cluster).sort(([a], [b]) => Number(a === cluster.status?.leaderInstanceId) - Number(b === cluster.status?.leaderInstanceId));
   for (const [insId] of ordered) await restartInstance(ctx, cluster, insId);
+  await waitCaughtUp(ctx, standbyIds(cluster));
+}
+
+async function restartOne(ctx: Ctx, insId: string): Promise<void> {
+  const cluster = await getCluster(ctx);
+  await restartInstance(ctx, cluster, insId);
+  // A restarted writer drops every standby's stream; a restarted standby reconnects its own.
+  await waitCaughtUp(ctx, insId === cluster.status?.leaderInstanceId ? standbyIds(cluster) : [insId]);
 }
 
 export const restartSteps = {
   RestartCluster: step(restartCluster),
   /** restartIns: the instance named by the event's insId. */
-  RestartIns: step(async (ctx) => restartInstance(ctx, await getCluster(ctx), String(ctx.params.insId ?? ''))),
+  RestartIns: step(async (ctx) => restartOne(ctx, String(ctx.params.insId ?? ''))),
   /** After FlushParams: restart only when a flushed parameter needs it. */
   RestartClusterIfNeed: step(async (ctx) => {
     if ((await getCluster(ctx)).metadata.annotations?.[triggerAnnotations.flushParamsRestartCluster] === 'true') await restartCluster(ctx);

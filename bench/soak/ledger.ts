@@ -23,7 +23,10 @@ export interface RequestRecord {
   doneAtMs?: number;
   /** Cancelled before its run started: by design it never runs (recorded as Interrupt CANCELLED). */
   cancelledBeforeRun?: boolean;
-  /** A cancelled Rebuild: if the cancel reached it midway it fires again (its own forceRebuild, as in the seed). */
+  /**
+   * A cancelled Rebuild that the cancel reached midway. The seed fired it again (its own forceRebuild); since issue 21 the
+   * cancel consumes forceRebuild (docs/cancel.md), so it should not: one extra run is still tolerated, not expected.
+   */
   refiredAfterCancel?: boolean;
 }
 

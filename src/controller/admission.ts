@@ -54,7 +54,7 @@ export class Admission {
     let first: { held: HeldStatus; lookAgainMs?: number } | undefined;
     for (;;) {
       const outcome = await sm.check(state, cluster, (t) => passed.has(t));
-      if (outcome.kind !== 'fire' || !sm.isDisruptive(state, outcome.transition.to)) return { outcome, reserved: false, ...first };
+      if (outcome.kind !== 'fire' || !sm.isDisruptive(state, outcome.transition.to, outcome.event)) return { outcome, reserved: false, ...first };
       const admission = admitDisruption(cluster, outcome.transition.to, outcome.event.name, nextId, this.deps.budget, new Date());
       if (admission.admitted) return { outcome, reserved: admission.reserved, ...first };
       first ??= admission;

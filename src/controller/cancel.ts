@@ -26,7 +26,8 @@ export class Cancels {
       await this.deps.runs.signalCancel(run.workflowId, 'annotation cancelled=true');
       log.info({ workflowId: run.workflowId, fencedAt }, 'cancel signalled to the running flow');
     } else if (!run) {
-      // Cancelled before its run started: it never will, and a recovery resumes where it would have started.
+      // Cancelled before its run started: it never will, and a recovery resumes where it would have started. The request
+      // goes last, so a failure between these writes leaves it to be acted on again, never a run started (docs/cancel.md).
       const interrupt = { reason: 'CANCELLED', message: 'flow cancelled before it started: annotation cancelled=true', step: transition.resumeFrom ?? '' };
       await writeInterrupt(this.deps.clusters, cluster, resource, transition, interrupt);
       this.deps.metrics.transitions.inc({ from: transition.to, to: States.interrupt });

@@ -20,6 +20,7 @@ import { Reconciler } from './reconciler';
 import { runLink } from '../kube/run-status';
 import { WorkQueue } from './work-queue';
 import { DisruptionBudget, parseBudgetRule } from './disruption-budget';
+import { budgetView } from './budget-view';
 import { withInputChecks } from './input-checks';
 import { NodeCapacity } from './node-capacity';
 import type { MPDCluster } from '../kube/mpdcluster';
@@ -27,16 +28,8 @@ import { apiServerProbe, Reachability, temporalProbe } from '../temporal/reachab
 
 /** The budget over the clusters this controller manages: a slot is a cluster in a disruptive transition. */
 function disruptionBudget(options: ControllerOptions, cachedClusters: () => MPDCluster[]): DisruptionBudget {
-  const sm = options.operator.stateMachine;
-  return new DisruptionBudget((options.disruptionBudget ?? []).map(parseBudgetRule), {
-    clusters: () => cachedClusters().filter((c) => !options.operatorName || c.spec.operatorName === options.operatorName),
-    isDisrupting: (c) => {
-      const state = sm.normalize(c.status?.clusterStatus);
-      const transition = c.status?.transition;
-      return !sm.isStable(state) && sm.isDisruptive(transition?.to === state ? transition.from : undefined, state);
-    },
-    queuedSince: (c) => (c.status?.held?.reason === 'DisruptionBudgetFull' ? c.status.held.since : undefined),
-  });
+  const managed = () => cachedClusters().filter((c) => !options.operatorName || c.spec.operatorName === options.operatorName);
+  return new DisruptionBudget((options.disruptionBudget ?? []).map(parseBudgetRule), budgetView(options.operator.stateMachine, managed));
 }
 
 export interface ControllerOptions {

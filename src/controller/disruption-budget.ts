@@ -37,6 +37,10 @@ export interface BudgetView {
   isDisrupting(cluster: MPDCluster): boolean;
   /** Waiting for a slot since this time (ISO), or undefined. */
   queuedSince(cluster: MPDCluster): string | undefined;
+  /** The rule whose slot it waits for (its text); a cluster waits in that rule's queue only. */
+  queuedBy?(cluster: MPDCluster): string | undefined;
+  /** What a slot's holder is doing when people would not guess it (a paused run, one waiting for approval). */
+  holderNote?(cluster: MPDCluster): string | undefined;
 }
 
 export type BudgetAnswer = { granted: true } | { granted: false; rule: BudgetRule; running: string[]; ahead: number };
@@ -77,12 +81,22 @@ export class DisruptionBudget {
     for (const rule of this.rules) {
       if (!matches(rule, cluster)) continue;
       const members = all.filter((c) => matches(rule, c));
-      const running = members.filter((c) => this.holds(c)).map(keyOf);
-      const ahead = members.filter((c) => !running.includes(keyOf(c)) && this.view.queuedSince(c) !== undefined && order(c) < mine).length;
-      if (running.length + ahead >= rule.max) return { granted: false, rule, running, ahead };
+      const holders = members.filter((c) => this.holds(c));
+      // Queued ahead in this rule's queue only: a canary waiting for its wave's slot does not hold back the fleet.
+      const ahead = members.filter((c) => !holders.includes(c) && this.inQueueOf(rule, c) && order(c) < mine).length;
+      if (holders.length + ahead >= rule.max) return { granted: false, rule, running: holders.map((c) => this.describe(c)), ahead };
     }
     this.reserved.set(key, transitionId);
     return { granted: true };
+  }
+
+  private inQueueOf(rule: BudgetRule, cluster: MPDCluster): boolean {
+    return this.view.queuedSince(cluster) !== undefined && (this.view.queuedBy?.(cluster) ?? rule.text) === rule.text;
+  }
+
+  private describe(cluster: MPDCluster): string {
+    const note = this.view.holderNote?.(cluster);
+    return note ? `${keyOf(cluster)} (${note})` : keyOf(cluster);
   }
 
   /** The write of a reserved transition failed: the slot is free again. */

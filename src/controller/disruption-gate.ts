@@ -45,7 +45,7 @@ export function admitDisruption(cluster: MPDCluster, to: string, event: string, 
   const answer = budget.tryAcquire(cluster, transitionId, since);
   if (answer.granted) return { admitted: true, reserved: true };
   const message =
-    `${to} waits for a disruption budget slot: ${answer.running.length} of ${answer.rule.max} in use (rule ${answer.rule.text}), ` +
+    `${to} waits for a disruption budget slot: ${answer.running.length} of ${answer.rule.max} in use (rule ${answer.rule.text}: ${answer.running.join(', ')}), ` +
     `${answer.ahead} queued ahead; the oldest request goes first`;
   return { admitted: false, held: { ...base, reason: 'DisruptionBudgetFull', message, budget: answer.rule.text }, lookAgainMs: budgetRecheckMs };
 }

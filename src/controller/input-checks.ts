@@ -1,22 +1,17 @@
-import { cancelledAnnotation, interruptAnnotations, interruptNotRecovering } from '../kube/annotations';
+import { cancelledAnnotation } from '../kube/annotations';
 import type { MPDCluster } from '../kube/mpdcluster';
 import type { LoadedOperator } from '../operator-api/operator';
-import { States } from '../contract/states';
 import type { NodeCapacity } from './node-capacity';
 
 /**
- * The engine's own annotations on a cluster at rest (no flow running): a value that means nothing, or a request with
- * nothing to act on, is refused in a sentence instead of lingering unseen.
+ * The engine's own annotations on a cluster at rest (no flow running): a value that means nothing is refused in a
+ * sentence instead of lingering unseen (a request with nothing to act on is removed: stale-requests.ts).
  */
-export function engineAnnotationProblem(cluster: MPDCluster, state: string): string | undefined {
+export function engineAnnotationProblem(cluster: MPDCluster): string | undefined {
   const annotations = cluster.metadata.annotations ?? {};
   const cancelled = annotations[cancelledAnnotation];
   if (cancelled !== undefined && cancelled !== 'true' && cancelled !== 'false') {
     return `annotation ${cancelledAnnotation} must be "true" (cancel the running flow) or "false", got "${cancelled}"`;
-  }
-  const recover = annotations[interruptAnnotations.recover];
-  if (state !== States.interrupt && recover !== undefined && recover !== interruptNotRecovering) {
-    return `annotation ${interruptAnnotations.recover}=${recover}: the cluster is ${state}, not Interrupt: there is nothing to recover; remove the annotation`;
   }
   return undefined;
 }
@@ -35,7 +30,7 @@ export function withInputChecks(operator: LoadedOperator, nodes: Pick<NodeCapaci
       const recorded = cluster.status?.clusterStatus;
       const state = sm.normalize(recorded);
       if (recorded && !sm.isStable(state)) return undefined;
-      return engineAnnotationProblem(cluster, state) ?? nodes.problem(cluster);
+      return engineAnnotationProblem(cluster) ?? nodes.problem(cluster);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { engineInterruptCodes } from '../contract/flow-run';
 import { interruptAnnotations, interruptNotRecovering } from '../kube/annotations';
+import { consumedTrigger } from '../kube/consumed-trigger';
 import type { MPDCluster } from '../kube/mpdcluster';
 import type { ClusterRef, MpdClusterClient } from '../kube/mpdcluster-client';
 import type { TransitionStatus, WorkflowStatus } from '../kube/mpdcluster-schema';
@@ -22,7 +23,8 @@ export function interruptForClosedRun(status: string, runId: string, flowName: s
 /**
  * The seed's interrupt, written by the controller for a transition whose run cannot write it (closed without its
  * bookkeeping, or cancelled before it started). Both writes are conditional on the object read, so a run's own
- * bookkeeping or a newer transition is never overwritten.
+ * bookkeeping or a newer transition is never overwritten. A cancel or terminate consumes the transition's trigger in
+ * the first write (docs/cancel.md).
  */
 export async function writeInterrupt(clusters: MpdClusterClient, cluster: MPDCluster, ref: ClusterRef, transition: TransitionStatus, interrupt: ControllerInterrupt): Promise<void> {
   const annotated = await clusters.patch(
@@ -34,6 +36,7 @@ export async function writeInterrupt(clusters: MpdClusterClient, cluster: MPDClu
           [interruptAnnotations.reason]: interrupt.reason,
           [interruptAnnotations.message]: interrupt.message,
           [interruptAnnotations.previousStatus]: transition.to,
+          ...consumedTrigger(cluster, transition.workflowId, interrupt.reason),
         },
       },
     },

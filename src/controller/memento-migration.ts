@@ -102,7 +102,7 @@ export async function takeOverMemento(deps: MementoTakeOverDeps, cluster: MPDClu
     return 'none';
   }
   const { plan, memento } = reading;
-  const record = plan.kind === 'nothing' ? undefined : migratedTransition(cluster, resource, plan);
+  const record = plan.kind === 'nothing' ? undefined : migratedTransition(cluster, resource, plan, await goFlowTrigger(deps.operator, cluster, plan));
   if (plan.kind === 'resume') {
     // A "" state is Creating: written with the transition, as for any state entered without one.
     const stateWritten = (cluster.status?.clusterStatus ?? '') === plan.state ? {} : { clusterStatus: plan.state };
@@ -136,7 +136,20 @@ export async function takeOverMemento(deps: MementoTakeOverDeps, cluster: MPDClu
 export const foreignMessage = (where: string, ownerUid: string, uid: string) =>
   `${where} (the Go engine's memento) belongs to an earlier cluster of this name (uid ${ownerUid}, this one is ${uid}): nothing of it is resumed`;
 
-function migratedTransition(cluster: MPDCluster, resource: ResourceRef, plan: Exclude<MigrationPlan, { kind: 'nothing' }>): TransitionStatus {
+/**
+ * The request the Go flow consumed, as its state's checker reads it on the annotations the Go engine left: recorded, so
+ * the resumed run's cleanup (or a cancel of it) removes it and it never fires the same operation again.
+ */
+async function goFlowTrigger(operator: LoadedOperator, cluster: MPDCluster, plan: Exclude<MigrationPlan, { kind: 'nothing' }>): Promise<Record<string, string> | undefined> {
+  const entry = operator.stateMachine.entryOf(plan.kind === 'resume' ? plan.state : plan.previousState);
+  try {
+    return (await entry?.checker(cluster))?.trigger;
+  } catch {
+    return undefined; // a checker's error surfaces where checkers run; the take-over records no trigger
+  }
+}
+
+function migratedTransition(cluster: MPDCluster, resource: ResourceRef, plan: Exclude<MigrationPlan, { kind: 'nothing' }>, trigger: Record<string, string> | undefined): TransitionStatus {
   const id = (cluster.status?.transition?.id ?? 0) + 1;
   return {
     id,
@@ -144,6 +157,7 @@ function migratedTransition(cluster: MPDCluster, resource: ResourceRef, plan: Ex
     to: plan.kind === 'resume' ? plan.state : plan.previousState,
     flowName: plan.flowName,
     event: migratedEvent,
+    ...(trigger ? { trigger } : {}),
     params: plan.params,
     resumes: 0,
     resumeFrom: plan.kind === 'resume' ? plan.resumeFrom : plan.failedStep,

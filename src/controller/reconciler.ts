@@ -2,7 +2,7 @@
  * One reconcile of one MPDCluster: the seed's DoStateMainEnter and CheckRecovery, on Temporal. This file only reads
  * the cluster and hands it to the part whose concern it is; each part is a file beside this one:
  * admission.ts (windows, budget) · go-takeover.ts · transitions.ts · transition-record.ts · transition-run.ts (runs)
- * · run-watch.ts · cancel.ts · recover.ts · deletion.ts.
+ * · run-watch.ts · cancel.ts · recover.ts · deletion.ts · stale-requests.ts.
  */
 import type { Logger } from 'pino';
 import type { ResourceRef } from '../contract/flow-run';
@@ -19,6 +19,7 @@ import { NotLeaderError } from './not-leader';
 import { refuseInput, type ReconcileResult, type ReconcilerDeps } from './reconcile-deps';
 import { carriesInterrupt, clearInterruptBeforeRun, recover, recoveryRequested } from './recover';
 import { RunWatch } from './run-watch';
+import { removeStaleRequests } from './stale-requests';
 import { TransitionRuns } from './transition-run';
 import { Transitions } from './transitions';
 
@@ -97,6 +98,8 @@ export class Reconciler {
     if (!sm.isRegistered(state)) {
       return refuseInput(this.deps, cluster, resource, 'UnknownState', `status.clusterStatus "${state}" is not a state of this operator; known: ${sm.states().join(', ')}`);
     }
+    const atRest = !cluster.status?.clusterStatus || sm.isStable(state);
+    if (atRest && (await removeStaleRequests(this.deps, cluster, resource, state))) return;
     const problem = this.deps.operator.validate?.(cluster);
     if (problem) return refuseInput(this.deps, cluster, resource, 'InvalidSpec', problem);
     await clearBadInput(this.deps, cluster, resource, ['UnknownState', 'InvalidSpec']);
@@ -112,8 +115,9 @@ export class Reconciler {
     const transition = cluster.status?.transition;
     if (!transition || transition.to !== state) return this.transitions.enterUnrecordedState(cluster, resource, state, log);
     const run = await this.watch.runOf(resource, transition.workflowId);
-    if (!run && carriesInterrupt(annotations)) return clearInterruptBeforeRun(this.deps, cluster, resource);
+    // The cancel first: one recorded before its run started but cut off before its state write is finished, not cleared away.
     if (annotations[cancelledAnnotation] === 'true') return this.cancels.cancelTransition(cluster, resource, transition, run, log);
+    if (!run && carriesInterrupt(annotations)) return clearInterruptBeforeRun(this.deps, cluster, resource);
     return this.runs.ensureRun(cluster, resource, transition, run, log);
   }
 }

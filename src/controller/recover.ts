@@ -38,7 +38,9 @@ export async function clearInterruptBeforeRun(deps: ReconcilerDeps, cluster: MPD
 
 /**
  * Back to the previous state with the transition's new run recorded. The interrupt annotations go in the next write;
- * until then the unstable state's reconcile clears them before anything starts, so no cancel survives into the resumed run.
+ * until then the unstable state's reconcile clears them before anything starts. A cancel written once the recovery has
+ * begun is a request for the resumed run (an earlier one was consumed while the cluster was Interrupt). The trigger a
+ * cancel consumed is not needed: the transition is resumed from status.transition, never from its checker.
  */
 export async function recover(deps: ReconcilerDeps, cluster: MPDCluster, resource: ResourceRef, log: Logger): Promise<ReconcileResult> {
   const annotations = cluster.metadata.annotations ?? {};

@@ -212,6 +212,15 @@ export const HeldStatusSchema = Type.Object({
   budget: str('the budget rule that is full (DisruptionBudgetFull), e.g. 2 or 1@wave=canary'),
 });
 
+/** A release flow that failed while the cluster is deleted: how often, why, and when it is tried again (the controller's). */
+export const ReleaseStatusSchema = Type.Object({
+  failures: int('release runs that failed since the deletion (or since the last retry asked for)'),
+  lastFailedRunId: str('the run last counted'),
+  lastError: str('why it failed'),
+  nextAttemptAt: str('when the release is tried again; absent once it gave up'),
+  retriedWith: str('the retry-release annotation value last acted on'),
+});
+
 export const MPDClusterStatusSchema = Type.Object({
   clusterStatus: str('the state-machine state: Init, Creating, Running, Interrupt, ...'),
   followerNum: int(),
@@ -230,6 +239,7 @@ export const MPDClusterStatusSchema = Type.Object({
   workflow: Type.Optional(WorkflowStatusSchema),
   transition: Type.Optional(TransitionStatusSchema),
   held: Type.Optional(HeldStatusSchema),
+  release: Type.Optional(ReleaseStatusSchema),
 });
 
 export type ClassInfo = Static<typeof ClassInfoSchema>;
@@ -240,4 +250,5 @@ export type Condition = Static<typeof ConditionSchema>;
 export type WorkflowStatus = Static<typeof WorkflowStatusSchema>;
 export type TransitionStatus = Static<typeof TransitionStatusSchema>;
 export type HeldStatus = Static<typeof HeldStatusSchema>;
+export type ReleaseStatus = Static<typeof ReleaseStatusSchema>;
 export type MPDClusterStatus = Static<typeof MPDClusterStatusSchema>;

@@ -35,6 +35,13 @@ export interface OperatorWatch {
  * Everything an operator plugs into mpdflow, in one object exported as `operator` by one module: the engine never
  * imports an operator, it is handed this object (`--operator <module>`; the package's default is the shared-storage one).
  */
+/** A request annotation that cannot fire, with why, in words a person can act on. */
+export interface StaleRequest {
+  annotation: string;
+  value: string;
+  why: string;
+}
+
 export interface Operator {
   /** Names the operator in logs and errors. */
   name: string;
@@ -42,6 +49,11 @@ export interface Operator {
   stateMachine: StateMachine<MPDCluster>;
   /** A problem with the cluster's spec that the CRD schema cannot express, in words a person can act on. */
   validate?(cluster: MPDCluster): string | undefined;
+  /**
+   * Request annotations on a cluster at rest that can never fire as written (a switch to the RW it has): the engine
+   * removes each (if unchanged) with a Warning Event saying why, instead of leaving it to fire later on another cluster.
+   */
+  staleRequests?(cluster: MPDCluster): StaleRequest[];
   /** The directory of its flow files (YAML, validated against `steps`). */
   flowsDir: string;
   /** Its steps by className, e.g. `workflow_shared.InitMeta`. */

@@ -20,8 +20,11 @@ export type Checker<R> = (resource: R) => StateEvent | undefined | Promise<State
 export interface TransitionOptions {
   /** The seed's ignoreUnCompleted (Rebuild, ExtendStorage): do not finish another open flow first; replace it. */
   ignoreUnCompleted?: boolean;
-  /** Its flow disrupts the cluster (restarts, switches, replaces pods): it waits for the maintenance window and the disruption budget. */
-  disruptive?: boolean;
+  /**
+   * Its flow disrupts the cluster (restarts, switches, replaces pods): it waits for the maintenance window and the
+   * disruption budget. A predicate decides per event (a requested Rebuild waits; a repair of a dead cluster never does).
+   */
+  disruptive?: boolean | ((event: StateEvent) => boolean);
 }
 
 export interface Transition<R> {
@@ -81,10 +84,14 @@ export class StateMachine<R> {
     return this.entries.get(state);
   }
 
-  /** Whether the transition from → to is disruptive (`from` unknown: the state's entry decides). */
-  isDisruptive(from: State | undefined, to: State): boolean {
+  /**
+   * Whether the transition from → to is disruptive (`from` unknown: the state's entry decides), for this event when
+   * it is known; a per-event transition with no event counts as disruptive.
+   */
+  isDisruptive(from: State | undefined, to: State, event?: StateEvent): boolean {
     const transition = (from !== undefined ? this.transitions.get(from)?.find((t) => t.to === to) : undefined) ?? this.entries.get(to);
-    return transition?.options.disruptive === true;
+    const disruptive = transition?.options.disruptive;
+    return typeof disruptive === 'function' ? (event ? disruptive(event) : true) : disruptive === true;
   }
 
   states(): State[] {

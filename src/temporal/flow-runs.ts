@@ -82,6 +82,18 @@ export class FlowRuns {
     }
   }
 
+  /** Why a closed run did not complete, as Temporal says it (the innermost cause's message). */
+  async failureMessage(workflowId: string): Promise<string> {
+    try {
+      await this.client.workflow.getHandle(workflowId).result();
+      return 'completed';
+    } catch (error) {
+      let cause: unknown = error;
+      while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
+      return cause instanceof Error ? cause.message : String(cause);
+    }
+  }
+
   /** The step outputs an interrupted run handed on (its failure's second detail); empty when there are none. */
   async interruptOutputs(workflowId: string): Promise<Record<string, unknown>> {
     try {

@@ -8,6 +8,7 @@ import type { MPDCluster } from '../kube/mpdcluster';
 import type { MpdClusterClient } from '../kube/mpdcluster-client';
 import type { WorkflowStatus } from '../kube/mpdcluster-schema';
 import { stillRunsCluster } from '../kube/run-owner';
+import { consumedTrigger } from '../kube/consumed-trigger';
 
 /** Conflicts the write reads through (another writer between the read and the write) before the activity's retry. */
 const conflictAttempts = 5;
@@ -58,6 +59,8 @@ async function writeOn(clusters: MpdClusterClient, current: MPDCluster, event: F
           [interruptAnnotations.reason]: interrupt.reason,
           [interruptAnnotations.message]: interrupt.message,
           [interruptAnnotations.previousStatus]: previous,
+          // A cancel consumes its transition's trigger, only as read (the write is conditional on the read).
+          ...consumedTrigger(current, event.workflowId, interrupt.reason),
         },
       },
     },

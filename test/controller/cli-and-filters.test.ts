@@ -49,6 +49,7 @@ test('mpdflow status, cancel and recover operate one cluster from the command li
   await waitForState(ref, 'Interrupt', 15_000);
   const interrupted = await mpdflow('status', `${ns}/pc-cli`);
   assert.match(interrupted.stdout, /interrupt: CANCELLED at RestartCluster: flow cancelled: mpdflow cancel \(previous state RestartCluster, recover=F\)/);
+  assert.equal((await clusters().get(ref)).metadata.annotations?.[triggerAnnotations.restartCluster], undefined, 'the cancel consumed the restart request');
 
   await clusters().patch(ref, { metadata: { annotations: { [steer.holdAt]: null } } });
   await mpdflow('recover', `${ns}/pc-cli`, '--from-first');

@@ -55,24 +55,7 @@ const lastRunCompleted = (ref: { namespace: string; name: string }, run: string)
   );
 const runIdOf = async (ref: { namespace: string; name: string }) => (await clusters().get(ref)).status!.transition!.workflowId;
 
-test('a cancel during a Rebuild interrupts that run only: the request is consumed and the next Rebuild runs once', async () => {
-  const ref = await createSampleCluster(ns, 'pc-cancel-rebuild');
-  await waitForState(ref, 'Running');
-  await annotate(ref, { [steer.holdAt]: 'RebuildPods', [triggerAnnotations.forceRebuild]: 'true' });
-  await atStep(ref, 'RebuildPods');
-  await annotate(ref, { cancelled: 'true' });
-  // forceRebuild is still set, so Interrupt → Rebuild fires again at once: it must not be cancelled too.
-  await waitUntil(async () => (await transitionRuns(client, ref)).length === 3, { timeoutMs: 30_000, describe: () => 'a second rebuild started' });
-  assert.equal((await clusters().get(ref)).metadata.annotations?.cancelled, undefined, 'the cancel request was consumed');
-  await annotate(ref, { [steer.holdAt]: null });
-  await waitForState(ref, 'Running');
-  await waitUntil(async () => (await transitionRuns(client, ref)).every((r) => r.status !== 'RUNNING'), { timeoutMs: 30_000, describe: () => 'runs closed' });
-  assert.deepEqual(await transitionRuns(client, ref), [
-    { run: 't1', type: 'OpCreate', status: 'COMPLETED' },
-    { run: 't2', type: 'OpRebuild', status: 'FAILED' },
-    { run: 't3', type: 'OpRebuild', status: 'COMPLETED' },
-  ]);
-});
+// A cancel during a Rebuild: test/controller/cancel-consumes.test.ts (the request is consumed, a new one runs once).
 
 test('a recovered flow resumes at its failed step even when its trigger is gone; the next run of that flow runs every step', async () => {
   const ref = await createSampleCluster(ns, 'pc-resume');

@@ -118,6 +118,7 @@ test('a mid-step flow resumes at the step that was running, with its event param
   const cluster = await waitForState(midStep, 'Running', 60_000);
   const transition = cluster.status!.transition!;
   assert.equal(transition.event, 'GoEngineMemento');
+  assert.deepEqual(transition.trigger, { [testTriggers.restartCluster]: 'true' }, 'the request the Go flow consumed is recorded: its cleanup removes it');
   assert.equal(transition.workflowId, transitionWorkflowId(midStep, cluster.metadata.uid!, 1));
   const steps = await executedSteps(transition.workflowId);
   assert.deepEqual(
@@ -146,6 +147,7 @@ test('an interrupted cluster gets its failed step from the memento; a recovery r
   assert.equal(before.status?.workflow?.failedStep, 'RestartCluster');
   assert.equal(before.status?.workflow?.stepIndex, 2);
   assert.deepEqual(await transitionRuns(client, interrupted), [], 'no run before the recovery');
+  assert.deepEqual(before.status?.transition?.trigger, { [testTriggers.restartCluster]: 'true' }, 'the request the Go flow consumed is recorded: the resumed run removes it');
 
   await clusters().patch(interrupted, { metadata: { annotations: { [interruptAnnotations.recover]: 'T' } } });
   const after = await waitForState(interrupted, 'Running', 60_000);

@@ -100,14 +100,27 @@ export async function startWriterLoop(namespace: string, name: string, table: st
 }
 
 /** How many of the acknowledged rows each running instance of the cluster has (an instance whose pod is gone has none to ask). */
-export async function ackedRowsOnEveryInstance(namespace: string, name: string, table: string, acked: number[], clients: KubeClients = kube()): Promise<Map<string, number>> {
+export async function ackedRowsOnEveryInstance(
+  namespace: string,
+  name: string,
+  table: string,
+  acked: number[],
+  clients: KubeClients = kube(),
+  options: { unreadable?: (insId: string, error: unknown) => 'skip' | 'throw' } = {},
+): Promise<Map<string, number>> {
   const cluster = await new MpdClusterClient(clients).get({ namespace, name });
   const pods = (await clients.core.listNamespacedPod({ namespace, labelSelector: `mpd.polardb.aliyun.com/cluster=${name},mpd.polardb.aliyun.com/ins-id` })).items;
   const found = new Map<string, number>();
   for (const insId of Object.keys(cluster.status?.dbInstanceStatus ?? {})) {
     const ip = pods.find((p) => p.metadata?.labels?.['mpd.polardb.aliyun.com/ins-id'] === insId && !p.metadata?.deletionTimestamp)?.status?.podIP;
     if (!ip) continue;
-    const client = await engineClient(namespace, name, ip, clients);
+    let client: pg.Client;
+    try {
+      client = await engineClient(namespace, name, ip, clients);
+    } catch (error) {
+      if (options.unreadable?.(insId, error) === 'skip') continue;
+      throw error;
+    }
     try {
       found.set(insId, Number((await client.query<{ n: string }>(`select count(*) as n from ${table} where id = any($1::int[])`, [acked])).rows[0]!.n));
     } finally {

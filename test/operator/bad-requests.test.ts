@@ -1,7 +1,8 @@
 /**
- * Requests that cannot fire on a Running cluster (a value outside its set, a switch to the RW, a recover with nothing
- * to recover, a decrease the operator does not make, a no-op extend or move) are reported within 5 s: InputValid=False
- * and one Warning Event each; no transition is recorded, no pod is created or removed. The rows: support/bad-inputs.ts.
+ * Requests that cannot fire on a Running cluster are answered within 5 s, no transition recorded, no pod created or
+ * removed: a value outside its set or a decrease the operator does not make gets InputValid=False and one Warning
+ * Event; a request naming what the cluster already is (a switch to the RW, a recover with nothing to recover, a no-op
+ * extend or move) is removed with one RequestRemoved Event. The rows: support/bad-inputs.ts.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +13,7 @@ import { kube, releaseTestNamespace, testNamespace } from '../helpers/stack';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { startSharedOperator, type SharedOperator } from '../helpers/shared-operator';
 import { refusedOnRunning } from './support/bad-inputs';
-import { inputValid, waitReported, warningEvents } from './support/refusals';
+import { inputValid, waitRemoved, waitReported, warningEvents } from './support/refusals';
 
 let ns: string;
 let op: SharedOperator;
@@ -39,6 +40,12 @@ test('requests that cannot fire on a Running cluster: InputValid=False and one W
     const original = await clusters().get(ref);
     const writtenAt = Date.now();
     await clusters().patch(ref, { metadata: { annotations: row.annotations ?? {} }, ...(row.spec ? { spec: row.spec } : {}) });
+    if (row.removed) {
+      const after = await waitRemoved(ref, row.annotations ?? {}, row.expect, writtenAt);
+      assert.equal(after.status?.transition?.id, transitionId, 'no transition recorded');
+      assert.notEqual(inputValid(after)?.status, 'False', 'removed, not refused');
+      continue;
+    }
     const refused = await waitReported(ref, row.expect, writtenAt);
     assert.equal(refused.status?.clusterStatus, 'Running', 'no transition fired');
     assert.equal(refused.status?.transition?.id, transitionId, 'no transition recorded');
@@ -53,5 +60,15 @@ test('requests that cannot fire on a Running cluster: InputValid=False and one W
   assert.deepEqual(Object.keys(cluster.status?.dbInstanceStatus ?? {}).sort(), ['ins-1', 'ins-2'], 'no phantom instance');
   assert.deepEqual(await pods(), podsBefore, 'no pod created or removed');
   // Later reconciles (each row's, the relists) did not repeat an Event.
-  for (const row of rows) assert.equal(await warningEvents(ref, row.expect), 1, `one Event for ${JSON.stringify(row)}`);
+  for (const row of rows) assert.equal(await warningEvents(ref, row.expect, row.removed ? 'RequestRemoved' : 'InvalidSpec'), 1, `one Event for ${JSON.stringify(row)}`);
+});
+
+test('a recover written on a new cluster is removed with a RequestRemoved Event; the cluster is created as asked', async () => {
+  const ref = { namespace: ns, name: 'pc-recover-new' };
+  const cluster = sampleCluster(ns, ref.name, { followerNum: 0 });
+  const annotations = { 'interrupt.recover': 'T' };
+  const writtenAt = Date.now();
+  await clusters().create({ ...cluster, metadata: { ...cluster.metadata, annotations } });
+  await waitRemoved(ref, annotations, /annotation interrupt\.recover=T: the cluster is (Creating|Init), not Interrupt: there is nothing to recover/, writtenAt);
+  await waitForState(ref, 'Running', 120_000);
 });

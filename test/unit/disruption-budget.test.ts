@@ -7,6 +7,9 @@ interface Fake {
   name: string;
   disrupting?: boolean;
   queuedSince?: string;
+  /** The rule that holds it in the queue. */
+  queuedBy?: string;
+  note?: string;
   labels?: Record<string, string>;
   transitionId?: number;
 }
@@ -19,6 +22,8 @@ function fleet(members: Fake[]) {
     clusters: () => members.map(toCluster),
     isDisrupting: (c: MPDCluster) => byName(c).disrupting === true,
     queuedSince: (c: MPDCluster) => byName(c).queuedSince,
+    queuedBy: (c: MPDCluster) => byName(c).queuedBy,
+    holderNote: (c: MPDCluster) => byName(c).note,
   };
   return { view, cluster: (name: string) => toCluster(members.find((m) => m.name === name)!) };
 }
@@ -80,4 +85,23 @@ test('a cluster leaving its disruptive transition wakes the queue, once', () => 
   members[0]!.disrupting = false;
   assert.deepEqual(budget.observe('ns/a', cluster('a')), ['ns/q']);
   assert.deepEqual(budget.observe('ns/a', cluster('a')), []);
+});
+
+test("a narrow rule's queue does not block the fleet rule: a canary waiting for its wave is not ahead of the fleet", () => {
+  const members: Fake[] = [
+    { name: 'c1', labels: { wave: 'canary' }, disrupting: true },
+    { name: 'c2', labels: { wave: 'canary' }, queuedSince: '2026-01-01T00:00:01Z', queuedBy: '1@wave=canary' },
+    { name: 'p1' },
+  ];
+  const { view, cluster } = fleet(members);
+  const budget = new DisruptionBudget([parseBudgetRule('2'), parseBudgetRule('1@wave=canary')], view);
+  assert.equal(budget.tryAcquire(cluster('p1'), 2, '2026-01-01T00:00:09Z').granted, true, 'one fleet slot is free and the canary queue is not the fleet queue');
+});
+
+test('who holds each slot is said, with a run that is paused or waiting for approval', () => {
+  const members: Fake[] = [{ name: 'a', disrupting: true, note: 'paused before SwitchRw' }, { name: 'b' }];
+  const { view, cluster } = fleet(members);
+  const budget = new DisruptionBudget([parseBudgetRule('1')], view);
+  const answer = budget.tryAcquire(cluster('b'), 2, 't');
+  assert.deepEqual(!answer.granted && answer.running, ['ns/a (paused before SwitchRw)']);
 });

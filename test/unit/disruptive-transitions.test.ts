@@ -41,3 +41,20 @@ test('the shared-storage operator holds restarts, switches and replacements, nev
     'Running→RestartCluster', 'Running→RestartIns', 'Running→SwitchRw', 'Running→FlushParams', 'Running→UpgradeMinorVersion',
   ].sort());
 });
+
+test('a Rebuild of a cluster whose instances all failed (a repair) is never held; a forced one is', async () => {
+  const sm = sharedStorageStateMachine();
+  const instance = (state: string) => ({ insType: 'ro', currentState: { state } });
+  const failedCluster = (annotations: Record<string, string> = {}) =>
+    ({
+      metadata: { name: 'c', namespace: 'n', annotations },
+      spec: {},
+      status: { clusterStatus: States.running, leaderInstanceId: 'ins-1', dbInstanceStatus: { 'ins-1': instance('failed'), 'ins-2': instance('failed') } },
+    }) as unknown as Parameters<typeof sm.check>[1];
+  const repair = await sm.check(States.running, failedCluster());
+  assert.ok(repair.kind === 'fire' && repair.transition.to === States.rebuild, 'all instances failed: a Rebuild fires');
+  assert.equal(sm.isDisruptive(States.running, States.rebuild, repair.event), false, 'a repair is not held');
+  const forced = await sm.check(States.running, failedCluster({ forceRebuild: 'true' }));
+  assert.ok(forced.kind === 'fire');
+  assert.equal(sm.isDisruptive(States.running, States.rebuild, forced.event), true, 'a requested rebuild of a cluster waits for its window');
+});

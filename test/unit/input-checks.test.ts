@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { capacityProblem, largestNode } from '../../src/controller/node-capacity';
 import { engineAnnotationProblem } from '../../src/controller/input-checks';
-import { requestProblem } from '../../src/operator/shared/request-check';
+import { engineStaleRequests } from '../../src/controller/stale-requests';
+import { requestProblem, sharedStaleRequests } from '../../src/operator/shared/request-check';
 import { ClockOffset } from '../../src/temporal/clock-offset';
 
 const running = (annotations: Record<string, string> = {}, spec: Partial<MPDCluster['spec']> = {}): MPDCluster =>
@@ -25,18 +26,24 @@ test('requests that can fire pass; each that cannot is named', () => {
   assert.equal(requestProblem(running({ extendStorage: 'true' }, { shareStore: { diskQuota: '11Gi' } })), undefined);
   assert.equal(requestProblem(running({ removeIns: 'ins-2' }, { followerNum: 0 })), undefined, 'a decrease with the replica named');
   assert.match(requestProblem(running({ flushParams: 'Yes' })) ?? '', /flushParams must be/);
-  assert.match(requestProblem(running({ switchRw: 'ins-1' })) ?? '', /ins-1 is the RW already/);
-  assert.match(requestProblem(running({ migrate: 'ins-2|n2' })) ?? '', /runs on node n2 already/);
   assert.match(requestProblem(running({}, { followerNum: 0 })) ?? '', /followerNum 0 is below the 1 read-only/);
-  assert.match(requestProblem(running({ extendStorage: '1' }, { shareStore: { diskQuota: '10240Mi' } })) ?? '', /the size the volume has already/);
+});
+
+test('requests naming what the cluster already is are stale: removed with why, not refused', () => {
+  const stale = (annotations: Record<string, string>, spec = {}) => sharedStaleRequests(running(annotations, spec)).map((r) => `${r.annotation}=${r.value}: ${r.why}`);
+  assert.deepEqual(stale({ switchRw: 'ins-2' }), []);
+  assert.match(stale({ switchRw: 'ins-1' }).join(), /switchRw=ins-1: .*ins-1 is the RW already/);
+  assert.match(stale({ migrate: 'ins-2|n2' }).join(), /migrate=ins-2\|n2: .*runs on node n2 already/);
+  assert.match(stale({ extendStorage: '1' }, { shareStore: { diskQuota: '10240Mi' } }).join(), /extendStorage=1: .*the size the volume has already/);
+  assert.equal(requestProblem(running({ switchRw: 'ins-1' })), undefined, 'no longer an InputValid refusal');
 });
 
 test("the engine's annotations at rest: cancelled true or false; a recover only where something is interrupted", () => {
-  assert.equal(engineAnnotationProblem(running({ cancelled: 'false' }), 'Running'), undefined);
-  assert.match(engineAnnotationProblem(running({ cancelled: 'maybe' }), 'Running') ?? '', /cancelled must be/);
-  assert.equal(engineAnnotationProblem(running({ 'interrupt.recover': 'T' }), 'Interrupt'), undefined);
-  assert.equal(engineAnnotationProblem(running({ 'interrupt.recover': 'F' }), 'Running'), undefined);
-  assert.match(engineAnnotationProblem(running({ 'interrupt.recover': 'T' }), 'Running') ?? '', /nothing to recover/);
+  assert.equal(engineAnnotationProblem(running({ cancelled: 'false' })), undefined);
+  assert.match(engineAnnotationProblem(running({ cancelled: 'maybe' })) ?? '', /cancelled must be/);
+  assert.deepEqual(engineStaleRequests(running({ 'interrupt.recover': 'T' }), 'Interrupt'), []);
+  assert.deepEqual(engineStaleRequests(running({ 'interrupt.recover': 'F' }), 'Running'), []);
+  assert.match(engineStaleRequests(running({ 'interrupt.recover': 'T' }), 'Running')[0]?.why ?? '', /nothing to recover/);
 });
 
 test('a class larger than every node is named with the largest node and its number; unknown nodes refuse nothing', () => {

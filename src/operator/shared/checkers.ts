@@ -20,14 +20,18 @@ export function checkInstall(cluster: MPDCluster): StateEvent | undefined {
 }
 
 export function checkRebuild(cluster: MPDCluster): StateEvent | undefined {
-  if (cluster.status?.clusterStatus === States.rebuild) return { name: 'Rebuild' };
+  const forced = truthy(annotation(cluster, triggerAnnotations.forceRebuild));
+  // In Rebuild already (entered unrecorded, or taken over from the Go engine): the tag its SetRebuildTag wrote is consumed too.
+  const trigger = forced ? consumes(cluster, triggerAnnotations.forceRebuild) : {};
+  if (cluster.status?.clusterStatus === States.rebuild) return { name: 'Rebuild', ...trigger };
   const all = instances(cluster);
   if (all.length === 0 || !cluster.status?.leaderInstanceId) return undefined;
-  const forced = truthy(annotation(cluster, triggerAnnotations.forceRebuild));
-  const allFailed = all.every((ins) => isFailed(ins.currentState?.state));
-  if (forced) return { name: 'Rebuild', ...consumes(cluster, triggerAnnotations.forceRebuild) };
-  return allFailed ? { name: 'Rebuild' } : undefined;
+  if (forced) return { name: 'Rebuild', ...trigger };
+  return all.every((ins) => isFailed(ins.currentState?.state)) ? { name: 'Rebuild' } : undefined;
 }
+
+/** A Rebuild someone asked for (forceRebuild), as opposed to the repair of a cluster whose instances all failed. */
+export const requestedRebuild = (event: StateEvent) => Boolean(event.trigger?.[triggerAnnotations.forceRebuild]);
 
 export function checkModifyClass(cluster: MPDCluster): StateEvent | undefined {
   const target = cluster.spec.classInfoModifyTo?.className;

@@ -3,6 +3,7 @@ import { sharedSteps } from '../../../activities/shared/index';
 import type { Operator } from '../../operator-api/operator';
 import { runScenario } from './demo/scenario';
 import { checkSharedSpec } from './spec-check';
+import { sharedStaleRequests } from './request-check';
 import { sharedStableStatus } from './stable-status';
 import { sharedEffects } from './step-effects';
 import { sharedStorageStateMachine } from './transitions';
@@ -13,6 +14,7 @@ export const operator: Operator = {
   name: 'shared-storage',
   stateMachine: sharedStorageStateMachine(),
   validate: checkSharedSpec,
+  staleRequests: sharedStaleRequests,
   flowsDir: fileURLToPath(new URL('../../../flows/shared', import.meta.url)),
   steps: sharedSteps,
   releaseFlow: 'ReleaseSharedStorageCluster',

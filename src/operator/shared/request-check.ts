@@ -1,10 +1,14 @@
 /**
- * Requests on a Running cluster that cannot fire as written: each is refused in a sentence (InputValid=False and one
- * Event) instead of being silently ignored, or kept until a later flow makes it name something gone.
+ * Requests on a Running cluster that cannot fire as written. A value outside its set or a spec the operator cannot
+ * act on is refused in a sentence (InputValid=False and one Event); a request that names what the cluster already is
+ * (a switch to the RW, a move to the node it is on, an extend to the size it has) is removed with an Event, instead of
+ * being kept until a later flow makes it name something else.
  */
 import { triggerAnnotations, yesNoTriggers, yesNoValues } from './annotations';
 import type { MPDCluster } from '../../kube/mpdcluster';
 import { quantityValue } from '../../kube/quantity';
+import { States } from '../../contract/states';
+import type { StaleRequest } from '../../operator-api/operator';
 
 const yesNo = [...yesNoValues.yes, ...yesNoValues.no] as readonly string[];
 
@@ -16,19 +20,34 @@ export function requestProblem(cluster: MPDCluster): string | undefined {
       return `annotation ${key} must be ${yesNoValues.yes.join(', ')} (to ask) or ${yesNoValues.no.join(', ')} (not to), got "${value}"`;
     }
   }
-  return switchProblem(cluster, annotations) ?? migrateProblem(cluster, annotations) ?? followerProblem(cluster, annotations) ?? storageProblem(cluster, annotations) ?? targetProblem(cluster);
+  return followerProblem(cluster, annotations) ?? targetProblem(cluster);
+}
+
+/** The requests of a Running cluster that name what it already is: removed, each with why. */
+export function sharedStaleRequests(cluster: MPDCluster): StaleRequest[] {
+  if (cluster.status?.clusterStatus !== States.running) return [];
+  const annotations = cluster.metadata.annotations ?? {};
+  const stale: StaleRequest[] = [];
+  for (const [annotation, why] of [
+    [triggerAnnotations.switchRw, switchProblem(cluster, annotations)],
+    [triggerAnnotations.migrate, migrateProblem(cluster, annotations)],
+    [triggerAnnotations.extendStorage, storageProblem(cluster, annotations)],
+  ] as const) {
+    if (why) stale.push({ annotation, value: annotations[annotation]!, why });
+  }
+  return stale;
 }
 
 function switchProblem(cluster: MPDCluster, annotations: Record<string, string>): string | undefined {
   const to = annotations[triggerAnnotations.switchRw];
   if (to === undefined || to !== cluster.status?.leaderInstanceId) return undefined;
-  return `annotation ${triggerAnnotations.switchRw}: ${to} is the RW already; name a read-only instance to switch to, or remove the annotation`;
+  return `annotation ${triggerAnnotations.switchRw}: ${to} is the RW already; to switch, name a read-only instance`;
 }
 
 function migrateProblem(cluster: MPDCluster, annotations: Record<string, string>): string | undefined {
   const [insId, node] = (annotations[triggerAnnotations.migrate] ?? '').split('|');
   if (!insId || !node || cluster.status?.dbInstanceStatus?.[insId]?.nodeName !== node) return undefined;
-  return `annotation ${triggerAnnotations.migrate}: ${insId} runs on node ${node} already; name another node, or remove the annotation`;
+  return `annotation ${triggerAnnotations.migrate}: ${insId} runs on node ${node} already; to move it, name another node`;
 }
 
 /** The operator removes a replica only by name: a lower count alone would never fire. */

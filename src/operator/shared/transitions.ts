@@ -22,7 +22,8 @@ export const SharedStates = {
 /**
  * The seed's 15 transitions, registered in its order: that order is the priority among simultaneous triggers.
  * Disruptive ones restart, switch or replace engines (they wait for the maintenance window and the budget); creating,
- * adding or removing an RO, extending storage and a Rebuild from Interrupt (a repair) are not held.
+ * adding or removing an RO, extending storage and a repair (a Rebuild from Interrupt, or of a cluster whose instances
+ * all failed: nothing is left to disrupt) are not held.
  */
 export function sharedStorageStateMachine(): StateMachine<MPDCluster> {
   const s = SharedStates;
@@ -31,7 +32,7 @@ export function sharedStorageStateMachine(): StateMachine<MPDCluster> {
     .registerStableState(States.running, States.interrupt, States.init)
     .registerTransition(States.init, check.checkInstall, States.creating, 'CreateSharedStorageCluster')
     .registerTransition(States.interrupt, check.checkRebuild, States.rebuild, 'SharedStorageClusterRebuild', { ignoreUnCompleted: true })
-    .registerTransition(States.running, check.checkRebuild, States.rebuild, 'SharedStorageClusterRebuild', { ignoreUnCompleted: true, disruptive: true })
+    .registerTransition(States.running, check.checkRebuild, States.rebuild, 'SharedStorageClusterRebuild', { ignoreUnCompleted: true, disruptive: check.requestedRebuild })
     .registerTransition(States.running, check.checkModifyClass, s.modifyClass, 'SharedStorageClusterModifyClass', disruptive)
     .registerTransition(States.running, check.checkRestartCluster, s.restartCluster, 'SharedStorageClusterRestartCluster', disruptive)
     .registerTransition(States.running, check.checkRestartIns, s.restartIns, 'SharedStorageClusterRestartIns', disruptive)

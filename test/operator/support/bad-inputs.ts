@@ -70,33 +70,33 @@ export const refusedByOperatorAtCreate: Array<{ name: string; cluster: string; s
   { name: 'local storage', cluster: 'pc-local', spec: { dbClusterType: 'local' }, expect: /spec\.dbClusterType must be "share"/ },
   { name: 'cpu above every node', cluster: 'pc-bigcpu', spec: cls({ cpu: '100' }), expect: /spec\.classInfo\.cpu "100" is more than any node can give: the largest allocatable cpu is \S+ \(node / },
   { name: 'memory above every node', cluster: 'pc-bigmem', spec: cls({ memory: '8Ti' }), expect: /spec\.classInfo\.memory "8Ti" is more than any node can give: the largest allocatable memory is \S+ \(node / },
-  { name: 'recover asked of a new cluster', cluster: 'pc-recover-new', spec: {}, expect: /annotation interrupt\.recover=T: the cluster is Creating, not Interrupt/ },
 ];
 /** Annotations a row at create carries (by cluster name). */
-export const createAnnotations: Record<string, Record<string, string>> = { 'pc-recover-new': { 'interrupt.recover': 'T' } };
+export const createAnnotations: Record<string, Record<string, string>> = {};
 
 /**
  * Requests refused on a Running cluster with RW ins-1 and RO ins-2 (InputValid=False, one Event, no transition):
- * `annotations` and `spec` are written, then removed or restored. `node` is where ins-2 runs.
+ * `annotations` and `spec` are written, then removed or restored. `node` is where ins-2 runs. A `removed` row names
+ * what the cluster already is: the controller removes the request itself, with a RequestRemoved Warning Event.
  */
-export const refusedOnRunning = (cluster: string, node: string): Array<{ annotations?: Record<string, string>; spec?: Partial<Spec>; expect: RegExp }> => [
+export const refusedOnRunning = (cluster: string, node: string): Array<{ annotations?: Record<string, string>; spec?: Partial<Spec>; expect: RegExp; removed?: true }> => [
   { annotations: { restartIns: 'ins-99' }, expect: new RegExp(`annotation restartIns: instance "ins-99" is not part of cluster ${cluster} \\(it has ins-1, ins-2\\)`) },
   { annotations: { restartIns: '' }, expect: /annotation restartIns: instance "" is not part/ },
   { annotations: { switchRw: 'ins-42' }, expect: /annotation switchRw: instance "ins-42" is not part/ },
-  { annotations: { switchRw: 'ins-1' }, expect: /annotation switchRw: ins-1 is the RW already/ },
+  { annotations: { switchRw: 'ins-1' }, expect: /annotation switchRw: ins-1 is the RW already/, removed: true },
   { annotations: { removeIns: 'ins-7' }, expect: /annotation removeIns: instance "ins-7" is not part/ },
   { annotations: { removeIns: 'ins-1' }, expect: /annotation removeIns: ins-1 is the RW/ },
   { annotations: { migrate: 'ins-9|node-2' }, expect: /annotation migrate: instance "ins-9" is not part/ },
   { annotations: { migrate: 'ins-2' }, expect: /annotation migrate must be "<insId>\|<node>", got "ins-2"/ },
   { annotations: { migrate: 'ins-2|a|b' }, expect: /annotation migrate must be "<insId>\|<node>", got "ins-2\|a\|b"/ },
-  { annotations: { migrate: `ins-2|${node}` }, expect: new RegExp(`annotation migrate: ins-2 runs on node ${node} already`) },
+  { annotations: { migrate: `ins-2|${node}` }, expect: new RegExp(`annotation migrate: ins-2 runs on node ${node} already`), removed: true },
   { annotations: { restartCluster: 'maybe' }, expect: /annotation restartCluster must be true, T, 1 \(to ask\) or false, F, 0 \(not to\), got "maybe"/ },
   { annotations: { restartCluster: '' }, expect: /annotation restartCluster must be .* got ""/ },
   { annotations: { forceRebuild: 'yes' }, expect: /annotation forceRebuild must be .* got "yes"/ },
   { annotations: { flushParams: 'please' }, expect: /annotation flushParams must be .* got "please"/ },
   { annotations: { extendStorage: 'on' }, expect: /annotation extendStorage must be .* got "on"/ },
-  { annotations: { extendStorage: 'true' }, expect: /annotation extendStorage: spec\.shareStore\.diskQuota is 10Gi, the size the volume has already/ },
-  { annotations: { 'interrupt.recover': 'T' }, expect: /annotation interrupt\.recover=T: the cluster is Running, not Interrupt: there is nothing to recover/ },
+  { annotations: { extendStorage: 'true' }, expect: /annotation extendStorage: spec\.shareStore\.diskQuota is 10Gi, the size the volume has already/, removed: true },
+  { annotations: { 'interrupt.recover': 'T' }, expect: /annotation interrupt\.recover=T: the cluster is Running, not Interrupt: there is nothing to recover/, removed: true },
   { annotations: { cancelled: 'yes' }, expect: /annotation cancelled must be "true" \(cancel the running flow\) or "false", got "yes"/ },
   { spec: { followerNum: 0 }, expect: /spec\.followerNum 0 is below the 1 read-only instances of the cluster: a replica is removed by name/ },
   { spec: { classInfoModifyTo: { className: base.classInfo!.className!, cpu: '2' } }, expect: /spec\.classInfoModifyTo names the class the cluster has/ },

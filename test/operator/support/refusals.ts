@@ -9,9 +9,24 @@ export const reportWithinMs = 5_000;
 
 export const inputValid = (cluster: MPDCluster) => cluster.status?.conditions?.find((c) => c.type === 'InputValid');
 
-export async function warningEvents(ref: { namespace: string; name: string }, message: RegExp): Promise<number> {
+export async function warningEvents(ref: { namespace: string; name: string }, message: RegExp, reason = 'InvalidSpec'): Promise<number> {
   const list = await kube().core.listNamespacedEvent({ namespace: ref.namespace, fieldSelector: `involvedObject.name=${ref.name}` });
-  return list.items.filter((e) => e.type === 'Warning' && e.reason === 'InvalidSpec' && message.test(e.message ?? '')).length;
+  return list.items.filter((e) => e.type === 'Warning' && e.reason === reason && message.test(e.message ?? '')).length;
+}
+
+/** A request that cannot fire, removed by the controller: the annotations gone and a RequestRemoved Event, within `reportWithinMs`. */
+export async function waitRemoved(ref: { namespace: string; name: string }, annotations: Record<string, string>, expect: RegExp, writtenAt: number): Promise<MPDCluster> {
+  let last: MPDCluster | undefined;
+  const left = () => Math.max(1, writtenAt + reportWithinMs - Date.now());
+  await waitUntil(
+    async () => {
+      last = await clusters().get(ref);
+      return Object.keys(annotations).every((key) => last!.metadata.annotations?.[key] === undefined);
+    },
+    { timeoutMs: left(), intervalMs: 100, describe: () => `${ref.name}: ${JSON.stringify(annotations)} not removed within ${reportWithinMs} ms` },
+  );
+  await waitUntil(async () => (await warningEvents(ref, expect, 'RequestRemoved')) >= 1, { timeoutMs: left(), intervalMs: 100, describe: () => `${ref.name}: no RequestRemoved Event matching ${expect} within ${reportWithinMs} ms` });
+  return last!;
 }
 
 /**
