@@ -70,8 +70,8 @@ test('kill -9 of the runner leaves no process, link or route behind; the next st
     assert.equal(existsSync(`/sys/class/net/${bridgePrefix}${stackId}`), false, 'no bridge in the host namespace');
     assert.equal(execFileSync('ip', ['-4', 'route', 'show'], { encoding: 'utf8' }).includes(hostVeth), false, 'no route through the node is left');
 
-    const removed = await cleanupDeadNodes();
-    assert.ok(removed.some((r) => r.startsWith('cgroup')), `cleanup removed: ${removed.join(', ')}`);
+    // The end state, whoever reached it: another stack's start may have cleaned up this dead node first.
+    await cleanupDeadNodes();
     assert.equal(existsSync(podCgroup), false, 'cgroups removed');
   } finally {
     runner.kill('SIGKILL');

@@ -1,38 +1,22 @@
 /** Flows clean up only their own trigger: a request written while another flow runs is kept and runs next (issue 9, item 6). */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Client } from '@temporalio/client';
 import { waitUntil } from '../../src/infra/wait';
 import { triggerAnnotations } from '../../src/operator/shared/annotations';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { clusters, transitionRuns, waitForState } from '../helpers/operator';
-import { startSharedOperator, type SharedOperator } from '../helpers/shared-operator';
-import { releaseTestNamespace, temporalClient, testNamespace } from '../helpers/stack';
+import { sharedOperatorSuite } from '../helpers/shared-operator';
 import { holdEngineLock } from '../helpers/engine-lock';
 
-let client: Client;
-let close: () => Promise<void>;
-let ns: string;
-let op: SharedOperator;
-
-before(async () => {
-  ({ client, close } = await temporalClient());
-  ns = await testNamespace('trigger-kept');
-  op = await startSharedOperator(ns);
-});
-after(async () => {
-  await op.stop();
-  await releaseTestNamespace(ns);
-  await close();
-});
+const suite = sharedOperatorSuite('trigger-kept');
 
 test('restartCluster written while an AddRo runs survives its cleanup and runs next; each flow clears only its own trigger', { timeout: 600_000 }, async () => {
-  const ref = { namespace: ns, name: 'pc-kept' };
-  await clusters().create(sampleCluster(ns, ref.name, { followerNum: 1 }));
+  const ref = { namespace: suite.ns, name: 'pc-kept' };
+  await clusters().create(sampleCluster(suite.ns, ref.name, { followerNum: 1 }));
   await waitForState(ref, 'Running', 90_000);
   // The new RO's data directory is locked, as by another postmaster: the AddRo waits for its pod, so the restart
   // request lands mid-flow.
-  const lock = await holdEngineLock(ns, `${ref.name}-share`, 'ins-3');
+  const lock = await holdEngineLock(suite.ns, `${ref.name}-share`, 'ins-3');
   await lock.held;
   try {
     await clusters().patch(ref, { spec: { followerNum: 2 } });
@@ -42,13 +26,13 @@ test('restartCluster written while an AddRo runs survives its cleanup and runs n
     lock.release();
   }
 
-  await waitUntil(async () => (await transitionRuns(client, ref)).at(-1)?.type === 'SharedStorageClusterRestartCluster' && (await transitionRuns(client, ref)).at(-1)?.status === 'COMPLETED', {
+  await waitUntil(async () => (await transitionRuns(suite.client, ref)).at(-1)?.type === 'SharedStorageClusterRestartCluster' && (await transitionRuns(suite.client, ref)).at(-1)?.status === 'COMPLETED', {
     timeoutMs: 90_000,
     describe: () => 'the restart requested during the AddRo never ran',
   });
   await waitForState(ref, 'Running');
   assert.deepEqual(
-    (await transitionRuns(client, ref)).map((r) => `${r.run} ${r.type} ${r.status}`),
+    (await transitionRuns(suite.client, ref)).map((r) => `${r.run} ${r.type} ${r.status}`),
     ['t1 CreateSharedStorageCluster COMPLETED', 't2 SharedStorageClusterAddRo COMPLETED', 't3 SharedStorageClusterRestartCluster COMPLETED'],
   );
   const cluster = await clusters().get(ref);
@@ -57,13 +41,13 @@ test('restartCluster written while an AddRo runs survives its cleanup and runs n
 });
 
 test('a trigger rewritten while its own flow runs is kept: the flow removes it only if unchanged', { timeout: 600_000 }, async () => {
-  const ref = { namespace: ns, name: 'pc-rewritten' };
-  await clusters().create(sampleCluster(ns, ref.name, { followerNum: 0 }));
+  const ref = { namespace: suite.ns, name: 'pc-rewritten' };
+  await clusters().create(sampleCluster(suite.ns, ref.name, { followerNum: 0 }));
   await waitForState(ref, 'Running', 90_000);
   // A rebuild replaces ins-1's pod: once its postmaster stops, the test holds the data directory's lock before the new
   // pod starts (it is created only after the old one is gone), so the rebuild waits for it. (A restart no longer
   // replaces the pod: the HA manager restarts PostgreSQL in place.)
-  const lock = await holdEngineLock(ns, `${ref.name}-share`, 'ins-1');
+  const lock = await holdEngineLock(suite.ns, `${ref.name}-share`, 'ins-1');
   try {
     await clusters().patch(ref, { metadata: { annotations: { [triggerAnnotations.forceRebuild]: 'true' } } });
     await waitUntil(async () => (await clusters().get(ref)).status?.transition?.flowName === 'SharedStorageClusterRebuild', { timeoutMs: 30_000, describe: () => 'rebuild started' });
@@ -74,7 +58,7 @@ test('a trigger rewritten while its own flow runs is kept: the flow removes it o
   } finally {
     lock.release();
   }
-  await waitUntil(async () => (await transitionRuns(client, ref)).filter((r) => r.type === 'SharedStorageClusterRebuild' && r.status === 'COMPLETED').length === 2, {
+  await waitUntil(async () => (await transitionRuns(suite.client, ref)).filter((r) => r.type === 'SharedStorageClusterRebuild' && r.status === 'COMPLETED').length === 2, {
     timeoutMs: 180_000,
     describe: () => 'the second rebuild request never ran',
   });
