@@ -3,34 +3,19 @@
  * interrupt annotations, then the state); a controller cut off between them leaves the cluster in its unstable state
  * with the interrupt annotations and the request. The next reconcile finishes the cancel; it never starts the run.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Client } from '@temporalio/client';
 import { transitionWorkflowId } from '../../src/contract/flow-run';
 import { waitUntil } from '../../src/infra/wait';
 import { cancelledAnnotation, interruptAnnotations } from '../../src/kube/annotations';
 import { testTriggers as triggers } from '../fixtures/test-operator-steps';
-import { clusters, createSampleCluster, startTestOperator, transitionRuns, type TestOperator } from '../helpers/operator';
-import { temporalClient, testNamespace } from '../helpers/stack';
+import { clusters, createSampleCluster, testOperatorSuite, transitionRuns } from '../helpers/operator';
 
-let client: Client;
-let close: () => Promise<void>;
-let ns: string;
-let op: TestOperator;
-
-before(async () => {
-  ({ client, close } = await temporalClient());
-  ns = await testNamespace('cancel-before-run');
-  // Acts only on clusters of this operator: the test sets the cluster up first, as the cut-off controller left it.
-  op = await startTestOperator(ns, { operatorName: 'polar-mpd' });
-});
-after(async () => {
-  await op.stop();
-  await close();
-});
+// Acts only on clusters of this operator: the test sets the cluster up first, as the cut-off controller left it.
+const suite = testOperatorSuite('cancel-before-run', { operatorName: 'polar-mpd' });
 
 test('a cancel cut off between its interrupt annotations and its state write is finished, and the run never starts', async () => {
-  const ref = await createSampleCluster(ns, 'pc-half-cancel', { operatorName: 'not-yet' });
+  const ref = await createSampleCluster(suite.ns, 'pc-half-cancel', { operatorName: 'not-yet' });
   const uid = (await clusters().get(ref)).metadata.uid!;
   // What the first write left: the interrupt annotations (the trigger already consumed), the request still there.
   await clusters().patch(ref, {
@@ -61,5 +46,5 @@ test('a cancel cut off between its interrupt annotations and its state write is 
   assert.equal(cluster.status?.clusterStatus, 'Interrupt', 'the cancel was finished, not cleared away');
   assert.equal(cluster.metadata.annotations?.[interruptAnnotations.reason], 'CANCELLED');
   await waitUntil(async () => (await clusters().get(ref)).metadata.annotations?.[cancelledAnnotation] === undefined, { timeoutMs: 15_000, describe: () => 'request consumed' });
-  assert.deepEqual(await transitionRuns(client, ref), [], 'the cancelled run never started');
+  assert.deepEqual(await transitionRuns(suite.client, ref), [], 'the cancelled run never started');
 });

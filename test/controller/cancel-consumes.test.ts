@@ -2,41 +2,26 @@
  * A request is consumed once (issue 21): a cancel, however it is sent, consumes the trigger of the transition it
  * interrupts, so the cancelled operation never runs again unasked; recovery still resumes that same transition.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Client } from '@temporalio/client';
 import { waitUntil } from '../../src/infra/wait';
 import { cancelledAnnotation, interruptAnnotations } from '../../src/kube/annotations';
 import { FlowRuns } from '../../src/temporal/flow-runs';
 import { steer, testTriggers as triggers } from '../fixtures/test-operator-steps';
-import { clusters, createSampleCluster, startTestOperator, transitionRuns, waitForState, type TestOperator } from '../helpers/operator';
-import { temporalClient, testNamespace } from '../helpers/stack';
+import { clusters, createSampleCluster, testOperatorSuite, transitionRuns, waitForState } from '../helpers/operator';
 
-let client: Client;
-let close: () => Promise<void>;
-let ns: string;
-let op: TestOperator;
-
-before(async () => {
-  ({ client, close } = await temporalClient());
-  ns = await testNamespace('cancel-consumes');
-  op = await startTestOperator(ns);
-});
-after(async () => {
-  await op.stop();
-  await close();
-});
+const suite = testOperatorSuite('cancel-consumes');
 
 type Ref = { namespace: string; name: string };
 const annotate = (ref: Ref, values: Record<string, string | null>) => clusters().patch(ref, { metadata: { annotations: values } });
 const atStep = (ref: Ref, step: string) =>
   waitUntil(async () => (await clusters().get(ref)).status?.workflow?.step === step, { timeoutMs: 30_000, describe: () => `${ref.name} at step ${step}` });
 const runIdOf = async (ref: Ref) => (await clusters().get(ref)).status!.transition!.workflowId;
-const runs = async (ref: Ref) => (await transitionRuns(client, ref)).map((r) => `${r.run} ${r.type} ${r.status}`);
+const runs = async (ref: Ref) => (await transitionRuns(suite.client, ref)).map((r) => `${r.run} ${r.type} ${r.status}`);
 
 /** A RestartCluster held at its RestartCluster step, then cancelled by `cancel`. */
 async function cancelHeldRestart(name: string, cancel: (ref: Ref) => Promise<unknown>) {
-  const ref = await createSampleCluster(ns, name);
+  const ref = await createSampleCluster(suite.ns, name);
   await waitForState(ref, 'Running');
   await annotate(ref, { [steer.holdAt]: 'RestartCluster', [triggers.restartCluster]: 'true' });
   await atStep(ref, 'RestartCluster');
@@ -45,10 +30,10 @@ async function cancelHeldRestart(name: string, cancel: (ref: Ref) => Promise<unk
 }
 
 const cancels: Record<string, (ref: Ref) => Promise<unknown>> = {
-  'the cancel signal': async (ref) => new FlowRuns(client).signalCancel(await runIdOf(ref), 'test cancels'),
+  'the cancel signal': async (ref) => new FlowRuns(suite.client).signalCancel(await runIdOf(ref), 'test cancels'),
   'the cancelled annotation': (ref) => annotate(ref, { [cancelledAnnotation]: 'true' }),
-  'a Temporal cancel': async (ref) => client.workflow.getHandle(await runIdOf(ref)).cancel(),
-  'a Temporal terminate': async (ref) => client.workflow.getHandle(await runIdOf(ref)).terminate('test terminates'),
+  'a Temporal cancel': async (ref) => suite.client.workflow.getHandle(await runIdOf(ref)).cancel(),
+  'a Temporal terminate': async (ref) => suite.client.workflow.getHandle(await runIdOf(ref)).terminate('test terminates'),
 };
 
 for (const [how, cancel] of Object.entries(cancels)) {
@@ -64,9 +49,9 @@ for (const [how, cancel] of Object.entries(cancels)) {
 }
 
 test('a cancelled restart stays recoverable: interrupt.recover resumes it at its failed step, once', async () => {
-  const { ref } = await cancelHeldRestart('pc-cancel-recover', async (r) => new FlowRuns(client).signalCancel(await runIdOf(r), 'test cancels'));
+  const { ref } = await cancelHeldRestart('pc-cancel-recover', async (r) => new FlowRuns(suite.client).signalCancel(await runIdOf(r), 'test cancels'));
   await annotate(ref, { [steer.holdAt]: null, [interruptAnnotations.recover]: 'T' });
-  await waitUntil(async () => (await transitionRuns(client, ref)).at(-1)?.run === 't2-r1' && (await transitionRuns(client, ref)).at(-1)?.status === 'COMPLETED', {
+  await waitUntil(async () => (await transitionRuns(suite.client, ref)).at(-1)?.run === 't2-r1' && (await transitionRuns(suite.client, ref)).at(-1)?.status === 'COMPLETED', {
     timeoutMs: 30_000,
     describe: () => 'the recovered restart never completed',
   });
@@ -75,7 +60,7 @@ test('a cancelled restart stays recoverable: interrupt.recover resumes it at its
   assert.equal(done.metadata.annotations?.[triggers.restartCluster], undefined);
   // An unrelated request afterwards runs alone: no restart comes back with it.
   await annotate(ref, { [triggers.forceRebuild]: 'true' });
-  await waitUntil(async () => (await transitionRuns(client, ref)).at(-1)?.type === 'OpRebuild' && (await transitionRuns(client, ref)).at(-1)?.status === 'COMPLETED', {
+  await waitUntil(async () => (await transitionRuns(suite.client, ref)).at(-1)?.type === 'OpRebuild' && (await transitionRuns(suite.client, ref)).at(-1)?.status === 'COMPLETED', {
     timeoutMs: 30_000,
     describe: () => 'the rebuild never completed',
   });
@@ -92,12 +77,12 @@ test('a request written again while its flow runs survives the cancel: it is a n
 });
 
 test('a cancelled forceRebuild is consumed: no Rebuild starts again on its own; a new request runs once', async () => {
-  const ref = await createSampleCluster(ns, 'pc-cancel-rebuild');
+  const ref = await createSampleCluster(suite.ns, 'pc-cancel-rebuild');
   await waitForState(ref, 'Running');
   await annotate(ref, { [steer.holdAt]: 'RebuildPods', [triggers.forceRebuild]: 'true' });
   // RebuildPods is the first step, shown with the transition before its run starts: the cancel waits for the run.
   await atStep(ref, 'RebuildPods');
-  await waitUntil(async () => (await transitionRuns(client, ref)).at(-1)?.run === 't2', { timeoutMs: 30_000, describe: () => 'the rebuild run never started' });
+  await waitUntil(async () => (await transitionRuns(suite.client, ref)).at(-1)?.run === 't2', { timeoutMs: 30_000, describe: () => 'the rebuild run never started' });
   await annotate(ref, { [cancelledAnnotation]: 'true' });
   const interrupted = await waitForState(ref, 'Interrupt');
   assert.equal(interrupted.metadata.annotations?.[triggers.forceRebuild], undefined, 'the cancelled rebuild request is consumed');
@@ -105,7 +90,7 @@ test('a cancelled forceRebuild is consumed: no Rebuild starts again on its own; 
   assert.deepEqual(await runs(ref), ['t1 OpCreate COMPLETED', 't2 OpRebuild FAILED'], 'no rebuild started again on its own');
 
   await annotate(ref, { [steer.holdAt]: null, [triggers.forceRebuild]: 'true' });
-  await waitUntil(async () => (await transitionRuns(client, ref)).at(-1)?.run === 't3' && (await transitionRuns(client, ref)).at(-1)?.status === 'COMPLETED', {
+  await waitUntil(async () => (await transitionRuns(suite.client, ref)).at(-1)?.run === 't3' && (await transitionRuns(suite.client, ref)).at(-1)?.status === 'COMPLETED', {
     timeoutMs: 30_000,
     describe: () => 'the new rebuild request never ran',
   });

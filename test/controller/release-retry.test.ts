@@ -1,30 +1,15 @@
 /** A release flow that keeps failing backs off, says so in Events and status, and lets the cluster go once it works. */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Client } from '@temporalio/client';
 import { waitUntil } from '../../src/infra/wait';
 import { steer } from '../fixtures/test-operator-steps';
-import { temporalClient, testNamespace } from '../helpers/stack';
 import { eventReasons } from '../helpers/flows';
-import { clusters, createSampleCluster, flowRuns, startTestOperator, waitForState, waitUntilGone, type TestOperator } from '../helpers/operator';
+import { clusters, createSampleCluster, flowRuns, testOperatorSuite, waitForState, waitUntilGone } from '../helpers/operator';
 
-let client: Client;
-let close: () => Promise<void>;
-let ns: string;
-let op: TestOperator;
-
-before(async () => {
-  ({ client, close } = await temporalClient());
-  ns = await testNamespace('release-retry');
-  op = await startTestOperator(ns);
-});
-after(async () => {
-  await op.stop();
-  await close();
-});
+const suite = testOperatorSuite('release-retry');
 
 test('a failing release is tried again with backoff and an Event per failure, and the cluster goes once it succeeds', { timeout: 180_000 }, async () => {
-  const ref = await createSampleCluster(ns, 'pc-release');
+  const ref = await createSampleCluster(suite.ns, 'pc-release');
   await waitForState(ref, 'Running');
   await clusters().patch(ref, { metadata: { annotations: { [steer.interruptAt]: 'ReleaseStorage' } } });
   await clusters().delete(ref);
@@ -32,7 +17,7 @@ test('a failing release is tried again with backoff and an Event per failure, an
   const status = (await clusters().get(ref)).status!.release!;
   assert.match(status.lastError ?? '', /ReleaseStorage/, 'the failure says why');
   assert.ok(status.nextAttemptAt, 'the next attempt is announced');
-  const releases = (await flowRuns(client, ref)).filter((r) => r.type === 'OpRelease');
+  const releases = (await flowRuns(suite.client, ref)).filter((r) => r.type === 'OpRelease');
   // Each run is started only after the one before failed and was counted: no run goes uncounted (no tight loop).
   assert.ok(releases.length <= (status.failures ?? 0) + 1, `${releases.length} release runs for ${status.failures} recorded failures`);
   assert.ok((await eventReasons(ref)).filter((r) => r === 'ReleaseFailed').length >= 2, 'an Event for each failure');

@@ -1,5 +1,6 @@
 /** Controller-test plumbing: a worker and a controller for one namespace, on the test operator. */
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { configFromEnv } from '../../src/config';
 import { startController, type ControllerOptions, type RunningController } from '../../src/controller/controller';
@@ -11,7 +12,7 @@ import { startWorker, type RunningWorker } from '../../src/worker/run-worker';
 import { operator as controllerTestOperator } from '../fixtures/test-operator';
 import { prepareOperator } from '../../src/operator-api/load-operator';
 import { sampleCluster } from '../fixtures/sample-cluster';
-import { kube, testTaskQueue } from './stack';
+import { kube, temporalClient, testNamespace, testTaskQueue } from './stack';
 import { apiStatus } from '../../src/kube/client';
 import { transitionWorkflowId } from '../../src/contract/flow-run';
 import { FlowRuns } from '../../src/temporal/flow-runs';
@@ -58,6 +59,37 @@ export async function startTestOperator(namespace: string, overrides: Partial<Co
     async stop() {
       await controller.stop();
       await worker.shutdown();
+    },
+  };
+}
+
+/**
+ * One test file's test operator: a namespace of its own, a Temporal client and the operator, set up before its tests
+ * and stopped after them. Read the fields inside tests (the `before` hook sets them).
+ */
+export function testOperatorSuite(label: string, overrides: Partial<ControllerOptions> = {}): { readonly client: Client; readonly ns: string; readonly op: TestOperator } {
+  let client: Client | undefined;
+  let close: (() => Promise<void>) | undefined;
+  let ns = '';
+  let op: TestOperator | undefined;
+  before(async () => {
+    ({ client, close } = await temporalClient());
+    ns = await testNamespace(label);
+    op = await startTestOperator(ns, overrides);
+  });
+  after(async () => {
+    await op?.stop();
+    await close?.();
+  });
+  return {
+    get client() {
+      return client!;
+    },
+    get ns() {
+      return ns;
+    },
+    get op() {
+      return op!;
     },
   };
 }
