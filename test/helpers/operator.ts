@@ -1,6 +1,5 @@
 /** Controller-test plumbing: a worker and a controller for one namespace, on the test operator. */
 import { fileURLToPath } from 'node:url';
-import { after, before } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { configFromEnv } from '../../src/config';
 import { startController, type ControllerOptions, type RunningController } from '../../src/controller/controller';
@@ -12,7 +11,8 @@ import { startWorker, type RunningWorker } from '../../src/worker/run-worker';
 import { operator as controllerTestOperator } from '../fixtures/test-operator';
 import { prepareOperator } from '../../src/operator-api/load-operator';
 import { sampleCluster } from '../fixtures/sample-cluster';
-import { kube, temporalClient, testNamespace, testTaskQueue } from './stack';
+import { kube, testTaskQueue } from './stack';
+import { fileSuite, type FileSuite } from './file-suite';
 import { apiStatus } from '../../src/kube/client';
 import { transitionWorkflowId } from '../../src/contract/flow-run';
 import { FlowRuns } from '../../src/temporal/flow-runs';
@@ -63,36 +63,9 @@ export async function startTestOperator(namespace: string, overrides: Partial<Co
   };
 }
 
-/**
- * One test file's test operator: a namespace of its own, a Temporal client and the operator, set up before its tests
- * and stopped after them. Read the fields inside tests (the `before` hook sets them).
- */
-export function testOperatorSuite(label: string, overrides: Partial<ControllerOptions> = {}): { readonly client: Client; readonly ns: string; readonly op: TestOperator } {
-  let client: Client | undefined;
-  let close: (() => Promise<void>) | undefined;
-  let ns = '';
-  let op: TestOperator | undefined;
-  before(async () => {
-    ({ client, close } = await temporalClient());
-    ns = await testNamespace(label);
-    op = await startTestOperator(ns, overrides);
-  });
-  after(async () => {
-    await op?.stop();
-    await close?.();
-  });
-  return {
-    get client() {
-      return client!;
-    },
-    get ns() {
-      return ns;
-    },
-    get op() {
-      return op!;
-    },
-  };
-}
+/** One test file's test operator, in a namespace of its own (file-suite.ts). */
+export const testOperatorSuite = (label: string, overrides: Partial<ControllerOptions> = {}): FileSuite<TestOperator> =>
+  fileSuite(label, (namespace) => startTestOperator(namespace, overrides));
 
 export async function createSampleCluster(namespace: string, name: string, overrides: Partial<MPDCluster['spec']> = {}) {
   await clusters().create(sampleCluster(namespace, name, { followerNum: 0, ...overrides }));

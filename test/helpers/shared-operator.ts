@@ -5,9 +5,8 @@ import { rootLogger } from '../../src/infra/log';
 import { operator as sharedStorageOperator } from '../../src/operator/shared/operator';
 import { prepareOperator } from '../../src/operator-api/load-operator';
 import { startWorker, type RunningWorker } from '../../src/worker/run-worker';
-import { after, before } from 'node:test';
-import type { Client } from '@temporalio/client';
-import { releaseTestNamespace, temporalClient, testNamespace, testTaskQueue } from './stack';
+import { testTaskQueue } from './stack';
+import { fileSuite, type FileSuite } from './file-suite';
 
 export interface SharedOperator {
   taskQueue: string;
@@ -35,34 +34,5 @@ export async function startSharedOperator(namespace: string, options: { flowsDir
   return operatorHandle;
 }
 
-/**
- * One test file's real shared-storage operator: a namespace of its own, a Temporal client and the operator, set up
- * before its tests and released after them. Read the fields inside tests (they are set by the `before` hook).
- */
-export function sharedOperatorSuite(label: string): { readonly client: Client; readonly ns: string; readonly op: SharedOperator } {
-  let client: Client | undefined;
-  let close: (() => Promise<void>) | undefined;
-  let ns = '';
-  let op: SharedOperator | undefined;
-  before(async () => {
-    ({ client, close } = await temporalClient());
-    ns = await testNamespace(label);
-    op = await startSharedOperator(ns);
-  });
-  after(async () => {
-    await op?.stop();
-    if (ns) await releaseTestNamespace(ns);
-    await close?.();
-  });
-  return {
-    get client() {
-      return client!;
-    },
-    get ns() {
-      return ns;
-    },
-    get op() {
-      return op!;
-    },
-  };
-}
+/** One test file's real shared-storage operator, in a namespace of its own released after (file-suite.ts). */
+export const sharedOperatorSuite = (label: string): FileSuite<SharedOperator> => fileSuite(label, (namespace) => startSharedOperator(namespace), { releaseNamespace: true });
