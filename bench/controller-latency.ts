@@ -21,6 +21,7 @@ import { isMain, ms, mb, percentile, runStandalone, type BenchResult } from './b
 import { withLocalStack } from './bench-stack';
 import { createRunningClusters, startControllerProcess } from './controller-process';
 import { tickAnnotation } from './controller-steps';
+import { closeSafeInterceptors } from '../src/infra/close-safe-retry';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const floorAnnotation = 'bench.mpdflow/floor';
@@ -54,7 +55,7 @@ export async function controllerLatency(options: ControllerLatencyOptions): Prom
   await controller.reconciled(options.clusters);
   const rssMb = controller.rssMb();
 
-  const connection = await Connection.connect({ address: config.temporal.address! });
+  const connection = await Connection.connect({ ...closeSafeInterceptors(), address: config.temporal.address! });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const floorQueue = `${config.temporal.taskQueue}-floor`;
   const floorWorker = await Worker.create({

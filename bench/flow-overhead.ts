@@ -22,6 +22,7 @@ import { serverPids, withLocalStack } from './bench-stack';
 import { CpuAccount } from './cpu-accounting';
 import { etcdUrlFromEnv, writesByResource, writesDuring } from './etcd-writes';
 import { meanTiming, runTiming, timingTable, type RunTiming } from './history-timing';
+import { closeSafeInterceptors } from '../src/infra/close-safe-retry';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const steps = 10;
@@ -40,7 +41,7 @@ export interface FlowOverheadOptions {
 export async function flowOverhead(options: FlowOverheadOptions): Promise<BenchResult> {
   const config = configFromEnv();
   const address = config.temporal.address!;
-  const connection = await Connection.connect({ address });
+  const connection = await Connection.connect({ ...closeSafeInterceptors(), address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const kube = kubeClients(loadKubeConfig(config.kubeconfig));
   const clusters = new MpdClusterClient(kube);

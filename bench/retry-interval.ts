@@ -21,6 +21,7 @@ import { startWorker } from '../src/worker/run-worker';
 import { isMain, ms, runStandalone, type BenchResult, type BenchRow } from './bench-table';
 import { withLocalStack } from './bench-stack';
 import { attemptTimes } from './retry-steps';
+import { closeSafeInterceptors } from '../src/infra/close-safe-retry';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const meanGap = (times: number[]) => (times.length < 2 ? NaN : (times.at(-1)! - times[0]!) / (times.length - 1));
@@ -32,7 +33,7 @@ async function measure(config: MpdflowConfig, failures: number, label: string): 
   const operator = await loadOperator(here('./retry-steps.ts'));
   const taskQueue = `bench-retry-${label}-${Date.now()}`;
   const worker = await startWorker({ config: { ...config, temporal: { ...config.temporal, taskQueue } }, operator });
-  const connection = await Connection.connect({ address: config.temporal.address! });
+  const connection = await Connection.connect({ ...closeSafeInterceptors(), address: config.temporal.address! });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const bareQueue = `${taskQueue}-bare`;
   const key = Date.now();

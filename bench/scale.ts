@@ -17,6 +17,7 @@ import { inBatches, startControllerProcess, startMpdflowProcess, type MpdflowPro
 import { cpuDelta, cpuSnapshot } from './cpu-accounting';
 import { watchRunning } from './running-watch';
 import { cpuPerFlowRow, flowTimeline, type ScaleOutcome } from './scale-report';
+import { closeSafeInterceptors } from '../src/infra/close-safe-retry';
 
 export type { ScaleOutcome } from './scale-report';
 
@@ -82,7 +83,7 @@ export async function scaleRun(options: ScaleOptions): Promise<ScaleOutcome> {
   const clusters = new MpdClusterClient(kube);
   const ns = `bench-scale-${Date.now()}`;
   await kube.core.createNamespace({ body: { metadata: { name: ns } } });
-  const connection = await Connection.connect({ address });
+  const connection = await Connection.connect({ ...closeSafeInterceptors(), address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
 
   const ceiling = options.ceiling ? await bareCeiling(client, address, config.temporal.namespace, options.clusters) : undefined;

@@ -7,6 +7,7 @@ import { startLocalStack, type LocalStack } from '../../src/infra/local-stack';
 import { kubeClients, loadKubeConfig, type KubeClients } from '../../src/kube/client';
 import { MpdClusterClient } from '../../src/kube/mpdcluster-client';
 import { waitUntil } from '../../src/infra/wait';
+import { closeSafeInterceptors } from '../../src/infra/close-safe-retry';
 
 export interface SoakStack {
   local: LocalStack;
@@ -50,7 +51,7 @@ export async function startSoakStack(dataDir: string, namespace: string, log: Lo
   });
   const nodes = (await kube.core.listNode()).items.map((n) => n.metadata!.name!);
   log.info({ nodes }, 'soak stack up');
-  const connection = await Connection.connect({ address: local.temporal.address });
+  const connection = await Connection.connect({ ...closeSafeInterceptors(), address: local.temporal.address });
   const temporal = new Client({ connection, namespace: local.temporal.namespace });
   return {
     local,

@@ -7,7 +7,7 @@ import { errorText } from '../kube/error-text';
 import { InvalidFlowsError } from '../flows/problems';
 import { kubeClients, loadKubeConfig, type KubeClients } from '../kube/client';
 import { MpdClusterClient } from '../kube/mpdcluster-client';
-import { temporalTls } from '../temporal/connection';
+import { clientConnectionOptions } from '../temporal/connection';
 
 /** What a person runs to get both servers and the env file that points at them. */
 const startHint = 'run `mpdflow dev` (it starts both and prints the env file to source), or set it to your own';
@@ -47,7 +47,7 @@ export async function withCliTemporal<T>(use: (client: Client) => Promise<T>, en
   if (!config.temporal.address) throw new CliEnvironmentError(`TEMPORAL_ADDRESS is not set: no Temporal server to ask; ${startHint}`);
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address: config.temporal.address, tls: temporalTls(config.temporal), connectTimeout: 5_000 });
+    connection = await Connection.connect(clientConnectionOptions(config.temporal, { connectTimeout: 5_000 }));
   } catch (error) {
     throw new CliEnvironmentError(`TEMPORAL_ADDRESS=${config.temporal.address}: cannot connect (${errorText(error)}); is \`mpdflow dev\` running? ${startHint}`);
   }

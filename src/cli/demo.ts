@@ -8,7 +8,7 @@ import { rootLogger, say } from '../infra/log';
 import { devDataDir } from '../infra/paths';
 import { kubeClients, loadKubeConfig } from '../kube/client';
 import { MpdClusterClient } from '../kube/mpdcluster-client';
-import { temporalTls } from '../temporal/connection';
+import { clientConnectionOptions } from '../temporal/connection';
 import { loadOperator } from '../operator-api/load-operator';
 import { mpdClusterRef } from '../kube/mpdcluster';
 import { startWorker } from '../worker/run-worker';
@@ -33,7 +33,7 @@ export async function demoCommand(options: { operator: string }): Promise<void> 
   const log = rootLogger.child({ component: 'demo' });
   const kube = kubeClients(loadKubeConfig(config.kubeconfig));
   const worker = await startWorker({ config, operator });
-  const connection = await Connection.connect({ address: config.temporal.address!, tls: temporalTls(config.temporal) });
+  const connection = await Connection.connect(clientConnectionOptions(config.temporal));
   const namespace = 'default';
   const name = `demo-${new Date().toISOString().slice(11, 19).replace(/:/g, '')}`;
   let controller: RunningController | undefined;

@@ -7,14 +7,14 @@ import { Client, Connection } from '@temporalio/client';
 import type { MpdflowConfig, WorkerVersion } from '../config';
 import { rootLogger } from '../infra/log';
 import { errorText } from '../kube/error-text';
-import { temporalTls } from '../temporal/connection';
+import { clientConnectionOptions } from '../temporal/connection';
 import { setCurrentVersion } from '../temporal/worker-deployment';
 
 export async function makeCurrentWhenPolling(config: MpdflowConfig, version: WorkerVersion, stopped: Promise<unknown>): Promise<void> {
   const log = rootLogger.child({ component: 'worker', build: version.buildId });
   let done = false;
   void stopped.finally(() => (done = true));
-  const connection = await Connection.connect({ address: config.temporal.address!, tls: temporalTls(config.temporal) });
+  const connection = await Connection.connect(clientConnectionOptions(config.temporal));
   try {
     const client = new Client({ connection, namespace: config.temporal.namespace });
     for (let attempt = 1; !done; attempt++) {

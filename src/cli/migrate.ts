@@ -12,7 +12,7 @@ import type { MPDCluster } from '../kube/mpdcluster';
 import { MpdClusterClient } from '../kube/mpdcluster-client';
 import { loadOperator } from '../operator-api/load-operator';
 import type { LoadedOperator } from '../operator-api/operator';
-import { temporalTls } from '../temporal/connection';
+import { clientConnectionOptions } from '../temporal/connection';
 import { FlowRuns } from '../temporal/flow-runs';
 
 export interface MigrateCommandOptions {
@@ -93,7 +93,7 @@ interface TakeOverDeps {
 /** Takes each memento over as the controller does on first sight (the same writes), and starts the run it records. */
 async function takeOver(targets: MPDCluster[], { config, kube, clusters, store, operator }: TakeOverDeps): Promise<void> {
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is not set: applying a migration starts runs in Temporal (try --dry-run, or `mpdflow dev`)');
-  const connection = await Connection.connect({ address: config.temporal.address, tls: temporalTls(config.temporal) });
+  const connection = await Connection.connect(clientConnectionOptions(config.temporal));
   const reconciler = new Reconciler({
     clusters,
     operator,

@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { configFromEnv } from '../config';
-import { temporalTls } from '../temporal/connection';
+import { clientConnectionOptions } from '../temporal/connection';
 import { fetchHistory, historyLabel, readHistoryDir, readHistoryFile, replayHistories, type NamedHistory } from '../temporal/replay';
 
 export interface ReplayOptions {
@@ -17,7 +17,7 @@ export async function replayCommand(options: ReplayOptions): Promise<void> {
   if (options.workflowId) {
     const config = configFromEnv();
     if (!config.temporal.address) throw new Error('--workflow-id needs TEMPORAL_ADDRESS');
-    const connection = await Connection.connect({ address: config.temporal.address, tls: temporalTls(config.temporal) });
+    const connection = await Connection.connect(clientConnectionOptions(config.temporal));
     try {
       histories.push(await fetchHistory(new Client({ connection, namespace: config.temporal.namespace }), options.workflowId));
     } finally {

@@ -7,7 +7,7 @@ import { recordClusterEvent } from '../kube/cluster-events';
 import { errorText } from '../kube/error-text';
 import { MementoStore } from '../kube/memento-configmap';
 import { MpdClusterClient } from '../kube/mpdcluster-client';
-import { temporalTls } from '../temporal/connection';
+import { clientConnectionOptions } from '../temporal/connection';
 import { ClusterInformer } from './cluster-informer';
 import { LeaderElector } from './leader-election';
 import { controllerMetrics, type ControllerMetrics } from './metrics';
@@ -69,7 +69,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const kube = kubeClients(loadKubeConfig(config.kubeconfig));
   const clusters = new MpdClusterClient(kube);
   // Lazy: a Temporal server that is down must not keep the controller from starting; reconciles retry until it is back.
-  const connection = Connection.lazy({ address: config.temporal.address, tls: temporalTls(config.temporal) });
+  const connection = Connection.lazy(clientConnectionOptions(config.temporal));
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const metrics = controllerMetrics();
   const queue = new WorkQueue({ concurrency: options.concurrency ?? 8, onDepth: (depth) => metrics.queueDepth.set(depth) });

@@ -8,6 +8,7 @@ import { runScript } from './run-script';
 import { waitUntil } from './wait';
 import { say } from './log';
 import { searchAttributeRegistrations } from '../contract/search-attributes';
+import { closeSafeInterceptors } from './close-safe-retry';
 
 export interface TemporalDevServerOptions {
   /** Data directory: the SQLite file and the log live here. Reusing it keeps workflow history. */
@@ -92,7 +93,7 @@ async function waitForNamespace(address: string, namespace: string, proc: Superv
   await waitUntil(
     async () => {
       // A channel of its own: grpc-js shares subchannels, and a shared one backs off for minutes after refusals.
-      const connection = await Connection.connect({ address, connectTimeout: 1000, channelArgs: { 'grpc.use_local_subchannel_pool': 1 } });
+      const connection = await Connection.connect({ ...closeSafeInterceptors(), address, connectTimeout: 1000, channelArgs: { 'grpc.use_local_subchannel_pool': 1 } });
       try {
         await connection.workflowService.describeNamespace({ namespace });
         return true;

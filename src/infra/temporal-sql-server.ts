@@ -20,6 +20,7 @@ import { runScript } from './run-script';
 import { SupervisedProcess } from './supervised-process';
 import { temporalDatabases, temporalSqlConfig, temporalSqlDynamicConfig, type TemporalSqlPorts, type TemporalSqlTls } from './temporal-sql-config';
 import { waitUntil } from './wait';
+import { closeSafeInterceptors } from './close-safe-retry';
 
 const buildScript = join(projectRoot, 'tools', 'temporal', 'build-server.sh');
 
@@ -166,7 +167,7 @@ async function prepareNamespace(address: string, options: TemporalSqlServerOptio
   const abortIf = () => (proc.hasExited ? proc.describeExit() : undefined);
   const withConnection = async <T>(use: (connection: Connection) => Promise<T>): Promise<T> => {
     // A channel of its own each time: a shared subchannel backs off for minutes after refusals.
-    const connection = await Connection.connect({ address, tls: serverTls(options.tls), connectTimeout: 2000, channelArgs: { 'grpc.use_local_subchannel_pool': 1 } });
+    const connection = await Connection.connect({ ...closeSafeInterceptors(), address, tls: serverTls(options.tls), connectTimeout: 2000, channelArgs: { 'grpc.use_local_subchannel_pool': 1 } });
     try {
       return await use(connection);
     } finally {

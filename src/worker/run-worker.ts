@@ -9,7 +9,7 @@ import type { MpdflowConfig } from '../config';
 import { kubeClients, loadKubeConfig } from '../kube/client';
 import { MpdClusterFlowResource } from './mpdcluster-flow-resource';
 import { rootLogger } from '../infra/log';
-import { temporalTls } from '../temporal/connection';
+import { clientConnectionOptions, temporalTls } from '../temporal/connection';
 import { apiServerProbe, Reachability, temporalProbe } from '../temporal/reachability';
 import { createFlowWorker } from './flow-worker';
 import { AuditTrail } from './audit-trail';
@@ -61,7 +61,7 @@ export async function startWorker(options: WorkerStartOptions): Promise<RunningW
   const connection = await NativeConnection.connect({ address: config.temporal.address, tls: temporalTls(config.temporal) });
   const metrics = workerMetrics();
   // A client connection of its own for reading completed runs (the worker's NativeConnection serves only the worker).
-  const clientConnection = await Connection.connect({ address: config.temporal.address, tls: temporalTls(config.temporal) });
+  const clientConnection = await Connection.connect(clientConnectionOptions(config.temporal));
   const estimates = new StepEstimates(new Client({ connection: clientConnection, namespace: config.temporal.namespace }), log, options.estimatesTtlMs);
   const remainingOf = (event: FlowEvent): number | undefined => {
     const durations = estimates.get(event.flowName);

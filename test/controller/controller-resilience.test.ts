@@ -19,6 +19,7 @@ import { operator as controllerTestOperator } from '../fixtures/test-operator';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { temporalClient, testNamespace } from '../helpers/stack';
 import { clusters, createSampleCluster, settledFlowRuns, startTestOperator, waitForState, type TestOperator } from '../helpers/operator';
+import { closeSafeInterceptors } from '../../src/infra/close-safe-retry';
 
 test('50 concurrent writers of one cluster spec and annotations: no transition is lost', async () => {
   const { client, close } = await temporalClient();
@@ -86,7 +87,7 @@ async function privateOperator(label: string) {
     const controller = await startController({ config, operator, leaderElection: false, relistEveryMs: 5_000, log: rootLogger.child({ test: label }) });
     started.push(() => controller.stop());
     const kube = new MpdClusterClient(kubeClients(loadKubeConfig(stack.kube.kubeconfigPath)));
-    const connection = await Connection.connect({ address: stack.temporal.address });
+    const connection = await Connection.connect({ ...closeSafeInterceptors(), address: stack.temporal.address });
     started.push(() => connection.close());
     const client = new Client({ connection, namespace: stack.temporal.namespace });
     return { stack, kube, client, stop };
@@ -98,16 +99,16 @@ async function privateOperator(label: string) {
 
 /** Whether a Temporal server answers at `address` now. */
 async function answers(address: string): Promise<boolean> {
+  // Closed whether or not it connected: a refused connect would otherwise leave its channel open.
+  const connection = Connection.lazy({ ...closeSafeInterceptors(), address, connectTimeout: 1_000 });
   try {
-    const connection = await Connection.connect({ address, connectTimeout: 1_000 });
-    try {
-      await connection.workflowService.getSystemInfo({});
-      return true;
-    } finally {
-      await connection.close();
-    }
+    await connection.ensureConnected();
+    await connection.workflowService.getSystemInfo({});
+    return true;
   } catch {
     return false;
+  } finally {
+    await connection.close();
   }
 }
 

@@ -25,6 +25,7 @@ import { createSampleCluster, settledFlowRuns, waitForState } from '../helpers/o
 import { certificateAuthority } from '../helpers/mtls-front';
 import { releaseTestNamespace, testNamespace, testTaskQueue } from '../helpers/stack';
 import { assertWorkersRefused, tlsConfigs } from '../helpers/temporal-tls';
+import { closeSafeInterceptors } from '../../src/infra/close-safe-retry';
 
 const serverName = 'temporal.mpdflow.test';
 
@@ -56,7 +57,7 @@ test(
       // Not even a read: the server wants the certificate at the handshake, before any call.
       await assert.rejects(
         (async () => {
-          const conn = await Connection.connect({ address: server.address, tls: { serverNameOverride: serverName, serverRootCACertificate: serverTls(tls).serverRootCACertificate }, connectTimeout: 5000 });
+          const conn = await Connection.connect({ ...closeSafeInterceptors(), address: server.address, tls: { serverNameOverride: serverName, serverRootCACertificate: serverTls(tls).serverRootCACertificate }, connectTimeout: 5000 });
           try {
             await conn.workflowService.describeNamespace({ namespace: server.namespace });
           } finally {
@@ -75,7 +76,7 @@ test(
       await waitForState(ref, 'Running', 240_000);
 
       // The run is this server's, and lives in PostgreSQL: listed by mpdflow's search attributes through its SQL visibility...
-      const connection = await Connection.connect({ address: server.address, tls: serverTls({ ...tls, clientCert: client.cert, clientKey: client.key }) });
+      const connection = await Connection.connect({ ...closeSafeInterceptors(), address: server.address, tls: serverTls({ ...tls, clientCert: client.cert, clientKey: client.key }) });
       started.push(() => connection.close());
       const runs = await settledFlowRuns(new Client({ connection, namespace: server.namespace }), ref);
       assert.ok(runs.length > 0 && runs.every((run) => run.status === 'COMPLETED'), `the cluster's runs, listed by MpdCluster/MpdNamespace, completed (${JSON.stringify(runs)})`);

@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { kubeClients, loadKubeConfig, type KubeClients } from '../../src/kube/client';
 import { waitUntil } from '../../src/infra/wait';
 import { MpdClusterClient } from '../../src/kube/mpdcluster-client';
+import { closeSafeInterceptors } from '../../src/infra/close-safe-retry';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -57,6 +58,6 @@ export function testTaskQueue(label: string): string {
 }
 
 export async function temporalClient(): Promise<{ client: Client; close: () => Promise<void> }> {
-  const connection = await Connection.connect({ address: temporalAddress() });
+  const connection = await Connection.connect({ ...closeSafeInterceptors(), address: temporalAddress() });
   return { client: new Client({ connection, namespace: temporalNamespace() }), close: () => connection.close() };
 }

@@ -8,13 +8,14 @@ import { startLocalStack } from '../../src/infra/local-stack';
 import { kubeClients, loadKubeConfig } from '../../src/kube/client';
 import { MpdClusterClient } from '../../src/kube/mpdcluster-client';
 import { sampleCluster } from '../fixtures/sample-cluster';
+import { closeSafeInterceptors } from '../../src/infra/close-safe-retry';
 
 test('a restart of the local servers on the same data directory keeps Kubernetes objects and workflow history', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'mpdflow-restart-'));
   const first = await startLocalStack({ dataDir, webUi: false });
   try {
     await new MpdClusterClient(kubeClients(loadKubeConfig(first.kube.kubeconfigPath))).create(sampleCluster('default', 'survivor'));
-    const connection = await Connection.connect({ address: first.temporal.address });
+    const connection = await Connection.connect({ ...closeSafeInterceptors(), address: first.temporal.address });
     const client = new Client({ connection, namespace: first.temporal.namespace });
     // No worker: the run stays open, and its start is what must survive.
     await client.workflow.start('NobodyServesThis', { taskQueue: 'restart-probe', workflowId: 'restart-probe' });
@@ -27,7 +28,7 @@ test('a restart of the local servers on the same data directory keeps Kubernetes
   try {
     const cluster = await new MpdClusterClient(kubeClients(loadKubeConfig(second.kube.kubeconfigPath))).get({ namespace: 'default', name: 'survivor' });
     assert.equal(cluster.spec.followerNum, 1);
-    const connection = await Connection.connect({ address: second.temporal.address });
+    const connection = await Connection.connect({ ...closeSafeInterceptors(), address: second.temporal.address });
     const description = await new Client({ connection, namespace: second.temporal.namespace }).workflow.getHandle('restart-probe').describe();
     assert.equal(description.type, 'NobodyServesThis');
     await connection.close();
