@@ -101,8 +101,12 @@ export class Reconciler {
     const atRest = !cluster.status?.clusterStatus || sm.isStable(state);
     if (atRest && (await removeStaleRequests(this.deps, cluster, resource, state))) return;
     const problem = this.deps.operator.validate?.(cluster);
-    if (problem) return refuseInput(this.deps, cluster, resource, 'InvalidSpec', problem);
-    await clearBadInput(this.deps, cluster, resource, ['UnknownState', 'InvalidSpec']);
+    if (problem) {
+      const refused = refuseInput(this.deps, cluster, resource, 'InvalidSpec', problem);
+      // At rest the refusal holds the cluster; during a flow it is reported at once and the flow goes on.
+      if (atRest) return refused;
+      await refused;
+    } else await clearBadInput(this.deps, cluster, resource, ['UnknownState', 'InvalidSpec']);
     const takenOver = await this.takeover.onFirstSight(cluster, resource);
     if (takenOver) return takenOver;
 

@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { capacityProblem, largestNode } from '../../src/controller/node-capacity';
-import { engineAnnotationProblem } from '../../src/controller/input-checks';
+import { engineAnnotationProblem, withInputChecks } from '../../src/controller/input-checks';
+import type { LoadedOperator } from '../../src/operator-api/operator';
+import { checkSharedSpec } from '../../src/operator/shared/spec-check';
 import { engineStaleRequests } from '../../src/controller/stale-requests';
 import { requestProblem, sharedStaleRequests } from '../../src/operator/shared/request-check';
 import { ClockOffset } from '../../src/temporal/clock-offset';
@@ -68,4 +70,17 @@ test("the clock offset is bounded from above by Temporal's stamps, and relearnt 
   assert.equal(offset.upperBound(), 300_500, "the last period's bound until a new stamp");
   offset.observe(new Date(now + 1_000)); // our clock stepped back: now behind Temporal's
   assert.equal(offset.upperBound(), -1_000);
+});
+
+test('a trigger value or cancel that means nothing is named in every state, so a flow in progress reports it too', () => {
+  const during = (annotations: Record<string, string>, state: string): MPDCluster => {
+    const cluster = running(annotations);
+    return { ...cluster, spec: { ...cluster.spec, dbClusterType: 'share' }, status: { ...cluster.status, clusterStatus: state } };
+  };
+  for (const state of ['RestartCluster', 'Interrupt', 'Creating']) {
+    assert.match(checkSharedSpec(during({ restartCluster: 'maybe' }, state)) ?? '', /restartCluster must be/, state);
+    assert.equal(checkSharedSpec(during({ restartCluster: 'T', removeIns: 'ins-9' }, state)), undefined, `${state}: ids may lag while a flow consumes them`);
+  }
+  const checked = withInputChecks({ validate: () => undefined } as unknown as LoadedOperator, { problem: () => undefined });
+  assert.match(checked.validate?.(during({ cancelled: 'yes' }, 'RestartCluster')) ?? '', /cancelled must be "true"/);
 });

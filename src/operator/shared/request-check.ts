@@ -13,6 +13,11 @@ import type { StaleRequest } from '../../operator-api/operator';
 const yesNo = [...yesNoValues.yes, ...yesNoValues.no] as readonly string[];
 
 export function requestProblem(cluster: MPDCluster): string | undefined {
+  return triggerValueProblem(cluster) ?? followerProblem(cluster, cluster.metadata.annotations ?? {}) ?? targetProblem(cluster);
+}
+
+/** A yes/no trigger with another value means nothing in any state: reported during a flow too, not only at rest. */
+export function triggerValueProblem(cluster: MPDCluster): string | undefined {
   const annotations = cluster.metadata.annotations ?? {};
   for (const key of yesNoTriggers) {
     const value = annotations[key];
@@ -20,7 +25,7 @@ export function requestProblem(cluster: MPDCluster): string | undefined {
       return `annotation ${key} must be ${yesNoValues.yes.join(', ')} (to ask) or ${yesNoValues.no.join(', ')} (not to), got "${value}"`;
     }
   }
-  return followerProblem(cluster, annotations) ?? targetProblem(cluster);
+  return undefined;
 }
 
 /** The requests of a Running cluster that name what it already is: removed, each with why. */

@@ -5,7 +5,7 @@
 import type { MPDCluster } from '../../kube/mpdcluster';
 import { States } from '../../contract/states';
 import { annotatedIdProblem } from './instance-ids';
-import { requestProblem } from './request-check';
+import { requestProblem, triggerValueProblem } from './request-check';
 
 export function checkSharedSpec(cluster: MPDCluster): string | undefined {
   const spec = cluster.spec;
@@ -13,7 +13,8 @@ export function checkSharedSpec(cluster: MPDCluster): string | undefined {
     return `spec.dbClusterType must be "share": local-storage clusters are not supported (the seed's local path was never wired), got "${spec.dbClusterType ?? ''}"`;
   }
   if (!spec.classInfo?.className) return 'spec.classInfo with a className is required: it is the class (and cpu, memory) of the engine pods';
-  // Only Running's checkers read the trigger annotations; elsewhere (a flow consuming them, Interrupt) ids may lag.
+  // Only Running's checkers read the trigger annotations; elsewhere (a flow consuming them, Interrupt) ids may lag,
+  // but a yes/no trigger's value means the same in every state.
   if (cluster.status?.clusterStatus === States.running) return annotatedIdProblem(cluster) ?? requestProblem(cluster);
-  return undefined;
+  return triggerValueProblem(cluster);
 }
