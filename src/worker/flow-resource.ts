@@ -1,11 +1,12 @@
 import type { FlowEvent, InterruptInfo, ResourceRef } from '../contract/flow-run';
-import type { ConditionChange } from '../kube/cluster-conditions';
+import type { ConditionChange, ConditionGuard } from '../kube/cluster-conditions';
 import type { HoldInfo } from '../contract/holds';
 import type { ClusterEvent } from '../kube/cluster-events';
 
 /** A condition on the resource, written in the background (the stuck-step watch). */
 export interface ClusterConditionWriter {
-  setCondition(resource: ResourceRef, change: ConditionChange): void;
+  /** Queued; with `onlyWhile`, written only while the cluster as read passes it (a run's write after the run, dropped). */
+  setCondition(resource: ResourceRef, change: ConditionChange, onlyWhile?: ConditionGuard): void;
 }
 
 /** What the flow runtime writes on the resource it drives; the MPDCluster adapter implements it. */

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { parseFlowWorkflowId, type FlowEvent, type InterruptInfo, type ResourceRef } from '../contract/flow-run';
 import type { ClusterConditionWriter, FlowResource } from './flow-resource';
-import { setClusterCondition, type ConditionChange } from '../kube/cluster-conditions';
+import { setClusterCondition, type ConditionChange, type ConditionGuard } from '../kube/cluster-conditions';
 import type { HoldInfo } from '../contract/holds';
 import { States, type FlowPhase } from '../contract/states';
 import { apiStatus, type KubeClients } from '../kube/client';
@@ -101,8 +101,8 @@ export class MpdClusterFlowResource implements FlowResource, ClusterConditionWri
     this.writeWorkflow(event, { ...this.workflowStatus(event, 'Running', message), ...eta, ...retry });
   }
 
-  setCondition(resource: ResourceRef, change: ConditionChange): void {
-    this.writes.queue(() => this.ignoreGone(resource, () => setClusterCondition(this.clusters, resource, change)));
+  setCondition(resource: ResourceRef, change: ConditionChange, onlyWhile?: ConditionGuard): void {
+    this.writes.queue(() => this.ignoreGone(resource, () => setClusterCondition(this.clusters, resource, change, onlyWhile)));
   }
 
   /** A hold is written like progress (newest wins), even with progress writes off: a person has to act on it. */

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { FlowEvent, StepInput } from '../contract/flow-run';
+import { parseFlowWorkflowId, type FlowEvent, type StepInput } from '../contract/flow-run';
+import type { ConditionGuard } from '../kube/cluster-conditions';
 import type { FlowHooks } from '../flows/hooks';
 import type { ClusterConditionWriter } from './flow-resource';
 import type { StepEstimates } from './step-estimates';
@@ -48,7 +49,7 @@ export class StuckWatch {
     const error = this.lastError.get(key);
     const message = `step ${input.index}/${input.total} ${input.stepName} of ${input.flowName} has run ${Math.round(elapsed / 1000)}s, ${this.factor}x longer than its usual ${(usualMs / 1000).toFixed(1)}s${error ? `; last error: ${error}` : ''}`;
     this.log.warn({ cluster: `${input.resource.namespace}/${input.resource.name}`, step: input.stepName, elapsed }, 'step stuck');
-    this.conditions.setCondition(input.resource, { type: stuckConditionType, status: 'True', reason: 'StepStuck', message });
+    this.conditions.setCondition(input.resource, { type: stuckConditionType, status: 'True', reason: 'StepStuck', message }, stillRunning(workflowId, input.state));
   }
 
   private threshold(usualMs: number): number {
@@ -76,7 +77,7 @@ export class StuckWatch {
         this.onStuck(event.flowName, event.stepName ?? '', false);
       } else if (!this.mayHaveBeenStuck(event)) return;
       // Lowering a condition nobody raised writes nothing (setClusterCondition).
-      this.conditions.setCondition(event.resource, { type: stuckConditionType, status: 'False', reason: 'StepEnded', message: `step ${event.stepName} ended` });
+      this.conditions.setCondition(event.resource, { type: stuckConditionType, status: 'False', reason: 'StepEnded', message: `step ${event.stepName} ended` }, notLater(event.workflowId));
     };
     return {
       onStepFailed: (event) => {
@@ -85,7 +86,23 @@ export class StuckWatch {
       onStepCompleted: ended,
       onFlowInterrupted: (event) => ended({ ...event, stepName: event.interrupt?.step ?? event.stepName }),
       // A stuck step whose last attempt ended quickly on another worker: lowered when its flow ends at the latest.
-      onFlowCompleted: (event) => this.conditions.setCondition(event.resource, { type: stuckConditionType, status: 'False', reason: 'FlowEnded', message: `flow ${event.flowName} ended` }),
+      onFlowCompleted: (event) =>
+        this.conditions.setCondition(event.resource, { type: stuckConditionType, status: 'False', reason: 'FlowEnded', message: `flow ${event.flowName} ended` }, notLater(event.workflowId)),
     };
   }
+}
+
+/** Raised only while the cluster is still in this run's transition: a pulse written after its run ended would stay. */
+export function stillRunning(workflowId: string, state: string | undefined): ConditionGuard | undefined {
+  if (parseFlowWorkflowId(workflowId).kind !== 'transition') return undefined;
+  return (cluster) => cluster.status?.transition?.workflowId === workflowId && cluster.status.clusterStatus === state;
+}
+
+/** Lowered unless a later run has the cluster: what that run raised is its own to lower. */
+export function notLater(workflowId: string): ConditionGuard | undefined {
+  if (parseFlowWorkflowId(workflowId).kind !== 'transition') return undefined;
+  return (cluster) => {
+    const current = cluster.status?.transition?.workflowId;
+    return current === undefined || current === workflowId;
+  };
 }

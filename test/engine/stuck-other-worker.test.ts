@@ -3,11 +3,13 @@
  * (the engine's hook activities run on any worker of the queue): finding 8 of issue 21.
  */
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import { rootLogger } from '../../src/infra/log';
 import { waitUntil } from '../../src/infra/wait';
-import type { StepInput } from '../../src/contract/flow-run';
+import { transitionWorkflowId, type StepInput } from '../../src/contract/flow-run';
 import { setClusterCondition } from '../../src/kube/cluster-conditions';
 import type { StepEstimates } from '../../src/worker/step-estimates';
+import type { ClusterConditionWriter as StuckWatchWriter } from '../../src/worker/flow-resource';
 import { stuckConditionType, StuckWatch } from '../../src/worker/stuck-watch';
 import { clusters, createCluster, getCluster } from '../helpers/flows';
 import { testNamespace } from '../helpers/stack';
@@ -43,4 +45,34 @@ test('a stuck step whose last attempt ended quickly on worker B: FlowStepStuck i
   await b.hooks().onStepCompleted!({ ...event, stepName: 'Hold', index: 2, durationMs: 50 });
   await b.hooks().onFlowCompleted!(event);
   await waitUntil(async () => (await stuck(ref))?.status === 'False', { timeoutMs: 10_000, describe: () => 'FlowStepStuck still True after the flow ended on B' });
+});
+
+test("a run's FlowStepStuck writes hold only while the cluster is that run's: a late raise is dropped, a later run's is not lowered", async () => {
+  const ns = await testNamespace('stuck-late');
+  const ref = await createCluster(ns, 'pc-stuck-late', 'RestartCluster');
+  const uid = (await getCluster(ref)).metadata.uid!;
+  const [earlier, current] = [transitionWorkflowId(ref, uid, 1), transitionWorkflowId(ref, uid, 2)];
+  await clusters().patchStatus(ref, { transition: { id: 2, from: 'Running', to: 'RestartCluster', flowName: 'OpRestart', event: 'RestartCluster', params: {}, resumes: 0, workflowId: current, interruptStreak: 0 } });
+  // The writes awaited here, in order, so what each left is read before the next.
+  let pending: Promise<void> = Promise.resolve();
+  const awaited = { setCondition: (...args: Parameters<StuckWatchWriter['setCondition']>) => void (pending = setClusterCondition(clusters(), args[0], args[1], args[2])) };
+  const awaitedWatch = () => new StuckWatch(estimates, awaited, () => undefined, rootLogger, { factor: 3, minMs: 0 });
+  const input: StepInput = { flowName: 'OpRestart', stepName: 'Hold', className: 'test.Hold', index: 2, total: 3, resource: ref, params: {}, values: {}, waitCount: 0, state: 'RestartCluster' };
+  const event = { resource: ref, flowName: 'OpRestart', runId: 'r', total: 3, stepName: 'Hold', index: 2 };
+
+  awaitedWatch().pulse(input, earlier, Date.now() - 10_000);
+  await pending;
+  assert.equal(await stuck(ref), undefined, 'the earlier run, pulsing after the cluster moved on, raised nothing');
+
+  awaitedWatch().pulse(input, current, Date.now() - 10_000);
+  await pending;
+  assert.equal((await stuck(ref))?.status, 'True', 'the current run raised it');
+
+  await awaitedWatch().hooks().onStepCompleted!({ ...event, workflowId: earlier, durationMs: 10_500 });
+  await pending;
+  assert.equal((await stuck(ref))?.status, 'True', "the earlier run's late lowering left the current run's condition");
+
+  await awaitedWatch().hooks().onStepCompleted!({ ...event, workflowId: current, durationMs: 10_500 });
+  await pending;
+  assert.equal((await stuck(ref))?.status, 'False', 'the current run lowered its own');
 });
