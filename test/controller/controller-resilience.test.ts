@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { configFromEnv, type MpdflowConfig } from '../../src/config';
 import { startController } from '../../src/controller/controller';
@@ -20,6 +19,7 @@ import { sampleCluster } from '../fixtures/sample-cluster';
 import { temporalClient, testNamespace } from '../helpers/stack';
 import { clusters, createSampleCluster, settledFlowRuns, startTestOperator, waitForState, type TestOperator } from '../helpers/operator';
 import { closeSafeInterceptors } from '../../src/infra/close-safe-retry';
+import { scratchRoot } from '../helpers/scratch';
 
 test('50 concurrent writers of one cluster spec and annotations: no transition is lost', async () => {
   const { client, close } = await temporalClient();
@@ -68,7 +68,7 @@ test('50 concurrent writers of one cluster spec and annotations: no transition i
 /** A stack of our own: these tests stop and restart servers under a running controller and worker. */
 async function privateOperator(label: string) {
   // The test operator's steps make no pods: a control plane without a node is all these need.
-  const stack = await startLocalStack({ dataDir: mkdtempSync(join(tmpdir(), `mpdflow-${label}-`)), webUi: false, node: false });
+  const stack = await startLocalStack({ dataDir: mkdtempSync(join(scratchRoot(), `mpdflow-${label}-`)), webUi: false, node: false });
   const config: MpdflowConfig = configFromEnv({
     TEMPORAL_ADDRESS: stack.temporal.address,
     TEMPORAL_NAMESPACE: stack.temporal.namespace,

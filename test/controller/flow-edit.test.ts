@@ -5,7 +5,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configFromEnv } from '../../src/config';
 import { startController, type RunningController } from '../../src/controller/controller';
@@ -17,10 +16,11 @@ import { operator as testOperator } from '../fixtures/test-operator';
 import { testTriggers } from '../fixtures/test-operator-steps';
 import { clusters, createSampleCluster, waitForState } from '../helpers/operator';
 import { testNamespace, testTaskQueue } from '../helpers/stack';
+import { scratchRoot } from '../helpers/scratch';
 
 test('an edited flow reaches new runs when the controller restarts; a worker restart alone is not enough', { timeout: 300_000 }, async () => {
   const ns = await testNamespace('flow-edit');
-  const flowsDir = mkdtempSync(join(tmpdir(), 'mpdflow-flow-edit-'));
+  const flowsDir = mkdtempSync(join(scratchRoot(), 'mpdflow-flow-edit-'));
   cpSync(testOperator.flowsDir, flowsDir, { recursive: true });
   const config = configFromEnv();
   config.temporal.taskQueue = testTaskQueue('edit');

@@ -2,12 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { temporalClient, testNamespace, testTaskQueue } from '../helpers/stack';
 import { createCluster, executionCounts, openGate, runFlow, startTestWorker, testFlowsDir, waitForStep } from '../helpers/flows';
+import { scratchRoot } from '../helpers/scratch';
 
 test('a running flow keeps the definition it started with; new runs use the edited YAML', async () => {
-  const flowsDir = mkdtempSync(join(tmpdir(), 'mpdflow-flows-'));
+  const flowsDir = mkdtempSync(join(scratchRoot(), 'mpdflow-flows-'));
   cpSync(testFlowsDir, flowsDir, { recursive: true });
   const taskQueue = testTaskQueue('pinning');
   const { client, close } = await temporalClient();

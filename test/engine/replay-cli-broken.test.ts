@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { projectRoot } from '../../src/infra/paths';
+import { scratchRoot } from '../helpers/scratch';
 
 const histories = join(projectRoot, 'test', 'fixtures', 'histories');
 
@@ -32,7 +32,7 @@ function brokenHistory(dir: string): string {
 }
 
 test('mpdflow replay exits 1 on a history the current code cannot replay, naming it, and still reports the good ones', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mpdflow-replay-broken-'));
+  const dir = mkdtempSync(join(scratchRoot(), 'mpdflow-replay-broken-'));
   const broken = brokenHistory(dir);
   copyFileSync(join(histories, 'success-TestRecord.json'), join(dir, 'success-TestRecord.json'));
 
@@ -50,7 +50,7 @@ test('mpdflow replay exits 1 on a history the current code cannot replay, naming
 });
 
 test('mpdflow replay exits 1 on a file that is not a history', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mpdflow-replay-garbage-'));
+  const dir = mkdtempSync(join(scratchRoot(), 'mpdflow-replay-garbage-'));
   writeFileSync(join(dir, 'garbage.json'), '{"events": "not a list"');
   const result = await mpdflow('--file', join(dir, 'garbage.json'));
   assert.equal(result.code, 1, result.stdout + result.stderr);

@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { readHistoryDir, replayHistories } from '../../src/temporal/replay';
 import { historiesDir, historyNames, type HistoryName } from '../helpers/histories';
 import { sharedFlowTypes, sharedHistoryName } from '../helpers/shared-histories';
+import { scratchRoot } from '../helpers/scratch';
 
 interface RawEvent {
   eventType: string;
@@ -98,7 +98,7 @@ test('the recorded histories are exactly the listed ones, each covering its path
 
 test('every recorded history replays against the current workflow code, bundled fresh', async () => {
   // An empty bundle directory: the bundle is built from today's sources now, never read from an earlier run's cache.
-  const bundleDir = mkdtempSync(join(tmpdir(), 'mpdflow-replay-bundle-'));
+  const bundleDir = mkdtempSync(join(scratchRoot(), 'mpdflow-replay-bundle-'));
   process.env.MPDFLOW_BUNDLE_DIR = bundleDir;
   const histories = readHistoryDir(historiesDir);
   const outcomes = await replayHistories(histories);

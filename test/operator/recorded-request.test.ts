@@ -4,7 +4,6 @@
  * The RemoveRo step waits for approval here (a copy of the flows with an approval gate), so the rewrite lands before it.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +18,7 @@ import { clusters, transitionRuns, waitForState } from '../helpers/operator';
 import { transitionStepExecutions } from '../helpers/step-executions';
 import { startSharedOperator, type SharedOperator } from '../helpers/shared-operator';
 import { releaseTestNamespace, temporalClient, testNamespace } from '../helpers/stack';
+import { scratchRoot } from '../helpers/scratch';
 
 let client: Client;
 let close: () => Promise<void>;
@@ -30,7 +30,7 @@ const removeRoSteps = ['DisableHA', 'RemoveRo', 'EnableHA', 'CleanAllTempMeta', 
 before(async () => {
   ({ client, close } = await temporalClient());
   ns = await testNamespace('recorded-request');
-  flowsDir = mkdtempSync(join(tmpdir(), 'mpdflow-gated-flows-'));
+  flowsDir = mkdtempSync(join(scratchRoot(), 'mpdflow-gated-flows-'));
   cpSync(sharedStorageOperator.flowsDir, flowsDir, { recursive: true });
   const removeRo = join(flowsDir, 'remove_ro.yaml');
   const gated = readFileSync(removeRo, 'utf8').replace('    stepName: RemoveRo\n', '    stepName: RemoveRo\n    approval: true\n');

@@ -5,7 +5,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
@@ -18,6 +17,7 @@ import { clusters } from '../helpers/operator';
 import { temporalClient, testNamespace, testTaskQueue } from '../helpers/stack';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { invalidConfigMapName } from './support/kube-refusal-steps';
+import { scratchRoot } from '../helpers/scratch';
 
 const stepsModule = fileURLToPath(new URL('./support/kube-refusal-steps.ts', import.meta.url));
 // The seed's 11 attempts a few seconds apart: a refusal must not wait for them.
@@ -35,7 +35,7 @@ let flowsDir: string;
 let taskQueue: string;
 before(async () => {
   ({ client, close } = await temporalClient());
-  flowsDir = mkdtempSync(join(tmpdir(), 'mpdflow-kube-refusal-'));
+  flowsDir = mkdtempSync(join(scratchRoot(), 'mpdflow-kube-refusal-'));
   writeFileSync(join(flowsDir, 'kube_refusal.yaml'), flowYaml);
   const config = configFromEnv();
   taskQueue = config.temporal.taskQueue = testTaskQueue('kube-refusal');

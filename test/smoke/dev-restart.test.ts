@@ -2,16 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { startLocalStack } from '../../src/infra/local-stack';
 import { kubeClients, loadKubeConfig } from '../../src/kube/client';
 import { MpdClusterClient } from '../../src/kube/mpdcluster-client';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { closeSafeInterceptors } from '../../src/infra/close-safe-retry';
+import { scratchRoot } from '../helpers/scratch';
 
 test('a restart of the local servers on the same data directory keeps Kubernetes objects and workflow history', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'mpdflow-restart-'));
+  const dataDir = mkdtempSync(join(scratchRoot(), 'mpdflow-restart-'));
   const first = await startLocalStack({ dataDir, webUi: false });
   try {
     await new MpdClusterClient(kubeClients(loadKubeConfig(first.kube.kubeconfigPath))).create(sampleCluster('default', 'survivor'));

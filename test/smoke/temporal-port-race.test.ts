@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTemporalDevServer } from '../../src/infra/temporal-dev-server';
 import { freePort } from '../../src/infra/free-port';
 import { waitUntil } from '../../src/infra/wait';
+import { scratchRoot } from '../helpers/scratch';
 
 test('a Temporal dev server that loses a port to another process is started again', async () => {
   const port = await freePort();
@@ -14,7 +14,7 @@ test('a Temporal dev server that loses a port to another process is started agai
   const accepted = new Set<Socket>();
   squatter.on('connection', (socket) => (accepted.add(socket), socket.on('close', () => accepted.delete(socket))));
   await new Promise<void>((listening) => squatter.listen(port, '127.0.0.1', listening));
-  const dataDir = mkdtempSync(join(tmpdir(), 'mpdflow-port-race-'));
+  const dataDir = mkdtempSync(join(scratchRoot(), 'mpdflow-port-race-'));
   const logFile = join(dataDir, 'temporal.log');
   const lostThePort = () => {
     try {

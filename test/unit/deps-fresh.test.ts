@@ -2,16 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { projectRoot } from '../../src/infra/paths';
+import { scratchRoot } from '../helpers/scratch';
 
 /**
  * tools/run.sh in a scratch project: its own lockfile and node_modules, an `npm` on PATH that only records that it
  * ran, a build that does nothing. What is checked is whether run.sh decides to reinstall.
  */
 function scratchProject(): { dir: string; install(pkg: string, version: string): void; runSh(): { npmRan: boolean; stderr: string } } {
-  const dir = mkdtempSync(join(tmpdir(), 'mpdflow-deps-fresh-'));
+  const dir = mkdtempSync(join(scratchRoot(), 'mpdflow-deps-fresh-'));
   mkdirSync(join(dir, 'tools'));
   mkdirSync(join(dir, 'bin'));
   for (const file of ['tools/run.sh', 'tools/deps-fresh.mjs']) copyFileSync(join(projectRoot, file), join(dir, file));

@@ -2,7 +2,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Census, FlowRunRecord } from '../../bench/soak/census';
 import { checkInvariants, exactlyOnce } from '../../bench/soak/invariants';
@@ -10,8 +9,9 @@ import { fenceViolations } from '../../bench/soak/fencing';
 import { Ledger } from '../../bench/soak/ledger';
 import { Rng } from '../../bench/soak/rng';
 import { parseWorkflowId } from '../../bench/soak/workflow-ids';
+import { scratchRoot } from '../helpers/scratch';
 
-const ledgerFile = () => join(mkdtempSync(join(tmpdir(), 'soak-ledger-')), 'ledger.jsonl');
+const ledgerFile = () => join(mkdtempSync(join(scratchRoot(), 'soak-ledger-')), 'ledger.jsonl');
 const run = (cluster: string, flow: string, workflowId = `MPDCluster/soak/${cluster}`, status = 'COMPLETED'): FlowRunRecord => ({
   cluster, flow, workflowId, runId: `${Math.random()}`, status, startMs: 0,
 });
