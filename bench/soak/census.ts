@@ -13,6 +13,8 @@ export interface FlowRunRecord {
   runId: string;
   status: string;
   startMs: number;
+  /** When it closed; undefined while it is open. */
+  closeMs?: number;
 }
 
 export interface Census {
@@ -35,6 +37,7 @@ async function listRuns(temporal: Client, namespace: string): Promise<FlowRunRec
       runId: wf.runId,
       status: wf.status.name,
       startMs: wf.startTime.getTime(),
+      ...(wf.closeTime ? { closeMs: wf.closeTime.getTime() } : {}),
     });
   }
   return runs.sort((a, b) => a.startMs - b.startMs);

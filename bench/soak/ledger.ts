@@ -23,17 +23,12 @@ export interface RequestRecord {
   doneAtMs?: number;
   /** Cancelled before its run started: by design it never runs (recorded as Interrupt CANCELLED). */
   cancelledBeforeRun?: boolean;
-  /**
-   * A cancelled Rebuild that the cancel reached midway. The seed fired it again (its own forceRebuild); since issue 21 the
-   * cancel consumes forceRebuild (docs/cancel.md), so it should not: one extra run is still tolerated, not expected.
-   */
-  refiredAfterCancel?: boolean;
 }
-
-const rebuildFlow = 'SharedStorageClusterRebuild';
 
 export type PendingRequest = RequestRecord & {
   cancelled?: boolean;
+  /** Rewritten while its run ran (a new request of the same kind): pending until that one is consumed too. */
+  rewritten?: (cluster: MPDCluster | undefined) => boolean;
   consumedSinceMs?: number;
   /** The operation's own test that its trigger is gone (not logged). */
   consumed?: (cluster: MPDCluster | undefined) => boolean;
@@ -65,7 +60,7 @@ export class Ledger {
     return track;
   }
 
-  /** Logs a request that was just written to the API server (a cancel rides on the pending one). */
+  /** Logs a request that was just written to the API server (a cancel or a rewrite rides on the pending one). */
   record(entry: Omit<RequestRecord, 'seq' | 'atMs' | 'time'>, consumed?: PendingRequest['consumed']): RequestRecord {
     const now = Date.now();
     const request: PendingRequest = { seq: this.requests.length + 1, atMs: now - this.startedAt, time: new Date(now).toISOString(), ...entry };
@@ -73,6 +68,8 @@ export class Ledger {
     const track = this.track(entry.cluster);
     if (entry.kind === 'cancel') {
       if (track.pending) track.pending.cancelled = true;
+    } else if (entry.kind === 'rewrite') {
+      if (track.pending) track.pending.rewritten = consumed ?? (() => true);
     } else {
       track.pending = request;
     }
@@ -96,8 +93,6 @@ export class Ledger {
     if (pending.kind === 'recover' || pending.kind === 'delete') track.cancelHold = false;
     if (outcome === 'timeout' && !(pending.cancelled && interruptReason === 'CANCELLED')) track.stuck = true;
     if (pending.cancelled && endedIn === 'Interrupt' && interruptReason === 'CANCELLED' && observed.runId === undefined) pending.cancelledBeforeRun = true;
-    // Whether the harness saw the interrupt first or the Rebuild that fired again: either way it may run once more.
-    if (pending.cancelled && pending.expectFlow === rebuildFlow && !pending.cancelledBeforeRun) pending.refiredAfterCancel = true;
     if (endedIn === 'Interrupt') {
       // Only the interrupt a cancel asked for is expected; MANY_RETRY after a cancel is still a fault getting through.
       if (pending.cancelled && interruptReason === 'CANCELLED') track.cancelHold = true;
@@ -118,13 +113,6 @@ export class Ledger {
       counts.set(r.expectFlow, (counts.get(r.expectFlow) ?? 0) + (r.cancelledBeforeRun ? 0 : 1));
     }
     return counts;
-  }
-
-  /** Runs a flow may have beyond those requested: a Rebuild cancelled midway may fire once more (or end first). */
-  allowedExtraRuns(name: string): Map<string, number> {
-    const extra = new Map<string, number>();
-    for (const r of this.requests) if (r.cluster === name && r.expectFlow && r.refiredAfterCancel) extra.set(r.expectFlow, (extra.get(r.expectFlow) ?? 0) + 1);
-    return extra;
   }
 
   countsByKind(): Map<string, number> {

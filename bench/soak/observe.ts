@@ -49,7 +49,8 @@ export async function settlePending(ledger: Ledger, byName: Map<string, MPDClust
     const reason = cluster?.metadata.annotations?.[interruptAnnotations.reason];
     const message = cluster?.metadata.annotations?.[interruptAnnotations.message];
     const observed = { ...ranAs(cluster), ...(state === 'Interrupt' && message ? { interruptMessage: message.slice(0, 160) } : {}) };
-    if (quiet && cluster?.status?.workflow?.runId !== pending.runIdBefore) {
+    // A rewritten request ends once the rewrite is consumed too: its own run comes after the first one.
+    if (quiet && cluster?.status?.workflow?.runId !== pending.runIdBefore && (pending.rewritten?.(cluster) ?? true)) {
       ledger.finish(track.name, 'ran', state, reason, observed);
       continue;
     }

@@ -14,7 +14,7 @@ import type { Rng } from './rng';
 
 export const operationKinds = [
   'restartCluster', 'restartIns', 'switchRw', 'flushParams', 'removeIns', 'migrate', 'forceRebuild', 'extendStorage',
-  'followerNum', 'classInfoModifyTo', 'versionCfgModifyTo', 'delete', 'recreate', 'cancel', 'recover',
+  'followerNum', 'classInfoModifyTo', 'versionCfgModifyTo', 'delete', 'recreate', 'cancel', 'recover', 'rewrite',
 ] as const;
 export type OperationKind = (typeof operationKinds)[number];
 
@@ -25,12 +25,13 @@ export const poolOf: Record<OperationKind, Pool[]> = {
   restartCluster: ['running'], restartIns: ['running'], switchRw: ['running'], flushParams: ['running'], removeIns: ['running'],
   migrate: ['running'], forceRebuild: ['running'], extendStorage: ['running'], followerNum: ['running'], classInfoModifyTo: ['running'],
   versionCfgModifyTo: ['running'], delete: ['running', 'interrupt'], recreate: ['gone'], cancel: ['busy'], recover: ['interrupt'],
+  rewrite: ['busy'],
 };
 
 /** How often each kind is drawn among those that fit some cluster: the user operations evenly, fewer deletions. */
 export const weightOf: Record<OperationKind, number> = {
   restartCluster: 3, restartIns: 3, switchRw: 3, flushParams: 3, removeIns: 3, migrate: 3, forceRebuild: 3, extendStorage: 3,
-  followerNum: 3, classInfoModifyTo: 3, versionCfgModifyTo: 3, delete: 2, recreate: 3, cancel: 3, recover: 3,
+  followerNum: 3, classInfoModifyTo: 3, versionCfgModifyTo: 3, delete: 2, recreate: 3, cancel: 3, recover: 3, rewrite: 3,
 };
 
 export const flows = {
@@ -168,6 +169,8 @@ export function planOperation(kind: OperationKind, name: string, cluster: MPDClu
       return { kind, detail: 'delete', expectFlow: flows.release, apply: () => env.clusters.delete(ref), consumed: (c) => !c };
     case 'cancel':
       return { kind, detail: `${cancelledAnnotation}=true`, apply: annotate({ [cancelledAnnotation]: 'true' }), consumed: () => true };
+    case 'rewrite':
+      return planRewrite(cluster, rng, annotate);
     case 'recover': {
       const flow = cluster.status?.workflow?.flowName;
       if (!flow) return undefined;
@@ -175,6 +178,24 @@ export function planOperation(kind: OperationKind, name: string, cluster: MPDClu
       return { ...plan, consumed: (c) => plan.consumed(c) && c?.status?.clusterStatus !== 'Interrupt' };
     }
   }
+}
+
+/**
+ * A request rewritten while its run runs (issue 21): the run acts on what its transition recorded, and the rewritten
+ * request is a new one that runs once after it. Only the requests that name an instance are rewritten here.
+ */
+function planRewrite(cluster: MPDCluster, rng: Rng, annotate: (values: Record<string, string>) => () => Promise<void>): OperationPlan | undefined {
+  const asked = cluster.metadata.annotations ?? {};
+  const t = triggerAnnotations;
+  const leader = cluster.status?.leaderInstanceId;
+  const [key, flow, others] = asked[t.restartIns]
+    ? [t.restartIns, flows.restartIns, instanceIds(cluster).filter((id) => id !== asked[t.restartIns])]
+    : asked[t.switchRw]
+      ? [t.switchRw, flows.switchRw, instanceIds(cluster, 'ro').filter((id) => id !== asked[t.switchRw] && id !== leader)]
+      : [undefined, undefined, []];
+  if (!key || !flow || others.length === 0) return undefined;
+  const to = rng.pick(others);
+  return { kind: 'rewrite', detail: `${key}=${to} (was ${asked[key]})`, expectFlow: flow, apply: annotate({ [key]: to }), consumed: annotationGone(key) };
 }
 
 /** The user's parameter edits that FlushParams applies (a restart-only one among them sometimes). */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Census, FlowRunRecord } from '../../bench/soak/census';
-import { checkInvariants, exactlyOnce } from '../../bench/soak/invariants';
+import { checkInvariants, exactlyOnce, oneRunAtATime } from '../../bench/soak/invariants';
 import { fenceViolations } from '../../bench/soak/fencing';
 import { Ledger } from '../../bench/soak/ledger';
 import { Rng } from '../../bench/soak/rng';
@@ -12,8 +12,10 @@ import { parseWorkflowId } from '../../bench/soak/workflow-ids';
 import { scratchRoot } from '../helpers/scratch';
 
 const ledgerFile = () => join(mkdtempSync(join(scratchRoot(), 'soak-ledger-')), 'ledger.jsonl');
-const run = (cluster: string, flow: string, workflowId = `MPDCluster/soak/${cluster}`, status = 'COMPLETED'): FlowRunRecord => ({
-  cluster, flow, workflowId, runId: `${Math.random()}`, status, startMs: 0,
+let clock = 0;
+/** A closed run, each one after the one before unless `startMs` says otherwise. */
+const run = (cluster: string, flow: string, workflowId = `MPDCluster/soak/${cluster}`, status = 'COMPLETED', startMs = (clock += 10)): FlowRunRecord => ({
+  cluster, flow, workflowId, runId: `${Math.random()}`, status, startMs, closeMs: startMs + 5,
 });
 const census = (runs: FlowRunRecord[]): Census => ({ runs, churn: [], clusters: new Map(), pods: [], events: new Map() });
 
@@ -28,6 +30,7 @@ test('workflow ids: one per cluster today, one per transition (and resume) next'
   assert.deepEqual(parseWorkflowId('MPDCluster/soak/pc-1'), { namespace: 'soak', name: 'pc-1' });
   assert.deepEqual(parseWorkflowId('MPDCluster/soak/pc-1/0a1b/t7'), { namespace: 'soak', name: 'pc-1', uid: '0a1b', transition: 7 });
   assert.deepEqual(parseWorkflowId('MPDCluster/soak/pc-1/0a1b/t7-r2'), { namespace: 'soak', name: 'pc-1', uid: '0a1b', transition: 7, resume: 2 });
+  assert.deepEqual(parseWorkflowId('MPDCluster/soak/pc-1/0a1b/release'), { namespace: 'soak', name: 'pc-1', uid: '0a1b' });
   assert.equal(parseWorkflowId('something else'), undefined);
 });
 
@@ -66,28 +69,48 @@ test('a request that ended in Interrupt counts as asked for only after a cancel 
   assert.equal(ledger.track('pc-1').cancelHold, true);
 });
 
-test('deliberate semantics: a cancelled Rebuild may run once more; a transition cancelled before its run started never runs', () => {
+test('a cancel consumes its request: a cancelled Rebuild that runs again is a duplicate; one cancelled before its run started never runs', () => {
   const ledger = new Ledger(ledgerFile(), Date.now());
   ledger.record({ cluster: 'pc-1', kind: 'forceRebuild', detail: '', expectFlow: 'SharedStorageClusterRebuild' });
   ledger.record({ cluster: 'pc-1', kind: 'cancel', detail: '' });
-  ledger.finish('pc-1', 'ran', 'Running', undefined, { runId: 'r2' });
+  ledger.finish('pc-1', 'ran', 'Interrupt', 'CANCELLED', { runId: 'r2' });
   ledger.record({ cluster: 'pc-2', kind: 'migrate', detail: '', expectFlow: 'MigrateRo' });
   ledger.record({ cluster: 'pc-2', kind: 'cancel', detail: '' });
   ledger.finish('pc-2', 'timeout', 'Interrupt', 'CANCELLED');
-  const twice = exactlyOnce(ledger, census([run('pc-1', 'SharedStorageClusterRebuild'), run('pc-1', 'SharedStorageClusterRebuild')]));
-  assert.deepEqual([twice[0]!.ok, twice[1]!.ok], [true, true], `${twice[0]!.detail} ${twice[1]!.detail}`);
   const once = exactlyOnce(ledger, census([run('pc-1', 'SharedStorageClusterRebuild')]));
-  assert.deepEqual([once[0]!.ok, once[1]!.ok], [true, true], 'the cancel came as it finished: one run');
-  const thrice = exactlyOnce(ledger, census([1, 2, 3].map(() => run('pc-1', 'SharedStorageClusterRebuild'))));
-  assert.equal(thrice[0]!.ok, false, 'a third run is a duplicate');
+  assert.deepEqual([once[0]!.ok, once[1]!.ok], [true, true], 'the cancelled run, once');
+  const refired = exactlyOnce(ledger, census([run('pc-1', 'SharedStorageClusterRebuild'), run('pc-1', 'SharedStorageClusterRebuild')]));
+  assert.deepEqual([refired[0]!.ok, refired[0]!.detail], [false, ['pc-1 SharedStorageClusterRebuild: requested 1, ran 2']], 'ran again after its cancel');
+  assert.equal(exactlyOnce(ledger, census([run('pc-2', 'MigrateRo')]))[0]!.ok, false, 'cancelled before its run: any run is a duplicate');
   assert.equal(ledger.track('pc-2').stuck, false);
+});
 
-  // Seen on the real node: the harness saw the cancelled Rebuild's interrupt before it fired again.
-  ledger.record({ cluster: 'pc-3', kind: 'forceRebuild', detail: '', expectFlow: 'SharedStorageClusterRebuild' });
-  ledger.record({ cluster: 'pc-3', kind: 'cancel', detail: '' });
-  ledger.finish('pc-3', 'ran', 'Interrupt', 'CANCELLED', { runId: 'r3' });
-  const refired = exactlyOnce(ledger, census([run('pc-3', 'SharedStorageClusterRebuild'), run('pc-3', 'SharedStorageClusterRebuild')]));
-  assert.equal(refired[0]!.ok, true, `${refired[0]!.detail}`);
+test('a request rewritten while its run runs asks for one more run, and stays pending until the rewrite is consumed', () => {
+  const ledger = new Ledger(ledgerFile(), Date.now());
+  ledger.record({ cluster: 'pc-1', kind: 'restartIns', detail: 'restartIns=ins-1', expectFlow: 'RestartIns' });
+  let rewriteConsumed = false;
+  ledger.record({ cluster: 'pc-1', kind: 'rewrite', detail: 'restartIns=ins-2 (was ins-1)', expectFlow: 'RestartIns' }, () => rewriteConsumed);
+  assert.equal(ledger.track('pc-1').pending?.kind, 'restartIns', 'the rewrite rides on the pending request');
+  assert.equal(ledger.track('pc-1').pending?.rewritten?.(undefined), false);
+  rewriteConsumed = true;
+  assert.equal(ledger.track('pc-1').pending?.rewritten?.(undefined), true);
+  assert.equal(exactlyOnce(ledger, census([run('pc-1', 'RestartIns')]))[1]!.detail.join(), 'pc-1 RestartIns: requested 2, ran 1', 'the rewrite not run is lost');
+  assert.equal(exactlyOnce(ledger, census([run('pc-1', 'RestartIns'), run('pc-1', 'RestartIns')]))[0]!.ok, true);
+});
+
+test('one run at a time per cluster incarnation: a run that starts before the one before it closed is flagged', () => {
+  const id = (t: string, uid = 'u1') => `MPDCluster/soak/pc-1/${uid}/${t}`;
+  const sequential = [run('pc-1', 'Restart', id('t1'), 'COMPLETED', 0), run('pc-1', 'Restart', id('t1-r1'), 'COMPLETED', 10)];
+  assert.equal(oneRunAtATime(census(sequential)).ok, true);
+  const overlapping = [run('pc-1', 'Restart', id('t1'), 'COMPLETED', 0), run('pc-1', 'Restart', id('t1-r1'), 'COMPLETED', 3)];
+  const result = oneRunAtATime(census(overlapping));
+  assert.deepEqual([result.ok, result.detail], [false, [`pc-1/u1: ${id('t1-r1')} (Restart) started while ${id('t1')} (Restart) was open`]]);
+  const open = [{ ...run('pc-1', 'Restart', id('t1'), 'RUNNING', 0), closeMs: undefined }, run('pc-1', 'AddRo', id('t2'), 'COMPLETED', 50)];
+  assert.equal(oneRunAtATime(census(open)).ok, false, 'a run still open when the next started');
+  const release = [run('pc-1', 'Restart', id('t1'), 'COMPLETED', 0), run('pc-1', 'Release', id('release'), 'COMPLETED', 3)];
+  assert.equal(oneRunAtATime(census(release)).ok, false, 'the release started while a flow of that cluster ran');
+  const incarnations = [run('pc-1', 'Release', id('release'), 'COMPLETED', 0), run('pc-1', 'Create', id('t1', 'u2'), 'COMPLETED', 2)];
+  assert.equal(oneRunAtATime(census(incarnations)).ok, true, 'a re-created cluster is another incarnation');
 });
 
 test('fencing: an in-flight write may be logged after the loss; one fenced after the lease ended, or unfenced, may not', () => {
