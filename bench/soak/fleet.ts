@@ -27,6 +27,8 @@ export interface FleetOptions {
   controllers: number;
   workers: number;
   leaseSeconds: number;
+  /** `--disruption-budget` of the controllers; 0 for none. */
+  budget: number;
 }
 
 export async function metricsText(port: number): Promise<string> {
@@ -138,7 +140,10 @@ export class Fleet {
     const starts = previousStarts + 1;
     const args =
       role === 'controller'
-        ? ['controller', '--namespace', this.options.namespace, '--lease-namespace', this.options.namespace, '--lease-duration', String(this.options.leaseSeconds), '--ops-port', String(opsPort)]
+        ? [
+            'controller', '--namespace', this.options.namespace, '--lease-namespace', this.options.namespace, '--lease-duration', String(this.options.leaseSeconds), '--ops-port', String(opsPort),
+            ...(this.options.budget > 0 ? ['--disruption-budget', String(this.options.budget)] : []),
+          ]
         : ['worker', '--ops-port', String(opsPort)];
     const proc = new SupervisedProcess({
       name: `${role}-${index}`,

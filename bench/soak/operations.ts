@@ -4,7 +4,7 @@
  */
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { demoSpec } from '../../src/operator/shared/demo/scenario';
-import { cancelledAnnotation, interruptAnnotations } from '../../src/kube/annotations';
+import { cancelledAnnotation, interruptAnnotations, maintenanceWindowAnnotation } from '../../src/kube/annotations';
 import { triggerAnnotations } from '../../src/operator/shared/annotations';
 import type { KubeClients } from '../../src/kube/client';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
@@ -68,6 +68,18 @@ export interface OperationEnv {
   namespace: string;
   /** The stack's Ready nodes: a migration needs a second one to go to. */
   nodes: string[];
+  /** Every n-th cluster (by its number) carries `maintenanceWindow`; 0 for none. */
+  windowEvery?: number;
+}
+
+/** Open every other minute for one: a disruptive request waits at most a minute, and some do. */
+export const maintenanceWindow = '*/2 * * * * for 1m';
+
+/** A cluster's metadata as the soak creates it (again): its maintenance window when its number says so. */
+export function soakMetadata(env: OperationEnv, name: string): { namespace: string; name: string; annotations?: Record<string, string> } {
+  const number = Number(/(\d+)$/.exec(name)?.[1] ?? 0);
+  const windowed = Boolean(env.windowEvery) && number % env.windowEvery! === 0;
+  return { namespace: env.namespace, name, ...(windowed ? { annotations: { [maintenanceWindowAnnotation]: maintenanceWindow } } : {}) };
 }
 
 // Classes are the engines' limits; they fit the local node (2 CPUs).
@@ -103,7 +115,7 @@ export function planOperation(kind: OperationKind, name: string, cluster: MPDClu
     const followers = rng.int(0, 2);
     return {
       kind, detail: `followerNum=${followers}`, expectFlow: flows.create,
-      apply: async () => void (await env.clusters.create({ metadata: ref, spec: soakSpec(name, followers) })),
+      apply: async () => void (await env.clusters.create({ metadata: soakMetadata(env, name), spec: soakSpec(name, followers) })),
       consumed: (c) => c?.status?.clusterStatus === 'Running',
     };
   }

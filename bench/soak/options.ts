@@ -21,6 +21,10 @@ export interface SoakOptions {
   /** One operation waits at most this long for its flow before its cluster counts as stuck. */
   opTimeoutMs: number;
   leaseSeconds: number;
+  /** The controllers' `--disruption-budget`: disruptive transitions at once (0: no budget). */
+  budget: number;
+  /** Every n-th cluster carries a maintenance window (open every other minute) its disruptive requests wait for (0: none). */
+  windowEvery: number;
   /** Where servers, process logs and the ledger go; a fresh temporary directory when unset. */
   dataDir?: string;
   namespace: string;
@@ -38,6 +42,8 @@ const flags: Record<string, keyof typeof envNames> = {
   '--settle': 'settle',
   '--op-timeout': 'opTimeout',
   '--lease': 'lease',
+  '--budget': 'budget',
+  '--window-every': 'windowEvery',
   '--data-dir': 'dataDir',
 };
 
@@ -53,14 +59,17 @@ const envNames = {
   settle: 'SOAK_SETTLE',
   opTimeout: 'SOAK_OP_TIMEOUT',
   lease: 'SOAK_LEASE',
+  budget: 'SOAK_BUDGET',
+  windowEvery: 'SOAK_WINDOW_EVERY',
   dataDir: 'SOAK_DATA_DIR',
 } as const;
 
 /**
  * Full-run defaults: 50 clusters on two nodes (a node has this machine's CPUs, and 50 clusters' engines request
- * more than two CPUs), 20 faults of each kind over 20 minutes.
+ * more than two CPUs), 20 faults of each kind over 20 minutes; a budget of 5 disruptive transitions at once and a
+ * maintenance window on every 5th cluster.
  */
-export const fullRunDefaults = { clusters: 50, durationS: 1200, faults: 20, pauses: 0, workers: 2, nodes: 2, maxInFlight: 10, settleS: 600, opTimeoutS: 300, lease: 5 };
+export const fullRunDefaults = { clusters: 50, durationS: 1200, faults: 20, pauses: 0, workers: 2, nodes: 2, maxInFlight: 10, settleS: 600, opTimeoutS: 300, lease: 5, budget: 5, windowEvery: 5 };
 
 export function soakOptions(argv: string[] = [], env: NodeJS.ProcessEnv = process.env, defaults: Omit<typeof fullRunDefaults, 'nodes'> & { nodes?: number } = fullRunDefaults): SoakOptions {
   const given: Partial<Record<keyof typeof envNames, string>> = {};
@@ -87,6 +96,8 @@ export function soakOptions(argv: string[] = [], env: NodeJS.ProcessEnv = proces
     settleMs: num('settle', defaults.settleS) * 1000,
     opTimeoutMs: num('opTimeout', defaults.opTimeoutS) * 1000,
     leaseSeconds: Math.max(2, num('lease', defaults.lease)),
+    budget: num('budget', defaults.budget),
+    windowEvery: num('windowEvery', defaults.windowEvery),
     ...(given.dataDir ? { dataDir: given.dataDir } : {}),
     namespace: 'soak',
   };

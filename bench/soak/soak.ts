@@ -19,7 +19,7 @@ import { startDataWriters } from './data-writers';
 import { Ledger } from './ledger';
 import { drain, runLoad, snapshot, type LoadContext } from './load';
 import { isQuiet } from './observe';
-import { flows, soakSpec } from './operations';
+import { flows, soakMetadata, soakSpec } from './operations';
 import type { SoakOptions } from './options';
 import { formatReport, type SoakReport } from './report';
 import { Rng } from './rng';
@@ -52,7 +52,7 @@ async function createClusters(ctx: LoadContext, count: number, rng: Rng): Promis
   for (let i = 1; i <= count; i++) {
     const name = `pc-${i}`;
     const followers = rng.int(0, 2);
-    await ctx.env.clusters.create({ metadata: { namespace: ctx.env.namespace, name }, spec: soakSpec(name, followers) });
+    await ctx.env.clusters.create({ metadata: soakMetadata(ctx.env, name), spec: soakSpec(name, followers) });
     ctx.ledger.record({ cluster: name, kind: 'create', detail: `followerNum=${followers}`, expectFlow: flows.create }, (c) => c?.status?.clusterStatus === 'Running');
   }
 }
@@ -61,12 +61,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakOutcome> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'mpdflow-soak-'));
   mkdirSync(dataDir, { recursive: true });
   const log: Logger = pino({ name: 'soak', level: 'info' }, pino.destination({ dest: join(dataDir, 'soak.log'), sync: false }));
-  say(`soak seed ${options.seed} (replay: SOAK_SEED=${options.seed}); ${options.clusters} clusters on ${options.nodes} node(s), ${options.durationMs / 1000} s of load, ${options.faultsPerKind} faults of each kind${options.pauses ? `, ${options.pauses} leader pauses` : ''}; data in ${dataDir}`);
+  say(`soak seed ${options.seed} (replay: SOAK_SEED=${options.seed}); ${options.clusters} clusters on ${options.nodes} node(s), ${options.durationMs / 1000} s of load, ${options.faultsPerKind} faults of each kind${options.pauses ? `, ${options.pauses} leader pauses` : ''}${options.budget ? `, disruption budget ${options.budget}` : ''}${options.windowEvery ? `, a maintenance window on every ${options.windowEvery}th cluster` : ''}; data in ${dataDir}`);
   const startedAt = Date.now();
   const root = new Rng(options.seed);
   const [createRng, loadRng, faultRng, targetRng] = [root.fork(), root.fork(), root.fork(), root.fork()];
   const stack = await startSoakStack(dataDir, options.namespace, log, options.nodes);
-  const fleet = new Fleet({ env: stack.env, logDir: join(dataDir, 'logs'), namespace: options.namespace, controllers: 2, workers: options.workers, leaseSeconds: options.leaseSeconds });
+  const fleet = new Fleet({ env: stack.env, logDir: join(dataDir, 'logs'), namespace: options.namespace, controllers: 2, workers: options.workers, leaseSeconds: options.leaseSeconds, budget: options.budget });
   let progress: NodeJS.Timeout | undefined;
   try {
     await fleet.start();
@@ -74,7 +74,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakOutcome> {
     const gate = new Gate();
     const ctx: LoadContext = {
       ledger, temporal: stack.temporal, gate, rng: loadRng, maxInFlight: options.maxInFlight, opTimeoutMs: options.opTimeoutMs, log,
-      env: { clusters: stack.clusters, kube: stack.kube, namespace: options.namespace, nodes: stack.nodes },
+      env: { clusters: stack.clusters, kube: stack.kube, namespace: options.namespace, nodes: stack.nodes, windowEvery: options.windowEvery },
     };
     const faults: FaultRecord[] = [];
     progress = setInterval(() => say(`soak ${Math.round((Date.now() - startedAt) / 1000)} s: ${ledger.requests.length} requests, ${ledger.pendingCount()} pending, ${faults.length} faults`), 30_000);
