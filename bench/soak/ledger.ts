@@ -27,6 +27,9 @@ export interface RequestRecord {
 
 export type PendingRequest = RequestRecord & {
   cancelled?: boolean;
+  /** Paused by `mpdflow pause` at this time (ms since the soak started); the harness resumes it (observe.ts). */
+  pausedAtMs?: number;
+  resumed?: boolean;
   /** Rewritten while its run ran (a new request of the same kind): pending until that one is consumed too. */
   rewritten?: (cluster: MPDCluster | undefined) => boolean;
   consumedSinceMs?: number;
@@ -60,7 +63,7 @@ export class Ledger {
     return track;
   }
 
-  /** Logs a request that was just written to the API server (a cancel or a rewrite rides on the pending one). */
+  /** Logs a request that was just written to the API server (a cancel, a pause or a rewrite rides on the pending one). */
   record(entry: Omit<RequestRecord, 'seq' | 'atMs' | 'time'>, consumed?: PendingRequest['consumed']): RequestRecord {
     const now = Date.now();
     const request: PendingRequest = { seq: this.requests.length + 1, atMs: now - this.startedAt, time: new Date(now).toISOString(), ...entry };
@@ -68,6 +71,8 @@ export class Ledger {
     const track = this.track(entry.cluster);
     if (entry.kind === 'cancel') {
       if (track.pending) track.pending.cancelled = true;
+    } else if (entry.kind === 'pause') {
+      if (track.pending) track.pending.pausedAtMs = now - this.startedAt;
     } else if (entry.kind === 'rewrite') {
       if (track.pending) track.pending.rewritten = consumed ?? (() => true);
     } else {
@@ -99,6 +104,11 @@ export class Ledger {
       else track.unexpectedInterrupts.push(`#${pending.seq} ${pending.kind}: ${interruptReason ?? 'no reason'}${pending.cancelled ? ' (a cancel was requested)' : ''}${typeof observed.interruptMessage === 'string' ? ` — ${observed.interruptMessage}` : ''}`);
     }
     appendFileSync(this.file, `${JSON.stringify({ done: pending.seq, cluster: name, outcome, endedIn, interruptReason, doneAtMs: pending.doneAtMs, ...observed })}\n`);
+  }
+
+  /** Milliseconds since the soak started. */
+  elapsedMs(): number {
+    return Date.now() - this.startedAt;
   }
 
   pendingCount(): number {

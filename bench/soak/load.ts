@@ -39,7 +39,7 @@ function candidates(pool: Pool, ctx: LoadContext, byName: Map<string, MPDCluster
     .filter((t) => {
       const state = byName.get(t.name)?.status?.clusterStatus;
       if (t.stuck) return false;
-      if (pool === 'busy') return Boolean(t.pending?.expectFlow && !t.pending.cancelled && !t.pending.rewritten && t.pending.kind !== 'delete' && state && !stableStates.has(state));
+      if (pool === 'busy') return Boolean(t.pending?.expectFlow && !t.pending.cancelled && !t.pending.rewritten && t.pending.pausedAtMs === undefined && t.pending.kind !== 'delete' && state && !stableStates.has(state));
       if (t.pending) return false;
       if (pool === 'gone') return t.gone && !byName.has(t.name);
       return !t.gone && state === (pool === 'running' ? 'Running' : 'Interrupt');
@@ -57,7 +57,7 @@ async function issueOne(ctx: LoadContext, byName: Map<string, MPDCluster>): Prom
   const names = [...new Set(poolOf[kind].flatMap((pool) => candidates(pool, ctx, byName)))].sort();
   const name = ctx.rng.pick(names);
   const cluster = byName.get(name);
-  if (kind !== 'recreate' && kind !== 'cancel' && kind !== 'rewrite' && !(await isQuiet(ctx.temporal, cluster))) return false;
+  if (!['recreate', 'cancel', 'rewrite', 'pause'].includes(kind) && !(await isQuiet(ctx.temporal, cluster))) return false;
   const plan = planOperation(kind, name, cluster, ctx.rng, ctx.env);
   if (!plan) return false;
   try {

@@ -1,8 +1,9 @@
 /** Reading the clusters: which are quiet (stable, their last run closed), and which pending requests have ended. */
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { resumeUpdate } from '../../src/contract/holds';
 import { interruptAnnotations } from '../../src/kube/annotations';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
-import type { Ledger } from './ledger';
+import type { Ledger, PendingRequest } from './ledger';
 
 export const stableStates = new Set(['Running', 'Interrupt']);
 /** A trigger gone this long with no new run means the request ran nothing. */
@@ -33,6 +34,22 @@ function ranAs(cluster: MPDCluster | undefined): Record<string, unknown> {
   return { ...(wf ? { flow: wf.flowName, workflowId: wf.workflowId, runId: wf.runId } : {}), ...(transition ? { transition } : {}) };
 }
 
+/** How long a paused run stays paused before the harness resumes it. */
+const pauseMs = 3_000;
+
+/** `mpdflow resume` of a run the soak paused, a few seconds on; tried again until it answers or the run has closed. */
+async function resumeIfPaused(ledger: Ledger, pending: PendingRequest, cluster: MPDCluster | undefined, temporal: Client): Promise<void> {
+  if (pending.pausedAtMs === undefined || pending.resumed || ledger.elapsedMs() - pending.pausedAtMs < pauseMs) return;
+  const workflowId = cluster?.status?.transition?.workflowId;
+  try {
+    if (workflowId) await temporal.workflow.getHandle(workflowId).executeUpdate(resumeUpdate, { args: ['soak resumes'] });
+    pending.resumed = true;
+  } catch (error) {
+    // Refused because nothing is paused (the pause landed as the run ended), or the run closed: nothing to resume.
+    if (error instanceof WorkflowUpdateFailedError || /already completed|not found/i.test(String(error))) pending.resumed = true;
+  }
+}
+
 /** Ends the pending requests whose flow has run (or that ran nothing, or ran out of time). */
 export async function settlePending(ledger: Ledger, byName: Map<string, MPDCluster>, temporal: Client, opTimeoutMs: number): Promise<void> {
   const now = Date.now();
@@ -40,6 +57,7 @@ export async function settlePending(ledger: Ledger, byName: Map<string, MPDClust
     const pending = track.pending;
     if (!pending) continue;
     const cluster = byName.get(track.name);
+    await resumeIfPaused(ledger, pending, cluster, temporal);
     if (pending.kind === 'delete' && !cluster) {
       ledger.finish(track.name, 'ran', 'gone');
       continue;

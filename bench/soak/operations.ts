@@ -3,6 +3,8 @@
  * the write that requests it, the flow it should run exactly once, and when its trigger counts as consumed.
  */
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { Client } from '@temporalio/client';
+import { pauseUpdate } from '../../src/contract/holds';
 import { demoSpec } from '../../src/operator/shared/demo/scenario';
 import { cancelledAnnotation, interruptAnnotations, maintenanceWindowAnnotation } from '../../src/kube/annotations';
 import { triggerAnnotations } from '../../src/operator/shared/annotations';
@@ -14,7 +16,7 @@ import type { Rng } from './rng';
 
 export const operationKinds = [
   'restartCluster', 'restartIns', 'switchRw', 'flushParams', 'removeIns', 'migrate', 'forceRebuild', 'extendStorage',
-  'followerNum', 'classInfoModifyTo', 'versionCfgModifyTo', 'delete', 'recreate', 'cancel', 'recover', 'rewrite',
+  'followerNum', 'classInfoModifyTo', 'versionCfgModifyTo', 'delete', 'recreate', 'cancel', 'recover', 'rewrite', 'pause',
 ] as const;
 export type OperationKind = (typeof operationKinds)[number];
 
@@ -25,13 +27,13 @@ export const poolOf: Record<OperationKind, Pool[]> = {
   restartCluster: ['running'], restartIns: ['running'], switchRw: ['running'], flushParams: ['running'], removeIns: ['running'],
   migrate: ['running'], forceRebuild: ['running'], extendStorage: ['running'], followerNum: ['running'], classInfoModifyTo: ['running'],
   versionCfgModifyTo: ['running'], delete: ['running', 'interrupt'], recreate: ['gone'], cancel: ['busy'], recover: ['interrupt'],
-  rewrite: ['busy'],
+  rewrite: ['busy'], pause: ['busy'],
 };
 
 /** How often each kind is drawn among those that fit some cluster: the user operations evenly, fewer deletions. */
 export const weightOf: Record<OperationKind, number> = {
   restartCluster: 3, restartIns: 3, switchRw: 3, flushParams: 3, removeIns: 3, migrate: 3, forceRebuild: 3, extendStorage: 3,
-  followerNum: 3, classInfoModifyTo: 3, versionCfgModifyTo: 3, delete: 2, recreate: 3, cancel: 3, recover: 3, rewrite: 3,
+  followerNum: 3, classInfoModifyTo: 3, versionCfgModifyTo: 3, delete: 2, recreate: 3, cancel: 3, recover: 3, rewrite: 3, pause: 2,
 };
 
 export const flows = {
@@ -70,6 +72,8 @@ export interface OperationEnv {
   nodes: string[];
   /** Every n-th cluster (by its number) carries `maintenanceWindow`; 0 for none. */
   windowEvery?: number;
+  /** For the holds (`mpdflow pause` and `resume` are Temporal Updates to the transition's run). */
+  temporal?: Client;
 }
 
 /** Open every other minute for one: a disruptive request waits at most a minute, and some do. */
@@ -183,6 +187,13 @@ export function planOperation(kind: OperationKind, name: string, cluster: MPDClu
       return { kind, detail: `${cancelledAnnotation}=true`, apply: annotate({ [cancelledAnnotation]: 'true' }), consumed: () => true };
     case 'rewrite':
       return planRewrite(cluster, rng, annotate);
+    case 'pause': {
+      // `mpdflow pause`: the run holds before its next step until the harness resumes it (observe.ts).
+      const workflowId = cluster.status?.transition?.workflowId;
+      if (!workflowId || !env.temporal) return undefined;
+      const temporal = env.temporal;
+      return { kind, detail: `pause ${workflowId}`, apply: async () => void (await temporal.workflow.getHandle(workflowId).executeUpdate(pauseUpdate, { args: ['soak pauses'] })), consumed: () => true };
+    }
     case 'recover': {
       const flow = cluster.status?.workflow?.flowName;
       if (!flow) return undefined;

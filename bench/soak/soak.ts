@@ -74,7 +74,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakOutcome> {
     const gate = new Gate();
     const ctx: LoadContext = {
       ledger, temporal: stack.temporal, gate, rng: loadRng, maxInFlight: options.maxInFlight, opTimeoutMs: options.opTimeoutMs, log,
-      env: { clusters: stack.clusters, kube: stack.kube, namespace: options.namespace, nodes: stack.nodes, windowEvery: options.windowEvery },
+      env: { clusters: stack.clusters, kube: stack.kube, namespace: options.namespace, nodes: stack.nodes, windowEvery: options.windowEvery, temporal: stack.temporal },
     };
     const faults: FaultRecord[] = [];
     progress = setInterval(() => say(`soak ${Math.round((Date.now() - startedAt) / 1000)} s: ${ledger.requests.length} requests, ${ledger.pendingCount()} pending, ${faults.length} faults`), 30_000);

@@ -122,3 +122,12 @@ test('fencing: an in-flight write may be logged after the loss; one fenced after
   assert.deepEqual(fenceViolations([lost, line({ time: 2000, msg: 'became leader' }), line({ time: 2100, fencedAt: 2050, msg: 'flow started' })]), []);
   assert.deepEqual(fenceViolations([line({ time: 5, msg: 'set cluster status from Running to AddRo' })]), []);
 });
+
+test('a pause rides on the pending request (asks for no run of its own) and is marked for the harness to resume', () => {
+  const ledger = new Ledger(ledgerFile(), Date.now());
+  ledger.record({ cluster: 'pc-1', kind: 'restartCluster', detail: '', expectFlow: 'Restart' });
+  ledger.record({ cluster: 'pc-1', kind: 'pause', detail: 'pause MPDCluster/soak/pc-1/u1/t2' });
+  assert.equal(ledger.track('pc-1').pending?.kind, 'restartCluster');
+  assert.notEqual(ledger.track('pc-1').pending?.pausedAtMs, undefined);
+  assert.deepEqual([...ledger.expectedFlows('pc-1')], [['Restart', 1]]);
+});
