@@ -44,7 +44,6 @@ function gatedFlows(gates: Record<string, string>): string {
 before(async () => {
   ({ client, close } = await temporalClient());
   ns = await testNamespace('recorded-migrate');
-  node = await startExtraNode(target);
   op = await startSharedOperator(ns, { flowsDir: gatedFlows({ 'migrate_ro.yaml': 'EnsureRoMigrate', 'migrate_rw.yaml': 'CreateTempRoForRw' }) });
 });
 after(async () => {
@@ -73,6 +72,8 @@ test('migrate rewritten to name the RW while its MigrateRo waits: the RO moves, 
   const ref = { namespace: ns, name: 'pc-recorded-migrate' };
   await clusters().create(sampleCluster(ns, ref.name, { followerNum: 1 }));
   const running = await waitForState(ref, 'Running', 180_000);
+  // The node to move to joins once the cluster runs: both instances are elsewhere.
+  node = await startExtraNode(target);
   const leader = running.status!.leaderInstanceId!;
   const ro = Object.keys(running.status!.dbInstanceStatus!).find((id) => id !== leader)!;
   assert.notEqual(nodeOf(running, ro), target);
