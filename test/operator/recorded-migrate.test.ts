@@ -4,22 +4,18 @@
  * the rewritten request then runs as a MigrateRw of its own. Both flows wait for approval here (a copy of the flows
  * with gates), so the rewrite lands mid-flow and each end state is read before the next flow moves on.
  */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Client } from '@temporalio/client';
-import { approveUpdate } from '../../src/contract/holds';
 import { waitUntil } from '../../src/infra/wait';
-import { operator as sharedStorageOperator } from '../../src/operator/shared/operator';
 import { triggerAnnotations } from '../../src/operator/shared/annotations';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { startExtraNode, type ExtraNode } from '../helpers/extra-node';
 import { clusters, transitionRuns, waitForState } from '../helpers/operator';
-import { scratchRoot } from '../helpers/scratch';
 import { startSharedOperator, type SharedOperator } from '../helpers/shared-operator';
 import { releaseTestNamespace, temporalClient, testNamespace } from '../helpers/stack';
+import { approve, awaitingApproval, gatedFlows } from './support/approval-gates';
 
 const target = 'mpdflow-node-mig';
 let client: Client;
@@ -27,19 +23,6 @@ let close: () => Promise<void>;
 let ns: string;
 let op: SharedOperator;
 let node: ExtraNode | undefined;
-
-/** The shared flows, with an approval gate before `step` of each named flow file. */
-function gatedFlows(gates: Record<string, string>): string {
-  const dir = mkdtempSync(join(scratchRoot(), 'mpdflow-gated-migrate-'));
-  cpSync(sharedStorageOperator.flowsDir, dir, { recursive: true });
-  for (const [file, step] of Object.entries(gates)) {
-    const path = join(dir, file);
-    const gated = readFileSync(path, 'utf8').replace(`    stepName: ${step}\n`, `    stepName: ${step}\n    approval: true\n`);
-    assert.notEqual(gated, readFileSync(path, 'utf8'), `${file} got its gate at ${step}`);
-    writeFileSync(path, gated);
-  }
-  return dir;
-}
 
 before(async () => {
   ({ client, close } = await temporalClient());
@@ -53,19 +36,6 @@ after(async () => {
   await close();
 });
 
-async function awaitingApproval(ref: { namespace: string; name: string }, id: number): Promise<MPDCluster> {
-  let last: MPDCluster | undefined;
-  await waitUntil(
-    async () => {
-      last = await clusters().get(ref);
-      return last.status?.transition?.id === id && last.status.workflow?.phase === 'AwaitingApproval';
-    },
-    { timeoutMs: 180_000, describe: () => `transition ${id} never waited for approval: ${JSON.stringify(last?.status?.workflow)}` },
-  );
-  return last!;
-}
-
-const approve = (cluster: MPDCluster) => client.workflow.getHandle(cluster.status?.workflow?.workflowId ?? '').executeUpdate(approveUpdate, { args: ['test'] });
 const nodeOf = (cluster: MPDCluster, id: string) => cluster.status?.dbInstanceStatus?.[id]?.nodeName;
 
 test('migrate rewritten to name the RW while its MigrateRo waits: the RO moves, the RW stays the RW, then its own MigrateRw runs', { timeout: 900_000 }, async () => {
@@ -83,7 +53,7 @@ test('migrate rewritten to name the RW while its MigrateRo waits: the RO moves, 
   assert.equal(first.status?.transition?.flowName, 'SharedStorageClusterMigrateRo');
   // Rewritten while the MigrateRo waits: it names the RW now (a MigrateRw once it runs as a request of its own).
   await clusters().patch(ref, { metadata: { annotations: { [triggerAnnotations.migrate]: `${leader}|${target}` } } });
-  await approve(first);
+  await approve(client, first);
 
   // The rewritten request is the next transition's, held at its gate: what the MigrateRo did shows here.
   const second = await awaitingApproval(ref, 3);
@@ -93,7 +63,7 @@ test('migrate rewritten to name the RW while its MigrateRo waits: the RO moves, 
   assert.equal(second.status?.dbInstanceStatus?.[leader]?.insType, 'rw', 'the RW was not recreated as a read-only instance');
   assert.equal(second.status?.leaderInstanceId, leader);
 
-  await approve(second);
+  await approve(client, second);
   await waitUntil(
     async () => {
       const cluster = await clusters().get(ref);

@@ -3,64 +3,34 @@
  * rewritten while its RemoveRo waits removes the instance first asked for, and the rewritten request runs next.
  * The RemoveRo step waits for approval here (a copy of the flows with an approval gate), so the rewrite lands before it.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Client } from '@temporalio/client';
-import { approveUpdate } from '../../src/contract/holds';
 import { waitUntil } from '../../src/infra/wait';
-import { operator as sharedStorageOperator } from '../../src/operator/shared/operator';
 import { triggerAnnotations } from '../../src/operator/shared/annotations';
-import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { clusters, transitionRuns, waitForState } from '../helpers/operator';
 import { transitionStepExecutions } from '../helpers/step-executions';
 import { startSharedOperator, type SharedOperator } from '../helpers/shared-operator';
 import { releaseTestNamespace, temporalClient, testNamespace } from '../helpers/stack';
-import { scratchRoot } from '../helpers/scratch';
+import { approve, awaitingApproval, gatedFlows } from './support/approval-gates';
 
 let client: Client;
 let close: () => Promise<void>;
 let ns: string;
 let op: SharedOperator;
-let flowsDir: string;
 const removeRoSteps = ['DisableHA', 'RemoveRo', 'EnableHA', 'CleanAllTempMeta', 'UpdateRunningStatus'];
 
 before(async () => {
   ({ client, close } = await temporalClient());
   ns = await testNamespace('recorded-request');
-  flowsDir = mkdtempSync(join(scratchRoot(), 'mpdflow-gated-flows-'));
-  cpSync(sharedStorageOperator.flowsDir, flowsDir, { recursive: true });
-  const removeRo = join(flowsDir, 'remove_ro.yaml');
-  const gated = readFileSync(removeRo, 'utf8').replace('    stepName: RemoveRo\n', '    stepName: RemoveRo\n    approval: true\n');
-  assert.notEqual(gated, readFileSync(removeRo, 'utf8'), 'the RemoveRo step got its approval gate');
-  writeFileSync(removeRo, gated);
-  op = await startSharedOperator(ns, { flowsDir });
+  op = await startSharedOperator(ns, { flowsDir: gatedFlows({ 'remove_ro.yaml': 'RemoveRo' }) });
 });
 after(async () => {
   await op.stop();
   await releaseTestNamespace(ns);
   await close();
-  rmSync(flowsDir, { recursive: true, force: true });
 });
-
-/** The cluster once its transition `id` waits for approval (its RemoveRo step). */
-async function awaitingApproval(ref: { namespace: string; name: string }, id: number): Promise<MPDCluster> {
-  let last: MPDCluster | undefined;
-  await waitUntil(
-    async () => {
-      last = await clusters().get(ref);
-      return last.status?.transition?.id === id && last.status.workflow?.phase === 'AwaitingApproval';
-    },
-    { timeoutMs: 120_000, describe: () => `transition ${id} never waited for approval: ${JSON.stringify(last?.status?.workflow)}; instances ${Object.keys(last?.status?.dbInstanceStatus ?? {}).join(',')}` },
-  );
-  return last!;
-}
-
-async function approve(cluster: MPDCluster): Promise<void> {
-  await client.workflow.getHandle(cluster.status?.workflow?.workflowId ?? '').executeUpdate(approveUpdate, { args: ['test'] });
-}
 
 test('removeIns rewritten while its RemoveRo waits: the recorded instance goes, then the rewritten one', { timeout: 600_000 }, async () => {
   const ref = { namespace: ns, name: 'pc-recorded' };
@@ -74,7 +44,7 @@ test('removeIns rewritten while its RemoveRo waits: the recorded instance goes, 
   assert.equal(first.status?.transition?.trigger?.[triggerAnnotations.removeIns], 'ins-2');
   // The request is rewritten while its flow waits: it names the other RO now.
   await clusters().patch(ref, { metadata: { annotations: { [triggerAnnotations.removeIns]: 'ins-3' } } });
-  await approve(first);
+  await approve(client, first);
 
   // The rewritten request is the next transition's; it waits at its own gate, so what the first removed shows here.
   const second = await awaitingApproval(ref, 3);
@@ -82,7 +52,7 @@ test('removeIns rewritten while its RemoveRo waits: the recorded instance goes, 
   assert.deepEqual(Object.keys(second.status?.dbInstanceStatus ?? {}).sort(), ['ins-1', 'ins-3'], 'the first RemoveRo removed ins-2, the instance its transition recorded');
 
   await clusters().patch(ref, { spec: { followerNum: 0 } });
-  await approve(second);
+  await approve(client, second);
   await waitUntil(
     async () => {
       const cluster = await clusters().get(ref);
