@@ -6,7 +6,7 @@ import type { Condition } from './mpdcluster-schema';
 
 export type ConditionChange = Pick<Condition, 'type' | 'status' | 'reason' | 'message'>;
 
-/** A write on behalf of a run: made only while the cluster, as read, is still that run's (see conditionOfRun). */
+/** A write on behalf of a run: made only while the cluster, as read, is still that run's (stuck-watch.ts: stillRunning, notLater). */
 export type ConditionGuard = (cluster: MPDCluster) => boolean;
 
 /**
