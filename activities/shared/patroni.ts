@@ -78,6 +78,8 @@ export const patroni = {
   /** Asks the leader to hand over to `candidate` (pod names); Patroni answers once the switch is done or failed. */
   switchover: (leader: V1Pod, credentials: PatroniCredentials, leaderName: string, candidate: string) =>
     call<string>(leader, 'POST', '/switchover', credentials, { leader: leaderName, candidate }, 60_000),
+  /** Asks the HA manager to make `candidate` lead when no member does (Patroni answers once it does, or gives up). */
+  failover: (pod: V1Pod, credentials: PatroniCredentials, candidate: string) => call<string>(pod, 'POST', '/failover', credentials, { candidate }, 60_000),
   restart: (pod: V1Pod, credentials: PatroniCredentials, onlyIfPending = false) =>
     call<string>(pod, 'POST', '/restart', credentials, onlyIfPending ? { restart_pending: true } : {}, 60_000),
 };

@@ -1,11 +1,13 @@
 /**
  * Restarts ask the HA manager to restart PostgreSQL in place (a new postmaster, same pod, same role; allowed while
  * failover is paused). The pod records, before the restart, the transition's key and the postmaster's start time it
- * saw: a retried step, or a run resumed after recovery, finds a newer postmaster and skips that instance. A restart is
- * done when every standby it touched streams the writer's data again (a flow never says Running over a replica that
- * stopped following).
+ * saw: a retried step, or a run resumed after recovery, finds a newer postmaster and skips that instance. A restart
+ * the HA manager is too busy to take (its own start attempts, one a cancelled run asked for) is asked again. A
+ * restarted writer leads again before the step goes on. A restart is done when every standby it touched streams the
+ * writer's data again (a flow never says Running over a replica that stopped following).
  */
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
+import { sleepUnlessAborted } from '../../src/infra/wait';
 import { InterruptError } from '../../src/flows/step';
 import { triggerAnnotations } from '../../src/operator/shared/annotations';
 import { unknownInstance } from '../../src/operator/shared/instance-ids';
@@ -15,10 +17,17 @@ import { ensureInstancePod, getCluster, instances, podAnnotations, podName, read
 import { waitCaughtUp } from './ha-manager';
 import { patroni, PatroniError } from './patroni';
 import { step } from './step-kit';
+import { ensureWriterLeads } from './writer-lead';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
+/** A restarted writer leads again: one whose engine had failed to start comes back a standby, leading nothing. */
 async function restartInstance(ctx: Ctx, cluster: MPDCluster, insId: string): Promise<void> {
+  await restartPostmaster(ctx, cluster, insId);
+  if (insId === cluster.status?.leaderInstanceId) await ensureWriterLeads(ctx, insId);
+}
+
+async function restartPostmaster(ctx: Ctx, cluster: MPDCluster, insId: string): Promise<void> {
   const ins = cluster.status?.dbInstanceStatus?.[insId];
   // Never create what is not there: a pod for an unknown id would become a phantom instance.
   if (!ins) throw new InterruptError('INS_NOT_FOUND', unknownInstance(cluster, insId));
@@ -40,17 +49,38 @@ async function restartInstance(ctx: Ctx, cluster: MPDCluster, insId: string): Pr
     mergePatch,
   );
   try {
-    await patroni.restart(pod, await patroniCredentials(ctx));
+    await restartWhenFree(ctx, pod);
   } catch (error) {
     // The HA manager tried and PostgreSQL did not start: its own words are in the pod's log.
-    // A restart already under way (one a cancelled run asked for) is waited out by the step's retry.
-    if (error instanceof PatroniError && error.status === 503 && !/in progress/i.test(error.message)) {
+    if (error instanceof PatroniError && error.status === 503 && !busy(error)) {
       throw new InterruptError('DB_START_FAIL', `the engine of ${insId} does not start: ${await engineErrors(ctx, insId)}`);
     }
     if (error instanceof PatroniError) throw new Error(`restart of ${insId} refused: ${error.message}`);
     throw error;
   }
   await waitPodReady(ctx, insId);
+}
+
+/** The HA manager answers this while another of its actions runs (its own start attempt, a crash recovery, a restart). */
+const busy = (error: PatroniError) => error.status === 503 && /in progress/i.test(error.message);
+/** How long a restart waits for the HA manager to be free before the step's retry takes over. */
+const busyWaitMs = 60_000;
+
+/**
+ * Asks for the restart again, every quarter second, while the HA manager is busy: an engine that fails to start keeps
+ * it busy with its own attempts most of each loop, and a step retry's growing backoff would keep missing the gaps.
+ */
+async function restartWhenFree(ctx: Ctx, pod: V1Pod): Promise<void> {
+  const deadline = Date.now() + busyWaitMs;
+  for (;;) {
+    try {
+      return void (await patroni.restart(pod, await patroniCredentials(ctx)));
+    } catch (error) {
+      if (!(error instanceof PatroniError && busy(error)) || Date.now() > deadline) throw error;
+      ctx.heartbeat({ waitingFor: `the HA manager (${error.message})` });
+      await sleepUnlessAborted(250, ctx.signal);
+    }
+  }
 }
 
 /** PostgreSQL's last FATAL (or PANIC) in the engine's log, with what the same process said just before it (the cause). */

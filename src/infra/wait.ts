@@ -1,5 +1,39 @@
+interface PendingWait {
+  since: number;
+  describe: () => string;
+}
+
+/** Waits under way in this process, on the global object so that every copy of this module shares them. */
+const pending: Set<PendingWait> = ((globalThis as Record<symbol, unknown>)[Symbol.for('mpdflow.pendingWaits')] ??= new Set<PendingWait>()) as Set<PendingWait>;
+
+/** What every wait under way is waiting for, and for how long: what a test that runs out of time reports. */
+export function pendingWaits(now = Date.now()): string[] {
+  return [...pending].map((wait) => {
+    let what: string;
+    try {
+      what = wait.describe();
+    } catch (error) {
+      what = `(its description failed: ${(error as Error).message})`;
+    }
+    return `${Math.round((now - wait.since) / 1000)} s: ${what}`;
+  });
+}
+
 /** Polls `probe` until it returns true, failing with `describe()` after the deadline. */
 export async function waitUntil(
+  probe: () => Promise<boolean>,
+  options: { timeoutMs: number; intervalMs?: number; describe: () => string; abortIf?: () => string | undefined },
+): Promise<void> {
+  const wait: PendingWait = { since: Date.now(), describe: options.describe };
+  pending.add(wait);
+  try {
+    await pollUntil(probe, options);
+  } finally {
+    pending.delete(wait);
+  }
+}
+
+async function pollUntil(
   probe: () => Promise<boolean>,
   options: { timeoutMs: number; intervalMs?: number; describe: () => string; abortIf?: () => string | undefined },
 ): Promise<void> {

@@ -3,6 +3,7 @@
  * that never ends fails its own test with a timeout instead of hanging the run. A test's own `timeout` wins.
  */
 import * as nodeTest from 'node:test';
+import { pendingWaits } from '../../src/infra/wait';
 
 type Options = nodeTest.TestOptions;
 type Fn = (...args: never[]) => unknown;
@@ -13,15 +14,42 @@ function defaultTimeoutMs(): number {
   return value;
 }
 
-/** (name?, options?, fn?) as node:test takes them, with `timeout` defaulted. */
+/**
+ * The test function, failing a moment before node's timeout with what its waits were waiting for: node's own
+ * "test timed out" says nothing of where. Callback-style functions (t, done) are left as they are.
+ */
+function namingPendingWaits(fn: unknown, timeoutMs: number): unknown {
+  if (typeof fn !== 'function' || fn.length >= 2 || !Number.isFinite(timeoutMs)) return fn;
+  const early = timeoutMs - Math.min(2_000, Math.floor(timeoutMs / 10));
+  return function (this: unknown, ...args: unknown[]) {
+    const result = (fn as (...a: unknown[]) => unknown).apply(this, args);
+    if (!(result instanceof Promise)) return result;
+    let timer: NodeJS.Timeout | undefined;
+    const outOfTime = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const waits = pendingWaits();
+        reject(new Error(`out of time after ${early} ms; ${waits.length ? `still waiting: ${waits.join(' | ')}` : 'no wait under way'}`));
+      }, early);
+    });
+    return Promise.race([result, outOfTime]).finally(() => clearTimeout(timer));
+  };
+}
+
+/** (name?, options?, fn?) as node:test takes them, with `timeout` defaulted and the function naming its waits. */
 function withTimeout(args: unknown[]): unknown[] {
   const [first, second, ...rest] = args;
   if (typeof first === 'string' || first === undefined) {
-    if (typeof second === 'object' && second !== null) return [first, { timeout: defaultTimeoutMs(), ...(second as Options) }, ...rest];
-    return [first, { timeout: defaultTimeoutMs() }, second, ...rest];
+    if (typeof second === 'object' && second !== null) {
+      const options = { timeout: defaultTimeoutMs(), ...(second as Options) };
+      return [first, options, namingPendingWaits(rest[0], options.timeout), ...rest.slice(1)];
+    }
+    return [first, { timeout: defaultTimeoutMs() }, namingPendingWaits(second, defaultTimeoutMs()), ...rest];
   }
-  if (typeof first === 'object' && first !== null) return [{ timeout: defaultTimeoutMs(), ...(first as Options) }, second, ...rest];
-  return [{ timeout: defaultTimeoutMs() }, first, second, ...rest];
+  if (typeof first === 'object' && first !== null) {
+    const options = { timeout: defaultTimeoutMs(), ...(first as Options) };
+    return [options, namingPendingWaits(second, options.timeout), ...rest];
+  }
+  return [{ timeout: defaultTimeoutMs() }, namingPendingWaits(first, defaultTimeoutMs()), second, ...rest];
 }
 
 function wrapTest<T extends Fn>(original: T): T {
@@ -35,7 +63,10 @@ function wrapTest<T extends Fn>(original: T): T {
 
 /** Hooks take (fn, options). */
 function wrapHook<T extends Fn>(original: T): T {
-  return ((fn: unknown, options?: nodeTest.HookOptions) => (original as unknown as (...a: unknown[]) => unknown)(fn, { timeout: defaultTimeoutMs(), ...options })) as unknown as T;
+  return ((fn: unknown, options?: nodeTest.HookOptions) => {
+    const withDefault = { timeout: defaultTimeoutMs(), ...options };
+    return (original as unknown as (...a: unknown[]) => unknown)(namingPendingWaits(fn, withDefault.timeout), withDefault);
+  }) as unknown as T;
 }
 
 export const test = wrapTest(nodeTest.test);

@@ -12,7 +12,8 @@ import { waitUntil } from '../../src/infra/wait';
 import { interruptAnnotations } from '../../src/kube/annotations';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { claimHostPath, holdEngineLock } from '../helpers/engine-lock';
-import { postmasterStart } from '../helpers/engine';
+import { engineQuery, postmasterStart } from '../helpers/engine';
+import { engineRoles, labels } from '../../activities/shared/names';
 import { clusters, waitForState } from '../helpers/operator';
 import { execInPod, isReady } from '../helpers/real-node';
 import { startSharedOperator, type SharedOperator } from '../helpers/shared-operator';
@@ -129,12 +130,20 @@ test('the engine killed in its pod is restarted by the HA manager; one that cann
   assert.match(interrupt.message, /mpdflow_no_such_setting/, "the engine's own words, from its log");
 
   writeFileSync(autoConf, good);
+  // The writer that failed to start gave up its leadership; repaired, the HA manager starts it again as a standby.
+  await waitUntil(async () => (await engineQuery(ns, pod, 'select pg_is_in_recovery()')) === 't', {
+    timeoutMs: 60_000,
+    describe: () => 'the repaired engine never ran as a standby',
+  });
   await recover(name);
   await waitForState({ namespace: ns, name }, 'Running', 180_000);
   const after = await readPod(pod);
   assert.ok(isReady(after));
   assert.equal(after.metadata?.uid, before.metadata?.uid, 'restarted in its pod');
   assert.notEqual(await postmasterStart(ns, pod), startedBefore);
+  // Running means a writer: the restarted RW leads again and takes writes.
+  assert.equal(after.metadata?.labels?.[labels.role], engineRoles.leader);
+  assert.match(await engineQuery(ns, pod, 'create table after_restart (id int); insert into after_restart values (1); select count(*) from after_restart'), /INSERT 0 1\n1$/);
 });
 
 test('a migration to a node that does not exist, or is not Ready, interrupts with TARGET_NODE_UNAVAILABLE before anything moves', async () => {
