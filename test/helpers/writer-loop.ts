@@ -14,6 +14,8 @@ export interface WriterLoop {
   acked: Array<{ id: number; at: number }>;
   /** When each attempt failed (a connection refused or dropped, a statement that timed out). */
   failures: number[];
+  /** What each failure said, at the same index as `failures`: what a profile of a gap reads. */
+  failureMessages: string[];
   /** Resolves with the first acknowledgement at or after `since`. */
   firstAckSince(since: number, timeoutMs: number): Promise<number>;
   /**
@@ -46,6 +48,7 @@ export async function startWriterLoop(namespace: string, name: string, table: st
   }
   const acked: WriterLoop['acked'] = [];
   const failures: number[] = [];
+  const failureMessages: string[] = [];
   const deadline = Date.now() + maxMs;
   let stopped = false;
   let next = 1;
@@ -58,8 +61,9 @@ export async function startWriterLoop(namespace: string, name: string, table: st
         await client.query({ text: `INSERT INTO ${table} (id) VALUES ($1)`, values: [id], query_timeout: 3_000 } as pg.QueryConfig);
         acked.push({ id, at: Date.now() });
         if (pauseMs) await new Promise((resolveWait) => setTimeout(resolveWait, pauseMs));
-      } catch {
+      } catch (error) {
         failures.push(Date.now());
+        failureMessages.push((error as Error).message);
         await client?.end().catch(() => undefined);
         client = undefined;
         await new Promise((resolveWait) => setTimeout(resolveWait, 100));
@@ -79,6 +83,7 @@ export async function startWriterLoop(namespace: string, name: string, table: st
   return {
     acked,
     failures,
+    failureMessages,
     async firstAckAfterFailureSince(since, timeoutMs) {
       const failed = await waitFor(() => failures.find((at) => at >= since), timeoutMs, `no write through ${name}-rw failed`);
       return waitFor(() => acked.find((a) => a.at > failed)?.at, timeoutMs, `no commit acknowledged through ${name}-rw after its failure`);
