@@ -25,7 +25,7 @@ busybox="$(command -v busybox || true)"
   exit 3
 }
 coredns="$(bash "$here/../coredns/build.sh" | tail -n 1)"
-fingerprint="$( { cat "$here"/*.sh "$here/../kube/versions.env"; echo "$coredns"; dpkg-query -W -f '${Package}=${Version}\n'; } | sha256sum | cut -c1-16)"
+fingerprint="$( { cat "$here"/*.sh "$here"/*.py "$here/../kube/versions.env"; echo "$coredns"; dpkg-query -W -f '${Package}=${Version}\n'; } | sha256sum | cut -c1-16)"
 # A list is good while every archive it names is there (another checkout's build may have swept one).
 list_complete() {
   [[ -f "$1" ]] && ! cut -d= -f2- "$1" | cut -f1 | while read -r tarball; do [[ -f "$tarball" ]] || echo missing; done | grep -q .
@@ -77,7 +77,8 @@ rootfs="$("$here/engine-rootfs.sh")"   # its own line: a failed build stops this
 tar -xf "${rootfs:?the engine root filesystem was not built}" -C "$engine_root"
 mkdir -p "$engine_root/usr/local/bin" "$engine_root/data" "$engine_root/etc/mpdflow"
 cp "$here/engine-entrypoint.sh" "$engine_root/usr/local/bin/engine-entrypoint"
-chmod 755 "$engine_root/usr/local/bin/engine-entrypoint"
+cp "$here/patroni-launcher.py" "$engine_root/usr/local/bin/patroni-launcher"
+chmod 755 "$engine_root/usr/local/bin/engine-entrypoint" "$engine_root/usr/local/bin/patroni-launcher"
 pg_version="$(awk -v p="postgresql-${POSTGRESQL_MAJOR}" '$1 == "Package:" { hit = ($2 == p) } hit && $1 == "Version:" { print $2; exit }' "$engine_root/var/lib/dpkg/status")"
 # Two versions in one archive: the same base layer (stored and imported once) and a layer with the version file.
 engine_images=()

@@ -148,4 +148,4 @@ EOF
 chown postgres:postgres "$config"
 echo "engine $version: Patroni for $instance of $cluster, PostgreSQL on $pod_ip:$port, data $dir/pgdata" >&2
 export PATRONI_RESTAPI_USERNAME=patroni PATRONI_SUPERUSER_USERNAME=postgres PATRONI_REPLICATION_USERNAME=replicator
-exec setpriv --reuid=postgres --regid=postgres --init-groups patroni "$config"
+exec setpriv --reuid=postgres --regid=postgres --init-groups patroni-launcher "$config"
