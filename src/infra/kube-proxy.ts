@@ -36,9 +36,10 @@ export function startKubeProxy(options: {
     metricsBindAddress: '127.0.0.1:10249',
     nodePortAddresses: [`${options.identity.nodeIp}/32`],
     conntrack: { maxPerCore: 0, min: 0, tcpEstablishedTimeout: '0s', tcpCloseWaitTimeout: '0s' },
-    // Rules follow Service changes within a second (the default waits for a full sync at most once a second too).
-    syncPeriod: '30s',
-    minSyncPeriod: '0s',
+    // The mode's default, written out (per mode: a top-level period is ignored; 0 means unset). Measured with
+    // bench/switchover-timeline.ts: at 100 ms a switchover's writer met the -rw Service with no endpoint for ~200 ms,
+    // whose rejections the kernel rate-limits, and waited out a 1 s SYN retransmit (gap 1.25 s against 0.8 s here).
+    nftables: { syncPeriod: '30s', minSyncPeriod: '1s' },
   };
   writeFileSync(configPath, JSON.stringify(config, null, 2));
   const entered = options.namespace.enter(options.binary, ['--config', configPath, '-v', '1']);

@@ -164,3 +164,11 @@ test('with a second node, a pod there reaches a Service backed by a pod on the f
   assert.ok(!/kube-proxy/.test(ruleset), `kube-proxy's rules are in the host's namespace:\n${ruleset}`);
   await kube.core.deleteNamespace({ name: ns });
 });
+
+test('kube-proxy takes its configuration as written: no field it would ignore (it ignored the sync periods once)', () => {
+  const log = join(process.env.MPDFLOW_TEST_DATA_DIR ?? '', 'kube', 'node', 'kube-proxy.log');
+  assert.ok(existsSync(log), `no kube-proxy log at ${log}`);
+  const text = readFileSync(log, 'utf8');
+  assert.match(text, /FLAG: --config=/, 'the log is kube-proxy started with its configuration file');
+  assert.doesNotMatch(text, /strict decoding failed/, 'kube-proxy ignored part of its configuration');
+});
