@@ -10,7 +10,8 @@ import { errorText } from '../kube/error-text';
 import { clientConnectionOptions } from '../temporal/connection';
 import { setCurrentVersion } from '../temporal/worker-deployment';
 
-export async function makeCurrentWhenPolling(config: MpdflowConfig, version: WorkerVersion, stopped: Promise<unknown>): Promise<void> {
+/** Resolves true once the build is Current, false if the worker stopped first. */
+export async function makeCurrentWhenPolling(config: MpdflowConfig, version: WorkerVersion, stopped: Promise<unknown>): Promise<boolean> {
   const log = rootLogger.child({ component: 'worker', build: version.buildId });
   let done = false;
   void stopped.finally(() => (done = true));
@@ -21,12 +22,13 @@ export async function makeCurrentWhenPolling(config: MpdflowConfig, version: Wor
       try {
         await setCurrentVersion(client, config.temporal.namespace, version, `mpdflow-worker-${version.buildId}`);
         log.info(`build ${version.buildId} is the Current Version of ${version.deploymentName}: new flows start on it`);
-        return;
+        return true;
       } catch (error) {
         if (attempt % 15 === 1) log.info({ error: errorText(error) }, `build ${version.buildId} not made Current yet; asking again`);
         await new Promise((resolveWait) => setTimeout(resolveWait, 2_000));
       }
     }
+    return false;
   } finally {
     await connection.close();
   }

@@ -23,17 +23,21 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<void
     if (!deploymentName || !buildId) throw new Error('Worker Versioning needs both --deployment-name and --build-id (or MPDFLOW_WORKER_DEPLOYMENT and MPDFLOW_WORKER_BUILD_ID)');
     config.temporal.versioning = { deploymentName, buildId };
   }
+  if (options.makeCurrent && !config.temporal.versioning) throw new Error('--make-current needs a versioned worker: --deployment-name and --build-id');
+  // With --make-current, Ready means new flows start on this build: a rollout (helm upgrade --wait) ends only then.
+  let current = !options.makeCurrent;
   const running = await startWorker({
     config,
     operator: await loadOperator(options.operator, { flowsDir: options.flows }),
     ...(options.opsPort !== undefined ? { opsPort: Number(options.opsPort) } : {}),
+    notReadyBecause: () => (current ? undefined : `build ${config.temporal.versioning?.buildId} is not the Current Version yet: new flows would start on the previous one`),
   });
   if (options.makeCurrent) {
-    if (!config.temporal.versioning) throw new Error('--make-current needs a versioned worker: --deployment-name and --build-id');
     const { makeCurrentWhenPolling } = await import('./make-current');
-    void makeCurrentWhenPolling(config, config.temporal.versioning, running.done).catch((error: unknown) => {
-      process.stderr.write(`mpdflow: could not make build ${config.temporal.versioning?.buildId} Current: ${String(error)}\n`);
-    });
+    void makeCurrentWhenPolling(config, config.temporal.versioning!, running.done).then(
+      (made) => (current = made),
+      (error: unknown) => process.stderr.write(`mpdflow: could not make build ${config.temporal.versioning?.buildId} Current: ${String(error)}\n`),
+    );
   }
   await Promise.race([running.done, stopOnSignal(() => running.shutdown())]);
 }

@@ -38,7 +38,7 @@ export function startKubeProxy(options: {
     conntrack: { maxPerCore: 0, min: 0, tcpEstablishedTimeout: '0s', tcpCloseWaitTimeout: '0s' },
     // The mode's default, written out (per mode: a top-level period is ignored; 0 means unset). Measured with
     // bench/switchover-timeline.ts: at 100 ms a switchover's writer met the -rw Service with no endpoint for ~200 ms,
-    // whose rejections the kernel rate-limits, and waited out a 1 s SYN retransmit (gap 1.25 s against 0.8 s here).
+    // was rejected, then waited out a 1 s SYN retransmit (gap 1.25 s against 0.8 s here).
     nftables: { syncPeriod: '30s', minSyncPeriod: '1s' },
   };
   writeFileSync(configPath, JSON.stringify(config, null, 2));

@@ -32,6 +32,8 @@ export interface WorkerStartOptions {
   stuck?: StuckOptions;
   /** How long learnt step durations are used before they are learnt again (default 5 minutes). */
   estimatesTtlMs?: number;
+  /** A further reason not to be Ready yet (undefined when none), consulted by /readyz. */
+  notReadyBecause?: () => string | undefined;
 }
 
 export interface RunningWorker {
@@ -103,7 +105,8 @@ export async function startWorker(options: WorkerStartOptions): Promise<RunningW
   // Ready only while the API server and Temporal answer and the worker runs; /readyz says which is missing.
   const reachability = new Reachability([apiServerProbe(kube.config), temporalProbe(config.temporal.address, connection)], log);
   if (options.opsPort !== undefined) reachability.start();
-  const whyNotReady = () => reachability.notReady() ?? (worker.getState() === 'RUNNING' ? undefined : `the worker is ${worker.getState()}`);
+  const whyNotReady = () =>
+    reachability.notReady() ?? (worker.getState() === 'RUNNING' ? options.notReadyBecause?.() : `the worker is ${worker.getState()}`);
   const ops =
     options.opsPort !== undefined
       ? await startOpsServer({ port: options.opsPort, registry: metrics.registry, ready: () => whyNotReady() === undefined, whyNotReady })

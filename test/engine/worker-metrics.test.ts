@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { configFromEnv } from '../../src/config';
 import { startWorker } from '../../src/worker/run-worker';
+import { waitUntil } from '../../src/infra/wait';
 import { loadOperator } from '../../src/operator-api/load-operator';
 import { temporalClient, testNamespace, testTaskQueue } from '../helpers/stack';
 import { createCluster, getCluster, runFlow, testFlowsDir, testStepsModule } from '../helpers/flows';
@@ -32,6 +33,25 @@ test('the worker serves Prometheus metrics (flows by outcome, step durations, re
     assert.match(text, /^mpdflow_step_duration_seconds_count\{flow="TestFlaky",step="After"\} 1$/m);
   } finally {
     await close();
+    await worker.shutdown();
+  }
+});
+
+test("a worker not Ready for a further reason (a build not yet Current) says so on /readyz, and is Ready once it has none", async () => {
+  const config = configFromEnv(process.env);
+  config.temporal.taskQueue = testTaskQueue('readiness');
+  let reason: string | undefined = 'build b2 is not the Current Version yet';
+  const worker = await startWorker({ config, operator: await loadOperator(testStepsModule, { flowsDir: testFlowsDir }), opsPort: 0, notReadyBecause: () => reason });
+  try {
+    const readyz = async () => {
+      const response = await fetch(`http://127.0.0.1:${worker.opsPort}/readyz`);
+      return `${response.status} ${await response.text()}`;
+    };
+    let said = '';
+    await waitUntil(async () => /^503 .*build b2 is not the Current Version yet/.test((said = await readyz())), { timeoutMs: 30_000, describe: () => `/readyz said ${said}` });
+    reason = undefined;
+    await waitUntil(async () => (said = await readyz()).startsWith('200'), { timeoutMs: 30_000, describe: () => `/readyz said ${said}` });
+  } finally {
     await worker.shutdown();
   }
 });
