@@ -52,9 +52,14 @@ async function call<T>(pod: V1Pod, method: string, path: string, credentials?: P
   const headers: Record<string, string> = { accept: 'application/json' };
   if (credentials) headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
+  const send = () => fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
   let response: Response;
   try {
-    response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+    response = await send().catch((error: unknown) => {
+      // A kept-alive connection the member's server had closed meanwhile ("other side closed"): a read asks again.
+      if (method === 'GET' && (error as Error).name !== 'TimeoutError') return send();
+      throw error;
+    });
   } catch (error) {
     throw new PatroniError(`${method} ${path} on ${pod.metadata?.name}: ${(error as Error).cause ?? (error as Error).message}`);
   }
