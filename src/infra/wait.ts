@@ -19,10 +19,17 @@ export function pendingWaits(now = Date.now()): string[] {
   });
 }
 
+export interface WaitOptions {
+  timeoutMs: number;
+  intervalMs?: number;
+  describe: () => string;
+  abortIf?: () => string | undefined;
+}
+
 /** Polls `probe` until it returns true, failing with `describe()` after the deadline. */
 export async function waitUntil(
   probe: () => Promise<boolean>,
-  options: { timeoutMs: number; intervalMs?: number; describe: () => string; abortIf?: () => string | undefined },
+  options: WaitOptions,
 ): Promise<void> {
   const wait: PendingWait = { since: Date.now(), describe: options.describe };
   pending.add(wait);
@@ -35,7 +42,7 @@ export async function waitUntil(
 
 async function pollUntil(
   probe: () => Promise<boolean>,
-  options: { timeoutMs: number; intervalMs?: number; describe: () => string; abortIf?: () => string | undefined },
+  options: WaitOptions,
 ): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
