@@ -19,6 +19,7 @@ import { isReady } from '../helpers/real-node';
 import { localImages } from '../../src/infra/local-images';
 import { recordSharedHistories, sharedFlowTypes } from '../helpers/shared-histories';
 import { assertRowsKept, writeRows, writerOverTls } from '../helpers/database';
+import { watchServiceAddresses } from '../helpers/service-addresses';
 import { textOf } from '../helpers/history-text';
 import { newClusterCa } from '../../activities/shared/engine-tls';
 import { execFile } from 'node:child_process';
@@ -183,10 +184,14 @@ stage('SharedStorageClusterRestartIns: only the named instance restarts', async 
   assert.equal(startedAfter.get('ins-1'), started.get('ins-1'), 'ins-1: the same postmaster');
 });
 
-stage('SharedStorageClusterSwitchRw: the named RO is promoted, the old RW follows it', async () => {
-  const cluster = await runAndSettle('SharedStorageClusterSwitchRw', () => annotate({ switchRw: 'ins-2' }));
+stage('SharedStorageClusterSwitchRw: the named RO is promoted, the old RW follows it; pc-shared-rw always has a writer address', async () => {
+  const rw = await watchServiceAddresses(ns, 'pc-shared-rw');
+  const cluster = await runAndSettle('SharedStorageClusterSwitchRw', () => annotate({ switchRw: 'ins-2' })).finally(rw.stop);
   assert.equal(cluster.status?.leaderInstanceId, 'ins-2');
   const p = await pods();
+  // Never empty: a client meets the old writer's refusal, answered at once, not a Service with no endpoint.
+  const [oldIp, newIp] = [p.get('ins-1')!.status!.podIP!, p.get('ins-2')!.status!.podIP!];
+  assert.deepEqual([...new Set(rw.seen.map((ips) => ips.join(',')))], [oldIp, newIp], 'pc-shared-rw through the switch');
   assert.equal(p.get('ins-2')?.metadata?.labels?.['mpd.polardb.aliyun.com/role'], 'master');
   assert.equal(p.get('ins-1')?.metadata?.labels?.['mpd.polardb.aliyun.com/role'], 'replica');
   assert.equal(await engineQuery(ns, 'pc-shared-ins-2', 'select pg_is_in_recovery()'), 'f');
