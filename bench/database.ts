@@ -25,6 +25,9 @@ import { ackedRowsOnEveryInstance, startWriterLoop, type WriterLoop } from '../t
 import { isMain, median, ms, percentile, runStandalone, type BenchResult } from './bench-table';
 import { withLocalStack } from './bench-stack';
 
+/** After a failed attempt, both writers (the floor's and the one through -rw) connect again this soon: one client. */
+export const reconnectPauseMs = 5;
+
 /** The longest gap between consecutive acknowledged commits within [from, to]. */
 function longestGap(writer: WriterLoop, from: number, to: number): number {
   const times = writer.acked.map((a) => a.at).filter((at) => at >= from - 5_000 && at <= to + 5_000);
@@ -41,6 +44,11 @@ async function runningCluster(ns: string, name: string): Promise<void> {
 async function plannedSwitch(ns: string, name: string): Promise<{ from: number; to: number }> {
   const cluster = await clusters().get({ namespace: ns, name });
   const target = Object.keys(cluster.status!.dbInstanceStatus!).find((id) => id !== cluster.status!.leaderInstanceId)!;
+  // A settled cluster, as for the floor: the last switch's old writer is back, streaming, the synchronous standby.
+  await waitUntil(
+    async () => (await engineQuery(ns, `${name}-${cluster.status!.leaderInstanceId}`, "select count(*) from pg_stat_replication where state = 'streaming' and sync_state = 'sync'")) === '1',
+    { timeoutMs: 60_000, describe: () => `${target} never streamed as the synchronous standby` },
+  );
   const from = Date.now();
   await clusters().patch({ namespace: ns, name }, { metadata: { annotations: { switchRw: target } } });
   await waitUntil(
@@ -83,7 +91,7 @@ async function barePromote(ns: string, name: string): Promise<number> {
           else if (!firstOnStandby) firstOnStandby = Date.now();
         }
       } catch {
-        await new Promise((resolveWait) => setTimeout(resolveWait, 5));
+        await new Promise((resolveWait) => setTimeout(resolveWait, reconnectPauseMs));
       } finally {
         await client.end().catch(() => undefined);
       }
@@ -109,7 +117,7 @@ export async function database(options: { switches: number; floorTrials: number;
   const operator = await startSharedOperator(ns);
   try {
     await runningCluster(ns, 'db');
-    const writer = await startWriterLoop(ns, 'db', 'bench_writes', { maxMs: 3_600_000 });
+    const writer = await startWriterLoop(ns, 'db', 'bench_writes', { maxMs: 3_600_000, retryPauseMs: reconnectPauseMs });
     const switches: number[] = [];
     const failovers: number[] = [];
     const lagMs: number[] = [];

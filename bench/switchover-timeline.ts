@@ -13,6 +13,7 @@ import { startSharedOperator } from '../test/helpers/shared-operator';
 import { kube, temporalClient, testNamespace } from '../test/helpers/stack';
 import { startWriterLoop, type WriterLoop } from '../test/helpers/writer-loop';
 import { withLocalStack } from './bench-stack';
+import { reconnectPauseMs } from './database';
 
 interface Mark {
   at: number;
@@ -113,7 +114,7 @@ async function timeline(switches: number): Promise<void> {
   try {
     await clusters().create(sampleCluster(ns, 'db', { followerNum: 1 }));
     await waitUntil(async () => (await clusters().get({ namespace: ns, name: 'db' })).status?.clusterStatus === 'Running', { timeoutMs: 300_000, describe: () => 'db never Running' });
-    const writer = await startWriterLoop(ns, 'db', 'timeline_writes', { maxMs: 3_600_000 });
+    const writer = await startWriterLoop(ns, 'db', 'timeline_writes', { maxMs: 3_600_000, retryPauseMs: reconnectPauseMs });
     try {
       await writer.firstAckSince(Date.now(), 30_000);
       for (let i = 0; i < switches; i++) {

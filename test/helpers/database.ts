@@ -17,20 +17,35 @@ export async function superuserPassword(namespace: string, name: string, clients
   return Buffer.from(secret.data![credentialKeys.superuser]!, 'base64').toString('utf8');
 }
 
-/** A superuser session at `host` (a Service's or a pod's address) of the cluster's engines. */
-export async function engineClient(namespace: string, name: string, host: string, clients: KubeClients = kube()): Promise<pg.Client> {
+/** Where an application finds the writer: the -rw Service's ClusterIP, and the superuser's password. */
+export interface WriterAddress {
+  host: string;
+  password: string;
+}
+
+export async function writerAddress(namespace: string, name: string, clients: KubeClients = kube()): Promise<WriterAddress> {
+  const service = await clients.core.readNamespacedService({ namespace, name: rwServiceName(name) });
+  return { host: service.spec!.clusterIP!, password: await superuserPassword(namespace, name, clients) };
+}
+
+/** A superuser session at `address.host` (a Service's or a pod's address) of a cluster's engines. */
+export async function connectEngine(address: WriterAddress): Promise<pg.Client> {
   // A commit that never returns (a synchronous standby that is gone) fails the test in 30 s instead of hanging it.
-  const client = new pg.Client({ host, port: 5432, user: 'postgres', password: await superuserPassword(namespace, name, clients), database: 'postgres', connectionTimeoutMillis: 5_000, statement_timeout: 30_000 });
+  const client = new pg.Client({ host: address.host, port: 5432, user: 'postgres', password: address.password, database: 'postgres', connectionTimeoutMillis: 5_000, statement_timeout: 30_000 });
   // A connection that drops (a switch, a failover) fails the next query; unheard, its 'error' event would end the process.
   client.on('error', () => undefined);
   await client.connect();
   return client;
 }
 
+/** A superuser session at `host` (a Service's or a pod's address) of the cluster's engines. */
+export async function engineClient(namespace: string, name: string, host: string, clients: KubeClients = kube()): Promise<pg.Client> {
+  return connectEngine({ host, password: await superuserPassword(namespace, name, clients) });
+}
+
 /** A client of the writer through its Service, as an application would connect. */
 export async function writerClient(namespace: string, name: string, clients: KubeClients = kube()): Promise<pg.Client> {
-  const service = await clients.core.readNamespacedService({ namespace, name: rwServiceName(name) });
-  return engineClient(namespace, name, service.spec!.clusterIP!, clients);
+  return connectEngine(await writerAddress(namespace, name, clients));
 }
 
 /**

@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import type { KubeClients } from '../../src/kube/client';
 import { MpdClusterClient } from '../../src/kube/mpdcluster-client';
-import { engineClient, writerClient } from './database';
+import { connectEngine, engineClient, writerAddress, writerClient } from './database';
 import { kube } from './stack';
 
 export interface WriterLoop {
@@ -31,11 +31,13 @@ export interface WriterOptions {
   maxMs?: number;
   /** A pause after each commit: a steady trickle instead of as fast as the writer answers. */
   pauseMs?: number;
+  /** How long it waits after a failure before it connects again (default 100 ms). */
+  retryPauseMs?: number;
   clients?: KubeClients;
 }
 
 export async function startWriterLoop(namespace: string, name: string, table: string, options: WriterOptions = {}): Promise<WriterLoop> {
-  const { maxMs = 300_000, pauseMs = 0, clients = kube() } = options;
+  const { maxMs = 300_000, pauseMs = 0, retryPauseMs = 100, clients = kube() } = options;
   // The table, once the writer takes it (a cluster just Running may still be settling its roles).
   const ready = Date.now() + 60_000;
   for (;;) {
@@ -52,11 +54,21 @@ export async function startWriterLoop(namespace: string, name: string, table: st
   const deadline = Date.now() + maxMs;
   let stopped = false;
   let next = 1;
+  // Like an application, it knows the writer's address and reconnects to it at once; after a failure it looks the
+  // address up again meanwhile (a cluster re-created under the same name has a new Service).
+  let address = await writerAddress(namespace, name, clients);
+  let lookingUp: Promise<void> | undefined;
+  const lookUpAgain = () => {
+    lookingUp ??= writerAddress(namespace, name, clients).then(
+      (found) => void (address = found),
+      () => undefined,
+    ).finally(() => (lookingUp = undefined));
+  };
   const loop = (async () => {
     let client: pg.Client | undefined;
     while (!stopped && Date.now() < deadline) {
       try {
-        client ??= await writerClient(namespace, name, clients);
+        client ??= await connectEngine(address);
         const id = next++;
         await client.query({ text: `INSERT INTO ${table} (id) VALUES ($1)`, values: [id], query_timeout: 3_000 } as pg.QueryConfig);
         acked.push({ id, at: Date.now() });
@@ -64,9 +76,10 @@ export async function startWriterLoop(namespace: string, name: string, table: st
       } catch (error) {
         failures.push(Date.now());
         failureMessages.push((error as Error).message);
+        lookUpAgain();
         await client?.end().catch(() => undefined);
         client = undefined;
-        await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+        await new Promise((resolveWait) => setTimeout(resolveWait, retryPauseMs));
       }
     }
     await client?.end().catch(() => undefined);

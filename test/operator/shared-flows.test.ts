@@ -192,6 +192,12 @@ stage('SharedStorageClusterSwitchRw: the named RO is promoted, the old RW follow
   // Never empty: a client meets the old writer's refusal, answered at once, not a Service with no endpoint.
   const [oldIp, newIp] = [p.get('ins-1')!.status!.podIP!, p.get('ins-2')!.status!.podIP!];
   assert.deepEqual([...new Set(rw.seen.map((ips) => ips.join(',')))], [oldIp, newIp], 'pc-shared-rw through the switch');
+  // Every standby's HA manager reaches the leader as pg_rewind would (a failed check, each loop, means no rewind can run).
+  for (const [id, pod] of p) {
+    const log = await kube().core.readNamespacedPodLog({ namespace: ns, name: pod.metadata!.name!, container: 'engine' });
+    const failed = /Exception when working with leader[\s\S]*?\n(\S*Error: [^\n]*)/.exec(log);
+    assert.equal(failed?.[1], undefined, `${id}: Patroni's check of the leader failed`);
+  }
   assert.equal(p.get('ins-2')?.metadata?.labels?.['mpd.polardb.aliyun.com/role'], 'master');
   assert.equal(p.get('ins-1')?.metadata?.labels?.['mpd.polardb.aliyun.com/role'], 'replica');
   assert.equal(await engineQuery(ns, 'pc-shared-ins-2', 'select pg_is_in_recovery()'), 'f');

@@ -148,4 +148,7 @@ EOF
 chown postgres:postgres "$config"
 echo "engine $version: Patroni for $instance of $cluster, PostgreSQL on $pod_ip:$port, data $dir/pgdata" >&2
 export PATRONI_RESTAPI_USERNAME=patroni PATRONI_SUPERUSER_USERNAME=postgres PATRONI_REPLICATION_USERNAME=replicator
+# pg_rewind and its checks of the leader connect as the superuser: its password, and libpq looking for client
+# certificates in postgres's home, not in root's (unreadable to it: every check failed, so no rewind could run).
+export PATRONI_REWIND_PASSWORD="${PATRONI_SUPERUSER_PASSWORD:-}" HOME=/var/lib/postgresql
 exec setpriv --reuid=postgres --regid=postgres --init-groups patroni-launcher "$config"
