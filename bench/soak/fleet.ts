@@ -29,6 +29,8 @@ export interface FleetOptions {
   leaseSeconds: number;
   /** `--disruption-budget` of the controllers; 0 for none. */
   budget: number;
+  /** `--flows` of every process: the soak's copy of the flows, with its approval gates. */
+  flowsDir?: string;
 }
 
 export async function metricsText(port: number): Promise<string> {
@@ -138,13 +140,15 @@ export class Fleet {
   private async spawn(role: Role, index: number, previousStarts: number): Promise<Slot> {
     const opsPort = await freePort();
     const starts = previousStarts + 1;
+    const flows = this.options.flowsDir ? ['--flows', this.options.flowsDir] : [];
     const args =
       role === 'controller'
         ? [
             'controller', '--namespace', this.options.namespace, '--lease-namespace', this.options.namespace, '--lease-duration', String(this.options.leaseSeconds), '--ops-port', String(opsPort),
             ...(this.options.budget > 0 ? ['--disruption-budget', String(this.options.budget)] : []),
+            ...flows,
           ]
-        : ['worker', '--ops-port', String(opsPort)];
+        : ['worker', '--ops-port', String(opsPort), ...flows];
     const proc = new SupervisedProcess({
       name: `${role}-${index}`,
       command: process.execPath,

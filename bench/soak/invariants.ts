@@ -91,13 +91,13 @@ export function stability(ledger: Ledger, census: Census): InvariantResult[] {
     if (track.gone) unstable.push(`${track.name}: deleted but still there (${state}, deleting since ${cluster?.metadata.deletionTimestamp})`);
     else if (!cluster) unstable.push(`${track.name}: gone, never deleted by the soak`);
     else if (state === 'Running' || (state === 'Interrupt' && track.cancelHold)) continue;
-    else unstable.push(`${track.name}: ${state}${state === 'Interrupt' ? ` (${cluster.metadata.annotations?.['interrupt.reason']}, no cancel requested)` : ''}`);
+    else unstable.push(`${track.name}: ${state}${state === 'Interrupt' ? ` (${cluster.metadata.annotations?.['interrupt.reason']}, no cancel or rejection)` : ''}`);
   }
   const interrupts = [...ledger.tracks.values()].flatMap((t) => t.unexpectedInterrupts.map((i) => `${t.name} ${i}`));
   const total = [...ledger.tracks.values()].filter((t) => !t.gone).length;
   return [
-    { name: 'every cluster stable (Running, or Interrupt after a cancel)', ok: unstable.length === 0, value: `${total - unstable.length}/${total}`, detail: unstable },
-    { name: 'no request ended in Interrupt without a cancel', ok: interrupts.length === 0, value: String(interrupts.length), detail: interrupts },
+    { name: 'every cluster stable (Running, or Interrupt after a cancel or a rejection)', ok: unstable.length === 0, value: `${total - unstable.length}/${total}`, detail: unstable },
+    { name: 'no request ended in Interrupt without a cancel or a rejection', ok: interrupts.length === 0, value: String(interrupts.length), detail: interrupts },
   ];
 }
 

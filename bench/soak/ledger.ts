@@ -2,6 +2,7 @@
 import { appendFileSync } from 'node:fs';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import type { OperationKind } from './operations';
+import { rejectedCode } from '../../src/contract/holds';
 
 export interface RequestRecord {
   seq: number;
@@ -11,7 +12,8 @@ export interface RequestRecord {
   cluster: string;
   /** The cluster's uid when the request was made (a re-created cluster has a new one). */
   uid?: string;
-  kind: OperationKind | 'create';
+  /** A user's operation, or the harness's answer to a step waiting for approval (approvals.ts). */
+  kind: OperationKind | 'create' | 'approve' | 'reject';
   detail: string;
   expectFlow?: string;
   /** The run id on status.workflow before the request: a different one afterwards is the request's run. */
@@ -30,6 +32,8 @@ export type PendingRequest = RequestRecord & {
   /** Paused by `mpdflow pause` at this time (ms since the soak started); the harness resumes it (observe.ts). */
   pausedAtMs?: number;
   resumed?: boolean;
+  /** Its run's approval gate was rejected (REJECTED is then its expected end, until a recover). */
+  rejected?: boolean;
   /** Rewritten while its run ran (a new request of the same kind): pending until that one is consumed too. */
   rewritten?: (cluster: MPDCluster | undefined) => boolean;
   consumedSinceMs?: number;
@@ -41,7 +45,7 @@ export interface ClusterTrack {
   name: string;
   gone: boolean;
   pending?: PendingRequest;
-  /** A cancel was requested and the cluster went to Interrupt: it may stay there until recovered. */
+  /** A cancel or a rejection was answered and the cluster went to Interrupt: it may stay there until recovered. */
   cancelHold: boolean;
   /** An operation never finished within its bound: no more operations on this cluster. */
   stuck: boolean;
@@ -50,6 +54,11 @@ export interface ClusterTrack {
 
 export class Ledger {
   readonly requests: RequestRecord[] = [];
+  /** The workflow ids whose approval gate the harness approved, and those it rejected. */
+  readonly approved = new Set<string>();
+  readonly rejected = new Set<string>();
+  /** Gates answered on a run's first try (not after a recover): approvals.ts rejects some of them. */
+  firstGatesAnswered = 0;
   readonly tracks = new Map<string, ClusterTrack>();
 
   constructor(
@@ -73,6 +82,9 @@ export class Ledger {
       if (track.pending) track.pending.cancelled = true;
     } else if (entry.kind === 'pause') {
       if (track.pending) track.pending.pausedAtMs = now - this.startedAt;
+    } else if (entry.kind === 'approve' || entry.kind === 'reject') {
+      (entry.kind === 'approve' ? this.approved : this.rejected).add(entry.detail);
+      if (track.pending && entry.kind === 'reject') track.pending.rejected = true;
     } else if (entry.kind === 'rewrite') {
       if (track.pending) track.pending.rewritten = consumed ?? (() => true);
     } else {
@@ -99,8 +111,8 @@ export class Ledger {
     if (outcome === 'timeout' && !(pending.cancelled && interruptReason === 'CANCELLED')) track.stuck = true;
     if (pending.cancelled && endedIn === 'Interrupt' && interruptReason === 'CANCELLED' && observed.runId === undefined) pending.cancelledBeforeRun = true;
     if (endedIn === 'Interrupt') {
-      // Only the interrupt a cancel asked for is expected; MANY_RETRY after a cancel is still a fault getting through.
-      if (pending.cancelled && interruptReason === 'CANCELLED') track.cancelHold = true;
+      // Only the interrupt a cancel or a rejection asked for is expected; MANY_RETRY after one is still a fault getting through.
+      if ((pending.cancelled && interruptReason === 'CANCELLED') || (pending.rejected && interruptReason === rejectedCode)) track.cancelHold = true;
       else track.unexpectedInterrupts.push(`#${pending.seq} ${pending.kind}: ${interruptReason ?? 'no reason'}${pending.cancelled ? ' (a cancel was requested)' : ''}${typeof observed.interruptMessage === 'string' ? ` — ${observed.interruptMessage}` : ''}`);
     }
     appendFileSync(this.file, `${JSON.stringify({ done: pending.seq, cluster: name, outcome, endedIn, interruptReason, doneAtMs: pending.doneAtMs, ...observed })}\n`);

@@ -9,7 +9,7 @@ import type { MPDCluster } from '../../src/kube/mpdcluster';
 import type { Gate } from './gate';
 import type { Ledger } from './ledger';
 import { isQuiet, settlePending, stableStates } from './observe';
-import { operationKinds, planOperation, poolOf, weightOf, type OperationEnv, type OperationKind, type Pool } from './operations';
+import { operationKinds, planOperation, poolOf, weightOf, type OperationEnv, type OperationKind, type OperationPlan, type Pool } from './operations';
 import type { Rng } from './rng';
 
 export interface LoadContext {
@@ -21,6 +21,8 @@ export interface LoadContext {
   maxInFlight: number;
   opTimeoutMs: number;
   log: Logger;
+  /** Kinds the load issues first, in order, before it draws: what a short run must exercise. */
+  opening?: OperationKind[];
 }
 
 /** The clusters as the API server has them now, by name; undefined while it cannot answer. */
@@ -48,17 +50,31 @@ function candidates(pool: Pool, ctx: LoadContext, byName: Map<string, MPDCluster
     .sort();
 }
 
+/** The next opening kind, planned on a quiet cluster it fits, if there is one now (else the load draws as usual). */
+async function openingOn(ctx: LoadContext, byName: Map<string, MPDCluster>): Promise<{ kind: OperationKind; name: string; plan: OperationPlan } | undefined> {
+  const kind = ctx.opening?.[0];
+  if (!kind) return undefined;
+  for (const name of [...new Set(poolOf[kind].flatMap((pool) => candidates(pool, ctx, byName)))].sort()) {
+    const cluster = byName.get(name);
+    // A cluster it cannot be asked of (a switch with no RO to switch to) is passed over, not retried forever.
+    const plan = (await isQuiet(ctx.temporal, cluster)) ? planOperation(kind, name, cluster, ctx.rng, ctx.env) : undefined;
+    if (plan) return { kind, name, plan };
+  }
+  return undefined;
+}
+
 /** Issues one request if one fits; returns whether it did. */
 async function issueOne(ctx: LoadContext, byName: Map<string, MPDCluster>): Promise<boolean> {
   if (ctx.ledger.pendingCount() >= ctx.maxInFlight) return false;
   const open = operationKinds.filter((kind) => poolOf[kind].some((pool) => candidates(pool, ctx, byName).length > 0));
   if (open.length === 0) return false;
-  const kind: OperationKind = ctx.rng.weighted(open, (k) => weightOf[k]);
+  const opening = await openingOn(ctx, byName);
+  const kind: OperationKind = opening?.kind ?? ctx.rng.weighted(open, (k) => weightOf[k]);
   const names = [...new Set(poolOf[kind].flatMap((pool) => candidates(pool, ctx, byName)))].sort();
-  const name = ctx.rng.pick(names);
+  const name = opening?.name ?? ctx.rng.pick(names);
   const cluster = byName.get(name);
-  if (!['recreate', 'cancel', 'rewrite', 'pause'].includes(kind) && !(await isQuiet(ctx.temporal, cluster))) return false;
-  const plan = planOperation(kind, name, cluster, ctx.rng, ctx.env);
+  if (!opening && !['recreate', 'cancel', 'rewrite', 'pause'].includes(kind) && !(await isQuiet(ctx.temporal, cluster))) return false;
+  const plan = opening?.plan ?? planOperation(kind, name, cluster, ctx.rng, ctx.env);
   if (!plan) return false;
   try {
     await ctx.gate.pass(() => plan.apply());
@@ -66,6 +82,7 @@ async function issueOne(ctx: LoadContext, byName: Map<string, MPDCluster>): Prom
     ctx.log.warn({ cluster: name, kind, err: String(error) }, 'soak request failed; not counted');
     return false;
   }
+  if (opening) ctx.opening!.shift();
   const request = ctx.ledger.record(
     {
       cluster: name,

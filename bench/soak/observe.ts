@@ -4,6 +4,7 @@ import { resumeUpdate } from '../../src/contract/holds';
 import { interruptAnnotations } from '../../src/kube/annotations';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import type { Ledger, PendingRequest } from './ledger';
+import { answerApprovals } from './approvals';
 
 export const stableStates = new Set(['Running', 'Interrupt']);
 /** A trigger gone this long with no new run means the request ran nothing. */
@@ -52,6 +53,7 @@ async function resumeIfPaused(ledger: Ledger, pending: PendingRequest, cluster: 
 
 /** Ends the pending requests whose flow has run (or that ran nothing, or ran out of time). */
 export async function settlePending(ledger: Ledger, byName: Map<string, MPDCluster>, temporal: Client, opTimeoutMs: number): Promise<void> {
+  await answerApprovals(ledger, byName, temporal);
   const now = Date.now();
   for (const track of ledger.tracks.values()) {
     const pending = track.pending;

@@ -1,5 +1,6 @@
 /** Soak sizes and durations: defaults are the full run; SOAK_* variables and --flags override them. */
 import { randomInt } from 'node:crypto';
+import type { OperationKind } from './operations';
 
 export interface SoakOptions {
   seed: number;
@@ -28,6 +29,10 @@ export interface SoakOptions {
   /** Where servers, process logs and the ledger go; a fresh temporary directory when unset. */
   dataDir?: string;
   namespace: string;
+  /** Kinds the load issues first, before it draws (set by a caller, e.g. the short soak, that must see them). */
+  opening?: OperationKind[];
+  /** Each cluster gets at least this many ROs (the draw is 0 to 2): a switch always has somewhere to go. */
+  minFollowers?: number;
 }
 
 const flags: Record<string, keyof typeof envNames> = {

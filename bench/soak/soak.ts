@@ -15,6 +15,8 @@ import { actsAfterLostLease } from './fencing';
 import { Fleet } from './fleet';
 import { Gate } from './gate';
 import { checkInvariants } from './invariants';
+import { gatesHeld, soakGates } from './approvals';
+import { gatedFlows } from '../../test/helpers/gated-flows';
 import { startDataWriters } from './data-writers';
 import { Ledger } from './ledger';
 import { drain, runLoad, snapshot, type LoadContext } from './load';
@@ -48,10 +50,10 @@ async function waitAllQuiet(ctx: LoadContext, timeoutMs: number): Promise<string
   return restless;
 }
 
-async function createClusters(ctx: LoadContext, count: number, rng: Rng): Promise<void> {
+async function createClusters(ctx: LoadContext, count: number, rng: Rng, minFollowers = 0): Promise<void> {
   for (let i = 1; i <= count; i++) {
     const name = `pc-${i}`;
-    const followers = rng.int(0, 2);
+    const followers = Math.max(minFollowers, rng.int(0, 2));
     await ctx.env.clusters.create({ metadata: soakMetadata(ctx.env, name), spec: soakSpec(name, followers) });
     ctx.ledger.record({ cluster: name, kind: 'create', detail: `followerNum=${followers}`, expectFlow: flows.create }, (c) => c?.status?.clusterStatus === 'Running');
   }
@@ -66,19 +68,20 @@ export async function runSoak(options: SoakOptions): Promise<SoakOutcome> {
   const root = new Rng(options.seed);
   const [createRng, loadRng, faultRng, targetRng] = [root.fork(), root.fork(), root.fork(), root.fork()];
   const stack = await startSoakStack(dataDir, options.namespace, log, options.nodes);
-  const fleet = new Fleet({ env: stack.env, logDir: join(dataDir, 'logs'), namespace: options.namespace, controllers: 2, workers: options.workers, leaseSeconds: options.leaseSeconds, budget: options.budget });
+  const flowsDir = gatedFlows(soakGates, join(dataDir, 'flows'));
+  const fleet = new Fleet({ env: stack.env, logDir: join(dataDir, 'logs'), namespace: options.namespace, controllers: 2, workers: options.workers, leaseSeconds: options.leaseSeconds, budget: options.budget, flowsDir });
   let progress: NodeJS.Timeout | undefined;
   try {
     await fleet.start();
     const ledger = new Ledger(join(dataDir, 'ledger.jsonl'), startedAt);
     const gate = new Gate();
     const ctx: LoadContext = {
-      ledger, temporal: stack.temporal, gate, rng: loadRng, maxInFlight: options.maxInFlight, opTimeoutMs: options.opTimeoutMs, log,
+      ledger, temporal: stack.temporal, gate, rng: loadRng, maxInFlight: options.maxInFlight, opTimeoutMs: options.opTimeoutMs, log, opening: [...(options.opening ?? [])],
       env: { clusters: stack.clusters, kube: stack.kube, namespace: options.namespace, nodes: stack.nodes, windowEvery: options.windowEvery, temporal: stack.temporal },
     };
     const faults: FaultRecord[] = [];
     progress = setInterval(() => say(`soak ${Math.round((Date.now() - startedAt) / 1000)} s: ${ledger.requests.length} requests, ${ledger.pendingCount()} pending, ${faults.length} faults`), 30_000);
-    await createClusters(ctx, options.clusters, createRng);
+    await createClusters(ctx, options.clusters, createRng, options.minFollowers);
     const notCreated = await drain(ctx, options.settleMs);
     say(`setup: ${options.clusters - notCreated}/${options.clusters} clusters Running after ${Math.round((Date.now() - startedAt) / 1000)} s`);
     // Up to 10 clusters take rows through their -rw Service from here to the end: none acknowledged may be lost.
@@ -101,7 +104,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakOutcome> {
     if (restless.length) say(`still not quiet after the settle bound: ${restless.join(', ')}`);
     await writers.stop();
     const census = await takeCensus(stack, options.namespace);
-    const invariants = [...checkInvariants(ledger, census), actsAfterLostLease(join(dataDir, 'logs')), await writers.invariant(ledger)];
+    const invariants = [...checkInvariants(ledger, census), gatesHeld(ledger, census), actsAfterLostLease(join(dataDir, 'logs')), await writers.invariant(ledger)];
     const report: SoakReport = {
       seed: options.seed, clusters: options.clusters, durationMs: Date.now() - startedAt, loadMs, ledger, faults,
       selfExits: fleet.selfExits, dualLeaderSamples: fleet.dualLeaderSamples, hungAfterPause: fleet.hungAfterPause, invariants,

@@ -7,6 +7,8 @@ import type { Census, FlowRunRecord } from '../../bench/soak/census';
 import { checkInvariants, exactlyOnce, oneRunAtATime } from '../../bench/soak/invariants';
 import { fenceViolations } from '../../bench/soak/fencing';
 import { Ledger } from '../../bench/soak/ledger';
+import { gatesHeld } from '../../bench/soak/approvals';
+import { flows } from '../../bench/soak/operations';
 import { Rng } from '../../bench/soak/rng';
 import { parseWorkflowId } from '../../bench/soak/workflow-ids';
 import { scratchRoot } from '../helpers/scratch';
@@ -130,4 +132,24 @@ test('a pause rides on the pending request (asks for no run of its own) and is m
   assert.equal(ledger.track('pc-1').pending?.kind, 'restartCluster');
   assert.notEqual(ledger.track('pc-1').pending?.pausedAtMs, undefined);
   assert.deepEqual([...ledger.expectedFlows('pc-1')], [['Restart', 1]]);
+});
+
+test('approval gates: a gated run completes only when the harness approved it; a rejection ends in Interrupt, expected', () => {
+  const ledger = new Ledger(ledgerFile(), Date.now());
+  ledger.record({ cluster: 'pc-1', kind: 'switchRw', detail: 'ins-2', expectFlow: flows.switchRw });
+  const approved = run('pc-1', flows.switchRw);
+  const unasked = run('pc-1', flows.switchRw);
+  const afterRejection = run('pc-1', flows.modifyClass);
+  const ungated = run('pc-1', flows.restartCluster);
+  ledger.record({ cluster: 'pc-1', kind: 'approve', detail: `${approved.workflowId}/${approved.runId}` });
+  ledger.record({ cluster: 'pc-1', kind: 'reject', detail: `${afterRejection.workflowId}/${afterRejection.runId}` });
+  assert.equal(gatesHeld(ledger, census([approved, ungated])).ok, true);
+  const held = gatesHeld(ledger, census([approved, unasked, afterRejection, ungated]));
+  assert.equal(held.ok, false);
+  assert.equal(held.detail.length, 3, held.detail.join('; '));
+  assert.match(held.detail.join('\n'), /completed without an approval[\s\S]*completed without an approval[\s\S]*completed after its rejection/);
+  // The rejected request ended where a rejection sends it: a hold someone asked for, not an unexpected interrupt.
+  ledger.finish('pc-1', 'ran', 'Interrupt', 'REJECTED');
+  assert.deepEqual(ledger.tracks.get('pc-1')!.unexpectedInterrupts, []);
+  assert.equal(ledger.tracks.get('pc-1')!.cancelHold, true);
 });

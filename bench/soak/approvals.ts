@@ -1,0 +1,61 @@
+/**
+ * Approval gates in the soak: the flows it runs wait for approval before their RW switch, and the harness answers each
+ * wait as a person would, now and then with a rejection. A gated run completes only after an approval; a rejected one
+ * ends in Interrupt (REJECTED), recoverable.
+ */
+import type { Client } from '@temporalio/client';
+import { approveUpdate, rejectUpdate } from '../../src/contract/holds';
+import type { MPDCluster } from '../../src/kube/mpdcluster';
+import type { Census } from './census';
+import type { InvariantResult } from './invariants';
+import type { Ledger } from './ledger';
+import { flows } from './operations';
+
+/** Flow file → the step that waits for approval: every flow that switches the RW. */
+export const soakGates: Record<string, string> = {
+  'rw_switch.yaml': 'SwitchRw',
+  'modify_class.yaml': 'SwitchNewRoToRw',
+  'upgrade_minor_version.yaml': 'SwitchNewRoToRw',
+};
+const gatedFlowNames = new Set<string>([flows.switchRw, flows.modifyClass, flows.upgrade]);
+
+/** Of the gates a run meets for the first time, the second and every third after it are rejected; a recovered run is approved, so it can end. */
+const rejects = (firstGatesAnswered: number) => firstGatesAnswered % 3 === 1;
+
+/** Answers every step waiting for approval (once per run), and records the answer in the ledger. */
+export async function answerApprovals(ledger: Ledger, byName: Map<string, MPDCluster>, temporal: Client): Promise<void> {
+  for (const [name, cluster] of byName) {
+    const workflowId = cluster.status?.workflow?.workflowId;
+    if (cluster.status?.workflow?.phase !== 'AwaitingApproval' || !workflowId) continue;
+    const handle = temporal.workflow.getHandle(workflowId);
+    const runId = (await handle.describe().catch(() => undefined))?.runId;
+    if (!runId || ledger.approved.has(`${workflowId}/${runId}`) || ledger.rejected.has(`${workflowId}/${runId}`)) continue;
+    const firstTime = (cluster.status?.transition?.resumes ?? 0) === 0;
+    const kind = firstTime && rejects(ledger.firstGatesAnswered) ? 'reject' : 'approve';
+    try {
+      await handle.executeUpdate(kind === 'approve' ? approveUpdate : rejectUpdate, { args: [`soak ${kind}s`] });
+      if (firstTime) ledger.firstGatesAnswered++;
+      ledger.record({ cluster: name, uid: cluster.metadata.uid, kind, detail: `${workflowId}/${runId}` });
+    } catch {
+      // Refused (the run no longer waits: cancelled, or closed) or not delivered (Temporal restarting): looked at again next time.
+    }
+  }
+}
+
+/** No gated run completed without the harness's approval, and none it rejected completed. */
+export function gatesHeld(ledger: Ledger, census: Census): InvariantResult {
+  const wrong: string[] = [];
+  let completed = 0;
+  for (const run of census.runs.filter((r) => gatedFlowNames.has(r.flow) && r.status === 'COMPLETED')) {
+    completed++;
+    const key = `${run.workflowId}/${run.runId}`;
+    if (!ledger.approved.has(key)) wrong.push(`${run.cluster} ${run.flow} ${key}: completed without an approval`);
+    if (ledger.rejected.has(key)) wrong.push(`${run.cluster} ${run.flow} ${key}: completed after its rejection`);
+  }
+  return {
+    name: 'approval gates held (a gated run completed only when approved)',
+    ok: wrong.length === 0,
+    value: `${completed} gated runs completed; ${ledger.approved.size} approved, ${ledger.rejected.size} rejected`,
+    detail: wrong,
+  };
+}
