@@ -50,11 +50,15 @@ function candidates(pool: Pool, ctx: LoadContext, byName: Map<string, MPDCluster
     .sort();
 }
 
+/** The clusters a kind fits now, sorted (a seed replays the same picks). */
+const fitting = (kind: OperationKind, ctx: LoadContext, byName: Map<string, MPDCluster>) =>
+  [...new Set(poolOf[kind].flatMap((pool) => candidates(pool, ctx, byName)))].sort();
+
 /** The next opening kind, planned on a quiet cluster it fits, if there is one now (else the load draws as usual). */
 async function openingOn(ctx: LoadContext, byName: Map<string, MPDCluster>): Promise<{ kind: OperationKind; name: string; plan: OperationPlan } | undefined> {
   const kind = ctx.opening?.[0];
   if (!kind) return undefined;
-  for (const name of [...new Set(poolOf[kind].flatMap((pool) => candidates(pool, ctx, byName)))].sort()) {
+  for (const name of fitting(kind, ctx, byName)) {
     const cluster = byName.get(name);
     // A cluster it cannot be asked of (a switch with no RO to switch to) is passed over, not retried forever.
     const plan = (await isQuiet(ctx.temporal, cluster)) ? planOperation(kind, name, cluster, ctx.rng, ctx.env) : undefined;
@@ -70,8 +74,7 @@ async function issueOne(ctx: LoadContext, byName: Map<string, MPDCluster>): Prom
   if (open.length === 0) return false;
   const opening = await openingOn(ctx, byName);
   const kind: OperationKind = opening?.kind ?? ctx.rng.weighted(open, (k) => weightOf[k]);
-  const names = [...new Set(poolOf[kind].flatMap((pool) => candidates(pool, ctx, byName)))].sort();
-  const name = opening?.name ?? ctx.rng.pick(names);
+  const name = opening?.name ?? ctx.rng.pick(fitting(kind, ctx, byName));
   const cluster = byName.get(name);
   if (!opening && !['recreate', 'cancel', 'rewrite', 'pause'].includes(kind) && !(await isQuiet(ctx.temporal, cluster))) return false;
   const plan = opening?.plan ?? planOperation(kind, name, cluster, ctx.rng, ctx.env);
