@@ -9,6 +9,7 @@ import { Watch, type V1Endpoints, type V1EndpointSlice, type V1Pod } from '@kube
 import { waitUntil } from '../src/infra/wait';
 import { sampleCluster } from '../test/fixtures/sample-cluster';
 import { clusters } from '../test/helpers/operator';
+import { engineQuery } from '../test/helpers/engine';
 import { startSharedOperator } from '../test/helpers/shared-operator';
 import { kube, temporalClient, testNamespace } from '../test/helpers/stack';
 import { startWriterLoop, type WriterLoop } from '../test/helpers/writer-loop';
@@ -117,9 +118,15 @@ async function timeline(switches: number): Promise<void> {
     const writer = await startWriterLoop(ns, 'db', 'timeline_writes', { maxMs: 3_600_000, retryPauseMs: reconnectPauseMs });
     try {
       await writer.firstAckSince(Date.now(), 30_000);
+      const done: Array<{ from: number; to: number; target: string; workflowId: string }> = [];
       for (let i = 0; i < switches; i++) {
         const cluster = await clusters().get({ namespace: ns, name: 'db' });
         const target = Object.keys(cluster.status!.dbInstanceStatus!).find((id) => id !== cluster.status!.leaderInstanceId)!;
+        // A settled cluster, as in the bench: the last switch's old writer streams as the synchronous standby.
+        await waitUntil(
+          async () => (await engineQuery(ns, `db-${cluster.status!.leaderInstanceId}`, "select count(*) from pg_stat_replication where state = 'streaming' and sync_state = 'sync'")) === '1',
+          { timeoutMs: 60_000, describe: () => `${target} never streamed as the synchronous standby` },
+        );
         const from = Date.now();
         await clusters().patch({ namespace: ns, name: 'db' }, { metadata: { annotations: { switchRw: target } } });
         let workflowId = '';
@@ -133,6 +140,10 @@ async function timeline(switches: number): Promise<void> {
         );
         const to = Date.now();
         await writer.firstAckSince(to, 30_000);
+        done.push({ from, to, target, workflowId });
+      }
+      // Printed after the last switch, so the switches follow each other as closely as the bench's do.
+      for (const [i, { from, to, target, workflowId }] of done.entries()) {
         const { marks, lastBefore } = writerMarks(writer, from, to);
         const all = [
           { at: from, source: 'bench', what: `switchRw=${target} written` },

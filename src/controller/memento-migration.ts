@@ -5,6 +5,7 @@ import type { MPDCluster } from '../kube/mpdcluster';
 import type { MPDClusterStatus, TransitionStatus, WorkflowStatus } from '../kube/mpdcluster-schema';
 import { mergeReplacing } from '../kube/merge-replace';
 import type { LoadedOperator } from '../operator-api/operator';
+import { adoptedEvent } from './adoption';
 import { clearBadInput, reportBadInput, type BadInputDeps } from './bad-input';
 import { MementoProblem, parseMemento } from './memento-parse';
 import { describePlan, migratedEvent, planMigration, type MigrationFacts, type MigrationPlan } from './memento-plan';
@@ -53,7 +54,8 @@ export async function readMemento(store: MementoStore, cluster: MPDCluster, oper
         name,
         state: operator.stateMachine.normalize(cluster.status?.clusterStatus),
         annotations: cluster.metadata.annotations ?? {},
-        ...(transition ? { transitionId: transition.id } : {}),
+        // A record adopted from lost ones (adoption.ts) is no run of mpdflow's: the memento is newer than it.
+        ...(transition && transition.event !== adoptedEvent ? { transitionId: transition.id } : {}),
       },
       migrationFacts(operator),
     );

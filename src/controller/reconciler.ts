@@ -56,6 +56,7 @@ export class Reconciler {
         } catch (error) {
           if (apiStatus(error) !== 404) throw error;
           this.admission.wakeBudgetQueue(key, undefined);
+          this.takeover.forget(key);
           // The cluster is gone: its running flow has nothing left to act on.
           await this.cancels.cancelWatchedRun(key, 'cluster deleted', log);
           return;
@@ -63,7 +64,7 @@ export class Reconciler {
       }
       this.admission.wakeBudgetQueue(key, cluster);
       this.watch.hurryClosing(key, cluster);
-      if (this.deps.operatorName && cluster.spec.operatorName !== this.deps.operatorName) return;
+      if (this.deps.operatorName && cluster.spec.operatorName !== this.deps.operatorName) return this.takeover.forget(key);
       return await this.reconcileCluster(cluster, resource, log);
     } catch (error) {
       if (error instanceof NotLeaderError) {

@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { cancelSignal, failureTypes, type InterruptOutputs } from '../contract/flow-run';
+import { cancelSignal, failureTypes, flowWorkflowId, transitionWorkflowId, type InterruptOutputs, type ResourceRef } from '../contract/flow-run';
 import { scopedSignal } from '../infra/scoped-signal';
 import { startFlow, type StartFlowRequest } from './flow-client';
 import type { ClosedRunPoller } from './closed-run-poller';
@@ -34,6 +34,21 @@ export class FlowRuns {
       if (error instanceof WorkflowNotFoundError) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * The highest transition number any run of this cluster object (its uid) had, 0 for none: where its transitions
+   * go on when its record of them was lost. Visibility first, then the ids after it asked directly (visibility lags).
+   */
+  async highestTransitionId(resource: ResourceRef, uid: string): Promise<number> {
+    const prefix = `${flowWorkflowId(resource)}/${uid}/t`;
+    let highest = 0;
+    for await (const run of this.client.workflow.list({ query: `WorkflowId STARTS_WITH "${prefix}"` })) {
+      const number = Number(/\/t(\d+)(?:-r\d+)?$/.exec(run.workflowId)?.[1] ?? 0);
+      highest = Math.max(highest, number);
+    }
+    while (await this.describe(transitionWorkflowId(resource, uid, highest + 1))) highest++;
+    return highest;
   }
 
   /** Starts the run of this id once (or again after a failure): a second start, by anyone, gets the existing run. */

@@ -8,8 +8,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
-import { transitionWorkflowId, type StepInput } from '../../src/contract/flow-run';
+import { transitionWorkflowId } from '../../src/contract/flow-run';
 import { projectRoot } from '../../src/infra/paths';
 import { waitUntil } from '../../src/infra/wait';
 import { interruptAnnotations } from '../../src/kube/annotations';
@@ -17,6 +16,7 @@ import { mementoMarks } from '../../src/kube/memento-configmap';
 import { testTriggers } from '../fixtures/test-operator-steps';
 import { completedExample, interruptedRestart, midStepRestart } from '../fixtures/go-mementos';
 import { eventReasons } from '../helpers/flows';
+import { executedSteps } from '../helpers/step-executions';
 import { clusters, createSampleCluster, operatorModule, startTestOperator, transitionRuns, waitForState, type TestOperator } from '../helpers/operator';
 import { kube, temporalClient, testNamespace } from '../helpers/stack';
 
@@ -54,17 +54,6 @@ async function goEngineCluster(ref: { namespace: string; name: string }, state: 
       },
       data,
     },
-  });
-}
-
-/** The steps a run executed, in order, each with the values it was given (from the run's history). */
-async function executedSteps(workflowId: string): Promise<Array<{ stepName: string; values: Record<string, unknown> }>> {
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  return (history.events ?? []).flatMap((event) => {
-    const payload = event.activityTaskScheduledEventAttributes?.input?.payloads?.[0];
-    if (!payload) return [];
-    const input = defaultPayloadConverter.fromPayload<StepInput>(payload);
-    return input.stepName ? [{ stepName: input.stepName, values: input.values }] : [];
   });
 }
 
@@ -120,7 +109,7 @@ test('a mid-step flow resumes at the step that was running, with its event param
   assert.equal(transition.event, 'GoEngineMemento');
   assert.deepEqual(transition.trigger, { [testTriggers.restartCluster]: 'true' }, 'the request the Go flow consumed is recorded: its cleanup removes it');
   assert.equal(transition.workflowId, transitionWorkflowId(midStep, cluster.metadata.uid!, 1));
-  const steps = await executedSteps(transition.workflowId);
+  const steps = await executedSteps(client, transition.workflowId);
   assert.deepEqual(
     steps.map((s) => s.stepName),
     ['RestartCluster', 'CleanAllTempMeta', 'UpdateRunningStatus'],
@@ -155,7 +144,7 @@ test('an interrupted cluster gets its failed step from the memento; a recovery r
   await clusters().patch(interrupted, { metadata: { annotations: { [interruptAnnotations.recover]: 'T' } } });
   const after = await waitForState(interrupted, 'Running', 60_000);
   assert.match(after.status?.transition?.workflowId ?? '', /\/t1-r1$/);
-  const steps = await executedSteps(after.status!.transition!.workflowId);
+  const steps = await executedSteps(client, after.status!.transition!.workflowId);
   assert.deepEqual(steps.map((s) => s.stepName), ['RestartCluster', 'CleanAllTempMeta', 'UpdateRunningStatus']);
   assert.equal(steps[0]!.values.haDisabledAt, '2024-03-02 10:15:01');
   assert.equal(steps[0]!.values.restart, true);
@@ -194,7 +183,7 @@ test('a take-over cut off before its mark is recognised: the memento is marked w
   assert.equal(marks[mementoMarks.workflowId], cluster.status?.transition?.workflowId);
   assert.equal(marks[mementoMarks.outcome], 'resumed at RestartCluster');
   assert.deepEqual(await transitionRuns(client, halfway), [{ run: 't1', type: 'OpRestart', status: 'COMPLETED' }]);
-  assert.deepEqual((await executedSteps(cluster.status!.transition!.workflowId)).map((s) => s.stepName), ['RestartCluster', 'CleanAllTempMeta', 'UpdateRunningStatus']);
+  assert.deepEqual((await executedSteps(client, cluster.status!.transition!.workflowId)).map((s) => s.stepName), ['RestartCluster', 'CleanAllTempMeta', 'UpdateRunningStatus']);
 });
 
 test('a controller restart resumes nothing twice', async () => {

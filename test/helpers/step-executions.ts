@@ -4,7 +4,8 @@
  * retry, a re-schedule or two runs of one transition at once, shows as more than one.
  */
 import type { Client } from '@temporalio/client';
-import { transitionWorkflowId } from '../../src/contract/flow-run';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { transitionWorkflowId, type StepInput } from '../../src/contract/flow-run';
 import { FlowRuns } from '../../src/temporal/flow-runs';
 
 /** Attempts per activity type in one run's history. */
@@ -38,4 +39,15 @@ export async function transitionStepExecutions(
     for (const [type, count] of Object.entries(await runStepExecutions(client, workflowId))) executions[type] = (executions[type] ?? 0) + count;
   }
   return { runs, executions };
+}
+
+/** The steps a run executed, in order, each with the values it was given (from the run's history). */
+export async function executedSteps(client: Client, workflowId: string): Promise<Array<{ stepName: string; values: Record<string, unknown> }>> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? []).flatMap((event) => {
+    const payload = event.activityTaskScheduledEventAttributes?.input?.payloads?.[0];
+    if (!payload) return [];
+    const input = defaultPayloadConverter.fromPayload<StepInput>(payload);
+    return input.stepName ? [{ stepName: input.stepName, values: input.values }] : [];
+  });
 }
