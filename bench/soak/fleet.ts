@@ -7,6 +7,7 @@ import { freePort } from '../../src/infra/free-port';
 import { projectRoot } from '../../src/infra/paths';
 import { SupervisedProcess } from '../../src/infra/supervised-process';
 import { waitUntil } from '../../src/infra/wait';
+import { soakOperatorName } from './go-handback';
 
 export type Role = 'controller' | 'worker';
 
@@ -146,6 +147,8 @@ export class Fleet {
         ? [
             'controller', '--namespace', this.options.namespace, '--lease-namespace', this.options.namespace, '--lease-duration', String(this.options.leaseSeconds), '--ops-port', String(opsPort),
             ...(this.options.budget > 0 ? ['--disruption-budget', String(this.options.budget)] : []),
+            // Only the soak's clusters: one handed to the Go operator (go-handback.ts) is left alone until it comes back.
+            '--filter-operator-name', soakOperatorName,
             ...flows,
           ]
         : ['worker', '--ops-port', String(opsPort), ...flows];

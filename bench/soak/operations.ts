@@ -12,11 +12,12 @@ import type { KubeClients } from '../../src/kube/client';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import type { MpdClusterClient } from '../../src/kube/mpdcluster-client';
 import type { MPDClusterSpec } from '../../src/kube/mpdcluster-schema';
+import { planGoHandback } from './go-handback';
 import type { Rng } from './rng';
 
 export const operationKinds = [
   'restartCluster', 'restartIns', 'switchRw', 'flushParams', 'removeIns', 'migrate', 'forceRebuild', 'extendStorage',
-  'followerNum', 'classInfoModifyTo', 'versionCfgModifyTo', 'delete', 'recreate', 'cancel', 'recover', 'rewrite', 'pause',
+  'followerNum', 'classInfoModifyTo', 'versionCfgModifyTo', 'delete', 'recreate', 'cancel', 'recover', 'rewrite', 'pause', 'goHandback',
 ] as const;
 export type OperationKind = (typeof operationKinds)[number];
 
@@ -27,13 +28,13 @@ export const poolOf: Record<OperationKind, Pool[]> = {
   restartCluster: ['running'], restartIns: ['running'], switchRw: ['running'], flushParams: ['running'], removeIns: ['running'],
   migrate: ['running'], forceRebuild: ['running'], extendStorage: ['running'], followerNum: ['running'], classInfoModifyTo: ['running'],
   versionCfgModifyTo: ['running'], delete: ['running', 'interrupt'], recreate: ['gone'], cancel: ['busy'], recover: ['interrupt'],
-  rewrite: ['busy'], pause: ['busy'],
+  rewrite: ['busy'], pause: ['busy'], goHandback: ['running'],
 };
 
 /** How often each kind is drawn among those that fit some cluster: the user operations evenly, fewer deletions. */
 export const weightOf: Record<OperationKind, number> = {
   restartCluster: 3, restartIns: 3, switchRw: 3, flushParams: 3, removeIns: 3, migrate: 3, forceRebuild: 3, extendStorage: 3,
-  followerNum: 3, classInfoModifyTo: 3, versionCfgModifyTo: 3, delete: 2, recreate: 3, cancel: 3, recover: 3, rewrite: 3, pause: 2,
+  followerNum: 3, classInfoModifyTo: 3, versionCfgModifyTo: 3, delete: 2, recreate: 3, cancel: 3, recover: 3, rewrite: 3, pause: 2, goHandback: 2,
 };
 
 export const flows = {
@@ -74,6 +75,8 @@ export interface OperationEnv {
   windowEvery?: number;
   /** For the holds (`mpdflow pause` and `resume` are Temporal Updates to the transition's run). */
   temporal?: Client;
+  /** The uids of the clusters handed to the Go operator and back (go-handback.ts): once per incarnation. */
+  handedBack?: Set<string>;
 }
 
 /** Open every other minute for one: a disruptive request waits at most a minute, and some do. */
@@ -194,6 +197,8 @@ export function planOperation(kind: OperationKind, name: string, cluster: MPDClu
       const temporal = env.temporal;
       return { kind, detail: `pause ${workflowId}`, apply: async () => void (await temporal.workflow.getHandle(workflowId).executeUpdate(pauseUpdate, { args: ['soak pauses'] })), consumed: () => true };
     }
+    case 'goHandback':
+      return planGoHandback(name, cluster, env);
     case 'recover': {
       const flow = cluster.status?.workflow?.flowName;
       if (!flow) return undefined;

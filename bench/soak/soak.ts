@@ -18,6 +18,7 @@ import { checkInvariants } from './invariants';
 import { gatesHeld, soakGates } from './approvals';
 import { gatedFlows } from '../../test/helpers/gated-flows';
 import { startDataWriters } from './data-writers';
+import { goFlowsTakenOver } from './go-handback';
 import { Ledger } from './ledger';
 import { drain, runLoad, snapshot, type LoadContext } from './load';
 import { isQuiet } from './observe';
@@ -77,7 +78,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakOutcome> {
     const gate = new Gate();
     const ctx: LoadContext = {
       ledger, temporal: stack.temporal, gate, rng: loadRng, maxInFlight: options.maxInFlight, opTimeoutMs: options.opTimeoutMs, log, opening: [...(options.opening ?? [])],
-      env: { clusters: stack.clusters, kube: stack.kube, namespace: options.namespace, nodes: stack.nodes, windowEvery: options.windowEvery, temporal: stack.temporal },
+      env: { clusters: stack.clusters, kube: stack.kube, namespace: options.namespace, nodes: stack.nodes, windowEvery: options.windowEvery, temporal: stack.temporal, handedBack: new Set() },
     };
     const faults: FaultRecord[] = [];
     progress = setInterval(() => say(`soak ${Math.round((Date.now() - startedAt) / 1000)} s: ${ledger.requests.length} requests, ${ledger.pendingCount()} pending, ${faults.length} faults`), 30_000);
@@ -104,7 +105,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakOutcome> {
     if (restless.length) say(`still not quiet after the settle bound: ${restless.join(', ')}`);
     await writers.stop();
     const census = await takeCensus(stack, options.namespace);
-    const invariants = [...checkInvariants(ledger, census), gatesHeld(ledger, census), actsAfterLostLease(join(dataDir, 'logs')), await writers.invariant(ledger)];
+    const invariants = [
+      ...checkInvariants(ledger, census), gatesHeld(ledger, census), actsAfterLostLease(join(dataDir, 'logs')), await writers.invariant(ledger),
+      await goFlowsTakenOver(ledger, ctx.env, stack.temporal),
+    ];
     const report: SoakReport = {
       seed: options.seed, clusters: options.clusters, durationMs: Date.now() - startedAt, loadMs, ledger, faults,
       selfExits: fleet.selfExits, dualLeaderSamples: fleet.dualLeaderSamples, hungAfterPause: fleet.hungAfterPause, invariants,

@@ -15,13 +15,16 @@ test('fault soak (short): operations exactly once through a worker kill, a leade
   // Only the seed comes from the environment: the SOAK_* sizes of a full run must not make this one long.
   const options = soakOptions([], { SOAK_SEED: process.env.SOAK_SEED }, shortRun);
   if (process.env.MPDFLOW_TEST_DATA_DIR) options.dataDir = join(process.env.MPDFLOW_TEST_DATA_DIR, `soak-${options.seed}`);
-  // Three RW switches first, so the harness answers approval gates both ways (the second first-time gate is rejected).
-  options.opening = ['switchRw', 'switchRw', 'switchRw'];
+  // Three RW switches first, so the harness answers approval gates both ways (the second first-time gate is rejected),
+  // and a cluster handed to the Go operator mid-restart and back (go-handback.ts).
+  options.opening = ['switchRw', 'switchRw', 'switchRw', 'goHandback'];
   options.minFollowers = 1;
   const outcome = await runSoak(options);
   process.stdout.write(`${outcome.text.replace(/^/gm, '# ')}\n`);
   assert.equal(outcome.report.faults.filter((f) => !f.error).length, 4, 'one fault of each kind was injected');
   assert.ok(outcome.report.ledger.approved.size >= 1 && outcome.report.ledger.rejected.size >= 1, `gates approved and rejected: ${outcome.report.ledger.approved.size} / ${outcome.report.ledger.rejected.size}`);
+  const handbacks = outcome.report.ledger.requests.filter((r) => r.kind === 'goHandback');
+  assert.ok(handbacks.some((r) => r.outcome === 'ran'), `a Go flow handed back ran: ${JSON.stringify(handbacks)}`);
   const failed = outcome.report.invariants.filter((i) => !i.ok).map((i) => `${i.name}: ${i.detail.join('; ')}`);
   assert.deepEqual(failed, [], `soak seed ${options.seed} (replay: SOAK_SEED=${options.seed} npm test -- fault-soak)`);
 });
