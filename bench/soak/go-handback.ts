@@ -1,14 +1,16 @@
 /**
  * Go mementos in the soak: a cutover rolled back and done again. The harness plays the Go operator on a quiet
  * cluster: it takes the cluster back (spec.operatorName), starts a restart the Go way (HA paused as its DisableHA
- * step does, the `restartCluster` request, the state, a status written without mpdflow's fields, the memento with
- * DisableHA done and RestartCluster running), then hands it to mpdflow again. mpdflow must take the Go flow over:
+ * step does, the `restartCluster` request, the state, a status written without mpdflow's fields, a memento entry
+ * with DisableHA done and RestartCluster running), then hands it to mpdflow again. mpdflow must take the Go flow over:
  * resume it at RestartCluster under a run id of its own, once, and consume the request.
  */
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import { haConfigServiceName, managerConfigMapName } from '../../activities/shared/names';
-import { mementoMarks, mementoName } from '../../src/kube/memento-configmap';
+import { transitionKeyOf } from '../../src/contract/flow-run';
+import { migratedEvent } from '../../src/controller/memento-plan';
+import { mementoName } from '../../src/kube/memento-configmap';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { triggerAnnotations } from '../../src/operator/shared/annotations';
 import { executedSteps } from '../../test/helpers/step-executions';
@@ -23,14 +25,20 @@ const goOperatorName = 'go-engine';
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const goTime = (at: Date) => at.toISOString().replace('T', ' ').replace('Z', '').slice(0, 19);
 
-/** The memento as the Go engine writes it (seed-engine.md §2.10): the create long done, a restart in its second step. */
-function goMemento(name: string, namespace: string, now: Date): Record<string, string> {
+/**
+ * The memento's next entries as the Go engine writes them (seed-engine.md §2.10): on a first hand-back the create long
+ * done, then a restart in its second step under the next key id.
+ */
+function goEntries(name: string, namespace: string, existing: Record<string, string>, now: Date): Record<string, string> {
   const context = (key: string) => ({
     _resourceName: name, _resourceNameSpace: namespace, _flowSaveResourceNameKey: mementoName(name), _flowSaveResourceNameSpaceKey: namespace, _flowSaveNumberKey: key,
   });
-  const restartKey = `2-${flows.restartCluster}`;
+  const createKey = `1-${flows.create}`;
+  const created = Object.keys(existing).length > 0 ? {} : { [createKey]: JSON.stringify({ flowStatus: 'completed', flowName: flows.create, startTime: '2024-01-01 00:00:00.000', completeTime: '2024-01-01 00:05:00', initContext: context(createKey), runningSteps: [] }) };
+  const nextId = Math.max(1, ...Object.keys(existing).map((k) => Number(/^(\d+)-/.exec(k)?.[1] ?? 0))) + 1;
+  const restartKey = `${nextId}-${flows.restartCluster}`;
   return {
-    [`1-${flows.create}`]: JSON.stringify({ flowStatus: 'completed', flowName: flows.create, startTime: '2024-01-01 00:00:00.000', completeTime: '2024-01-01 00:05:00', initContext: context(`1-${flows.create}`), runningSteps: [] }),
+    ...created,
     [restartKey]: JSON.stringify({
       flowStatus: 'running',
       flowName: flows.restartCluster,
@@ -56,24 +64,29 @@ async function goDisableHa(env: OperationEnv, name: string): Promise<void> {
   await env.kube.core.patchNamespacedConfigMap({ namespace: env.namespace, name: managerConfigMapName(name), body: { data: { ha: 'off' } } }, mergePatch);
 }
 
-/** A hand-back of this quiet cluster, once per incarnation (a memento taken over is not read again). */
+/** A hand-back of this quiet cluster (again and again: each adds a key to its memento, as the Go engine would). */
 export function planGoHandback(name: string, cluster: MPDCluster, env: OperationEnv): OperationPlan | undefined {
   const uid = cluster.metadata.uid;
-  if (!uid || env.handedBack?.has(uid) || !cluster.status?.leaderInstanceId) return undefined;
+  if (!uid || !cluster.status?.leaderInstanceId) return undefined;
   const ref = { namespace: env.namespace, name };
   return {
     kind: 'goHandback',
-    detail: `handed to the Go operator, restart begun there (DisableHA done), handed back`,
+    detail: 'handed to the Go operator, a restart begun there (DisableHA done), handed back',
     expectFlow: flows.restartCluster,
     apply: async () => {
-      env.handedBack?.add(uid);
       await env.clusters.patch(ref, { spec: { operatorName: goOperatorName } });
       await goDisableHa(env, name);
       await env.clusters.patch(ref, { metadata: { annotations: { [triggerAnnotations.restartCluster]: 'true' } } });
       // The Go operator's typed status update: the fields it knows, so mpdflow's transition and workflow are dropped.
       await env.clusters.patchStatus(ref, { clusterStatus: 'RestartCluster', transition: null, workflow: null } as never);
-      const owner = { apiVersion: cluster.apiVersion, kind: cluster.kind, name, uid, controller: true };
-      await env.kube.core.createNamespacedConfigMap({ namespace: env.namespace, body: { metadata: { name: mementoName(name), labels: { flowJobsDomain: name }, ownerReferences: [owner] }, data: goMemento(name, env.namespace, new Date()) } });
+      const memento = { namespace: env.namespace, name: mementoName(name) };
+      const existing = await env.kube.core.readNamespacedConfigMap(memento).catch(() => undefined);
+      const entries = goEntries(name, env.namespace, existing?.data ?? {}, new Date());
+      if (existing) await env.kube.core.patchNamespacedConfigMap({ ...memento, body: { data: entries } }, mergePatch);
+      else {
+        const owner = { apiVersion: cluster.apiVersion, kind: cluster.kind, name, uid, controller: true };
+        await env.kube.core.createNamespacedConfigMap({ namespace: env.namespace, body: { metadata: { ...memento, labels: { flowJobsDomain: name }, ownerReferences: [owner] }, data: entries } });
+      }
       await env.clusters.patch(ref, { spec: { operatorName: soakOperatorName } });
     },
     consumed: (c) => !c || (c.metadata.annotations?.[triggerAnnotations.restartCluster] === undefined && c.status?.clusterStatus !== 'RestartCluster'),
@@ -81,23 +94,26 @@ export function planGoHandback(name: string, cluster: MPDCluster, env: Operation
 }
 
 /**
- * Every Go flow handed back was taken over: its memento marked with the run that resumed it, and that run (with its
- * resumes) never ran DisableHA, which the Go engine had done. A hand-back whose cluster was deleted meanwhile is passed.
+ * Every Go flow handed back was taken over by a transition of its own (event GoEngineMemento, one per hand-back) whose
+ * first run never ran DisableHA (done under the Go engine) and ran RestartCluster.
  */
-export async function goFlowsTakenOver(ledger: Ledger, env: OperationEnv, temporal: Client): Promise<InvariantResult> {
+export async function goFlowsTakenOver(ledger: Ledger, temporal: Client): Promise<InvariantResult> {
   const wrong: string[] = [];
-  let checked = 0;
-  for (const request of ledger.requests.filter((r) => r.kind === 'goHandback' && r.outcome === 'ran')) {
-    const memento = await env.kube.core.readNamespacedConfigMap({ namespace: env.namespace, name: mementoName(request.cluster) }).catch(() => undefined);
-    if (!memento || memento.metadata?.ownerReferences?.[0]?.uid !== request.uid) continue;
-    checked++;
-    const workflowId = memento.metadata?.annotations?.[mementoMarks.workflowId];
-    if (!workflowId) {
-      wrong.push(`#${request.seq} ${request.cluster}: memento ${memento.metadata?.annotations?.[mementoMarks.outcome] ?? 'never taken over'}`);
+  const transitions = new Set<string>();
+  const ran = ledger.requests.filter((r) => r.kind === 'goHandback' && r.outcome === 'ran');
+  for (const request of ran) {
+    const where = `#${request.seq} ${request.cluster}`;
+    const transition = request.ranTransition;
+    if (transition?.event !== migratedEvent) {
+      wrong.push(`${where}: not taken over (${transition ? `${transition.event} ${transition.workflowId}` : 'no transition'})`);
       continue;
     }
-    const steps = (await executedSteps(temporal, workflowId)).map((s) => s.stepName);
-    if (steps.includes('DisableHA') || !steps.includes('RestartCluster')) wrong.push(`#${request.seq} ${request.cluster}: ${workflowId} ran ${steps.join(', ')}`);
+    const first = transitionKeyOf(transition.workflowId);
+    if (transitions.has(first)) wrong.push(`${where}: ${first} carried an earlier hand-back's flow too`);
+    transitions.add(first);
+    const steps = (await executedSteps(temporal, first)).map((s) => s.stepName);
+    // A run cancelled (an Interrupt the soak asked for) may end before its first step; it still never reruns DisableHA.
+    if (steps.includes('DisableHA') || (!steps.includes('RestartCluster') && request.endedIn !== 'Interrupt')) wrong.push(`${where}: ${first} ran ${steps.join(', ')}`);
   }
-  return { name: 'Go flows handed back resume where the Go engine stopped', ok: wrong.length === 0, value: `${checked - wrong.length}/${checked}`, detail: wrong };
+  return { name: 'Go flows handed back resume where the Go engine stopped', ok: wrong.length === 0, value: `${ran.length - wrong.length}/${ran.length}`, detail: wrong };
 }

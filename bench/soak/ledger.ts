@@ -21,6 +21,8 @@ export interface RequestRecord {
   outcome?: 'ran' | 'no-run' | 'timeout';
   /** The flow status.workflow named when the request ended. */
   ranFlow?: string;
+  /** The transition the cluster recorded when the request ended: the event that fired it and its run's workflow id. */
+  ranTransition?: { event: string; workflowId: string };
   endedIn?: string;
   doneAtMs?: number;
   /** Cancelled before its run started: by design it never runs (recorded as Interrupt CANCELLED). */
@@ -104,6 +106,8 @@ export class Ledger {
     pending.endedIn = endedIn;
     pending.doneAtMs = Date.now() - this.startedAt;
     if (typeof observed.flow === 'string') pending.ranFlow = observed.flow;
+    const transition = observed.transition as { event?: string; workflowId?: string } | undefined;
+    if (transition?.workflowId) pending.ranTransition = { event: transition.event ?? '', workflowId: transition.workflowId };
     track.pending = undefined;
     if (pending.kind === 'delete' && outcome === 'ran') track.gone = true;
     if (pending.kind === 'recreate') track.gone = false;

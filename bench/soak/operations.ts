@@ -75,8 +75,6 @@ export interface OperationEnv {
   windowEvery?: number;
   /** For the holds (`mpdflow pause` and `resume` are Temporal Updates to the transition's run). */
   temporal?: Client;
-  /** The uids of the clusters handed to the Go operator and back (go-handback.ts): once per incarnation. */
-  handedBack?: Set<string>;
 }
 
 /** Open every other minute for one: a disruptive request waits at most a minute, and some do. */

@@ -19,6 +19,7 @@ import { gatesHeld, soakGates } from './approvals';
 import { gatedFlows } from '../../test/helpers/gated-flows';
 import { startDataWriters } from './data-writers';
 import { goFlowsTakenOver } from './go-handback';
+import { executedSteps } from '../../test/helpers/step-executions';
 import { Ledger } from './ledger';
 import { drain, runLoad, snapshot, type LoadContext } from './load';
 import { isQuiet } from './observe';
@@ -78,7 +79,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakOutcome> {
     const gate = new Gate();
     const ctx: LoadContext = {
       ledger, temporal: stack.temporal, gate, rng: loadRng, maxInFlight: options.maxInFlight, opTimeoutMs: options.opTimeoutMs, log, opening: [...(options.opening ?? [])],
-      env: { clusters: stack.clusters, kube: stack.kube, namespace: options.namespace, nodes: stack.nodes, windowEvery: options.windowEvery, temporal: stack.temporal, handedBack: new Set() },
+      env: { clusters: stack.clusters, kube: stack.kube, namespace: options.namespace, nodes: stack.nodes, windowEvery: options.windowEvery, temporal: stack.temporal },
     };
     const faults: FaultRecord[] = [];
     progress = setInterval(() => say(`soak ${Math.round((Date.now() - startedAt) / 1000)} s: ${ledger.requests.length} requests, ${ledger.pendingCount()} pending, ${faults.length} faults`), 30_000);
@@ -106,8 +107,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakOutcome> {
     await writers.stop();
     const census = await takeCensus(stack, options.namespace);
     const invariants = [
-      ...checkInvariants(ledger, census), gatesHeld(ledger, census), actsAfterLostLease(join(dataDir, 'logs')), await writers.invariant(ledger),
-      await goFlowsTakenOver(ledger, ctx.env, stack.temporal),
+      ...checkInvariants(ledger, census),
+      await gatesHeld(ledger, census, async (workflowId) => (await executedSteps(stack.temporal, workflowId)).map((s) => s.stepName)),
+      actsAfterLostLease(join(dataDir, 'logs')), await writers.invariant(ledger),
+      await goFlowsTakenOver(ledger, stack.temporal),
     ];
     const report: SoakReport = {
       seed: options.seed, clusters: options.clusters, durationMs: Date.now() - startedAt, loadMs, ledger, faults,

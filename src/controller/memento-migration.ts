@@ -1,6 +1,6 @@
 import { transitionWorkflowId, type ResourceRef } from '../contract/flow-run';
 import type { ClusterEvent } from '../kube/cluster-events';
-import { isMarked, mementoMarks, mementoName, mementoOwnerUid, type MementoConfigMap, type MementoStore } from '../kube/memento-configmap';
+import { isMarked, markedThrough, mementoMarks, mementoName, mementoOwnerUid, type MementoConfigMap, type MementoStore } from '../kube/memento-configmap';
 import type { MPDCluster } from '../kube/mpdcluster';
 import type { MPDClusterStatus, TransitionStatus, WorkflowStatus } from '../kube/mpdcluster-schema';
 import { mergeReplacing } from '../kube/merge-replace';
@@ -19,7 +19,7 @@ export type MementoReading =
   | { kind: 'marked'; memento: MementoConfigMap; at: string; outcome: string; workflowId: string }
   | { kind: 'malformed'; memento: MementoConfigMap; problem: string }
   | { kind: 'foreign'; memento: MementoConfigMap; ownerUid: string }
-  | { kind: 'plan'; memento: MementoConfigMap; plan: MigrationPlan };
+  | { kind: 'plan'; memento: MementoConfigMap; plan: MigrationPlan; through: number };
 
 export function migrationFacts(operator: LoadedOperator): MigrationFacts {
   const sm = operator.stateMachine;
@@ -47,9 +47,11 @@ export async function readMemento(store: MementoStore, cluster: MPDCluster, oper
   }
   try {
     const runtimes = parseMemento(memento.data);
+    // Keys an earlier take-over covered are history: only what the Go engine wrote since is planned from.
+    const takenOver = markedThrough(memento) ?? 0;
     const transition = cluster.status?.transition;
     const plan = planMigration(
-      runtimes,
+      runtimes.filter((r) => r.id > takenOver),
       {
         name,
         state: operator.stateMachine.normalize(cluster.status?.clusterStatus),
@@ -59,7 +61,7 @@ export async function readMemento(store: MementoStore, cluster: MPDCluster, oper
       },
       migrationFacts(operator),
     );
-    return { kind: 'plan', memento, plan };
+    return { kind: 'plan', memento, plan, through: Math.max(0, ...runtimes.map((r) => r.id)) };
   } catch (error) {
     if (!(error instanceof MementoProblem)) throw error;
     return { kind: 'malformed', memento, problem: error.message };
@@ -100,7 +102,7 @@ export async function takeOverMemento(deps: MementoTakeOverDeps, cluster: MPDClu
   if (transition?.event === migratedEvent) {
     // Written by a pass that stopped before marking: the run is that transition's.
     deps.fence();
-    await deps.mementos.mark(reading.memento, { outcome: `resumed at ${transition.resumeFrom || 'the first step'}`, workflowId: transition.workflowId });
+    await deps.mementos.mark(reading.memento, { outcome: `resumed at ${transition.resumeFrom || 'the first step'}`, workflowId: transition.workflowId, through: reading.through });
     return 'none';
   }
   const { plan, memento } = reading;
@@ -130,7 +132,7 @@ export async function takeOverMemento(deps: MementoTakeOverDeps, cluster: MPDClu
   }
   deps.fence();
   const workflowId = plan.kind === 'resume' ? record!.workflowId : '';
-  await deps.mementos.mark(memento, { outcome: outcomeOf(plan), workflowId });
+  await deps.mementos.mark(memento, { outcome: outcomeOf(plan), workflowId, through: reading.through });
   await deps.recordEvent(resource, { type: 'Normal', reason: 'Migrated', message: `${where}: ${describePlan(plan)}` });
   return plan.kind === 'nothing' ? 'none' : 'wrote';
 }

@@ -10,6 +10,8 @@ export const mementoMarks = {
   at: 'mpdflow.polardb.aliyun.com/migrated-at',
   outcome: 'mpdflow.polardb.aliyun.com/migrated-outcome',
   workflowId: 'mpdflow.polardb.aliyun.com/migrated-workflow-id',
+  /** The highest key id (`<id>-<flowName>`) taken over: a key the Go engine adds later (a cutover rolled back) is read. */
+  through: 'mpdflow.polardb.aliyun.com/migrated-through',
 } as const;
 
 export interface MementoConfigMap {
@@ -27,6 +29,8 @@ export interface MementoConfigMap {
 export interface MementoMark {
   outcome: string;
   workflowId?: string;
+  /** The highest key id in the memento when it was taken over. */
+  through: number;
 }
 
 const path = (namespace: string, name: string) => `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps/${encodeURIComponent(name)}`;
@@ -47,14 +51,26 @@ export class MementoStore {
 
   /** Marks it migrated, conditional on the version read: a memento the old engine wrote meanwhile is read again (409). */
   async mark(memento: MementoConfigMap, mark: MementoMark, at = new Date()): Promise<void> {
-    const annotations = { [mementoMarks.at]: at.toISOString(), [mementoMarks.outcome]: mark.outcome, [mementoMarks.workflowId]: mark.workflowId ?? '' };
+    const annotations = { [mementoMarks.at]: at.toISOString(), [mementoMarks.outcome]: mark.outcome, [mementoMarks.workflowId]: mark.workflowId ?? '', [mementoMarks.through]: String(mark.through) };
     const metadata = { annotations, ...(memento.metadata.resourceVersion ? { resourceVersion: memento.metadata.resourceVersion } : {}) };
     await rawKubeRequest(this.config, 'PATCH', path(memento.metadata.namespace, memento.metadata.name), { metadata }, 'application/merge-patch+json');
   }
 }
 
-/** Whether a memento was already taken over. */
-export const isMarked = (memento: MementoConfigMap) => Boolean(memento.metadata.annotations?.[mementoMarks.at]);
+/** The key id a mark covers: every key up to it was taken over (a mark without it, from before it existed, covers all). */
+export function markedThrough(memento: MementoConfigMap): number | undefined {
+  const annotations = memento.metadata.annotations ?? {};
+  if (!annotations[mementoMarks.at]) return undefined;
+  const through = Number(annotations[mementoMarks.through]);
+  return Number.isInteger(through) ? through : Number.POSITIVE_INFINITY;
+}
+
+/** Whether a memento was taken over and the Go engine has written no newer key since. */
+export function isMarked(memento: MementoConfigMap): boolean {
+  const through = markedThrough(memento);
+  if (through === undefined) return false;
+  return Object.keys(memento.data ?? {}).every((key) => !(Number(/^(\d+)-/.exec(key)?.[1] ?? 0) > through));
+}
 
 /** The uid of the cluster a memento belongs to (its controller owner), when it names one. */
 export const mementoOwnerUid = (memento: MementoConfigMap) => memento.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'MPDCluster')?.uid;

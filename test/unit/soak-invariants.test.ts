@@ -134,17 +134,20 @@ test('a pause rides on the pending request (asks for no run of its own) and is m
   assert.deepEqual([...ledger.expectedFlows('pc-1')], [['Restart', 1]]);
 });
 
-test('approval gates: a gated run completes only when the harness approved it; a rejection ends in Interrupt, expected', () => {
+test('approval gates: a gated run completes only when the harness approved it; a rejection ends in Interrupt, expected', async () => {
   const ledger = new Ledger(ledgerFile(), Date.now());
   ledger.record({ cluster: 'pc-1', kind: 'switchRw', detail: 'ins-2', expectFlow: flows.switchRw });
   const approved = run('pc-1', flows.switchRw);
   const unasked = run('pc-1', flows.switchRw);
   const afterRejection = run('pc-1', flows.modifyClass);
   const ungated = run('pc-1', flows.restartCluster);
+  // A recovered run that started after the gated step (its earlier run was approved, then cancelled after the switch).
+  const resumedPastGate = run('pc-1', flows.switchRw, 'MPDCluster/soak/pc-1/u1/t2-r1');
+  const stepsOf = async (workflowId: string) => (workflowId === resumedPastGate.workflowId ? ['EnableHA', 'UpdateRunningStatus'] : ['DisableHA', 'SwitchRw', 'SwitchNewRoToRw']);
   ledger.record({ cluster: 'pc-1', kind: 'approve', detail: `${approved.workflowId}/${approved.runId}` });
   ledger.record({ cluster: 'pc-1', kind: 'reject', detail: `${afterRejection.workflowId}/${afterRejection.runId}` });
-  assert.equal(gatesHeld(ledger, census([approved, ungated])).ok, true);
-  const held = gatesHeld(ledger, census([approved, unasked, afterRejection, ungated]));
+  assert.equal((await gatesHeld(ledger, census([approved, ungated, resumedPastGate]), stepsOf)).ok, true);
+  const held = await gatesHeld(ledger, census([approved, unasked, afterRejection, ungated]), stepsOf);
   assert.equal(held.ok, false);
   assert.equal(held.detail.length, 3, held.detail.join('; '));
   assert.match(held.detail.join('\n'), /completed without an approval[\s\S]*completed without an approval[\s\S]*completed after its rejection/);
