@@ -104,6 +104,7 @@ function writerMarks(writer: WriterLoop, from: number, to: number): { marks: Mar
     { at: firstAfter, source: 'writer', what: `first commit after the gap (${gap} ms)` },
   ];
   writer.failures.forEach((at, i) => at >= lastBefore && at <= firstAfter && marks.push({ at, source: 'writer', what: `failed: ${writer.failureMessages[i]}` }));
+  for (const c of writer.connects) if (c.at >= lastBefore && c.at <= firstAfter) marks.push({ at: c.at, source: 'writer', what: `connected (asked ${c.at - c.from} ms before)` });
   return { marks, lastBefore, firstAfter };
 }
 

@@ -16,6 +16,8 @@ export interface WriterLoop {
   failures: number[];
   /** What each failure said, at the same index as `failures`: what a profile of a gap reads. */
   failureMessages: string[];
+  /** Each connection made, when it was asked for and when it was ready (ms since the epoch): a profile's connect time. */
+  connects: Array<{ from: number; at: number }>;
   /** Resolves with the first acknowledgement at or after `since`. */
   firstAckSince(since: number, timeoutMs: number): Promise<number>;
   /**
@@ -51,6 +53,7 @@ export async function startWriterLoop(namespace: string, name: string, table: st
   const acked: WriterLoop['acked'] = [];
   const failures: number[] = [];
   const failureMessages: string[] = [];
+  const connects: WriterLoop['connects'] = [];
   const deadline = Date.now() + maxMs;
   let stopped = false;
   let next = 1;
@@ -68,7 +71,11 @@ export async function startWriterLoop(namespace: string, name: string, table: st
     let client: pg.Client | undefined;
     while (!stopped && Date.now() < deadline) {
       try {
-        client ??= await connectEngine(address);
+        if (!client) {
+          const from = Date.now();
+          client = await connectEngine(address);
+          connects.push({ from, at: Date.now() });
+        }
         const id = next++;
         await client.query({ text: `INSERT INTO ${table} (id) VALUES ($1)`, values: [id], query_timeout: 3_000 } as pg.QueryConfig);
         acked.push({ id, at: Date.now() });
@@ -97,6 +104,7 @@ export async function startWriterLoop(namespace: string, name: string, table: st
     acked,
     failures,
     failureMessages,
+    connects,
     async firstAckAfterFailureSince(since, timeoutMs) {
       const failed = await waitFor(() => failures.find((at) => at >= since), timeoutMs, `no write through ${name}-rw failed`);
       return waitFor(() => acked.find((a) => a.at > failed)?.at, timeoutMs, `no commit acknowledged through ${name}-rw after its failure`);
