@@ -26,3 +26,15 @@ export async function podProcesses(namespace: string, pod: string): Promise<stri
 export async function postmasterPid(namespace: string, pod: string): Promise<string | undefined> {
   return (await podProcesses(namespace, pod)).find((pid) => comm(pid) === 'postgres' && comm(parent(pid)) !== 'postgres');
 }
+
+const commandLine = (pid: string) => read(`/proc/${pid}/cmdline`).split('\0').join(' ');
+
+/**
+ * The host PID of the pod's HA manager, or undefined before it runs. Patroni as a container's PID 1 only reaps and
+ * passes signals on: its child (the launcher again) runs the HA loop and its REST API.
+ */
+export async function haManagerPid(namespace: string, pod: string): Promise<string | undefined> {
+  const launchers = (await podProcesses(namespace, pod)).filter((pid) => commandLine(pid).includes('patroni-launcher'));
+  const isInit = (pid: string) => !launchers.includes(parent(pid));
+  return launchers.find((pid) => launchers.includes(parent(pid)) && isInit(parent(pid)));
+}

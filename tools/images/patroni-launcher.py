@@ -8,6 +8,7 @@ sees the shutdown, and the new one publishes its address only when its next look
 pg_controldata run; ten a second, for the second or so a switch takes, cost nothing. bench/switchover-timeline.ts
 shows where the gap went before and after.
 """
+import logging
 import sys
 
 import patroni.postgresql
@@ -55,6 +56,55 @@ def _acquire_lock_keeping_address(ha):
 Kubernetes._map_subsets = _map_subsets_through_handover
 Ha.demote = _demote_keeping_address
 Ha.acquire_lock = _acquire_lock_keeping_address
+
+# In synchronous mode only the /sync key's leader and standbys may be promoted automatically, but only while the key
+# names a leader: with none, any replica within maximum_lag_on_failover may. Patroni 3.0.2 names one when a standby is
+# made synchronous or a replica promotes, never at bootstrap. So a new cluster's first writer, cut off before its
+# first replica finished cloning (an API server outage during a create), had that replica promoted over it and lost
+# the commits it had acknowledged alone (the fault soak, docs/soak.md). The writer now names itself before it takes
+# the leader lock at bootstrap, and any writer whose key names no one, or someone else, names itself first.
+logger = logging.getLogger('patroni.mpdflow')
+_post_bootstrap = Ha.post_bootstrap
+_process_sync_replication = Ha.process_sync_replication
+
+
+def _claim_sync_key(ha):
+    """Names this node the synchronous leader, no standby yet (Patroni's own first write on a promotion)."""
+    try:
+        if ha.dcs.write_sync_state(ha.state_handler.name, None, index=ha.cluster.sync.index if ha.cluster else None):
+            logger.info('named %s the synchronous leader', ha.state_handler.name)
+            return True
+    except Exception as error:  # the next cycle tries again
+        logger.warning('could not name %s the synchronous leader: %s', ha.state_handler.name, error)
+    return False
+
+
+def _post_bootstrap_as_sync_leader(ha):
+    if not ha.is_synchronous_mode():
+        return _post_bootstrap(ha)
+    take_leader = ha.dcs.take_leader
+
+    def take_leader_named_in_sync_key():
+        _claim_sync_key(ha)
+        return take_leader()
+
+    ha.dcs.take_leader = take_leader_named_in_sync_key
+    try:
+        return _post_bootstrap(ha)
+    finally:
+        del ha.dcs.take_leader
+
+
+def _process_sync_replication_as_sync_leader(ha):
+    # Called only on the lock holder. The key written, this cycle's pick waits for the next one (it needs the new index).
+    if ha.is_synchronous_mode() and ha.cluster.sync.leader != ha.state_handler.name:
+        _claim_sync_key(ha)
+        return None
+    return _process_sync_replication(ha)
+
+
+Ha.post_bootstrap = _post_bootstrap_as_sync_leader
+Ha.process_sync_replication = _process_sync_replication_as_sync_leader
 
 # Patroni starts each postmaster through a spawned helper, which imports this file again: only the first one runs Patroni.
 if __name__ == '__main__':
