@@ -11,14 +11,15 @@ import type { InvariantResult } from './invariants';
 import type { Ledger } from './ledger';
 import { flows } from './operations';
 
-/** Flow file → the step that waits for approval: every flow that switches the RW. */
-export const soakGates: Record<string, string> = {
-  'rw_switch.yaml': 'SwitchRw',
-  'modify_class.yaml': 'SwitchNewRoToRw',
-  'upgrade_minor_version.yaml': 'SwitchNewRoToRw',
-};
-/** The same gates by flow name. */
-const gateOfFlow: Record<string, string> = { [flows.switchRw]: 'SwitchRw', [flows.modifyClass]: 'SwitchNewRoToRw', [flows.upgrade]: 'SwitchNewRoToRw' };
+/** The step that waits for approval in every flow that switches the RW: its flow file, its flow name. */
+const gates = [
+  { file: 'rw_switch.yaml', flow: flows.switchRw, step: 'SwitchRw' },
+  { file: 'modify_class.yaml', flow: flows.modifyClass, step: 'SwitchNewRoToRw' },
+  { file: 'upgrade_minor_version.yaml', flow: flows.upgrade, step: 'SwitchNewRoToRw' },
+];
+/** Flow file → its gated step (what the soak's flows directory is given). */
+export const soakGates: Record<string, string> = Object.fromEntries(gates.map((gate) => [gate.file, gate.step]));
+const gateOfFlow: Record<string, string> = Object.fromEntries(gates.map((gate) => [gate.flow, gate.step]));
 
 /** Of the gates a run meets for the first time, the second and every third after it are rejected; a recovered run is approved, so it can end. */
 const rejects = (firstGatesAnswered: number) => firstGatesAnswered % 3 === 1;

@@ -33,10 +33,10 @@ export function releaseWorkflowId(resource: ResourceRef, uid: string): string {
  * The resource uid and kind of run a workflow id names: `transition` (`…/<uid>/t<n>[-r<k>]`), `release`
  * (`…/<uid>/release`), or neither (an ad-hoc run, `flowWorkflowId`).
  */
-export function parseFlowWorkflowId(workflowId: string): { uid?: string; kind: 'transition' | 'release' | 'ad-hoc' } {
-  const match = /^[^/]+\/[^/]+\/[^/]+\/([^/]+)\/(t\d+(?:-r\d+)?|release)$/.exec(workflowId);
+export function parseFlowWorkflowId(workflowId: string): { uid?: string; kind: 'transition' | 'release' | 'ad-hoc'; transition?: number } {
+  const match = /^[^/]+\/[^/]+\/[^/]+\/([^/]+)\/(?:t(\d+)(?:-r\d+)?|release)$/.exec(workflowId);
   if (!match) return { kind: 'ad-hoc' };
-  return { uid: match[1]!, kind: match[2] === 'release' ? 'release' : 'transition' };
+  return match[2] === undefined ? { uid: match[1]!, kind: 'release' } : { uid: match[1]!, kind: 'transition', transition: Number(match[2]) };
 }
 
 /** A transition's key: its first run's workflow id; a resumed run (suffix `-r<k>`) keeps it. */

@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { cancelSignal, failureTypes, flowWorkflowId, transitionWorkflowId, type InterruptOutputs, type ResourceRef } from '../contract/flow-run';
+import { cancelSignal, failureTypes, flowWorkflowId, parseFlowWorkflowId, transitionWorkflowId, type InterruptOutputs, type ResourceRef } from '../contract/flow-run';
 import { scopedSignal } from '../infra/scoped-signal';
 import { startFlow, type StartFlowRequest } from './flow-client';
 import type { ClosedRunPoller } from './closed-run-poller';
@@ -44,8 +44,7 @@ export class FlowRuns {
     const prefix = `${flowWorkflowId(resource)}/${uid}/t`;
     let highest = 0;
     for await (const run of this.client.workflow.list({ query: `WorkflowId STARTS_WITH "${prefix}"` })) {
-      const number = Number(/\/t(\d+)(?:-r\d+)?$/.exec(run.workflowId)?.[1] ?? 0);
-      highest = Math.max(highest, number);
+      highest = Math.max(highest, parseFlowWorkflowId(run.workflowId).transition ?? 0);
     }
     while (await this.describe(transitionWorkflowId(resource, uid, highest + 1))) highest++;
     return highest;

@@ -30,6 +30,8 @@ export interface FlowWorkerOptions<Services> {
   onRetry?: (flowName: string, stepName: string) => void;
   /** Called on each liveness pulse of a running step (the stuck watch). */
   onPulse?: StepRuntime<Services>['onPulse'];
+  /** Whether the API server answers (steps wait out its outages instead of failing their attempts). */
+  apiServerAnswers?: StepRuntime<Services>['apiServerAnswers'];
   /** OpenTelemetry spans for flow runs and step attempts. */
   tracing?: Tracing;
   /** An Event at each step's start and completion too (default: only flow start, completion, interrupt, step waits and failures). */
@@ -54,6 +56,7 @@ export async function createFlowWorker<Services>(options: FlowWorkerOptions<Serv
       log: options.log,
       onRetry: (input) => options.onRetry?.(input.flowName, input.stepName),
       onPulse: options.onPulse,
+      apiServerAnswers: options.apiServerAnswers,
     }),
     ...engineActivities(options.resource, hooks, options.log, options.audit),
   };

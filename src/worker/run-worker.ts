@@ -18,6 +18,7 @@ import { metricsHooks, workerMetrics, type WorkerMetrics } from './metrics';
 import { startOpsServer } from '../infra/ops-server';
 import { tracingFromEnv, type Tracing } from '../temporal/tracing';
 import type { LoadedOperator } from '../operator-api/operator';
+import { apiServerAnswers } from './api-outage';
 
 export interface WorkerStartOptions {
   config: MpdflowConfig;
@@ -94,6 +95,7 @@ export async function startWorker(options: WorkerStartOptions): Promise<RunningW
     stepLogLevel: config.stepLogLevel,
     hooks: [metricsHooks(metrics), stuck.hooks(), ...(operator.hooks ? [operator.hooks] : [])],
     onPulse: (input, workflowId, since) => stuck.pulse(input, workflowId, since),
+    apiServerAnswers: apiServerAnswers(kube.config),
     onRetry: (flow, step) => metrics.stepRetries.inc({ flow, step }),
     tracing: options.tracing ?? tracingFromEnv(),
     log,

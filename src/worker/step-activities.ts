@@ -9,6 +9,7 @@ import { errorText, readableText } from '../kube/error-text';
 import type { FlowResource } from './flow-resource';
 import { InterruptError, WaitingError, type StepContext } from '../flows/step';
 import type { StepRegistry } from '../flows/step-registry';
+import { runThroughApiOutages, type ApiServerAnswers } from './api-outage';
 
 export interface StepRuntime<Services> {
   steps: StepRegistry<Services>;
@@ -20,6 +21,8 @@ export interface StepRuntime<Services> {
   onRetry?: (input: StepInput, attempt: number) => void;
   /** Called on each liveness pulse of a running step, with when its first attempt was scheduled (the stuck watch). */
   onPulse?: (input: StepInput, workflowId: string, since: number) => void;
+  /** Whether the API server answers: a step failing while it does not waits for it instead of failing its attempt. */
+  apiServerAnswers?: ApiServerAnswers;
 }
 
 /** Liveness pings: cancellation reaches a running activity only through its heartbeats. */
@@ -91,11 +94,13 @@ export function stepActivity<Services>(className: string, runtime: StepRuntime<S
         log,
         services: runtime.services,
       };
-      const run = async () => {
+      const runOnce = async () => {
         await step.init?.(context);
         await step.doStep(context);
         return (await step.output?.(context)) ?? {};
       };
+      const answers = runtime.apiServerAnswers;
+      const run = answers ? () => runThroughApiOutages(runOnce, { answers, signal: activity.cancellationSignal, heartbeat: (details) => activity.heartbeat(details), log }) : runOnce;
       // A step that ignores its signal still ends the activity at cancel time (the seed let it run on).
       const output = await Promise.race([run(), activity.cancelled]);
       await callHooks(runtime.hooks, 'onStepCompleted', stepEvent(input, info, Date.now() - started), log);

@@ -1,25 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { configFromEnv, type MpdflowConfig } from '../../src/config';
-import { startController } from '../../src/controller/controller';
-import { startLocalStack, type LocalStack } from '../../src/infra/local-stack';
-import { rootLogger } from '../../src/infra/log';
+import { Connection } from '@temporalio/client';
+import type { LocalStack } from '../../src/infra/local-stack';
 import { waitUntil } from '../../src/infra/wait';
 import { testTriggers as triggerAnnotations } from '../fixtures/test-operator-steps';
-import { apiStatus, kubeClients, loadKubeConfig } from '../../src/kube/client';
-import { MpdClusterClient, type ClusterRef } from '../../src/kube/mpdcluster-client';
-import { prepareOperator } from '../../src/operator-api/load-operator';
-import { startWorker } from '../../src/worker/run-worker';
+import { apiStatus } from '../../src/kube/client';
+import type { MpdClusterClient, ClusterRef } from '../../src/kube/mpdcluster-client';
 import { steer } from '../fixtures/test-operator-steps';
-import { operator as controllerTestOperator } from '../fixtures/test-operator';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { temporalClient, testNamespace } from '../helpers/stack';
 import { clusters, createSampleCluster, settledFlowRuns, startTestOperator, waitForState, type TestOperator } from '../helpers/operator';
 import { closeSafeInterceptors } from '../../src/infra/close-safe-retry';
-import { scratchRoot } from '../helpers/scratch';
+import { privateOperator } from '../helpers/private-operator';
 
 test('50 concurrent writers of one cluster spec and annotations: no transition is lost', async () => {
   const { client, close } = await temporalClient();
@@ -64,38 +56,6 @@ test('50 concurrent writers of one cluster spec and annotations: no transition i
     await close();
   }
 });
-
-/** A stack of our own: these tests stop and restart servers under a running controller and worker. */
-async function privateOperator(label: string) {
-  // The test operator's steps make no pods: a control plane without a node is all these need.
-  const stack = await startLocalStack({ dataDir: mkdtempSync(join(scratchRoot(), `mpdflow-${label}-`)), webUi: false, node: false });
-  const config: MpdflowConfig = configFromEnv({
-    TEMPORAL_ADDRESS: stack.temporal.address,
-    TEMPORAL_NAMESPACE: stack.temporal.namespace,
-    TEMPORAL_TASK_QUEUE: `${label}-queue`,
-    KUBECONFIG: stack.kube.kubeconfigPath,
-  });
-  // Whatever started is stopped if a later part fails: a server or worker left running would hang the test file.
-  const started: Array<() => Promise<void>> = [() => stack.stop()];
-  const stop = async () => {
-    for (const stopOne of started.splice(0).reverse()) await stopOne();
-  };
-  try {
-    const operator = prepareOperator(controllerTestOperator);
-    const worker = await startWorker({ config, operator });
-    started.push(() => worker.shutdown());
-    const controller = await startController({ config, operator, leaderElection: false, relistEveryMs: 5_000, log: rootLogger.child({ test: label }) });
-    started.push(() => controller.stop());
-    const kube = new MpdClusterClient(kubeClients(loadKubeConfig(stack.kube.kubeconfigPath)));
-    const connection = await Connection.connect({ ...closeSafeInterceptors(), address: stack.temporal.address });
-    started.push(() => connection.close());
-    const client = new Client({ connection, namespace: stack.temporal.namespace });
-    return { stack, kube, client, stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-}
 
 /** Whether a Temporal server answers at `address` now. */
 async function answers(address: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 /** What a run acts on and writes (issue 21): its own object, its own transition's request, its leader's fence. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { transitionKeyOf, transitionWorkflowId } from '../../src/contract/flow-run';
+import { parseFlowWorkflowId, transitionKeyOf, transitionWorkflowId } from '../../src/contract/flow-run';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import type { MpdClusterClient } from '../../src/kube/mpdcluster-client';
 import { isReplaced, stillRunsCluster } from '../../src/kube/run-owner';
@@ -26,6 +26,13 @@ function cluster(workflowId: string, annotations: Record<string, string> = {}, t
     },
   } as MPDCluster;
 }
+
+test('a run id names its object and its transition number, a resumed run the same number', () => {
+  assert.deepEqual(parseFlowWorkflowId(t2), { uid: 'uid-a', kind: 'transition', transition: 2 });
+  assert.deepEqual(parseFlowWorkflowId(t2r1), { uid: 'uid-a', kind: 'transition', transition: 2 });
+  assert.deepEqual(parseFlowWorkflowId(transitionWorkflowId(resource, 'uid-a', 13)).transition, 13);
+  assert.equal(parseFlowWorkflowId('some/ad-hoc/id').kind, 'ad-hoc');
+});
 
 test('a step reads the request its transition recorded, never the annotation as it is now', () => {
   const recorded = cluster(t2r1, { migrate: 'ins-1|node-9' }, { migrate: 'ins-2|node-2' });
