@@ -97,6 +97,9 @@ export function planGoHandback(name: string, cluster: MPDCluster, env: Operation
  * Every Go flow handed back was taken over by a transition of its own (event GoEngineMemento, one per hand-back) whose
  * first run never ran DisableHA (done under the Go engine) and ran RestartCluster.
  */
+/** gRPC's NOT_FOUND: what Temporal answers for the history of a run that never started. */
+const grpcNotFound = 5;
+
 export async function goFlowsTakenOver(ledger: Ledger, temporal: Client): Promise<InvariantResult> {
   const wrong: string[] = [];
   const transitions = new Set<string>();
@@ -111,7 +114,18 @@ export async function goFlowsTakenOver(ledger: Ledger, temporal: Client): Promis
     const first = transitionKeyOf(transition.workflowId);
     if (transitions.has(first)) wrong.push(`${where}: ${first} carried an earlier hand-back's flow too`);
     transitions.add(first);
-    const steps = (await executedSteps(temporal, first)).map((s) => s.stepName);
+    const steps = await executedSteps(temporal, first).then(
+      (executed) => executed.map((s) => s.stepName),
+      (error: unknown) => {
+        if ((error as { code?: number }).code === grpcNotFound) return undefined;
+        throw error;
+      },
+    );
+    // A cancel recorded before the run started consumes the transition with no run: only an Interrupt explains that.
+    if (!steps) {
+      if (request.endedIn !== 'Interrupt') wrong.push(`${where}: ${first} has no run, and the request did not end in Interrupt`);
+      continue;
+    }
     // A run cancelled (an Interrupt the soak asked for) may end before its first step; it still never reruns DisableHA.
     if (steps.includes('DisableHA') || (!steps.includes('RestartCluster') && request.endedIn !== 'Interrupt')) wrong.push(`${where}: ${first} ran ${steps.join(', ')}`);
   }
