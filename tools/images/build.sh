@@ -26,10 +26,8 @@ busybox="$(command -v busybox || true)"
 }
 coredns="$(bash "$here/../coredns/build.sh" | tail -n 1)"
 fingerprint="$( { cat "$here"/*.sh "$here"/*.py "$here/../kube/versions.env"; echo "$coredns"; dpkg-query -W -f '${Package}=${Version}\n'; } | sha256sum | cut -c1-16)"
-# A list is good while every archive it names is there (another checkout's build may have swept one).
-list_complete() {
-  [[ -f "$1" ]] && ! cut -d= -f2- "$1" | cut -f1 | while read -r tarball; do [[ -f "$tarball" ]] || echo missing; done | grep -q .
-}
+# shellcheck source=oci.sh
+source "$here/oci.sh"
 if list_complete "$out/images-$fingerprint.env"; then
   echo "$out/images-$fingerprint.env"; exit 0
 fi
@@ -41,9 +39,6 @@ fi
 
 work="$(mktemp -d "$out/.stage.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-
-# shellcheck source=oci.sh
-source "$here/oci.sh"
 list="$work/images.env"
 
 # --- the sandbox ("pause") image: a process that sleeps until the sandbox is killed.
@@ -94,7 +89,8 @@ archive engine "${engine_images[@]}"
 
 mv "$list" "$out/images-$fingerprint.env"
 # Archives and lists no current list names go after a while (a concurrent run may still be importing them).
-find "$out" -maxdepth 1 \( -name 'mpdflow-*.tar' -o -name 'images-*.env' \) -mmin +10 -print | while read -r old; do
+# (mpdflow's own image is tools/images/mpdflow/build.sh's to sweep: its list would name an archive gone.)
+find "$out" -maxdepth 1 \( \( -name 'mpdflow-*.tar' ! -name 'mpdflow-mpdflow-*' \) -o -name 'images-*.env' \) -mmin +10 -print | while read -r old; do
   grep -qF "$old" "$out/images-$fingerprint.env" || [[ "$old" == "$out/images-$fingerprint.env" ]] || rm -f "$old"
 done
 echo "$out/images-$fingerprint.env"

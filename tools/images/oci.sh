@@ -2,6 +2,11 @@
 # deterministic OCI image archives. The sourcing script sets `work` (a scratch directory), `out` (the archive cache)
 # and `list` (the file of `reference=archive<TAB>digest` lines that archive() appends to).
 
+# A list is good while every archive it names is there (another checkout's build may have swept one).
+list_complete() {
+  [[ -f "$1" ]] && ! cut -d= -f2- "$1" | cut -f1 | while read -r tarball; do [[ -f "$tarball" ]] || echo missing; done | grep -q .
+}
+
 # Copies a host file into a root filesystem at the same path (following symlinks).
 put() {
   local root="$1" file="$2"

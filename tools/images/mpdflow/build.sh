@@ -22,15 +22,15 @@ fingerprint="$( { cd "$root_dir" && find bin src workflows activities flows -typ
   sha256sum package.json package-lock.json tsconfig.json tsconfig.build.json tools/build.mjs "$here/build.sh" "$here/../oci.sh" "$node_bin"; } \
   | sha256sum | cut -c1-16)"
 listed="$out/mpdflow-image-$fingerprint.env"
-if [[ -f "$listed" ]]; then echo "$listed"; exit 0; fi
+# shellcheck source=../oci.sh
+source "$here/../oci.sh"
+if list_complete "$listed"; then echo "$listed"; exit 0; fi
 exec 9>"$out/.mpdflow-build.lock"
 flock 9
-if [[ -f "$listed" ]]; then echo "$listed"; exit 0; fi
+if list_complete "$listed"; then echo "$listed"; exit 0; fi
 
 work="$(mktemp -d "$out/.stage-mpdflow.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-# shellcheck source=../oci.sh
-source "$here/../oci.sh"
 list="$work/images.env"
 
 # Production dependencies, cached by the lockfile (the slow part: npm's own cache makes a rebuild offline).
