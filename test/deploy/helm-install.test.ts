@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { pauseUpdate, resumeUpdate } from '../../src/contract/holds';
 import { mpdflowImageArchive } from '../../src/infra/node-runtime';
 import { projectRoot } from '../../src/infra/paths';
@@ -107,7 +107,18 @@ test('helm install, upgrade to a new build, uninstall: clusters run, a held flow
       },
       { timeoutMs: 60_000, intervalMs: 100, describe: () => 'the restart was never recorded' },
     );
-    await client.workflow.getHandle(restart).executeUpdate(pauseUpdate, { args: ['held across the upgrade'] });
+    // The transition is recorded before its run starts: the pause waits for the run to exist.
+    await waitUntil(
+      () =>
+        client.workflow.getHandle(restart).executeUpdate(pauseUpdate, { args: ['held across the upgrade'] }).then(
+          () => true,
+          (error: unknown) => {
+            if (error instanceof WorkflowNotFoundError) return false;
+            throw error;
+          },
+        ),
+      { timeoutMs: 60_000, intervalMs: 100, describe: () => `the restart's run ${restart} never started` },
+    );
     await waitUntil(async () => (await clusters().get(first)).status?.workflow?.phase === 'Paused', { timeoutMs: 60_000, describe: () => 'the restart never showed Paused' });
 
     // helm upgrade: build b2 (a new image) beside b1, and Current; new flows start on b2.
