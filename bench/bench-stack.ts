@@ -33,6 +33,11 @@ export async function withLocalStack<T>(fn: () => Promise<T>, options: { node?: 
   }
 }
 
+/** The Temporal server's metrics when this process started it (request counts); undefined against servers from elsewhere. */
+export function temporalMetricsUrl(): string | undefined {
+  return current?.temporal.metricsUrl;
+}
+
 /** The servers' process ids when this process started them (for CPU accounting); empty against servers from elsewhere. */
 export function serverPids(): Record<string, number> {
   if (!current) return {};

@@ -17,6 +17,11 @@ export interface ScaleOutcome {
   cpuSeconds: Record<string, number>;
   /** When the creates were accepted and the runs started and closed, from the first create. */
   timeline: string;
+  /** API server requests per cluster while they were created, by verb and resource (bench/api-requests.ts). */
+  apiRequests: string;
+  /** Temporal frontend requests and database operations per flow, mpdflow's and the bare workflows' (bench/api-requests.ts). */
+  temporalRequests: string;
+  ceilingTemporalRequests?: string;
 }
 
 /** Seconds from the first create: all creates accepted; runs started (first, median, last); runs closed (median, last). */

@@ -12,9 +12,10 @@ import { waitUntil } from '../src/infra/wait';
 import { kubeClients, loadKubeConfig } from '../src/kube/client';
 import { MpdClusterClient } from '../src/kube/mpdcluster-client';
 import { isMain, mb, runStandalone, type BenchResult } from './bench-table';
-import { serverPids, withLocalStack } from './bench-stack';
+import { serverPids, temporalMetricsUrl, withLocalStack } from './bench-stack';
 import { inBatches, startControllerProcess, startMpdflowProcess, type MpdflowProcess } from './controller-process';
 import { cpuDelta, cpuSnapshot } from './cpu-accounting';
+import { apiRequestCounts, requestsPerRun, temporalRequestCounts, type RequestCounts } from './api-requests';
 import { watchRunning } from './running-watch';
 import { cpuPerFlowRow, flowTimeline, type ScaleOutcome } from './scale-report';
 import { closeSafeInterceptors } from '../src/infra/close-safe-retry';
@@ -32,6 +33,12 @@ export interface ScaleOptions {
   workerEnv?: Record<string, string>;
 }
 
+/** Temporal's request counts now, or none when the servers are not this bench's. */
+async function temporalCounts(): Promise<RequestCounts> {
+  const url = temporalMetricsUrl();
+  return url ? temporalRequestCounts(url) : new Map();
+}
+
 /** Samples the resident memory of processes every half second; the highest sample of each. */
 function sampleMemory(processes: MpdflowProcess[]): { stop(): number[] } {
   const highest = processes.map(() => 0);
@@ -46,7 +53,7 @@ function sampleMemory(processes: MpdflowProcess[]): { stop(): number[] } {
 }
 
 /** The ceiling: `count` bare workflows of seven no-op activities started at once; flows per minute. */
-async function bareCeiling(client: Client, address: string, namespace: string, count: number): Promise<{ perMinute: number; cpuSeconds: Record<string, number> }> {
+async function bareCeiling(client: Client, address: string, namespace: string, count: number): Promise<{ perMinute: number; cpuSeconds: Record<string, number>; temporalRequests: string }> {
   const taskQueue = `bench-ceiling-${Date.now()}`;
   const worker = await Worker.create({
     connection: await NativeConnection.connect({ address }),
@@ -58,6 +65,7 @@ async function bareCeiling(client: Client, address: string, namespace: string, c
   const running = worker.run();
   try {
     const before = cpuSnapshot(serverPids());
+    const requestsBefore = await temporalCounts();
     const started = performance.now();
     const handles: Array<Promise<unknown>> = [];
     await inBatches(
@@ -68,7 +76,8 @@ async function bareCeiling(client: Client, address: string, namespace: string, c
     await Promise.all(handles);
     const perMinute = count / ((performance.now() - started) / 60_000);
     const cpu = cpuDelta(before, cpuSnapshot(serverPids()));
-    return { perMinute, cpuSeconds: Object.fromEntries(Object.entries(cpu).map(([name, ms]) => [name, ms / 1000])) };
+    const temporalRequests = requestsPerRun(requestsBefore, await temporalCounts(), count);
+    return { perMinute, cpuSeconds: Object.fromEntries(Object.entries(cpu).map(([name, ms]) => [name, ms / 1000])), temporalRequests };
   } finally {
     worker.shutdown();
     await running;
@@ -108,6 +117,8 @@ export async function scaleRun(options: ScaleOptions): Promise<ScaleOutcome> {
   const running = await watchRunning(kube, ns);
   const runningNames = running.names;
   const memory = sampleMemory([controller, ...workers]);
+  const requestsBefore = await apiRequestCounts(kube.config);
+  const temporalBefore = await temporalCounts();
   const pids = serverPids();
   const cpuBefore = cpuSnapshot({ ...pids, controller: controller.process.pid ?? 0, ...Object.fromEntries(workers.map((w, i) => [`worker ${i + 1}`, w.process.pid ?? 0])) });
   const started = performance.now();
@@ -124,6 +135,8 @@ export async function scaleRun(options: ScaleOptions): Promise<ScaleOutcome> {
   const seconds = (performance.now() - started) / 1000;
   const cpu = cpuDelta(cpuBefore, cpuSnapshot({ ...pids, controller: controller.process.pid ?? 0, ...Object.fromEntries(workers.map((w, i) => [`worker ${i + 1}`, w.process.pid ?? 0])) }));
   const [controllerMb, ...workerMb] = memory.stop();
+  const apiRequests = requestsPerRun(requestsBefore, await apiRequestCounts(kube.config), options.clusters);
+  const temporalRequests = requestsPerRun(temporalBefore, await temporalCounts(), options.clusters);
   running.stop();
 
   // Exactly one create run per cluster: every run of this namespace, by cluster, as Temporal's visibility lists them.
@@ -159,11 +172,13 @@ export async function scaleRun(options: ScaleOptions): Promise<ScaleOutcome> {
     flowsPerMinute: options.clusters / (seconds / 60),
     running: runningNames.size,
     duplicates,
-    ...(ceiling ? { ceilingPerMinute: ceiling.perMinute, ceilingCpuSeconds: ceiling.cpuSeconds } : {}),
+    ...(ceiling ? { ceilingPerMinute: ceiling.perMinute, ceilingCpuSeconds: ceiling.cpuSeconds, ceilingTemporalRequests: ceiling.temporalRequests } : {}),
     controllerMb: controllerMb!,
     workerMb,
     cpuSeconds: Object.fromEntries(Object.entries(cpu).map(([name, ms]) => [name, ms / 1000])),
     timeline,
+    apiRequests,
+    temporalRequests,
   };
 }
 
@@ -206,6 +221,8 @@ export async function scale(options: { clusters: number }): Promise<BenchResult>
     ],
     notes: [
       `P3 timeline: ${run.timeline}`,
+      `P3 API server requests per cluster (the bench's create and watch included): ${run.apiRequests}`,
+      `P3 Temporal requests and database operations per flow: mpdflow ${run.temporalRequests}; bare workflows ${run.ceilingTemporalRequests ?? '-'}`,
       `P3 CPU seconds by process during the ${n} creates: ${Object.entries(run.cpuSeconds).map(([name, s]) => `${name} ${s.toFixed(1)}`).join(', ')}; ` +
         `during the ${n} bare workflows: ${Object.entries(run.ceilingCpuSeconds ?? {}).map(([name, s]) => `${name} ${s.toFixed(1)}`).join(', ')}`,
     ],

@@ -53,7 +53,8 @@ export class Transitions {
     const stateWritten = (cluster.status?.clusterStatus ?? '') === state ? {} : { clusterStatus: state };
     const { patched, fencedAt } = await writeTransition(this.deps, cluster, resource, stateWritten, record);
     log.info({ state, transition: record.id, fencedAt }, 'recorded the transition of a state entered without one');
-    return this.runs.ensureRun(patched, resource, record, undefined, log);
+    // Its id is new (the write was conditional on the cluster read): straight to the start, which attaches to a run of it anyway.
+    return this.runs.ensureRun(patched, resource, record, 'new', log);
   }
 
   private async fireChecked(

@@ -28,6 +28,8 @@ export interface TemporalDevServer {
   namespace: string;
   webUiUrl: string | undefined;
   process: SupervisedProcess;
+  /** The server's Prometheus metrics (benchmarks count its requests there). */
+  metricsUrl: string;
   startupMs: number;
   stop(): Promise<void>;
   /** Stops the server, keeps it down for `downtimeMs`, and starts it again on the same port and database. */
@@ -55,7 +57,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     const proc = spawnDevServer(binary, options, { port, uiPort, httpPort: freeC!, metricsPort: freeD! });
     try {
       await waitForNamespace(`127.0.0.1:${port}`, options.namespace, proc);
-      return devServerHandle(options, proc, port, uiPort, Date.now() - started);
+      return devServerHandle(options, proc, { port, uiPort, metricsPort: freeD! }, Date.now() - started);
     } catch (error) {
       // The CLI picks its internal services' ports itself; another process may take one before it binds.
       if (!proc.hasExited || !(await proc.exitLogTail()).includes('address already in use') || attempt >= portRaceAttempts) throw error;
@@ -81,6 +83,9 @@ function spawnDevServer(
     '--log-format', 'json',
     '--log-level', 'warn',
     '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+    // The CLI turns the search-attribute cache off unless this is given (every read goes to the database: ~30 reads per
+    // flow here); ours are registered at start, so the cache a production server keeps is safe.
+    '--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=false',
     ...Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${value}`]),
     ...searchAttributeRegistrations.flatMap((attr) => ['--search-attribute', `${attr.name}=${attr.type}`]),
     ...(options.webUi ? ['--ui-port', String(ports.uiPort), '--ui-disable-news-fetch'] : ['--headless']),
@@ -105,13 +110,15 @@ async function waitForNamespace(address: string, namespace: string, proc: Superv
   );
 }
 
-function devServerHandle(options: TemporalDevServerOptions, proc: SupervisedProcess, port: number, uiPort: number, startupMs: number): TemporalDevServer {
+function devServerHandle(options: TemporalDevServerOptions, proc: SupervisedProcess, ports: { port: number; uiPort: number; metricsPort: number }, startupMs: number): TemporalDevServer {
+  const { port, uiPort } = ports;
   const address = `127.0.0.1:${port}`;
   const server: TemporalDevServer = {
     address,
     namespace: options.namespace,
     webUiUrl: options.webUi ? `http://127.0.0.1:${uiPort}` : undefined,
     process: proc,
+    metricsUrl: `http://127.0.0.1:${ports.metricsPort}/metrics`,
     startupMs,
     stop: () => server.process.stop(),
     async restart(downtimeMs: number) {
@@ -119,6 +126,7 @@ function devServerHandle(options: TemporalDevServerOptions, proc: SupervisedProc
       await new Promise((resolveDown) => setTimeout(resolveDown, downtimeMs));
       const again = await startTemporalDevServer({ ...options, port, uiPort });
       server.process = again.process;
+      server.metricsUrl = again.metricsUrl;
     },
   };
   return server;
