@@ -32,7 +32,8 @@ export async function rawKubeRequest(
       res.on('end', () => {
         const code = res.statusCode ?? 0;
         if (code >= 200 && code < 300) {
-          resolveBody(text ? JSON.parse(text) : undefined);
+          // JSON unless something else was asked for (the API server's /metrics is text).
+          resolveBody(text ? (accept.includes('json') ? JSON.parse(text) : text) : undefined);
         } else {
           reject(new ApiException(code, `${method} ${path}: HTTP ${code}`, text, res.headers as Record<string, string>));
         }
