@@ -1,16 +1,4 @@
-import {
-  ActivityCancellationType,
-  ApplicationFailure,
-  CancellationScope,
-  condition,
-  isCancellation,
-  patched,
-  proxyActivities,
-  proxyLocalActivities,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, isCancellation, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { CompiledStep } from '../src/contract/flow-definition';
 import {
   cancelSignal,
@@ -25,50 +13,13 @@ import {
   type InterruptOutputs,
   type StepInput,
   type StepProgress,
-  type StepResult,
 } from '../src/contract/flow-run';
 import { searchAttributes } from '../src/contract/search-attributes';
 import { States } from '../src/contract/states';
 import { rejectedCode } from '../src/contract/holds';
 import { FlowHolds } from './flow-holds';
 import { classifyStepFailure, howItFailed, type StepFailure } from './step-failure';
-
-type EngineActivity = (event: FlowEvent) => Promise<void>;
-type StepCall = (input: StepInput) => Promise<StepResult>;
-
-/**
- * Engine bookkeeping (status, events, interrupt annotations) retries until Kubernetes answers. Each attempt is one or
- * two API writes, so a short timeout: a worker killed mid-attempt delays the flow by seconds, not a minute.
- */
-const engineOptions = { startToCloseTimeout: '10s', retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' } } as const;
-const engine = proxyActivities<Record<string, EngineActivity>>(engineOptions);
-/**
- * The completion bookkeeping as a local activity: run by the worker that runs the workflow task, recorded as one
- * marker, without the round trip through a task queue that a regular activity costs (about one step's worth).
- */
-const engineLocal = proxyLocalActivities<Record<string, EngineActivity>>(engineOptions);
-/**
- * Runs recorded before this change: search attributes upserted at start (the start request sets them already), start
- * bookkeeping as its own activity (now the first step's activity runs the start hooks), completion as a regular one.
- */
-const leanBookkeepingPatch = 'mpdflow-lean-bookkeeping';
-
-function stepActivity(step: CompiledStep): StepCall {
-  const activities = proxyActivities<Record<string, StepCall>>({
-    startToCloseTimeout: step.timeoutMs,
-    heartbeatTimeout: step.heartbeatMs,
-    retry: {
-      maximumAttempts: step.retry.maximumAttempts,
-      initialInterval: step.retry.initialIntervalMs,
-      backoffCoefficient: step.retry.backoffCoefficient,
-      maximumInterval: step.retry.maximumIntervalMs,
-    },
-    // Cancel waits until the activity has stopped, so no later step can overlap it.
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    summary: step.stepName,
-  });
-  return activities[step.className]!;
-}
+import { engine, engineLocal, leanBookkeepingPatch, stepActivity } from './flow-activities';
 
 /**
  * One run of a flow, in phases: `start` (handlers, search attributes), `runSteps` (the step loop, one `runStep` each),
