@@ -19,7 +19,9 @@ function testFiles(dir: string): string[] {
 }
 
 async function main(): Promise<number> {
-  const filter = process.argv.slice(2);
+  // Words pick test files by path; `--test-name-pattern=…` and other `--test-…` options go to node's test runner.
+  const runnerOptions = process.argv.slice(2).filter((arg) => arg.startsWith('--test-'));
+  const filter = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
   const files = testFiles(join(projectRoot, 'test'))
     .map((file) => relative(projectRoot, file))
     .filter((file) => filter.length === 0 || filter.some((f) => file.includes(f)))
@@ -35,7 +37,7 @@ async function main(): Promise<number> {
   const timeoutHooks = join(projectRoot, 'test', 'harness', 'register-test-timeout.mjs');
   // A test file's process ends when its tests have: a handle something left open (a native one of the Temporal SDK's,
   // say) must not hold the whole run until CI's deadline.
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', timeoutHooks, '--test', '--test-force-exit', '--test-reporter=spec', ...files], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', timeoutHooks, '--test', '--test-force-exit', '--test-reporter=spec', ...runnerOptions, ...files], {
     cwd: projectRoot,
     stdio: 'inherit',
     env: {

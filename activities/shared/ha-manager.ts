@@ -133,15 +133,33 @@ export async function waitSynchronousSettled(ctx: Ctx, run: (leader: V1Pod) => P
   }
 }
 
-/** The leader's view of every member, or an interrupt: a flow never goes on over a cluster with no running writer. */
-export async function clusterView(ctx: Ctx): Promise<{ leader: V1Pod; view: PatroniCluster }> {
-  const leader = await leaderPod(ctx);
-  if (!leader) throw new InterruptError('DB_RW_NOT_RUNNING', `cluster ${ctx.resource.name} has no running RW: no engine is labelled ${engineRoles.leader}`);
-  try {
-    return { leader, view: await patroni.cluster(leader) };
-  } catch (error) {
-    if (error instanceof PatroniError) throw new InterruptError('DB_RW_NOT_RUNNING', `the RW ${leader.metadata?.name} does not answer: ${error.message}`);
-    throw error;
+/**
+ * How long a step waits for its writer to answer before it interrupts. Patroni answers GET /cluster from its watch of
+ * the API server and closes the connection when that watch is not ready within its retry_timeout (after an API server
+ * restart, or under load); a leader label is written again within a loop or two; a failover takes under 15 s.
+ */
+export const writerAnswerGraceMs = 60_000;
+
+/**
+ * The leader's view of every member, or an interrupt: a flow never goes on over a cluster with no running writer, and
+ * a writer that does not answer for a moment is waited for (heartbeating) rather than reported dead.
+ */
+export async function clusterView(ctx: Ctx, graceMs = writerAnswerGraceMs): Promise<{ leader: V1Pod; view: PatroniCluster }> {
+  const deadline = Date.now() + graceMs;
+  for (;;) {
+    const leader = await leaderPod(ctx);
+    let problem = `cluster ${ctx.resource.name} has no running RW: no engine is labelled ${engineRoles.leader}`;
+    if (leader) {
+      try {
+        return { leader, view: await patroni.cluster(leader) };
+      } catch (error) {
+        if (!(error instanceof PatroniError)) throw error;
+        problem = `the RW ${leader.metadata?.name} does not answer: ${error.message}`;
+      }
+    }
+    if (Date.now() > deadline) throw new InterruptError('DB_RW_NOT_RUNNING', `${problem} (waited ${graceMs / 1000} s)`);
+    ctx.heartbeat({ waitingFor: 'the RW to answer', problem });
+    await sleepUnlessAborted(1_000, ctx.signal);
   }
 }
 

@@ -1,7 +1,7 @@
 /** What the soak asked for, request by request, and what it is still waiting on per cluster. */
 import { appendFileSync } from 'node:fs';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
-import type { OperationKind } from './operations';
+import { flows, type OperationKind } from './operations';
 import { rejectedCode } from '../../src/contract/holds';
 
 export interface RequestRecord {
@@ -52,6 +52,11 @@ export interface ClusterTrack {
   /** An operation never finished within its bound: no more operations on this cluster. */
   stuck: boolean;
   unexpectedInterrupts: string[];
+  /**
+   * A Rebuild ended in an Interrupt nobody asked for: its `forceRebuild` stays (the seed's rule, docs/cancel.md), so
+   * Interrupt → Rebuild fires again with backoff. Those runs are retries of a failure, not duplicates of a request.
+   */
+  rebuildFailed: boolean;
 }
 
 export class Ledger {
@@ -70,7 +75,7 @@ export class Ledger {
 
   track(name: string): ClusterTrack {
     let track = this.tracks.get(name);
-    if (!track) this.tracks.set(name, (track = { name, gone: false, cancelHold: false, stuck: false, unexpectedInterrupts: [] }));
+    if (!track) this.tracks.set(name, (track = { name, gone: false, cancelHold: false, stuck: false, unexpectedInterrupts: [], rebuildFailed: false }));
     return track;
   }
 
@@ -117,7 +122,10 @@ export class Ledger {
     if (endedIn === 'Interrupt') {
       // Only the interrupt a cancel or a rejection asked for is expected; MANY_RETRY after one is still a fault getting through.
       if ((pending.cancelled && interruptReason === 'CANCELLED') || (pending.rejected && interruptReason === rejectedCode)) track.cancelHold = true;
-      else track.unexpectedInterrupts.push(`#${pending.seq} ${pending.kind}: ${interruptReason ?? 'no reason'}${pending.cancelled ? ' (a cancel was requested)' : ''}${typeof observed.interruptMessage === 'string' ? ` — ${observed.interruptMessage}` : ''}`);
+      else {
+        if ((pending.ranFlow ?? pending.expectFlow) === flows.rebuild) track.rebuildFailed = true;
+        track.unexpectedInterrupts.push(`#${pending.seq} ${pending.kind}: ${interruptReason ?? 'no reason'}${pending.cancelled ? ' (a cancel was requested)' : ''}${typeof observed.interruptMessage === 'string' ? ` — ${observed.interruptMessage}` : ''}`);
+      }
     }
     appendFileSync(this.file, `${JSON.stringify({ done: pending.seq, cluster: name, outcome, endedIn, interruptReason, doneAtMs: pending.doneAtMs, ...observed })}\n`);
   }

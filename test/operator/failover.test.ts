@@ -8,11 +8,13 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { waitUntil } from '../../src/infra/wait';
 import { interruptAnnotations } from '../../src/kube/annotations';
 import { sampleCluster } from '../fixtures/sample-cluster';
-import { postmasterPid } from '../helpers/engine-process';
+import type { Client } from '@temporalio/client';
+import { patroni } from '../../activities/shared/patroni';
+import { haManagerPid, postmasterPid } from '../helpers/engine-process';
 import { engineQuery } from '../helpers/engine';
 import { clusters, waitForState } from '../helpers/operator';
 import { startSharedOperator, type SharedOperator } from '../helpers/shared-operator';
-import { kube, releaseTestNamespace, testNamespace } from '../helpers/stack';
+import { kube, releaseTestNamespace, temporalClient, testNamespace } from '../helpers/stack';
 import { ackedRowsOnEveryInstance, startWriterLoop } from '../helpers/writer-loop';
 import { startExtraNode } from '../helpers/extra-node';
 
@@ -162,6 +164,47 @@ test('a flow over a dead writer (HA paused, so nothing replaces it) interrupts w
   assert.equal(cluster.status?.leaderInstanceId, 'ins-1', 'the status names no writer that was never made');
   await setPaused(name, false);
 });
+
+test('a writer whose HA manager does not answer for longer than one request (frozen from the host): the flow waits for it, then completes', { timeout: 600_000 }, async () => {
+  const name = 'fo-frozen';
+  const writerPod = `${name}-ins-1`;
+  await clusters().create(sampleCluster(ns, name, { followerNum: 0 }));
+  await waitForState({ namespace: ns, name }, 'Running', 240_000);
+  await kube().core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: `${name}-user-params` }, data: { work_mem: '8MB', updateTime: 't1' } } });
+  // Paused first, as DisableHA would: the frozen manager then holds up only the step that asks it for the cluster's view.
+  await setPaused(name, true);
+  await waitUntil(async () => (await patroni.member(await kube().core.readNamespacedPod({ namespace: ns, name: writerPod }))).pause === true, { timeoutMs: 30_000, describe: () => 'the writer never paused' });
+  const haPid = await haManagerPid(ns, writerPod);
+  assert.ok(haPid, 'the writer has an HA manager');
+  const { client, close } = await temporalClient();
+  process.kill(Number(haPid), 'SIGSTOP');
+  let interrupted = '';
+  try {
+    await clusters().patch({ namespace: ns, name }, { metadata: { annotations: { flushParams: 'true' } } });
+    // Past the first unanswered request (10 s), the step says it waits for the writer; it must not have interrupted.
+    await waitUntil(
+      async () => {
+        const cluster = await clusters().get({ namespace: ns, name });
+        if (cluster.status?.clusterStatus === 'Interrupt') return Boolean((interrupted = JSON.stringify(cluster.metadata.annotations)));
+        const workflowId = cluster.status?.transition?.workflowId;
+        return Boolean(workflowId) && (await heartbeatsOf(client, workflowId!)).includes('the RW to answer');
+      },
+      { timeoutMs: 120_000, describe: () => 'FlushParams never waited for the frozen writer' },
+    );
+  } finally {
+    process.kill(Number(haPid), 'SIGCONT');
+    await close();
+  }
+  assert.equal(interrupted, '', "the flow interrupted while the writer's HA manager was frozen");
+  await waitForState({ namespace: ns, name }, 'Running', 180_000);
+  assert.equal(await engineQuery(ns, writerPod, 'show work_mem'), '8MB', 'the parameter is in effect after the wait');
+});
+
+/** What the run's pending activities last heartbeated (their details, as JSON text). */
+async function heartbeatsOf(client: Client, workflowId: string): Promise<string> {
+  const { raw } = await client.workflow.getHandle(workflowId).describe();
+  return (raw.pendingActivities ?? []).flatMap((activity) => (activity.heartbeatDetails?.payloads ?? []).map((payload) => Buffer.from(payload.data ?? []).toString())).join('\n');
+}
 
 /** Pauses or resumes the HA manager as the DisableHA/EnableHA steps do: its dynamic configuration's `pause`. */
 async function setPaused(name: string, paused: boolean): Promise<void> {

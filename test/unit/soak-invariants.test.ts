@@ -87,6 +87,21 @@ test('a cancel consumes its request: a cancelled Rebuild that runs again is a du
   assert.equal(ledger.track('pc-2').stuck, false);
 });
 
+test('a Rebuild that failed (an interrupt nobody asked for) and is fired again is a retry, counted apart; after a cancel it is a duplicate', () => {
+  const rebuild = 'SharedStorageClusterRebuild';
+  const ledger = new Ledger(ledgerFile(), Date.now());
+  ledger.record({ cluster: 'pc-1', kind: 'forceRebuild', detail: '', expectFlow: rebuild });
+  ledger.finish('pc-1', 'ran', 'Interrupt', 'DB_START_FAIL', { flow: rebuild });
+  ledger.record({ cluster: 'pc-2', kind: 'forceRebuild', detail: '', expectFlow: rebuild });
+  ledger.record({ cluster: 'pc-2', kind: 'cancel', detail: '' });
+  ledger.finish('pc-2', 'ran', 'Interrupt', 'CANCELLED', { flow: rebuild, runId: 'r1' });
+  const results = exactlyOnce(ledger, census([run('pc-1', rebuild), run('pc-1', rebuild), run('pc-1', rebuild), run('pc-2', rebuild), run('pc-2', rebuild)]));
+  const retried = results.find((r) => r.name.startsWith('Rebuilds fired again'))!;
+  assert.deepEqual(retried.detail, ['pc-1 SharedStorageClusterRebuild: requested 1, ran 3 (a Rebuild failed, and Interrupt → Rebuild fired it again)']);
+  assert.deepEqual(results[0]!.detail, ['pc-2 SharedStorageClusterRebuild: requested 1, ran 2'], 'the cancelled one is still a duplicate');
+  assert.equal(checkInvariants(ledger, census([])).find((r) => r.name.startsWith('no request ended in Interrupt'))!.value, '1', 'the failure itself still counts');
+});
+
 test('a request rewritten while its run runs asks for one more run, and stays pending until the rewrite is consumed', () => {
   const ledger = new Ledger(ledgerFile(), Date.now());
   ledger.record({ cluster: 'pc-1', kind: 'restartIns', detail: 'restartIns=ins-1', expectFlow: 'RestartIns' });
