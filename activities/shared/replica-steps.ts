@@ -9,7 +9,7 @@ import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { deletePod, ensureInstancePod, getCluster, instances, metaConfigMapName, nextInsId, patchInstances, podAnnotations, readPod, tempRoIds, type Ctx } from './instances';
 import { syncManagerTopology } from './manager';
 import { requireReadyNode } from './nodes';
-import { switchWriterTo } from './switchover';
+import { followElectedWriter, switchWriterTo } from './switchover';
 import { waitCaughtUp } from './ha-manager';
 import { step } from './step-kit';
 import { retryOnConflict } from './conflict-retry';
@@ -120,7 +120,9 @@ export const replicaSteps = {
     await ctx.services.kube.core.patchNamespacedConfigMap({ namespace: ctx.resource.namespace, name: metaConfigMapName(ctx.resource.name), body: { data: { oldRw: null } } }, mergePatch);
   }),
   EnsureNewRoUpToDate: step(async (ctx) => {
+    await followElectedWriter(ctx);
     await ensureReplicasUpToDate(ctx);
+    await followElectedWriter(ctx);
     const cluster = await getCluster(ctx);
     await waitCaughtUp(ctx, instances(cluster).filter(([, ins]) => ins.insType !== 'rw').map(([id]) => id));
     const temps = tempRoIds(cluster).filter((id) => cluster.status?.dbInstanceStatus?.[id]?.insType === 'tempro');

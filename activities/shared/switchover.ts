@@ -17,12 +17,23 @@ const switchTimeoutMs = 90_000;
 /** Records `leader` as the RW in status (roles of the old and the new RW); the processes already are. */
 export async function recordLeader(ctx: Ctx, cluster: MPDCluster, leader: string): Promise<void> {
   const old = cluster.status?.leaderInstanceId;
-  if (old === leader) return;
+  if (old === leader && cluster.status?.dbInstanceStatus?.[leader]?.insType === 'rw') return;
   await patchInstances(
     ctx,
     { [leader]: { insType: 'rw', role: engineRoles.leader }, ...(old && cluster.status?.dbInstanceStatus?.[old] ? { [old]: { insType: 'ro', role: engineRoles.replica } } : {}) },
     { leaderInstanceId: leader },
   );
+}
+
+/**
+ * Records the writer the HA manager elected when the status names another. Failover runs while a flow starts a pod (Patroni
+ * starts nothing while paused), so a standby may have been promoted under the flow; its later steps must not wait
+ * for the writer to catch up with itself.
+ */
+export async function followElectedWriter(ctx: Ctx): Promise<void> {
+  const elected = insIdOf((await clusterView(ctx)).leader);
+  const cluster = await getCluster(ctx);
+  if (cluster.status?.dbInstanceStatus?.[elected]) await recordLeader(ctx, cluster, elected);
 }
 
 /** Makes `target` the writer, for real, and records it. */

@@ -12,10 +12,13 @@ import type { KubeClients } from '../../src/kube/client';
 import { clusters } from './operator';
 import { kube } from './stack';
 
-export async function superuserPassword(namespace: string, name: string, clients: KubeClients = kube()): Promise<string> {
+/** One value of the cluster's engine Secret (`credentialKeys`: the superuser's, the HA manager's API password, …). */
+export async function engineSecretValue(namespace: string, name: string, key: string, clients: KubeClients = kube()): Promise<string> {
   const secret = await clients.core.readNamespacedSecret({ namespace, name: engineSecretName(name) });
-  return Buffer.from(secret.data![credentialKeys.superuser]!, 'base64').toString('utf8');
+  return Buffer.from(secret.data![key]!, 'base64').toString('utf8');
 }
+
+export const superuserPassword = (namespace: string, name: string, clients: KubeClients = kube()) => engineSecretValue(namespace, name, credentialKeys.superuser, clients);
 
 /** Where an application finds the writer: the -rw Service's ClusterIP, and the superuser's password. */
 export interface WriterAddress {

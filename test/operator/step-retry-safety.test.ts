@@ -14,7 +14,10 @@ import { mpdClusterApi } from '../../src/kube/mpdcluster';
 import { clusters } from '../helpers/operator';
 import { kube, releaseTestNamespace, temporalClient, testNamespace } from '../helpers/stack';
 import { sampleCluster } from '../fixtures/sample-cluster';
-import { postmasterStart } from '../helpers/engine';
+import { engineQuery, postmasterStart } from '../helpers/engine';
+import { engineSecretValue } from '../helpers/database';
+import { patroni } from '../../activities/shared/patroni';
+import { credentialKeys, engineRoles, labels } from '../../activities/shared/names';
 import { refuse } from './support/admission-fault';
 import { startTransitionRunner, type TransitionRunner } from './support/transition-runs';
 
@@ -127,6 +130,23 @@ test('FlushParams: when marking the restart is refused, the run interrupts; its 
   assert.equal((await kube().core.readNamespacedConfigMap({ namespace: ns, name: 'pc-flush-params-applied' })).data?.shared_buffers, '32MB');
   const after = await engineStarts(ref);
   for (const [id, started] of before) assert.notEqual(after.get(id), started, `${id} restarted for shared_buffers`);
+});
+
+test('EnsureNewRoUpToDate after the HA manager elected another writer mid-flow: the status follows the elected writer and the flow completes', { timeout: 600_000 }, async () => {
+  const { ref, uid } = await runningCluster('pc-elected', 1);
+  // No controller here, so nothing else records it: Patroni hands the lock to the standby, as a failover does while
+  // a flow's pod start runs with failover resumed (found by the fault soak: a standby that never "caught up").
+  const pod = (name: string) => kube().core.readNamespacedPod({ namespace: ns, name });
+  const credentials = { username: 'patroni', password: await engineSecretValue(ns, 'pc-elected', credentialKeys.api) };
+  await patroni.switchover(await pod('pc-elected-ins-1'), credentials, 'pc-elected-ins-1', 'pc-elected-ins-2');
+  await waitUntil(async () => (await pod('pc-elected-ins-2')).metadata?.labels?.[labels.role] === engineRoles.leader, { timeoutMs: 60_000, describe: () => 'ins-2 never led' });
+  assert.equal((await clusters().get(ref)).status?.leaderInstanceId, 'ins-1', 'setup: the status still names the old writer');
+  await (await runner.run(ref, uid, 'SharedStorageClusterModifyClass', { transition: 2, state: 'ModifyClass', resumeFrom: 'EnsureNewRoUpToDate' })).result();
+  const status = (await clusters().get(ref)).status;
+  assert.equal(status?.clusterStatus, 'Running');
+  assert.equal(status?.leaderInstanceId, 'ins-2', 'the status names the writer the HA manager elected');
+  assert.deepEqual([status?.dbInstanceStatus?.['ins-2']?.insType, status?.dbInstanceStatus?.['ins-1']?.insType], ['rw', 'ro']);
+  assert.equal(await engineQuery(ns, 'pc-elected-ins-1', 'select pg_is_in_recovery()'), 't', 'the old writer follows as a standby');
 });
 
 test('RemoveRo: when the topology write is refused, the run interrupts; its resumed run (instance already gone) still updates the cluster manager', async () => {
