@@ -54,10 +54,21 @@ export function podProblem(pod: V1Pod, now: number): PodProblem | undefined {
       return { code: podInterrupts.startFailed, message: `${name}: the engine keeps exiting (${status.restartCount} restarts, last ${lastExit(status)})` };
     }
   }
-  if (scheduled?.status === 'True' && age > podWaitLimits.readyMs) {
-    return { code: podInterrupts.startFailed, message: `${name} not Ready after ${Math.round(age / 1000)} s: ${readinessDetail(pod)}` };
+  const unready = now - unreadySince(pod);
+  if (scheduled?.status === 'True' && unready > podWaitLimits.readyMs) {
+    return { code: podInterrupts.startFailed, message: `${name} not Ready for ${Math.round(unready / 1000)} s: ${readinessDetail(pod)}` };
   }
   return undefined;
+}
+
+/**
+ * When the pod last stopped being Ready (its Ready condition's last transition), or was created if later: a pod that
+ * served for an hour and misses a probe during an API server outage has been unready for seconds, not for an hour.
+ */
+function unreadySince(pod: V1Pod): number {
+  const created = new Date(pod.metadata?.creationTimestamp ?? Date.now()).getTime();
+  const transition = pod.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime;
+  return Math.max(created, transition ? new Date(transition).getTime() : created);
 }
 
 function readinessDetail(pod: V1Pod): string {

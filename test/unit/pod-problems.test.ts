@@ -49,3 +49,12 @@ test('unschedulable or unready past the limits: POD_UNSCHEDULED, DB_START_FAIL; 
   assert.equal(podProblem(unready, created + podWaitLimits.readyMs + 1)?.code, 'DB_START_FAIL');
   assert.equal(podProblem(pod({ phase: 'Running' }, { deletionTimestamp: new Date(created) }), created)?.code, 'POD_LOST');
 });
+
+test('unready counts from the last time the pod stopped being Ready: a pod that served long and just missed a probe is no problem yet', () => {
+  const wentUnready = created + 3_600_000;
+  const blip = pod({ phase: 'Running', conditions: [scheduled, { type: 'Ready', status: 'False', reason: 'ContainersNotReady', lastTransitionTime: new Date(wentUnready) }], containerStatuses: [container({ running: {} })] });
+  assert.equal(podProblem(blip, wentUnready + 13_000), undefined, 'unready for 13 s, an hour after its creation');
+  const problem = podProblem(blip, wentUnready + podWaitLimits.readyMs + 1);
+  assert.equal(problem?.code, 'DB_START_FAIL');
+  assert.match(problem!.message, new RegExp(`not Ready for ${Math.round(podWaitLimits.readyMs / 1000)} s`));
+});
