@@ -6,6 +6,7 @@ import { createOwned } from './owned-objects';
 import { createClusterManager, syncManagerTopology } from './manager';
 import { step } from './step-kit';
 import { retryOnConflict } from './conflict-retry';
+import { dropDepartedSynchronousStandbys } from './synchronous-standbys';
 
 export const createSteps = {
   /** Finalizer, the metadata ConfigMap, and the instance ids (one RW, followerNum RO) in status. */
@@ -77,5 +78,6 @@ export const createSteps = {
   AddToClusterManager: step(async (ctx) => syncManagerTopology(ctx, await getCluster(ctx))),
 
   /** The seed's way out of every flow, kept as a no-op alias: the engine writes Running and the operator's summary (stable-status.ts) when a flow completes. */
-  UpdateRunningStatus: step(async () => undefined),
+  /** Before the flow reports Running: no commit waits for a synchronous standby that is gone. */
+  UpdateRunningStatus: step((ctx) => dropDepartedSynchronousStandbys(ctx)),
 };

@@ -105,34 +105,6 @@ export async function withHaActive<T>(ctx: Ctx, start: () => Promise<T>): Promis
   }
 }
 
-/** The names in a `synchronous_standby_names` value such as `2 ("a","b")`. */
-export function synchronousNames(value: string): string[] {
-  const list = /\((.*)\)/.exec(value)?.[1] ?? value;
-  return list.split(',').map((name) => name.trim().replace(/^"|"$/g, '')).filter((name) => name && !/^\d+$/.test(name));
-}
-
-/**
- * Waits until the writer's `synchronous_standby_names` lists exactly the synchronous standbys the HA manager recorded.
- * Patroni 3.0.2 compares its next pick with what it recorded, not with what PostgreSQL was told: a member removed in
- * between (a pod deleted just as it was being made synchronous) stays in the setting, and every commit then waits for
- * it. So no member is removed until the two agree. Nothing to wait for without a running writer.
- */
-export async function waitSynchronousSettled(ctx: Ctx, run: (leader: V1Pod) => Promise<string>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const leader = await leaderPod(ctx);
-    if (!leader) return;
-    const store = await ctx.services.kube.core.readNamespacedEndpoints({ namespace: ctx.resource.namespace, name: haStoreEndpointsNames(ctx.resource.name)[3]! }).catch(() => undefined);
-    const recorded = (store?.metadata?.annotations?.sync_standby ?? '').split(',').filter(Boolean).sort();
-    const told = synchronousNames(await run(leader).catch(() => '')).sort();
-    // An empty setting holds no commit (no standby made synchronous yet, as after a switch): nothing to wait for.
-    if (told.length === 0 || recorded.join() === told.join()) return;
-    if (Date.now() > deadline) throw new Error(`the writer's synchronous standbys (${told.join(', ') || 'none'}) and the HA manager's record (${recorded.join(', ') || 'none'}) still differ after ${timeoutMs / 1000} s`);
-    ctx.heartbeat({ waitingFor: 'the synchronous standbys to settle' });
-    await sleepUnlessAborted(250, ctx.signal);
-  }
-}
-
 /**
  * How long a step waits for its writer to answer before it interrupts. Patroni answers GET /cluster from its watch of
  * the API server and closes the connection when that watch is not ready within its retry_timeout (after an API server

@@ -11,8 +11,8 @@ import { sleepUnlessAborted } from '../../src/infra/wait';
 import { enginePod, enginePort, engineImage, wantedClassAndVersion, type EnginePodOptions } from './engine-pod';
 import { engineRoles, podName } from './names';
 import { ensureEngineAccess } from './engine-access';
-import { waitCaughtUp, waitSynchronousSettled, withHaActive } from './ha-manager';
-import { withEngineSql } from './engine-sql';
+import { waitCaughtUp, withHaActive } from './ha-manager';
+import { dropDepartedSynchronousStandbys, waitSynchronousSettled } from './synchronous-standbys';
 import { createOwned } from './owned-objects';
 import { isPodReady, podInterrupts, podProblem, type PodProblem } from './pod-readiness';
 import type { StepServices } from '../../src/flows/step-services';
@@ -72,7 +72,7 @@ export async function readPod(ctx: Ctx, insId: string): Promise<V1Pod | undefine
 export async function deletePod(ctx: Ctx, insId: string): Promise<void> {
   const name = podName(ctx.resource.name, insId);
   if (await readPod(ctx, insId)) {
-    await waitSynchronousSettled(ctx, (leader) => withEngineSql(ctx, leader, async (sql) => (await sql.query<{ s: string }>('SHOW synchronous_standby_names')).rows[0]?.s ?? ''));
+    await waitSynchronousSettled(ctx);
   }
   await deleteIfPresent(() => ctx.services.kube.core.deleteNamespacedPod({ namespace: ctx.resource.namespace, name }));
   const deadline = Date.now() + podGoneTimeoutMs;
@@ -81,6 +81,8 @@ export async function deletePod(ctx: Ctx, insId: string): Promise<void> {
     ctx.heartbeat({ waitingFor: `${name} to terminate` });
     await sleepUnlessAborted(250, ctx.signal);
   }
+  // Made synchronous just before it went (Patroni picks from a moment-old view): no commit may wait for it now.
+  await dropDepartedSynchronousStandbys(ctx);
 }
 
 /** The grace period (30 s) and time for the kubelet to report the pod gone. */

@@ -19,6 +19,8 @@ import { engineSecretValue } from '../helpers/database';
 import { patroni } from '../../activities/shared/patroni';
 import { credentialKeys, engineRoles, labels } from '../../activities/shared/names';
 import { refuse } from './support/admission-fault';
+import { haManagerPid } from '../helpers/engine-process';
+import { execInPod } from '../helpers/real-node';
 import { startTransitionRunner, type TransitionRunner } from './support/transition-runs';
 
 let client: Client;
@@ -147,6 +149,30 @@ test('EnsureNewRoUpToDate after the HA manager elected another writer mid-flow: 
   assert.equal(status?.leaderInstanceId, 'ins-2', 'the status names the writer the HA manager elected');
   assert.deepEqual([status?.dbInstanceStatus?.['ins-2']?.insType, status?.dbInstanceStatus?.['ins-1']?.insType], ['rw', 'ro']);
   assert.equal(await engineQuery(ns, 'pc-elected-ins-1', 'select pg_is_in_recovery()'), 't', 'the old writer follows as a standby');
+});
+
+test('a synchronous standby gone while the HA manager had not recorded it: the next flow does not report Running while commits wait for it', { timeout: 600_000 }, async () => {
+  const { ref, uid } = await runningCluster('pc-syncgone', 1);
+  const [writer, standby] = ['pc-syncgone-ins-1', 'pc-syncgone-ins-2'];
+  const told = () => engineQuery(ns, writer, 'show synchronous_standby_names');
+  const syncStore = 'pc-syncgone-rw-sync';
+  await waitUntil(async () => (await told()).includes(standby), { timeoutMs: 60_000, describe: () => `${standby} never became synchronous` });
+  // The soak's race, made on purpose: the HA manager (frozen) has nothing recorded while PostgreSQL waits for the
+  // standby, and the standby goes. Thawed, Patroni 3.0.2 compares its record (empty) with its pick (empty): no action.
+  const haPid = Number(await haManagerPid(ns, writer));
+  process.kill(haPid, 'SIGSTOP');
+  try {
+    await kube().core.patchNamespacedEndpoints({ namespace: ns, name: syncStore, body: { metadata: { annotations: { sync_standby: '' } } } }, mergePatch);
+    await kube().core.deleteNamespacedPod({ namespace: ns, name: standby, gracePeriodSeconds: 0 });
+    await waitUntil(async () => !(await kube().core.readNamespacedPod({ namespace: ns, name: standby }).catch(() => undefined)), { timeoutMs: 60_000, describe: () => `${standby} never went` });
+  } finally {
+    process.kill(haPid, 'SIGCONT');
+  }
+  assert.match(await told(), new RegExp(standby), 'setup: the writer still waits for the standby that is gone');
+  await (await runner.run(ref, uid, 'SharedStorageClusterFlushParams', { transition: 2, state: 'FlushParams' })).result();
+  assert.doesNotMatch(await told(), new RegExp(standby), 'the flow reported Running while every commit waits for a standby that is gone');
+  // A commit is acknowledged (psql waits for it; `timeout` ends one that waits for the gone standby).
+  assert.equal((await execInPod(kube(), ns, writer, 'engine', ['timeout', '10', 'psql', '-U', 'postgres', '-tAc', 'create table after_flow(x int)'])).trim(), 'CREATE TABLE');
 });
 
 test('RemoveRo: when the topology write is refused, the run interrupts; its resumed run (instance already gone) still updates the cluster manager', async () => {
