@@ -111,6 +111,10 @@ export class Ledger {
     pending.endedIn = endedIn;
     pending.doneAtMs = Date.now() - this.startedAt;
     if (typeof observed.flow === 'string') pending.ranFlow = observed.flow;
+    // A migrate moves the RW or an RO by the instance's role when it fires: a failover in between makes the other
+    // flow the one asked for (the soak saw a switch undone by a failover 40 s later, then MigrateRo).
+    const migrations: string[] = [flows.migrateRw, flows.migrateRo];
+    if (pending.kind === 'migrate' && pending.ranFlow && migrations.includes(pending.ranFlow) && migrations.includes(pending.expectFlow ?? '')) pending.expectFlow = pending.ranFlow;
     const transition = observed.transition as { event?: string; workflowId?: string } | undefined;
     if (transition?.workflowId) pending.ranTransition = { event: transition.event ?? '', workflowId: transition.workflowId };
     track.pending = undefined;

@@ -50,7 +50,8 @@ export class RateLimiter {
  *   less often, always its newest, instead of the API server taking every step of every flow.
  * - `queue(write)`: every write, in order of arrival, a few at a time (Events).
  * A failed write is retried a few times with backoff, then dropped and logged: what these carry is informational;
- * state is written by the flow itself, on its critical path.
+ * state is written by the flow itself, on its critical path. A `latest` write marked `untilWritten` (a hold: a person
+ * must see that a step waits for them) is tried again until it lands or a newer write for its key replaces it.
  */
 export class BackgroundWrites {
   private readonly inFlight = new Map<string, Promise<void>>();
@@ -61,16 +62,19 @@ export class BackgroundWrites {
   private readonly limiter: RateLimiter | undefined;
   /** Keys resting between two writes (latestIntervalMs), with what ends the rest early (settle). */
   private readonly resting = new Map<string, () => void>();
+  /** `latest` writes that are tried again until they land (or are replaced): see the class comment. */
+  private readonly untilWritten = new WeakSet<Write>();
 
   constructor(
     private readonly log: Logger,
-    private readonly options: { concurrency?: number; attempts?: number; backoffMs?: number; latestPerSecond?: number; latestIntervalMs?: number } = {},
+    private readonly options: { concurrency?: number; attempts?: number; backoffMs?: number; latestPerSecond?: number; latestIntervalMs?: number; untilWrittenPauseMs?: number } = {},
   ) {
     this.limiter = options.latestPerSecond ? new RateLimiter(options.latestPerSecond) : undefined;
   }
 
   /** The newest write for `key`: it runs after the one in flight, replacing any that still waits. */
-  latest(key: string, write: Write): void {
+  latest(key: string, write: Write, options: { untilWritten?: boolean } = {}): void {
+    if (options.untilWritten) this.untilWritten.add(write);
     this.pending.set(key, write);
     if (!this.inFlight.has(key)) this.inFlight.set(key, this.writeNewest(key));
   }
@@ -84,7 +88,13 @@ export class BackgroundWrites {
         const write = this.pending.get(key);
         this.pending.delete(key);
         if (!write) continue;
-        await this.attempt(write);
+        const landed = await this.attempt(write);
+        // Not landed and nothing newer for the key: the same write goes again, after a pause (an API server restart
+        // takes 10 to 30 s); settle() or a newer write still replaces it.
+        if (!landed && this.untilWritten.has(write) && !this.pending.has(key)) {
+          this.pending.set(key, write);
+          await this.pause(key, this.options.untilWrittenPauseMs ?? 1_000);
+        }
         await this.rest(key);
       }
     } finally {
@@ -94,8 +104,11 @@ export class BackgroundWrites {
   }
 
   /** The key's pause after a write (latestIntervalMs), during which newer writes replace each other; settle ends it. */
-  private async rest(key: string): Promise<void> {
-    const ms = this.options.latestIntervalMs ?? 0;
+  private rest(key: string): Promise<void> {
+    return this.pause(key, this.options.latestIntervalMs ?? 0);
+  }
+
+  private async pause(key: string, ms: number): Promise<void> {
     if (ms <= 0) return;
     await new Promise<void>((wake) => {
       const timer = setTimeout(wake, ms);
@@ -139,16 +152,17 @@ export class BackgroundWrites {
     }
   }
 
-  private async attempt(write: Write): Promise<void> {
+  /** Whether the write landed. */
+  private async attempt(write: Write): Promise<boolean> {
     const attempts = this.options.attempts ?? 3;
     for (let i = 1; ; i++) {
       try {
         await write();
-        return;
+        return true;
       } catch (error) {
         if (i >= attempts) {
-          this.log.warn({ err: error, attempts }, 'background write failed; dropped');
-          return;
+          this.log.warn({ err: error, attempts }, this.untilWritten.has(write) ? 'background write failed; trying it again' : 'background write failed; dropped');
+          return false;
         }
         await new Promise((resolveLater) => setTimeout(resolveLater, (this.options.backoffMs ?? 200) * 2 ** (i - 1)));
       }

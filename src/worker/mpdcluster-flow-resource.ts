@@ -111,12 +111,13 @@ export class MpdClusterFlowResource implements FlowResource, ClusterConditionWri
       hold.kind === 'approval'
         ? `step ${event.index}/${event.total} ${hold.step} waits for approval: mpdflow approve|reject ${event.resource.namespace}/${event.resource.name}`
         : `paused before step ${event.index}/${event.total} ${hold.step}: ${hold.reason}`;
-    this.writeWorkflow(event, { ...this.workflowStatus(event, hold.kind === 'approval' ? 'AwaitingApproval' : 'Paused', message), hold });
+    // Tried until it lands: a hold lost to an API server restart is a gate nobody knows to answer (found by the soak).
+    this.writeWorkflow(event, { ...this.workflowStatus(event, hold.kind === 'approval' ? 'AwaitingApproval' : 'Paused', message), hold }, { untilWritten: true });
   }
 
-  private writeWorkflow(event: FlowEvent, workflow: WorkflowStatus): void {
+  private writeWorkflow(event: FlowEvent, workflow: WorkflowStatus, options: { untilWritten?: boolean } = {}): void {
     const inTransition = parseFlowWorkflowId(event.workflowId).kind === 'transition' && event.state;
-    this.writes.latest(keyOf(event.resource), () =>
+    const write = () =>
       this.ignoreGone(event.resource, async () => {
         try {
           const written = inTransition
@@ -127,8 +128,8 @@ export class MpdClusterFlowResource implements FlowResource, ClusterConditionWri
           // 422: the cluster has left this transition (completed, interrupted, superseded): this progress is history.
           if (apiStatus(error) !== 422) throw error;
         }
-      }),
-    );
+      });
+    this.writes.latest(keyOf(event.resource), write, options);
   }
 
   /** JSON-patch tests: the cluster is still in the transition this run belongs to. */

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { Client } from '@temporalio/client';
 import { waitUntil } from '../../src/infra/wait';
 import { triggerAnnotations } from '../../src/operator/shared/annotations';
+import { cancelledAnnotation, interruptAnnotations } from '../../src/kube/annotations';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { clusters, transitionRuns, waitForState } from '../helpers/operator';
 import { transitionStepExecutions } from '../helpers/step-executions';
@@ -73,4 +74,27 @@ test('removeIns rewritten while its RemoveRo waits: the recorded instance goes, 
     (await transitionRuns(client, ref)).map((r) => `${r.run} ${r.type} ${r.status}`),
     ['t1 CreateSharedStorageCluster COMPLETED', 't2 SharedStorageClusterRemoveRo COMPLETED', 't3 SharedStorageClusterRemoveRo COMPLETED'],
   );
+});
+
+test('removeIns cancelled while its RemoveRo waits, then recovered: the resumed run removes the instance its transition recorded', { timeout: 600_000 }, async () => {
+  const ref = { namespace: ns, name: 'pc-cancel-remove' };
+  await clusters().create(sampleCluster(ns, ref.name, { followerNum: 1 }));
+  await waitForState(ref, 'Running', 180_000);
+  await clusters().patch(ref, { metadata: { annotations: { [triggerAnnotations.removeIns]: 'ins-2' } }, spec: { followerNum: 0 } });
+  await awaitingApproval(ref, 2);
+  await clusters().patch(ref, { metadata: { annotations: { [cancelledAnnotation]: 'true' } } });
+  const interrupted = await waitForState(ref, 'Interrupt', 120_000);
+  assert.equal(interrupted.metadata.annotations?.[interruptAnnotations.reason], 'CANCELLED');
+  assert.equal(interrupted.metadata.annotations?.[triggerAnnotations.removeIns], undefined, 'the cancel consumed the request');
+
+  // The recovery resumes the recorded transition at RemoveRo, whose gate waits again.
+  await clusters().patch(ref, { metadata: { annotations: { [interruptAnnotations.recover]: 'T' } } });
+  let resumed = interrupted;
+  await waitUntil(async () => (resumed = await clusters().get(ref)).status?.workflow?.phase === 'AwaitingApproval' && /-r1$/.test(resumed.status?.workflow?.workflowId ?? ''), {
+    timeoutMs: 120_000,
+    describe: () => `the resumed run never reached its gate: ${JSON.stringify(resumed.status?.workflow)}`,
+  });
+  await approve(client, resumed);
+  const done = await waitForState(ref, 'Running', 120_000);
+  assert.deepEqual(Object.keys(done.status?.dbInstanceStatus ?? {}), ['ins-1'], 'the recovered RemoveRo removed ins-2, as its transition recorded');
 });

@@ -37,15 +37,18 @@ test('a run id names its object and its transition number, a resumed run the sam
 test('a step reads the request its transition recorded, never the annotation as it is now', () => {
   const recorded = cluster(t2r1, { migrate: 'ins-1|node-9' }, { migrate: 'ins-2|node-2' });
   // A resumed run keeps its transition's key: it reads the same record.
-  assert.equal(recordedRequest({ params: {}, transitionKey: transitionKeyOf(t2) }, recorded, 'migrate'), 'ins-2|node-2');
-  assert.equal(recordedRequest({ params: {}, transitionKey: transitionKeyOf(t2r1) }, recorded, 'migrate'), 'ins-2|node-2');
+  assert.equal(recordedRequest({ params: {}, transitionKey: transitionKeyOf(t2), workflowId: t2 }, recorded, 'migrate'), 'ins-2|node-2');
+  assert.equal(recordedRequest({ params: {}, transitionKey: transitionKeyOf(t2r1), workflowId: t2r1 }, recorded, 'migrate'), 'ins-2|node-2');
   // Another transition's record is not this run's request; nor is the live annotation.
-  assert.equal(recordedRequest({ params: {}, transitionKey: transitionWorkflowId(resource, 'uid-a', 1) }, recorded, 'migrate'), undefined);
-  assert.equal(recordedRequest({ params: {}, transitionKey: transitionKeyOf(t2) }, cluster(t2, { migrate: 'ins-1|node-9' }), 'migrate'), undefined);
+  assert.equal(recordedRequest({ params: {}, transitionKey: transitionWorkflowId(resource, 'uid-a', 1), workflowId: transitionWorkflowId(resource, 'uid-a', 1) }, recorded, 'migrate'), undefined);
+  assert.equal(recordedRequest({ params: {}, transitionKey: transitionKeyOf(t2), workflowId: t2 }, cluster(t2, { migrate: 'ins-1|node-9' }), 'migrate'), undefined);
   // A request withdrawn since (annotation removed) is declined, as the seed did: it is never taken for another.
-  assert.equal(recordedRequest({ params: {}, transitionKey: transitionKeyOf(t2) }, cluster(t2, {}, { migrate: 'ins-2|node-2' }), 'migrate'), undefined);
+  assert.equal(recordedRequest({ params: {}, transitionKey: transitionKeyOf(t2), workflowId: t2 }, cluster(t2, {}, { migrate: 'ins-2|node-2' }), 'migrate'), undefined);
+  // A recovery (a resumed run) finishes its transition's request even after a cancel consumed the annotation: a
+  // RemoveRo cancelled after its pod went must still take the instance out (soak: it completed with the instance left).
+  assert.equal(recordedRequest({ params: {}, transitionKey: transitionKeyOf(t2r1), workflowId: t2r1 }, cluster(t2r1, {}, { removeIns: 'ins-2' }), 'removeIns'), 'ins-2');
   // The event's params come first (RestartIns' insId and the like).
-  assert.equal(recordedRequest({ params: { migrate: 'ins-3|node-3' }, transitionKey: transitionKeyOf(t2) }, recorded, 'migrate'), 'ins-3|node-3');
+  assert.equal(recordedRequest({ params: { migrate: 'ins-3|node-3' }, transitionKey: transitionKeyOf(t2), workflowId: t2 }, recorded, 'migrate'), 'ins-3|node-3');
 });
 
 test("a run's cluster: the same object, and for a transition's run, still in that run's transition", () => {

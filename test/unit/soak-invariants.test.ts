@@ -102,6 +102,18 @@ test('a Rebuild that failed (an interrupt nobody asked for) and is fired again i
   assert.equal(checkInvariants(ledger, census([])).find((r) => r.name.startsWith('no request ended in Interrupt'))!.value, '1', 'the failure itself still counts');
 });
 
+test("a migrate runs MigrateRw or MigrateRo by the instance's role when it fires: either one is the flow it asked for", () => {
+  const ledger = new Ledger(ledgerFile(), Date.now());
+  ledger.record({ cluster: 'pc-1', kind: 'migrate', detail: 'migrate=ins-2|node-2', expectFlow: 'SharedStorageClusterMigrateRw' });
+  ledger.finish('pc-1', 'ran', 'Running', undefined, { flow: 'SharedStorageClusterMigrateRo' });
+  const results = checkInvariants(ledger, census([run('pc-1', 'SharedStorageClusterMigrateRo')]));
+  assert.equal(results.find((r) => r.name === 'each request ran the flow it asked for')!.value, '0');
+  assert.deepEqual([results[0]!.value, results[1]!.value], ['0', '0'], 'no duplicate, no loss');
+  ledger.record({ cluster: 'pc-2', kind: 'restartIns', detail: '', expectFlow: 'RestartIns' });
+  ledger.finish('pc-2', 'ran', 'Running', undefined, { flow: 'SharedStorageClusterMigrateRo' });
+  assert.equal(checkInvariants(ledger, census([])).find((r) => r.name === 'each request ran the flow it asked for')!.value, '1', 'any other mismatch still counts');
+});
+
 test('a request rewritten while its run runs asks for one more run, and stays pending until the rewrite is consumed', () => {
   const ledger = new Ledger(ledgerFile(), Date.now());
   ledger.record({ cluster: 'pc-1', kind: 'restartIns', detail: 'restartIns=ins-1', expectFlow: 'RestartIns' });
