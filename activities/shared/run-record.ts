@@ -25,15 +25,13 @@ export function requireRunsCluster(ctx: Pick<Ctx, 'workflowId' | 'resource'>, cl
 /**
  * The value of the request `key` this run was started for: its params (the event's), else the trigger its transition
  * recorded, read only from this run's own transition record. Undefined when neither names it, and when the request
- * was withdrawn since (its annotation removed) before the transition's first run acted: a withdrawn request is
- * declined, as the seed did; a rewritten one is the next transition's and never retargets this run. A resumed run (a
- * recovery) finishes what its transition recorded: the cancel it may resume from consumed the annotation itself.
+ * was withdrawn since (its annotation removed): a withdrawn request is declined, as the seed did; a rewritten one is
+ * the next transition's and never retargets this run.
  */
-export function recordedRequest(ctx: Pick<Ctx, 'params' | 'transitionKey' | 'workflowId'>, cluster: MPDCluster, key: string): string | undefined {
+export function recordedRequest(ctx: Pick<Ctx, 'params' | 'transitionKey'>, cluster: MPDCluster, key: string): string | undefined {
   const param = ctx.params[key];
   if (typeof param === 'string') return param;
   const transition = cluster.status?.transition;
   if (!transition || transitionKeyOf(transition.workflowId) !== ctx.transitionKey) return undefined;
-  const resumed = ctx.workflowId !== ctx.transitionKey;
-  return resumed || cluster.metadata.annotations?.[key] !== undefined ? transition.trigger?.[key] : undefined;
+  return cluster.metadata.annotations?.[key] === undefined ? undefined : transition.trigger?.[key];
 }

@@ -8,6 +8,7 @@ import { States } from '../contract/states';
 import { recoveryStartStep } from '../flows/recovery';
 import { cancelledAnnotation, interruptAnnotations, interruptNotRecovering } from '../kube/annotations';
 import { apiStatus } from '../kube/client';
+import { cancelConsumedParams } from '../kube/consumed-trigger';
 import type { MPDCluster } from '../kube/mpdcluster';
 import type { TransitionStatus } from '../kube/mpdcluster-schema';
 import { fenced, type ReconcileResult, type ReconcilerDeps } from './reconcile-deps';
@@ -39,8 +40,8 @@ export async function clearInterruptBeforeRun(deps: ReconcilerDeps, cluster: MPD
 /**
  * Back to the previous state with the transition's new run recorded. The interrupt annotations go in the next write;
  * until then the unstable state's reconcile clears them before anything starts. A cancel written once the recovery has
- * begun is a request for the resumed run (an earlier one was consumed while the cluster was Interrupt). The trigger a
- * cancel consumed is not needed: the transition is resumed from status.transition, never from its checker.
+ * begun is a request for the resumed run (an earlier one was consumed while the cluster was Interrupt). The transition
+ * is resumed from status.transition, never from its checker; the trigger a cancel consumed rides in its params.
  */
 export async function recover(deps: ReconcilerDeps, cluster: MPDCluster, resource: ResourceRef, log: Logger): Promise<ReconcileResult> {
   const annotations = cluster.metadata.annotations ?? {};
@@ -58,7 +59,8 @@ export async function recover(deps: ReconcilerDeps, cluster: MPDCluster, resourc
     if (current && current.to === previous) {
       const resumes = (current.resumes ?? 0) + 1;
       const workflowId = transitionWorkflowId(resource, cluster.metadata.uid ?? '', current.id, resumes);
-      record = { ...current, resumes, resumeFrom: startStep(current.flowName), workflowId, writtenAt: new Date().toISOString() };
+      const params = { ...cancelConsumedParams(cluster, annotations[interruptAnnotations.reason]), ...current.params };
+      record = { ...current, params, resumes, resumeFrom: startStep(current.flowName), workflowId, writtenAt: new Date().toISOString() };
     } else {
       // Interrupted before its transition was recorded (an older mpdflow, or by hand): the state's flow as its entry says.
       const entry = sm.entryOf(previous);

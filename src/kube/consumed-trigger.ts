@@ -24,3 +24,15 @@ export function consumedTrigger(cluster: MPDCluster, workflowId: string, reason:
       .map(([key]) => [key, null]),
   );
 }
+
+/**
+ * What a recovery resumes with after a cancel: the trigger values that cancel consumed, for the resumed run's params,
+ * so it finishes the request its transition recorded (a RemoveRo cancelled after its pod went still takes the
+ * instance out). A trigger withdrawn by hand after any other interrupt stays withdrawn: that run declines it.
+ */
+export function cancelConsumedParams(cluster: MPDCluster, interruptReason: string | undefined): Record<string, string> {
+  const trigger = cluster.status?.transition?.trigger;
+  if (!interruptReason || !askedToStop.includes(interruptReason) || !trigger) return {};
+  const annotations = cluster.metadata.annotations ?? {};
+  return Object.fromEntries(Object.entries(trigger).filter(([key]) => annotations[key] === undefined));
+}

@@ -8,6 +8,7 @@ import { isReplaced, stillRunsCluster } from '../../src/kube/run-owner';
 import { clearBadInput, reportBadInput } from '../../src/controller/bad-input';
 import { NotLeaderError } from '../../src/controller/not-leader';
 import { recordedRequest } from '../../activities/shared/run-record';
+import { cancelConsumedParams } from '../../src/kube/consumed-trigger';
 
 const resource = { resourceType: 'MPDCluster', namespace: 'ns', name: 'c' };
 const t2 = transitionWorkflowId(resource, 'uid-a', 2);
@@ -37,18 +38,15 @@ test('a run id names its object and its transition number, a resumed run the sam
 test('a step reads the request its transition recorded, never the annotation as it is now', () => {
   const recorded = cluster(t2r1, { migrate: 'ins-1|node-9' }, { migrate: 'ins-2|node-2' });
   // A resumed run keeps its transition's key: it reads the same record.
-  assert.equal(recordedRequest({ params: {}, transitionKey: transitionKeyOf(t2), workflowId: t2 }, recorded, 'migrate'), 'ins-2|node-2');
-  assert.equal(recordedRequest({ params: {}, transitionKey: transitionKeyOf(t2r1), workflowId: t2r1 }, recorded, 'migrate'), 'ins-2|node-2');
+  assert.equal(recordedRequest({ params: {}, transitionKey: transitionKeyOf(t2) }, recorded, 'migrate'), 'ins-2|node-2');
+  assert.equal(recordedRequest({ params: {}, transitionKey: transitionKeyOf(t2r1) }, recorded, 'migrate'), 'ins-2|node-2');
   // Another transition's record is not this run's request; nor is the live annotation.
-  assert.equal(recordedRequest({ params: {}, transitionKey: transitionWorkflowId(resource, 'uid-a', 1), workflowId: transitionWorkflowId(resource, 'uid-a', 1) }, recorded, 'migrate'), undefined);
-  assert.equal(recordedRequest({ params: {}, transitionKey: transitionKeyOf(t2), workflowId: t2 }, cluster(t2, { migrate: 'ins-1|node-9' }), 'migrate'), undefined);
+  assert.equal(recordedRequest({ params: {}, transitionKey: transitionWorkflowId(resource, 'uid-a', 1) }, recorded, 'migrate'), undefined);
+  assert.equal(recordedRequest({ params: {}, transitionKey: transitionKeyOf(t2) }, cluster(t2, { migrate: 'ins-1|node-9' }), 'migrate'), undefined);
   // A request withdrawn since (annotation removed) is declined, as the seed did: it is never taken for another.
-  assert.equal(recordedRequest({ params: {}, transitionKey: transitionKeyOf(t2), workflowId: t2 }, cluster(t2, {}, { migrate: 'ins-2|node-2' }), 'migrate'), undefined);
-  // A recovery (a resumed run) finishes its transition's request even after a cancel consumed the annotation: a
-  // RemoveRo cancelled after its pod went must still take the instance out (soak: it completed with the instance left).
-  assert.equal(recordedRequest({ params: {}, transitionKey: transitionKeyOf(t2r1), workflowId: t2r1 }, cluster(t2r1, {}, { removeIns: 'ins-2' }), 'removeIns'), 'ins-2');
+  assert.equal(recordedRequest({ params: {}, transitionKey: transitionKeyOf(t2) }, cluster(t2, {}, { migrate: 'ins-2|node-2' }), 'migrate'), undefined);
   // The event's params come first (RestartIns' insId and the like).
-  assert.equal(recordedRequest({ params: { migrate: 'ins-3|node-3' }, transitionKey: transitionKeyOf(t2), workflowId: t2 }, recorded, 'migrate'), 'ins-3|node-3');
+  assert.equal(recordedRequest({ params: { migrate: 'ins-3|node-3' }, transitionKey: transitionKeyOf(t2) }, recorded, 'migrate'), 'ins-3|node-3');
 });
 
 test("a run's cluster: the same object, and for a transition's run, still in that run's transition", () => {
@@ -73,4 +71,12 @@ test('clearing or reporting bad input is fenced: a deposed leader writes nothing
   await assert.rejects(clearBadInput(deps, cluster(t2), { namespace: 'ns', name: 'c' }, ['UnknownFlow']), NotLeaderError);
   await assert.rejects(reportBadInput(deps, cluster(t2), { namespace: 'ns', name: 'c' }, 'InvalidSpec', 'no'), NotLeaderError);
   assert.deepEqual(writes, []);
+});
+
+test('a recovery after a cancel resumes with the trigger the cancel consumed; after any other interrupt a withdrawn trigger stays withdrawn', () => {
+  const consumed = cluster(t2, {}, { removeIns: 'ins-2' });
+  assert.deepEqual(cancelConsumedParams(consumed, 'CANCELLED'), { removeIns: 'ins-2' });
+  assert.deepEqual(cancelConsumedParams(consumed, 'TERMINATED'), { removeIns: 'ins-2' });
+  assert.deepEqual(cancelConsumedParams(consumed, 'TARGET_NODE_UNAVAILABLE'), {}, 'withdrawn by hand: declined');
+  assert.deepEqual(cancelConsumedParams(cluster(t2, { removeIns: 'ins-3' }, { removeIns: 'ins-2' }), 'CANCELLED'), {}, 'written again: a new request, not this one');
 });
