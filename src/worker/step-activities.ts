@@ -71,8 +71,14 @@ export function stepActivity<Services>(className: string, runtime: StepRuntime<S
       if (input.flowStart) await callHooks(runtime.hooks, 'onFlowStart', flowStartEvent(input, info), log);
       await callHooks(runtime.hooks, 'onStepStart', stepEvent(input, info), log);
     }
+    // The pulse repeats what the step last said it waits for: the Web UI's pending activity keeps showing it.
+    let lastDetails: unknown;
+    const heartbeat = (details?: unknown) => {
+      lastDetails = details;
+      activity.heartbeat(details);
+    };
     const pulse = setInterval(() => {
-      activity.heartbeat();
+      activity.heartbeat(lastDetails);
       runtime.onPulse?.(input, info.workflowExecution?.workflowId ?? '', info.scheduledTimestampMs);
     }, heartbeatEveryMs);
     const started = Date.now();
@@ -90,7 +96,7 @@ export function stepActivity<Services>(className: string, runtime: StepRuntime<S
         values: input.values,
         state: input.state,
         signal: activity.cancellationSignal,
-        heartbeat: (details) => activity.heartbeat(details),
+        heartbeat,
         log,
         services: runtime.services,
       };
@@ -100,7 +106,7 @@ export function stepActivity<Services>(className: string, runtime: StepRuntime<S
         return (await step.output?.(context)) ?? {};
       };
       const answers = runtime.apiServerAnswers;
-      const run = answers ? () => runThroughApiOutages(runOnce, { answers, signal: activity.cancellationSignal, heartbeat: (details) => activity.heartbeat(details), log }) : runOnce;
+      const run = answers ? () => runThroughApiOutages(runOnce, { answers, signal: activity.cancellationSignal, heartbeat, log }) : runOnce;
       // A step that ignores its signal still ends the activity at cancel time (the seed let it run on).
       const output = await Promise.race([run(), activity.cancelled]);
       await callHooks(runtime.hooks, 'onStepCompleted', stepEvent(input, info, Date.now() - started), log);
