@@ -25,7 +25,7 @@ export function synchronousNames(value: string): string[] {
 
 /** What the writer's PostgreSQL was told; empty when it cannot be asked. */
 async function toldNames(ctx: Ctx, leader: V1Pod): Promise<string[]> {
-  // Named `s` (SHOW's column is named after the setting, which left an earlier `rows[0].s` always empty).
+  // Not `SHOW`: its column is named after the setting, and reading it as `s` had always given an empty value.
   const value = await withEngineSql(ctx, leader, async (sql) => (await sql.query<{ s: string }>("SELECT current_setting('synchronous_standby_names') AS s")).rows[0]?.s ?? '').catch(() => '');
   return synchronousNames(value);
 }
@@ -71,7 +71,6 @@ export async function dropDepartedSynchronousStandbys(ctx: Ctx, timeoutMs = 60_0
     if (departed.length === 0) return;
     if (Date.now() > deadline) throw new Error(`the writer's synchronous standbys still name ${departed.join(', ')}, which are gone, after ${timeoutMs / 1000} s: commits wait for them`);
     await retryOnConflict(() => recordAsPatroniWould(ctx, leader, told));
-
     ctx.heartbeat({ waitingFor: `the HA manager to stop waiting for ${departed.join(', ')}` });
     await sleepUnlessAborted(500, ctx.signal);
   }
