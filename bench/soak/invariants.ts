@@ -58,12 +58,14 @@ export function exactlyOnce(ledger: Ledger, census: Census): InvariantResult[] {
     }
   }
   const open = census.runs.filter((r) => r.status === 'RUNNING');
+  const withdrawn = ledger.requests.filter((r) => r.doneAlready).map((r) => `${r.cluster} #${r.seq} ${r.detail}: ${r.doneAlready}`);
   return [
     { name: 'no duplicate run (per cluster and flow)', ok: dupCount === 0, value: String(dupCount), detail: dup },
     { name: 'no lost request (per cluster and flow)', ok: lostCount === 0, value: String(lostCount), detail: lost },
     { name: 'no run still open at the end', ok: open.length === 0, value: String(open.length), detail: open.map((r) => `${r.cluster} ${r.flow} ${r.workflowId}`) },
     { name: 'no flow still starting at the end (no loop)', ok: census.churn.length === 0, value: String(census.churn.length), detail: census.churn },
     { name: 'Rebuilds fired again after a failed Rebuild (the seed\'s rule; counted, not a duplicate)', ok: true, value: String(retried.length), detail: retried },
+    { name: 'requests withdrawn by the operator as done already (counted, not lost)', ok: true, value: String(withdrawn.length), detail: withdrawn },
   ];
 }
 

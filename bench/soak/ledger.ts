@@ -27,6 +27,8 @@ export interface RequestRecord {
   doneAtMs?: number;
   /** Cancelled before its run started: by design it never runs (recorded as Interrupt CANCELLED). */
   cancelledBeforeRun?: boolean;
+  /** Ran nothing because it was done already when it could fire (done-already.ts): why. */
+  doneAlready?: string;
 }
 
 export type PendingRequest = RequestRecord & {
@@ -148,7 +150,7 @@ export class Ledger {
     const counts = new Map<string, number>();
     for (const r of this.requests) {
       if (r.cluster !== name || !r.expectFlow) continue;
-      counts.set(r.expectFlow, (counts.get(r.expectFlow) ?? 0) + (r.cancelledBeforeRun ? 0 : 1));
+      counts.set(r.expectFlow, (counts.get(r.expectFlow) ?? 0) + (r.cancelledBeforeRun || r.doneAlready ? 0 : 1));
     }
     return counts;
   }

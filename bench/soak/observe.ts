@@ -5,6 +5,7 @@ import { interruptAnnotations } from '../../src/kube/annotations';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import type { Ledger, PendingRequest } from './ledger';
 import { answerApprovals } from './approvals';
+import { doneAlready } from './done-already';
 
 export const stableStates = new Set(['Running', 'Interrupt']);
 /** A trigger gone this long with no new run means the request ran nothing. */
@@ -77,7 +78,10 @@ export async function settlePending(ledger: Ledger, byName: Map<string, MPDClust
     const consumed = pending.consumed?.(cluster) ?? true;
     if (quiet && consumed) {
       pending.consumedSinceMs ??= now;
-      if (now - pending.consumedSinceMs > noRunGraceMs) ledger.finish(track.name, 'no-run', state, reason, observed);
+      if (now - pending.consumedSinceMs > noRunGraceMs) {
+        pending.doneAlready = doneAlready(pending, cluster);
+        ledger.finish(track.name, 'no-run', state, reason, { ...observed, ...(pending.doneAlready ? { doneAlready: pending.doneAlready } : {}) });
+      }
     } else {
       pending.consumedSinceMs = undefined;
     }

@@ -7,6 +7,7 @@ import type { Census, FlowRunRecord } from '../../bench/soak/census';
 import { checkInvariants, exactlyOnce, oneRunAtATime } from '../../bench/soak/invariants';
 import { fenceViolations } from '../../bench/soak/fencing';
 import { Ledger } from '../../bench/soak/ledger';
+import { doneAlready } from '../../bench/soak/done-already';
 import { gatesHeld } from '../../bench/soak/approvals';
 import { flows } from '../../bench/soak/operations';
 import { Rng } from '../../bench/soak/rng';
@@ -46,6 +47,25 @@ test('exactly once: a run more than requested is a duplicate, a run fewer is a l
   const [dup, lost] = exactlyOnce(ledger, census([run('pc-1', 'Create'), run('pc-1', 'Rebuild'), run('pc-1', 'Rebuild'), run('pc-2', 'Create')]));
   assert.deepEqual([dup!.value, dup!.detail], ['1', ['pc-1 Rebuild: requested 1, ran 2']]);
   assert.deepEqual([lost!.value, lost!.detail], ['1', ['pc-2 Restart: requested 1, ran 0']]);
+});
+
+test('a switch whose target a failover made the RW ran nothing and is not lost; one to a standby that ran nothing is', () => {
+  const ledger = new Ledger(ledgerFile(), Date.now());
+  const cluster = (leader: string) => ({ metadata: { name: 'pc-1' }, status: { leaderInstanceId: leader, dbInstanceStatus: { 'ins-2': { nodeName: 'n1' } } } }) as never;
+  ledger.record({ cluster: 'pc-1', kind: 'switchRw', detail: 'switchRw=ins-1', expectFlow: flows.switchRw });
+  const moot = ledger.tracks.get('pc-1')!.pending!;
+  assert.equal(doneAlready(moot, cluster('ins-1')), 'ins-1 is the RW already');
+  assert.equal(doneAlready(moot, cluster('ins-2')), undefined);
+  assert.equal(doneAlready({ kind: 'migrate', detail: 'migrate=ins-2|n1' }, cluster('ins-1')), 'ins-2 runs on n1 already');
+  moot.doneAlready = doneAlready(moot, cluster('ins-1'));
+  ledger.finish('pc-1', 'no-run', 'Running');
+  ledger.record({ cluster: 'pc-1', kind: 'switchRw', detail: 'switchRw=ins-2', expectFlow: flows.switchRw });
+  ledger.finish('pc-1', 'no-run', 'Running');
+  const results = exactlyOnce(ledger, census([]));
+  const lost = results.find((r) => r.name.startsWith('no lost request'))!;
+  const withdrawn = results.find((r) => r.name.startsWith('requests withdrawn'))!;
+  assert.deepEqual(lost.detail, [`pc-1 ${flows.switchRw}: requested 1, ran 0`]);
+  assert.deepEqual(withdrawn.detail, ['pc-1 #1 switchRw=ins-1: ins-1 is the RW already']);
 });
 
 test('exactly once: two runs under one per-transition id are a duplicate even when the counts agree', () => {
