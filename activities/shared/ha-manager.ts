@@ -30,11 +30,22 @@ export async function leaderPod(ctx: Ctx): Promise<V1Pod | undefined> {
 /** The insId of a pod of this cluster. */
 export const insIdOf = (pod: V1Pod) => pod.metadata?.labels?.[labels.insId] ?? '';
 
-async function readDynamicConfig(ctx: Ctx): Promise<{ config: Record<string, unknown>; resourceVersion?: string } | undefined> {
+/** Which transition's flow paused failover (DisableHA): a later attempt of that flow pauses again what it lends out. */
+export const haPausedByAnnotation = 'mpdflow.io/ha-paused-by';
+/** Which step attempt has failover resumed to start a pod: only that attempt pauses it again. */
+export const haLentToAnnotation = 'mpdflow.io/ha-lent-to';
+
+interface DynamicConfigState {
+  config: Record<string, unknown>;
+  annotations: Record<string, string>;
+  resourceVersion?: string;
+}
+
+async function readDynamicConfig(ctx: Ctx): Promise<DynamicConfigState | undefined> {
   try {
     const map = await ctx.services.kube.core.readNamespacedEndpoints({ namespace: ctx.resource.namespace, name: configObjectOf(ctx.resource.name) });
-    const text = map.metadata?.annotations?.config;
-    return { config: text ? (JSON.parse(text) as Record<string, unknown>) : {}, resourceVersion: map.metadata?.resourceVersion };
+    const annotations = map.metadata?.annotations ?? {};
+    return { config: annotations.config ? (JSON.parse(annotations.config) as Record<string, unknown>) : {}, annotations, resourceVersion: map.metadata?.resourceVersion };
   } catch (error) {
     if (apiStatus(error) === 404) return undefined;
     throw error;
@@ -52,12 +63,26 @@ export async function haPaused(ctx: Ctx): Promise<boolean> {
  * Returns whether it wrote; before the cluster's first bootstrap there is no configuration to change.
  */
 export async function updateDynamicConfig(ctx: Ctx, change: (config: Record<string, unknown>) => Record<string, unknown> | undefined): Promise<boolean> {
+  return writeDynamicConfig(ctx, (state) => {
+    const config = change(state.config);
+    return config && { config };
+  });
+}
+
+/** Marks beside the configuration on the same object, written with it in one conditional write; null removes one. */
+type Marks = Record<string, string | null>;
+
+async function writeDynamicConfig(ctx: Ctx, change: (state: DynamicConfigState) => { config: Record<string, unknown>; marks?: Marks } | undefined): Promise<boolean> {
   return retryOnConflict(async () => {
     const current = await readDynamicConfig(ctx);
-    const next = current && change(current.config);
+    const next = current && change(current);
     if (!current || !next) return false;
     await ctx.services.kube.core.patchNamespacedEndpoints(
-      { namespace: ctx.resource.namespace, name: configObjectOf(ctx.resource.name), body: { metadata: { resourceVersion: current.resourceVersion, annotations: { config: JSON.stringify(next) } } } },
+      {
+        namespace: ctx.resource.namespace,
+        name: configObjectOf(ctx.resource.name),
+        body: { metadata: { resourceVersion: current.resourceVersion, annotations: { config: JSON.stringify(next.config), ...next.marks } } },
+      },
       mergePatch,
     );
     return true;
@@ -71,15 +96,19 @@ export async function dynamicConfig(ctx: Ctx): Promise<Record<string, unknown> |
 
 /**
  * Pauses or resumes automatic failover, then waits until the leader says so (its next loop, 2 s). Nothing to do
- * before the cluster's first bootstrap: there is no HA manager state yet.
+ * before the cluster's first bootstrap: there is no HA manager state yet. `marks` are written with it; `onlyIf` makes
+ * the write conditional on the marks as they are (nothing is written when it says no).
  */
-export async function setHaPaused(ctx: Ctx, paused: boolean): Promise<void> {
-  const changed = await updateDynamicConfig(ctx, (config) => {
-    if ((config.pause === true) === paused) return undefined;
+export async function setHaPaused(ctx: Ctx, paused: boolean, marks: Marks = {}, onlyIf: (annotations: Record<string, string>) => boolean = () => true): Promise<void> {
+  let pauseChanged = false;
+  await writeDynamicConfig(ctx, ({ config, annotations }) => {
+    pauseChanged = (config.pause === true) !== paused;
+    const marksChanged = Object.entries(marks).some(([key, value]) => (annotations[key] ?? null) !== value);
+    if ((!pauseChanged && !marksChanged) || !onlyIf(annotations)) return (pauseChanged = false), undefined;
     const { pause: _was, ...rest } = config;
-    return paused ? { ...rest, pause: true } : rest;
+    return { config: paused ? { ...rest, pause: true } : rest, marks };
   });
-  const leader = changed ? await leaderPod(ctx) : undefined;
+  const leader = pauseChanged ? await leaderPod(ctx) : undefined;
   if (!leader) return;
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
@@ -91,17 +120,28 @@ export async function setHaPaused(ctx: Ctx, paused: boolean): Promise<void> {
   throw new Error(`the HA manager did not ${paused ? 'pause' : 'resume'} within 30 s (leader ${leader.metadata?.name})`);
 }
 
+/** DisableHA: failover paused for this transition's flow (its later attempts and resumed runs know it was). */
+export const pauseHaForFlow = (ctx: Ctx) => setHaPaused(ctx, true, { [haPausedByAnnotation]: ctx.transitionKey, [haLentToAnnotation]: null });
+/** EnableHA: failover resumed, and no flow holds it paused any more. */
+export const resumeHaAfterFlow = (ctx: Ctx) => setHaPaused(ctx, false, { [haPausedByAnnotation]: null, [haLentToAnnotation]: null });
+
 /**
- * Runs `start` with failover resumed if it was paused, and pauses it again after: Patroni neither bootstraps a new
- * member nor starts a stopped PostgreSQL while paused, and a flow that disabled HA still creates and restarts pods.
+ * Runs `start` with failover resumed if the flow paused it, and pauses it again after: Patroni neither bootstraps a
+ * new member nor starts a stopped PostgreSQL while paused, and a flow that disabled HA still creates pods. Whether the
+ * flow paused it is kept beside the pause, not read per attempt: an attempt killed while failover was lent out
+ * leaves it resumed, and its retry must still pause it again. Only the attempt that lent it out pauses it again: a
+ * superseded attempt (cancelled, timed out, still running on) never pauses failover under the one that took over.
  */
 export async function withHaActive<T>(ctx: Ctx, start: () => Promise<T>): Promise<T> {
-  const wasPaused = await haPaused(ctx);
-  if (wasPaused) await setHaPaused(ctx, false);
+  const state = await readDynamicConfig(ctx);
+  const flowPaused = state?.config.pause === true || (!!ctx.transitionKey && state?.annotations[haPausedByAnnotation] === ctx.transitionKey);
+  if (!state || !flowPaused) return start();
+  const attempt = `${ctx.workflowId} ${ctx.stepName} #${ctx.attempt} ${Math.random().toString(36).slice(2, 8)}`;
+  await setHaPaused(ctx, false, { [haPausedByAnnotation]: ctx.transitionKey, [haLentToAnnotation]: attempt });
   try {
     return await start();
   } finally {
-    if (wasPaused) await setHaPaused(ctx, true);
+    if (!ctx.signal.aborted) await setHaPaused(ctx, true, { [haLentToAnnotation]: null }, (annotations) => annotations[haLentToAnnotation] === attempt);
   }
 }
 

@@ -116,7 +116,7 @@ async function withEngineLog(ctx: Ctx, pod: V1Pod, problem: PodProblem): Promise
  * Creates (if missing) and waits for the pod of one instance, then records it in status.dbInstanceStatus with the
  * node the scheduler chose. A pod left failing by an earlier attempt, or being deleted, is replaced first. A standby
  * counts as there once it has caught up with the RW. The HA manager runs while the pod starts (it starts nothing
- * while paused) and is paused again after, if a flow had paused it.
+ * while paused) and is paused again once it is Ready, if a flow had paused it.
  */
 export async function ensureInstancePod(ctx: Ctx, cluster: MPDCluster, insId: string, role: 'rw' | 'ro' | 'tempro', options: EnginePodOptions = {}): Promise<void> {
   await ensureEngineAccess(ctx, cluster);
@@ -130,10 +130,10 @@ export async function ensureInstancePod(ctx: Ctx, cluster: MPDCluster, insId: st
       () => ctx.services.kube.core.createNamespacedPod({ namespace: ctx.resource.namespace, body: enginePod(cluster, insId, options) }),
       () => ctx.services.kube.core.readNamespacedPod({ namespace: ctx.resource.namespace, name }),
     );
-    const ready = await waitPodReady(ctx, insId);
-    if (role !== 'rw') await waitCaughtUp(ctx, [insId]);
-    return ready;
+    return waitPodReady(ctx, insId);
   });
+  // Caught up with failover paused again: a standby streams the same either way, and the writer is not raced.
+  if (role !== 'rw') await waitCaughtUp(ctx, [insId]);
   const { classInfo, version } = wantedClassAndVersion(cluster, options.useModifyTo);
   await patchInstances(ctx, {
     [insId]: {

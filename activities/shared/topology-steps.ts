@@ -1,6 +1,6 @@
 /** HA on and off, switching the RW, and keeping the cluster manager's topology pointed at the RW. */
 import { getCluster } from './instances';
-import { setHaPaused } from './ha-manager';
+import { pauseHaForFlow, resumeHaAfterFlow } from './ha-manager';
 import { setHa, syncManagerTopology } from './manager';
 import { switchWriterTo } from './switchover';
 import { step } from './step-kit';
@@ -8,11 +8,11 @@ import { step } from './step-kit';
 export const topologySteps = {
   /** The HA manager stops failing over (Patroni's pause) while the flow rearranges instances. */
   DisableHA: step(async (ctx) => {
-    await setHaPaused(ctx, true);
+    await pauseHaForFlow(ctx);
     await setHa(ctx, false);
   }),
   EnableHA: step(async (ctx) => {
-    await setHaPaused(ctx, false);
+    await resumeHaAfterFlow(ctx);
     await setHa(ctx, true);
   }),
   /** The cluster manager's topology follows the RW. */

@@ -1,0 +1,130 @@
+/**
+ * A flow that paused failover (DisableHA) lends it out to start a pod (Patroni starts nothing while paused) and takes
+ * it back after, even when the attempt that lent it out died or was superseded (the 25-cluster soak, 2026-12-07: a
+ * retried attempt found failover on and never paused it again, and a superseded attempt paused it under the pod its
+ * successor was starting, which then never started). Against the real API server; no engine runs here, so the pause
+ * is read where Patroni keeps it, the `config` annotation of `<name>-rw-config`.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { transitionWorkflowId } from '../../src/contract/flow-run';
+import type { StepContext } from '../../src/flows/step';
+import { stepServices, type StepServices } from '../../src/flows/step-services';
+import { rootLogger } from '../../src/infra/log';
+import { haStoreEndpointsNames } from '../../activities/shared/names';
+import { haPaused, pauseHaForFlow, resumeHaAfterFlow, withHaActive } from '../../activities/shared/ha-manager';
+import { kube, releaseTestNamespace, testNamespace } from '../helpers/stack';
+
+let ns: string;
+const log = rootLogger.child({ test: 'ha-pause-lending' });
+
+before(async () => {
+  ns = await testNamespace('ha-lending');
+});
+after(async () => {
+  await releaseTestNamespace(ns);
+});
+
+/** A cluster whose HA manager has bootstrapped: its configuration object exists, failover on. */
+async function bootstrapped(name: string): Promise<void> {
+  await kube().core.createNamespacedEndpoints({ namespace: ns, body: { metadata: { name: haStoreEndpointsNames(name)[0]!, annotations: { config: JSON.stringify({ ttl: 30 }) } } } });
+}
+
+/** An attempt of transition 3's step, as the worker would give it; `abort` supersedes it. */
+function attempt(name: string, number: number, resume = 0): { ctx: StepContext<StepServices>; abort: () => void } {
+  const controller = new AbortController();
+  const workflowId = transitionWorkflowId({ resourceType: 'MPDCluster', namespace: ns, name }, 'uid-1', 3, resume);
+  const ctx: StepContext<StepServices> = {
+    resource: { resourceType: 'MPDCluster', namespace: ns, name },
+    flowName: 'SharedStorageClusterModifyClass',
+    stepName: 'CreateTempRoForRw',
+    workflowId,
+    runId: `run-${number}`,
+    transitionKey: workflowId.replace(/-r\d+$/, ''),
+    attempt: number,
+    params: {},
+    values: {},
+    state: 'ModifyClass',
+    signal: controller.signal,
+    heartbeat: () => undefined,
+    log,
+    services: stepServices(kube(), log),
+  };
+  return { ctx, abort: () => controller.abort() };
+}
+
+/** A pod start that goes on until released, recording whether failover was on while it ran; `done` once it returned. */
+function podStart(ctx: StepContext<StepServices>) {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let sawFailoverOn: boolean | undefined;
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => (started = resolve));
+  const done = withHaActive(ctx, async () => {
+    sawFailoverOn = !(await haPaused(ctx));
+    started();
+    await released;
+  });
+  return { started: running, release, done, sawFailoverOn: () => sawFailoverOn };
+}
+
+test('an attempt killed while failover was lent out: the next attempt of the flow pauses it again', async () => {
+  const name = 'killed-lender';
+  await bootstrapped(name);
+  const first = attempt(name, 1);
+  await pauseHaForFlow(first.ctx);
+  const killed = podStart(first.ctx);
+  void killed.done.catch(() => undefined);
+  await killed.started; // never released: its worker died here, and its `finally` never runs
+  assert.equal(killed.sawFailoverOn(), true, 'the pod starts with failover on');
+  const retry = attempt(name, 2);
+  let during: boolean | undefined;
+  await withHaActive(retry.ctx, async () => void (during = !(await haPaused(retry.ctx))));
+  assert.equal(during, true, 'the retry starts its pod with failover on');
+  assert.equal(await haPaused(retry.ctx), true, 'and pauses failover again after');
+  // A resumed run of the same transition (after a cancel and a recover) knows it too.
+  const resumed = attempt(name, 1, 1);
+  const resumedStart = podStart(resumed.ctx);
+  void resumedStart.done.catch(() => undefined);
+  await resumedStart.started;
+  await withHaActive(attempt(name, 2, 1).ctx, async () => undefined);
+  assert.equal(await haPaused(resumed.ctx), true);
+  await resumeHaAfterFlow(resumed.ctx);
+  assert.equal(await haPaused(resumed.ctx), false, 'EnableHA resumes it');
+  await withHaActive(attempt(name, 3, 1).ctx, async () => undefined);
+  assert.equal(await haPaused(resumed.ctx), false, 'after EnableHA no attempt of the flow pauses it');
+});
+
+test('a superseded attempt never pauses failover under the attempt that took over its pod start', async () => {
+  const name = 'superseded';
+  await bootstrapped(name);
+  const old = attempt(name, 1);
+  await pauseHaForFlow(old.ctx);
+  const oldStart = podStart(old.ctx);
+  await oldStart.started;
+  const next = attempt(name, 2);
+  const nextStart = podStart(next.ctx);
+  await nextStart.started;
+  // The old attempt runs on, unaware (its heartbeat timed out but its cancel has not reached it), and ends.
+  oldStart.release();
+  await oldStart.done;
+  assert.equal(await haPaused(next.ctx), false, 'failover stays on while the attempt that took over starts its pod');
+  nextStart.release();
+  await nextStart.done;
+  assert.equal(await haPaused(next.ctx), true, 'the attempt that took over pauses failover when its pod has started');
+});
+
+test('an attempt cancelled while it lent failover out leaves it to the attempt that takes over', async () => {
+  const name = 'cancelled-lender';
+  await bootstrapped(name);
+  const cancelled = attempt(name, 1);
+  await pauseHaForFlow(cancelled.ctx);
+  const start = podStart(cancelled.ctx);
+  await start.started;
+  cancelled.abort();
+  start.release();
+  await start.done;
+  assert.equal(await haPaused(cancelled.ctx), false, 'not paused by the cancelled attempt');
+  await withHaActive(attempt(name, 2).ctx, async () => undefined);
+  assert.equal(await haPaused(cancelled.ctx), true, 'the next attempt pauses it again');
+});
