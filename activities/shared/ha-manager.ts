@@ -11,7 +11,7 @@ import { sleepUnlessAborted } from '../../src/infra/wait';
 import { retryOnConflict } from './conflict-retry';
 import type { Ctx } from './instances';
 import { engineRoles, haStoreEndpointsNames, labels, podName } from './names';
-import { patroni, PatroniError, type PatroniCluster } from './patroni';
+import { isLeaderRole, patroni, PatroniError, type PatroniCluster } from './patroni';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const configObjectOf = (cluster: string) => haStoreEndpointsNames(cluster)[0]!;
@@ -151,26 +151,45 @@ export async function withHaActive<T>(ctx: Ctx, start: () => Promise<T>): Promis
  * restart, or under load); a leader label is written again within a loop or two; a failover takes under 15 s.
  */
 export const writerAnswerGraceMs = 60_000;
+/**
+ * How long a step waits for a writer that runs and leads (GET /patroni, answered from PostgreSQL and Patroni's memory)
+ * while its HA manager cannot read its store: the engines reach the API server through the `kubernetes` Service, which
+ * can lag minutes behind the API server the worker reaches directly (the soak saw 3 minutes after restarts).
+ */
+export const isolatedWriterGraceMs = 300_000;
+
+/** Whether the writer's engine runs and leads, by its own account (Patroni's memory, not its store). */
+async function writerRuns(leader: V1Pod): Promise<boolean> {
+  const member = await patroni.member(leader).catch(() => undefined);
+  return member?.state === 'running' && isLeaderRole(member.role);
+}
 
 /**
  * The leader's view of every member, or an interrupt: a flow never goes on over a cluster with no running writer, and
- * a writer that does not answer for a moment is waited for (heartbeating) rather than reported dead.
+ * a writer that does not answer for a moment, or runs while its HA manager cannot reach its store, is waited for
+ * (heartbeating) rather than reported dead.
  */
-export async function clusterView(ctx: Ctx, graceMs = writerAnswerGraceMs): Promise<{ leader: V1Pod; view: PatroniCluster }> {
-  const deadline = Date.now() + graceMs;
+export async function clusterView(ctx: Ctx, graceMs = writerAnswerGraceMs, isolatedGraceMs = isolatedWriterGraceMs): Promise<{ leader: V1Pod; view: PatroniCluster }> {
+  const since = Date.now();
   for (;;) {
     const leader = await leaderPod(ctx);
     let problem = `cluster ${ctx.resource.name} has no running RW: no engine is labelled ${engineRoles.leader}`;
+    let limitMs = graceMs;
     if (leader) {
       try {
         return { leader, view: await patroni.cluster(leader) };
       } catch (error) {
         if (!(error instanceof PatroniError)) throw error;
         problem = `the RW ${leader.metadata?.name} does not answer: ${error.message}`;
+        if (await writerRuns(leader)) {
+          problem = `the RW ${leader.metadata?.name} runs and leads, but its HA manager cannot read its store (the API server): ${error.message}`;
+          limitMs = isolatedGraceMs;
+        }
       }
     }
-    if (Date.now() > deadline) throw new InterruptError('DB_RW_NOT_RUNNING', `${problem} (waited ${graceMs / 1000} s)`);
-    ctx.heartbeat({ waitingFor: 'the RW to answer', problem });
+    const waitedMs = Date.now() - since;
+    if (waitedMs > limitMs) throw new InterruptError('DB_RW_NOT_RUNNING', `${problem} (waited ${Math.round(waitedMs / 1000)} s)`);
+    ctx.heartbeat({ waitingFor: 'the RW to answer', problem, waitedS: Math.round(waitedMs / 1000) });
     await sleepUnlessAborted(1_000, ctx.signal);
   }
 }
@@ -188,6 +207,9 @@ export async function waitCaughtUp(ctx: Ctx, insIds: string[], timeoutMs = 180_0
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { view } = await clusterView(ctx);
+    // A standby the HA manager promoted meanwhile never catches up with itself: the step runs again and follows it.
+    const promoted = insIds.find((id) => view.members.some((m) => m.name === podName(ctx.resource.name, id) && m.role === 'leader'));
+    if (promoted) throw new Error(`${promoted} became the RW while the step waited for it to catch up (the HA manager promoted it); the step runs again and follows it`);
     const synchronous = (await readDynamicConfig(ctx))?.config.synchronous_mode === true;
     const behind = insIds.filter((id) => !caughtUp(view, podName(ctx.resource.name, id), synchronous));
     if (behind.length === 0) return;

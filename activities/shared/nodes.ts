@@ -1,19 +1,38 @@
-/** A migration's target node: it must exist and be Ready, as in the seed (TARGET_NODE_UNAVAILABLE otherwise). */
+/** A migration's target node: it must exist, be schedulable and be Ready (TARGET_NODE_UNAVAILABLE otherwise). */
+import type { V1Node } from '@kubernetes/client-node';
 import { InterruptError } from '../../src/flows/step';
 import { apiStatus } from '../../src/kube/client';
+import { sleepUnlessAborted } from '../../src/infra/wait';
 import type { Ctx } from './instances';
 
+/**
+ * How long a node that stopped being Ready may take to come back before a step gives up on it, from when it stopped:
+ * a kubelet whose status posts failed through API server restarts is marked Unknown after the controller manager's
+ * 50 s grace, and is Ready again at its next post (the 25-cluster soak saw 15 to 45 s).
+ */
+export const nodeReadyGraceMs = 180_000;
+
+const readyCondition = (node: V1Node) => node.status?.conditions?.find((c) => c.type === 'Ready');
+
+/** Returns once the node is Ready; interrupts at once for a node that does not exist, never reported, or is cordoned. */
 export async function requireReadyNode(ctx: Ctx, nodeName: string): Promise<void> {
-  let node;
-  try {
-    node = await ctx.services.kube.core.readNode({ name: nodeName });
-  } catch (error) {
-    if (apiStatus(error) === 404) throw new InterruptError('TARGET_NODE_UNAVAILABLE', `target node ${nodeName} does not exist`);
-    throw error;
+  for (;;) {
+    let node: V1Node;
+    try {
+      node = await ctx.services.kube.core.readNode({ name: nodeName });
+    } catch (error) {
+      if (apiStatus(error) === 404) throw new InterruptError('TARGET_NODE_UNAVAILABLE', `target node ${nodeName} does not exist`);
+      throw error;
+    }
+    const ready = readyCondition(node);
+    if (ready?.status === 'True') {
+      if (node.spec?.unschedulable) throw new InterruptError('TARGET_NODE_UNAVAILABLE', `target node ${nodeName} is cordoned (unschedulable)`);
+      return;
+    }
+    const problem = `target node ${nodeName} is not Ready (${ready ? `${ready.status}: ${ready.reason ?? ''} ${ready.message ?? ''}`.trim() : 'it never reported'})`;
+    const notReadyForMs = ready?.lastTransitionTime ? Date.now() - new Date(ready.lastTransitionTime).getTime() : Infinity;
+    if (node.spec?.unschedulable || notReadyForMs > nodeReadyGraceMs) throw new InterruptError('TARGET_NODE_UNAVAILABLE', problem);
+    ctx.heartbeat({ waitingFor: `node ${nodeName} to be Ready`, problem });
+    await sleepUnlessAborted(2_000, ctx.signal);
   }
-  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
-  if (ready?.status !== 'True') {
-    throw new InterruptError('TARGET_NODE_UNAVAILABLE', `target node ${nodeName} is not Ready (${ready ? `${ready.status}: ${ready.reason ?? ''} ${ready.message ?? ''}`.trim() : 'it never reported'})`);
-  }
-  if (node.spec?.unschedulable) throw new InterruptError('TARGET_NODE_UNAVAILABLE', `target node ${nodeName} is cordoned (unschedulable)`);
 }

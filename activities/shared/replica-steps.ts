@@ -6,7 +6,7 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { InterruptError } from '../../src/flows/step';
 import { triggerAnnotations } from '../../src/operator/shared/annotations';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
-import { deletePod, ensureInstancePod, getCluster, instances, metaConfigMapName, nextInsId, patchInstances, podAnnotations, readPod, tempRoIds, type Ctx } from './instances';
+import { deletePod, engineRoles, ensureInstancePod, getCluster, instances, labels, metaConfigMapName, nextInsId, patchInstances, podAnnotations, readPod, tempRoIds, type Ctx } from './instances';
 import { syncManagerTopology } from './manager';
 import { requireReadyNode } from './nodes';
 import { followElectedWriter, switchWriterTo } from './switchover';
@@ -50,6 +50,8 @@ async function ensureReplicasUpToDate(ctx: Ctx): Promise<void> {
     if (ins.insType === 'rw') continue;
     const pod = await readPod(ctx, insId);
     const stale = pod && (pod.metadata?.annotations?.[podAnnotations.className] !== wantClass || pod.metadata?.annotations?.[podAnnotations.version] !== wantVersion);
+    // Never the writer: one the HA manager promoted since the status was read is followed first (the step's retry).
+    if (stale && pod.metadata?.labels?.[labels.role] === engineRoles.leader) throw new Error(`${insId} leads now (the HA manager promoted it); the step runs again and follows it`);
     if (stale) await deletePod(ctx, insId);
     await ensureInstancePod(ctx, cluster, insId, 'ro', { useModifyTo: useModifyTo(ctx), ...(ins.nodeName ? { preferNode: ins.nodeName } : {}) });
   }

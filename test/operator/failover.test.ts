@@ -4,11 +4,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { waitUntil } from '../../src/infra/wait';
 import { interruptAnnotations } from '../../src/kube/annotations';
 import { sampleCluster } from '../fixtures/sample-cluster';
-import type { Client } from '@temporalio/client';
 import { patroni } from '../../activities/shared/patroni';
 import { haManagerPid, postmasterPid } from '../helpers/engine-process';
 import { engineQuery } from '../helpers/engine';
@@ -17,6 +15,7 @@ import { startSharedOperator, type SharedOperator } from '../helpers/shared-oper
 import { kube, releaseTestNamespace, temporalClient, testNamespace } from '../helpers/stack';
 import { ackedRowsOnEveryInstance, startWriterLoop } from '../helpers/writer-loop';
 import { startExtraNode } from '../helpers/extra-node';
+import { heartbeatsOf, setPaused } from '../helpers/ha-pause';
 
 const failoverBoundMs = 15_000;
 let ns: string;
@@ -94,7 +93,7 @@ test('the RW pod deleted: the RO is promoted, -rw and the status follow within 1
 test('with HA paused, a writer whose pod is gone is not replaced; resumed, the RO is promoted', { timeout: 600_000 }, async () => {
   const name = 'fo-paused';
   await runningCluster(name);
-  await setPaused(name, true);
+  await setPaused(ns, name, true);
   await kube().core.deleteNamespacedPod({ namespace: ns, name: `${name}-ins-1` });
   await waitUntil(async () => (await kube().core.listNamespacedPod({ namespace: ns, labelSelector: `mpd.polardb.aliyun.com/ins-id=ins-1,mpd.polardb.aliyun.com/cluster=${name}` })).items.length === 0, {
     timeoutMs: 60_000,
@@ -107,7 +106,7 @@ test('with HA paused, a writer whose pod is gone is not replaced; resumed, the R
     await new Promise((resolveWait) => setTimeout(resolveWait, 1_000));
   }
   assert.equal(await engineQuery(ns, `${name}-ins-2`, 'select pg_is_in_recovery()'), 't');
-  await setPaused(name, false);
+  await setPaused(ns, name, false);
   await waitUntil(async () => (await clusters().get({ namespace: ns, name })).status?.leaderInstanceId === 'ins-2', { timeoutMs: 30_000, describe: () => 'ins-2 never promoted after HA resumed' });
 });
 
@@ -152,7 +151,7 @@ test("the RW's node gone (its containers killed with it): the RO on the other no
 test('a flow over a dead writer (HA paused, so nothing replaces it) interrupts with DB_RW_NOT_RUNNING, never Running', { timeout: 600_000 }, async () => {
   const name = 'fo-flow';
   await runningCluster(name);
-  await setPaused(name, true);
+  await setPaused(ns, name, true);
   const pid = await postmasterPid(ns, `${name}-ins-1`);
   assert.ok(pid, 'the RW has a postmaster');
   process.kill(Number(pid), 'SIGKILL');
@@ -162,7 +161,7 @@ test('a flow over a dead writer (HA paused, so nothing replaces it) interrupts w
   const cluster = await waitForState({ namespace: ns, name }, 'Interrupt', 240_000);
   assert.equal(cluster.metadata.annotations?.[interruptAnnotations.reason], 'DB_RW_NOT_RUNNING', JSON.stringify(cluster.metadata.annotations));
   assert.equal(cluster.status?.leaderInstanceId, 'ins-1', 'the status names no writer that was never made');
-  await setPaused(name, false);
+  await setPaused(ns, name, false);
 });
 
 test('a writer whose HA manager does not answer for longer than one request (frozen from the host): the flow waits for it, then completes', { timeout: 600_000 }, async () => {
@@ -172,7 +171,7 @@ test('a writer whose HA manager does not answer for longer than one request (fro
   await waitForState({ namespace: ns, name }, 'Running', 240_000);
   await kube().core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: `${name}-user-params` }, data: { work_mem: '8MB', updateTime: 't1' } } });
   // Paused first, as DisableHA would: the frozen manager then holds up only the step that asks it for the cluster's view.
-  await setPaused(name, true);
+  await setPaused(ns, name, true);
   await waitUntil(async () => (await patroni.member(await kube().core.readNamespacedPod({ namespace: ns, name: writerPod }))).pause === true, { timeoutMs: 30_000, describe: () => 'the writer never paused' });
   const haPid = await haManagerPid(ns, writerPod);
   assert.ok(haPid, 'the writer has an HA manager');
@@ -199,21 +198,3 @@ test('a writer whose HA manager does not answer for longer than one request (fro
   await waitForState({ namespace: ns, name }, 'Running', 180_000);
   assert.equal(await engineQuery(ns, writerPod, 'show work_mem'), '8MB', 'the parameter is in effect after the wait');
 });
-
-/** What the run's pending activities last heartbeated (their details, as JSON text). */
-async function heartbeatsOf(client: Client, workflowId: string): Promise<string> {
-  const { raw } = await client.workflow.getHandle(workflowId).describe();
-  return (raw.pendingActivities ?? []).flatMap((activity) => (activity.heartbeatDetails?.payloads ?? []).map((payload) => Buffer.from(payload.data ?? []).toString())).join('\n');
-}
-
-/** Pauses or resumes the HA manager as the DisableHA/EnableHA steps do: its dynamic configuration's `pause`. */
-async function setPaused(name: string, paused: boolean): Promise<void> {
-  const endpoints = await kube().core.readNamespacedEndpoints({ namespace: ns, name: `${name}-rw-config` });
-  const config = JSON.parse(endpoints.metadata?.annotations?.config ?? '{}') as Record<string, unknown>;
-  if (paused) config.pause = true;
-  else delete config.pause;
-  await kube().core.patchNamespacedEndpoints(
-    { namespace: ns, name: `${name}-rw-config`, body: { metadata: { resourceVersion: endpoints.metadata?.resourceVersion, annotations: { config: JSON.stringify(config) } } } },
-    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-  );
-}

@@ -8,15 +8,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { transitionWorkflowId } from '../../src/contract/flow-run';
-import type { StepContext } from '../../src/flows/step';
-import { stepServices, type StepServices } from '../../src/flows/step-services';
-import { rootLogger } from '../../src/infra/log';
 import { haStoreEndpointsNames } from '../../activities/shared/names';
 import { haPaused, pauseHaForFlow, resumeHaAfterFlow, withHaActive } from '../../activities/shared/ha-manager';
 import { kube, releaseTestNamespace, testNamespace } from '../helpers/stack';
+import { stepAttempt, type TestAttempt } from '../helpers/step-context';
 
 let ns: string;
-const log = rootLogger.child({ test: 'ha-pause-lending' });
 
 before(async () => {
   ns = await testNamespace('ha-lending');
@@ -30,31 +27,14 @@ async function bootstrapped(name: string): Promise<void> {
   await kube().core.createNamespacedEndpoints({ namespace: ns, body: { metadata: { name: haStoreEndpointsNames(name)[0]!, annotations: { config: JSON.stringify({ ttl: 30 }) } } } });
 }
 
-/** An attempt of transition 3's step, as the worker would give it; `abort` supersedes it. */
-function attempt(name: string, number: number, resume = 0): { ctx: StepContext<StepServices>; abort: () => void } {
-  const controller = new AbortController();
+/** An attempt of transition 3's step (of its `resume`th resumed run), as the worker would give it. */
+function attempt(name: string, number: number, resume = 0): TestAttempt {
   const workflowId = transitionWorkflowId({ resourceType: 'MPDCluster', namespace: ns, name }, 'uid-1', 3, resume);
-  const ctx: StepContext<StepServices> = {
-    resource: { resourceType: 'MPDCluster', namespace: ns, name },
-    flowName: 'SharedStorageClusterModifyClass',
-    stepName: 'CreateTempRoForRw',
-    workflowId,
-    runId: `run-${number}`,
-    transitionKey: workflowId.replace(/-r\d+$/, ''),
-    attempt: number,
-    params: {},
-    values: {},
-    state: 'ModifyClass',
-    signal: controller.signal,
-    heartbeat: () => undefined,
-    log,
-    services: stepServices(kube(), log),
-  };
-  return { ctx, abort: () => controller.abort() };
+  return stepAttempt({ namespace: ns, name }, { workflowId, flowName: 'SharedStorageClusterModifyClass', stepName: 'CreateTempRoForRw', state: 'ModifyClass', attempt: number });
 }
 
 /** A pod start that goes on until released, recording whether failover was on while it ran; `done` once it returned. */
-function podStart(ctx: StepContext<StepServices>) {
+function podStart(ctx: TestAttempt['ctx']) {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   let sawFailoverOn: boolean | undefined;

@@ -7,7 +7,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { progressQuery, type FlowWorkflow, type ResourceRef } from '../../src/contract/flow-run';
+import { progressQuery, transitionWorkflowId, type FlowWorkflow, type ResourceRef } from '../../src/contract/flow-run';
+import { InterruptError } from '../../src/flows/step';
+import { waitCaughtUp } from '../../activities/shared/ha-manager';
+import { stepAttempt } from '../helpers/step-context';
 import { waitUntil } from '../../src/infra/wait';
 import { apiStatus } from '../../src/kube/client';
 import { mpdClusterApi } from '../../src/kube/mpdcluster';
@@ -143,6 +146,10 @@ test('EnsureNewRoUpToDate after the HA manager elected another writer mid-flow: 
   await patroni.switchover(await pod('pc-elected-ins-1'), credentials, 'pc-elected-ins-1', 'pc-elected-ins-2');
   await waitUntil(async () => (await pod('pc-elected-ins-2')).metadata?.labels?.[labels.role] === engineRoles.leader, { timeoutMs: 60_000, describe: () => 'ins-2 never led' });
   assert.equal((await clusters().get(ref)).status?.leaderInstanceId, 'ins-1', 'setup: the status still names the old writer');
+  // A wait for a standby the HA manager has promoted ends at once, for the step's retry to follow it (the soak's
+  // pc-16 waited 180 s for its new writer to catch up with itself, then interrupted with RO_NOT_UP_TO_DATE).
+  const { ctx } = stepAttempt(ref, { workflowId: transitionWorkflowId(ref, uid, 2), flowName: 'SharedStorageClusterModifyClass', stepName: 'EnsureNewRoUpToDate', state: 'ModifyClass' });
+  await assert.rejects(waitCaughtUp(ctx, ['ins-2'], 20_000), (error: Error) => !(error instanceof InterruptError) && /ins-2 became the RW/.test(error.message));
   await (await runner.run(ref, uid, 'SharedStorageClusterModifyClass', { transition: 2, state: 'ModifyClass', resumeFrom: 'EnsureNewRoUpToDate' })).result();
   const status = (await clusters().get(ref)).status;
   assert.equal(status?.clusterStatus, 'Running');
