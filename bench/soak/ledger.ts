@@ -94,6 +94,8 @@ export class Ledger {
     } else if (entry.kind === 'approve' || entry.kind === 'reject') {
       (entry.kind === 'approve' ? this.approved : this.rejected).add(entry.detail);
       if (track.pending && entry.kind === 'reject') track.pending.rejected = true;
+      // A gate met after its request ended (timed out while held): the rejection still answers for the Interrupt.
+      else if (entry.kind === 'reject') track.cancelHold = true;
     } else if (entry.kind === 'rewrite') {
       if (track.pending) track.pending.rewritten = consumed ?? (() => true);
     } else {

@@ -68,6 +68,15 @@ test('a switch whose target a failover made the RW ran nothing and is not lost; 
   assert.deepEqual(withdrawn.detail, ['pc-1 #1 switchRw=ins-1: ins-1 is the RW already']);
 });
 
+test('a gate rejected after its request timed out (held by the budget, then run) still answers for its Interrupt', () => {
+  const ledger = new Ledger(ledgerFile(), Date.now());
+  ledger.record({ cluster: 'pc-3', kind: 'classInfoModifyTo', detail: '', expectFlow: 'ModifyClass' });
+  ledger.finish('pc-3', 'timeout', 'Running');
+  assert.equal(ledger.track('pc-3').cancelHold, false);
+  ledger.record({ cluster: 'pc-3', kind: 'reject', detail: 'MPDCluster/soak/pc-3/u/t5/run' });
+  assert.equal(ledger.track('pc-3').cancelHold, true, 'Interrupt REJECTED is then expected, as after any rejection');
+});
+
 test('exactly once: two runs under one per-transition id are a duplicate even when the counts agree', () => {
   const ledger = new Ledger(ledgerFile(), Date.now());
   ledger.record({ cluster: 'pc-1', kind: 'restartCluster', detail: '', expectFlow: 'Restart' });
