@@ -50,8 +50,7 @@ export class RateLimiter {
  *   less often, always its newest, instead of the API server taking every step of every flow.
  * - `queue(write)`: every write, in order of arrival, a few at a time (Events).
  * A failed write is retried a few times with backoff, then dropped and logged: what these carry is informational;
- * state is written by the flow itself, on its critical path. A `latest` write marked `untilWritten` (a hold: a person
- * must see that a step waits for them) is tried again until it lands or a newer write for its key replaces it.
+ * state is written by the flow itself, on its critical path (a hold too: its activity writes it and waits).
  */
 export class BackgroundWrites {
   private readonly inFlight = new Map<string, Promise<void>>();
@@ -62,19 +61,16 @@ export class BackgroundWrites {
   private readonly limiter: RateLimiter | undefined;
   /** Keys resting between two writes (latestIntervalMs), with what ends the rest early (settle). */
   private readonly resting = new Map<string, () => void>();
-  /** `latest` writes that are tried again until they land (or are replaced): see the class comment. */
-  private readonly untilWritten = new WeakSet<Write>();
 
   constructor(
     private readonly log: Logger,
-    private readonly options: { concurrency?: number; attempts?: number; backoffMs?: number; latestPerSecond?: number; latestIntervalMs?: number; untilWrittenPauseMs?: number } = {},
+    private readonly options: { concurrency?: number; attempts?: number; backoffMs?: number; latestPerSecond?: number; latestIntervalMs?: number } = {},
   ) {
     this.limiter = options.latestPerSecond ? new RateLimiter(options.latestPerSecond) : undefined;
   }
 
   /** The newest write for `key`: it runs after the one in flight, replacing any that still waits. */
-  latest(key: string, write: Write, options: { untilWritten?: boolean } = {}): void {
-    if (options.untilWritten) this.untilWritten.add(write);
+  latest(key: string, write: Write): void {
     this.pending.set(key, write);
     if (!this.inFlight.has(key)) this.inFlight.set(key, this.writeNewest(key));
   }
@@ -88,13 +84,7 @@ export class BackgroundWrites {
         const write = this.pending.get(key);
         this.pending.delete(key);
         if (!write) continue;
-        const landed = await this.attempt(write);
-        // Not landed and nothing newer for the key: the same write goes again, after a pause (an API server restart
-        // takes 10 to 30 s); settle() or a newer write still replaces it.
-        if (!landed && this.untilWritten.has(write) && !this.pending.has(key)) {
-          this.pending.set(key, write);
-          await this.pause(key, this.options.untilWrittenPauseMs ?? 1_000);
-        }
+        await this.attempt(write);
         await this.rest(key);
       }
     } finally {
@@ -161,7 +151,7 @@ export class BackgroundWrites {
         return true;
       } catch (error) {
         if (i >= attempts) {
-          this.log.warn({ err: error, attempts }, this.untilWritten.has(write) ? 'background write failed; trying it again' : 'background write failed; dropped');
+          this.log.warn({ err: error, attempts }, 'background write failed; dropped');
           return false;
         }
         await new Promise((resolveLater) => setTimeout(resolveLater, (this.options.backoffMs ?? 200) * 2 ** (i - 1)));

@@ -42,7 +42,7 @@ export function engineActivities(
     },
     [engineActivityNames.flowHeld]: async (event) => {
       if (!event.hold) throw new Error('flowHeld needs the hold');
-      resource.markHeld(event, event.hold);
+      await resource.markHeld(event, event.hold);
       await callHooks(hooks, 'onFlowHeld', event, log);
     },
   };

@@ -22,8 +22,8 @@ export interface FlowResource {
   markCompleted(event: FlowEvent): Promise<void>;
   /** The seed's interrupt: annotations, the Interrupt state and the failed step, written idempotently. */
   markInterrupted(event: FlowEvent, interrupt: InterruptInfo): Promise<void>;
-  /** The run is held between steps: status.workflow says so (in the background, like progress). */
-  markHeld(event: FlowEvent, hold: HoldInfo): void;
+  /** The run is held between steps: status.workflow says so, written before this resolves (the hold's activity waits for it). */
+  markHeld(event: FlowEvent, hold: HoldInfo): Promise<void>;
   /** A Kubernetes Event (or the like) on the resource: queued, never waited for. */
   recordEvent(event: FlowEvent, clusterEvent: ClusterEvent): void;
   /** Resolves when every queued write has ended (worker shutdown). */

@@ -105,19 +105,28 @@ export class MpdClusterFlowResource implements FlowResource, ClusterConditionWri
     this.writes.queue(() => this.ignoreGone(resource, () => setClusterCondition(this.clusters, resource, change, onlyWhile)));
   }
 
-  /** A hold is written like progress (newest wins), even with progress writes off: a person has to act on it. */
-  markHeld(event: FlowEvent, hold: HoldInfo): void {
+  /**
+   * A hold is written by the hold's own activity, even with progress writes off (a person has to act on it): the
+   * activity completes only once it landed, so a worker killed before then leaves the activity to be retried (the
+   * soak lost a queued hold that way, and the gate it announced was never seen). Progress still queued is dropped.
+   */
+  async markHeld(event: FlowEvent, hold: HoldInfo): Promise<void> {
     const message =
       hold.kind === 'approval'
         ? `step ${event.index}/${event.total} ${hold.step} waits for approval: mpdflow approve|reject ${event.resource.namespace}/${event.resource.name}`
         : `paused before step ${event.index}/${event.total} ${hold.step}: ${hold.reason}`;
-    // Tried until it lands: a hold lost to an API server restart is a gate nobody knows to answer (found by the soak).
-    this.writeWorkflow(event, { ...this.workflowStatus(event, hold.kind === 'approval' ? 'AwaitingApproval' : 'Paused', message), hold }, { untilWritten: true });
+    await this.writes.settle(keyOf(event.resource));
+    await this.workflowWrite(event, { ...this.workflowStatus(event, hold.kind === 'approval' ? 'AwaitingApproval' : 'Paused', message), hold })();
   }
 
-  private writeWorkflow(event: FlowEvent, workflow: WorkflowStatus, options: { untilWritten?: boolean } = {}): void {
+  private writeWorkflow(event: FlowEvent, workflow: WorkflowStatus): void {
+    this.writes.latest(keyOf(event.resource), this.workflowWrite(event, workflow));
+  }
+
+  /** The write of status.workflow: for a transition's run, only while the cluster is still in that transition. */
+  private workflowWrite(event: FlowEvent, workflow: WorkflowStatus): () => Promise<void> {
     const inTransition = parseFlowWorkflowId(event.workflowId).kind === 'transition' && event.state;
-    const write = () =>
+    return () =>
       this.ignoreGone(event.resource, async () => {
         try {
           const written = inTransition
@@ -129,7 +138,6 @@ export class MpdClusterFlowResource implements FlowResource, ClusterConditionWri
           if (apiStatus(error) !== 422) throw error;
         }
       });
-    this.writes.latest(keyOf(event.resource), write, options);
   }
 
   /** JSON-patch tests: the cluster is still in the transition this run belongs to. */

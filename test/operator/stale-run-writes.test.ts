@@ -129,3 +129,17 @@ test("a step refuses a cluster whose uid is not its run's, and changes nothing",
   });
   assert.equal((await clusters().get(ref)).metadata.annotations?.[triggerAnnotations.tempRoIds], 'ins-9', 'the step changed nothing');
 });
+
+test('a hold is on the cluster when its activity completes, even while the cluster rests between two progress writes', async () => {
+  const ref = { namespace: ns, name: 'hold-written' };
+  const { workflowId } = await clusterInTransition(ref.name, (uid) => transitionWorkflowId({ resourceType: 'MPDCluster', ...ref }, uid, 2));
+  // Progress writes at most once a second: the hold comes right after one (the soak's worker was killed 0.3 s after
+  // a queued hold, which then never landed).
+  const resource = new MpdClusterFlowResource(kube(), { temporalNamespace: 'default', log, progress: true, progressIntervalMs: 5_000 });
+  const event = { ...lateEvent(ref, workflowId), runId: 'current' };
+  resource.reportProgress(event);
+  await resource.markHeld({ ...event, index: 3, stepName: 'RemoveRo' }, { kind: 'approval', step: 'RemoveRo', reason: 'asks for approval', since: new Date().toISOString() });
+  const workflow = (await clusters().get(ref)).status?.workflow;
+  assert.equal(workflow?.phase, 'AwaitingApproval', 'the hold landed before the activity that announces it completed');
+  await resource.drain();
+});

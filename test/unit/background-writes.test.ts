@@ -107,38 +107,3 @@ test('latest with an interval: the newest write of a key goes out when the inter
   await writes.drain();
   assert.deepEqual(log, ['step 2', 'step 4']);
 });
-
-test('untilWritten: a write that fails is tried again until it lands (a hold must be seen), unless a newer write for its key replaced it', async () => {
-  const writes = new BackgroundWrites(quiet, { attempts: 2, backoffMs: 1, untilWrittenPauseMs: 1 });
-  let outage = 5;
-  const landed: string[] = [];
-  const hold = async () => {
-    if (outage-- > 0) throw new Error('connect ECONNREFUSED');
-    landed.push('hold');
-  };
-  writes.latest('ns/pc', hold, { untilWritten: true });
-  await writes.drain();
-  assert.deepEqual(landed, ['hold'], 'tried through the outage (5 failures) until it landed');
-
-  // A progress write is dropped after its attempts; a hold replaced by a newer write is not tried again.
-  const tried: string[] = [];
-  const failing = (name: string) => async () => {
-    tried.push(name);
-    throw new Error('down');
-  };
-  writes.latest('ns/other', failing('progress'));
-  await writes.drain();
-  assert.deepEqual(tried, ['progress', 'progress'], 'two attempts, then dropped');
-  let release!: () => void;
-  const blocked = new Promise<void>((resolveBlocked) => (release = resolveBlocked));
-  writes.latest('ns/held', async () => {
-    tried.push('hold');
-    await blocked;
-    throw new Error('down');
-  }, { untilWritten: true });
-  await afterMicrotasks();
-  writes.latest('ns/held', async () => void tried.push('completed'));
-  release();
-  await writes.drain();
-  assert.deepEqual(tried.slice(2), ['hold', 'hold', 'completed'], 'the hold is replaced by the newer write, not tried again after it');
-});
