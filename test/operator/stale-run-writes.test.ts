@@ -6,10 +6,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { transitionKeyOf, transitionWorkflowId, type FlowEvent } from '../../src/contract/flow-run';
+import { transitionWorkflowId, type FlowEvent } from '../../src/contract/flow-run';
 import { States } from '../../src/contract/states';
-import { InterruptError, type StepContext } from '../../src/flows/step';
-import { stepServices, type StepServices } from '../../src/flows/step-services';
+import { InterruptError } from '../../src/flows/step';
 import { rootLogger } from '../../src/infra/log';
 import { interruptAnnotations } from '../../src/kube/annotations';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
@@ -20,6 +19,7 @@ import { sharedSteps } from '../../activities/shared';
 import { sampleCluster } from '../fixtures/sample-cluster';
 import { clusters } from '../helpers/operator';
 import { kube, releaseTestNamespace, testNamespace } from '../helpers/stack';
+import { stepAttempt } from '../helpers/step-context';
 
 let ns: string;
 const log = rootLogger.child({ test: 'stale-run-writes' });
@@ -105,22 +105,7 @@ test("a step refuses a cluster whose uid is not its run's, and changes nothing",
   await clusterInTransition(ref.name, (uid) => transitionWorkflowId({ resourceType: 'MPDCluster', ...ref }, uid, 2));
   await clusters().patch(ref, { metadata: { annotations: { [triggerAnnotations.tempRoIds]: 'ins-9' } } });
   const workflowId = transitionWorkflowId({ resourceType: 'MPDCluster', ...ref }, 'uid-of-the-deleted-object', 2);
-  const context: StepContext<StepServices> = {
-    resource: { resourceType: 'MPDCluster', ...ref },
-    flowName,
-    stepName: 'CleanAllTempMeta',
-    workflowId,
-    runId: 'old',
-    transitionKey: transitionKeyOf(workflowId),
-    attempt: 1,
-    params: {},
-    values: {},
-    state,
-    signal: new AbortController().signal,
-    heartbeat: () => undefined,
-    log,
-    services: stepServices(kube(), log),
-  };
+  const { ctx: context } = stepAttempt(ref, { workflowId, flowName, stepName: 'CleanAllTempMeta', state });
   await assert.rejects(sharedSteps['workflow_shared.CleanAllTempMeta']!().doStep(context), (error: unknown) => {
     assert.ok(error instanceof InterruptError, `an InterruptError, not ${String(error)}`);
     assert.equal(error.code, 'CLUSTER_REPLACED');
