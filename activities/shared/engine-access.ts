@@ -23,7 +23,7 @@ import {
   roServiceName,
   rwServiceName,
 } from './names';
-import { createOwned } from './owned-objects';
+import { createOwned, deleteIfPresent } from './owned-objects';
 import { newClusterCa, newServerCertificate, serviceDnsNames, type Pem } from './engine-tls';
 import type { PatroniCredentials } from './patroni';
 
@@ -63,6 +63,7 @@ export async function ensureEngineAccess(ctx: Ctx, cluster: MPDCluster): Promise
         },
       }),
     () => core.readNamespacedSecret({ namespace, name: secret }),
+    (options) => core.deleteNamespacedSecret({ namespace, name: secret, ...options }),
   );
   await ensureTls(ctx, cluster, owned);
   const account = engineServiceAccountName(name);
@@ -71,6 +72,7 @@ export async function ensureEngineAccess(ctx: Ctx, cluster: MPDCluster): Promise
     `ServiceAccount ${account}`,
     () => core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: account, ...owned } } }),
     () => core.readNamespacedServiceAccount({ namespace, name: account }),
+    (options) => core.deleteNamespacedServiceAccount({ namespace, name: account, ...options }),
   );
   const rbac = ctx.services.kube.rbac;
   await createOwned(
@@ -86,6 +88,7 @@ export async function ensureEngineAccess(ctx: Ctx, cluster: MPDCluster): Promise
         },
       }),
     () => rbac.readNamespacedRoleBinding({ namespace, name: account }),
+    (options) => rbac.deleteNamespacedRoleBinding({ namespace, name: account, ...options }),
   );
   for (const [serviceName, role] of [
     [rwServiceName(name), undefined],
@@ -96,7 +99,25 @@ export async function ensureEngineAccess(ctx: Ctx, cluster: MPDCluster): Promise
       `Service ${serviceName}`,
       () => core.createNamespacedService({ namespace, body: service(cluster, serviceName, role) }),
       () => core.readNamespacedService({ namespace, name: serviceName }),
+      (options) => core.deleteNamespacedService({ namespace, name: serviceName, ...options }),
     );
+  }
+}
+
+/**
+ * Release: the credentials, the engines' account and the Services go with the cluster, not later by the garbage
+ * collector, so a cluster created again under this name makes its own at once.
+ */
+export async function removeEngineAccess(ctx: Ctx): Promise<void> {
+  const { namespace, name } = ctx.resource;
+  const core = ctx.services.kube.core;
+  for (const secret of [engineSecretName(name), engineTlsSecretName(name), engineCaSecretName(name)]) {
+    await deleteIfPresent(() => core.deleteNamespacedSecret({ namespace, name: secret }));
+  }
+  await deleteIfPresent(() => ctx.services.kube.rbac.deleteNamespacedRoleBinding({ namespace, name: engineServiceAccountName(name) }));
+  await deleteIfPresent(() => core.deleteNamespacedServiceAccount({ namespace, name: engineServiceAccountName(name) }));
+  for (const service of [rwServiceName(name), roServiceName(name)]) {
+    await deleteIfPresent(() => core.deleteNamespacedService({ namespace, name: service }));
   }
 }
 
@@ -114,6 +135,7 @@ async function ensureTls(ctx: Ctx, cluster: MPDCluster, owned: { ownerReferences
       return core.createNamespacedSecret({ namespace, body: { metadata: { name: caName, ...owned }, type: 'Opaque', stringData: { 'ca.crt': ca.cert, 'ca.key': ca.key } } });
     },
     () => core.readNamespacedSecret({ namespace, name: caName }),
+    (options) => core.deleteNamespacedSecret({ namespace, name: caName, ...options }),
   );
   const tlsName = engineTlsSecretName(name);
   const decode = (value: string | undefined) => Buffer.from(value ?? '', 'base64').toString('utf8');
@@ -130,6 +152,7 @@ async function ensureTls(ctx: Ctx, cluster: MPDCluster, owned: { ownerReferences
       });
     },
     () => core.readNamespacedSecret({ namespace, name: tlsName }),
+    (options) => core.deleteNamespacedSecret({ namespace, name: tlsName, ...options }),
   );
 }
 

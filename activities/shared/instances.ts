@@ -13,7 +13,7 @@ import { engineRoles, podName } from './names';
 import { ensureEngineAccess } from './engine-access';
 import { waitCaughtUp, withHaActive } from './ha-manager';
 import { dropDepartedSynchronousStandbys, waitSynchronousSettled } from './synchronous-standbys';
-import { createOwned } from './owned-objects';
+import { createOwned, deleteIfPresent } from './owned-objects';
 import { isPodReady, podInterrupts, podProblem, type PodProblem } from './pod-readiness';
 import type { StepServices } from '../../src/flows/step-services';
 import { requireRunsCluster } from './run-record';
@@ -25,14 +25,6 @@ export * from './names';
 /** The cluster as it is now, if it is still the run's own object (run-record.ts). */
 export async function getCluster(ctx: Ctx): Promise<MPDCluster> {
   return requireRunsCluster(ctx, await ctx.services.clusters.get(ctx.resource));
-}
-
-export async function deleteIfPresent(remove: () => Promise<unknown>): Promise<void> {
-  try {
-    await remove();
-  } catch (error) {
-    if (apiStatus(error) !== 404) throw error;
-  }
 }
 
 export function instances(cluster: MPDCluster): Array<[string, DbInstanceStatus]> {

@@ -3,8 +3,10 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { transitionKeyOf } from '../../src/contract/flow-run';
 import { interruptAnnotations } from '../../src/kube/annotations';
 import { flowMarkerAnnotations, triggerAnnotations } from '../../src/operator/shared/annotations';
-import { deleteIfPresent, deletePod, getCluster, instances, metaConfigMapName, patchInstances, sharePvcName, type Ctx } from './instances';
-import { haConfigServiceName, haStoreEndpointsNames, roServiceName, rwServiceName } from './names';
+import { deletePod, getCluster, instances, metaConfigMapName, patchInstances, sharePvcName, type Ctx } from './instances';
+import { haConfigServiceName, haStoreEndpointsNames } from './names';
+import { removeEngineAccess } from './engine-access';
+import { deleteIfPresent } from './owned-objects';
 import { removeClusterManager, upgradeClusterManager } from './manager';
 import { step } from './step-kit';
 import { WaitingError } from '../../src/flows/step';
@@ -118,8 +120,7 @@ export const lifecycleSteps = {
     for (const name of haStoreEndpointsNames(ctx.resource.name)) {
       await deleteIfPresent(() => ctx.services.kube.core.deleteNamespacedEndpoints({ namespace: ctx.resource.namespace, name }));
     }
-    for (const name of [rwServiceName(ctx.resource.name), roServiceName(ctx.resource.name), haConfigServiceName(ctx.resource.name)]) {
-      await deleteIfPresent(() => ctx.services.kube.core.deleteNamespacedService({ namespace: ctx.resource.namespace, name }));
-    }
+    await deleteIfPresent(() => ctx.services.kube.core.deleteNamespacedService({ namespace: ctx.resource.namespace, name: haConfigServiceName(ctx.resource.name) }));
+    await removeEngineAccess(ctx);
   }),
 };

@@ -3,8 +3,8 @@ import { PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { operatorDefaults } from '../../src/operator/shared/defaults';
 import { waitRolledOut } from './rollout';
-import { deleteIfPresent, getCluster, instances, labels, managerConfigMapName, managerDeploymentName, ownerReference, type Ctx } from './instances';
-import { createOwned } from './owned-objects';
+import { getCluster, instances, labels, managerConfigMapName, managerDeploymentName, ownerReference, type Ctx } from './instances';
+import { createOwned, deleteIfPresent } from './owned-objects';
 
 const mergePatchOptions = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 

@@ -8,6 +8,15 @@ import { WaitingError } from '../../src/flows/step';
 import { apiStatus } from '../../src/kube/client';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 
+/** A delete that is done when the object is gone, whoever removed it. */
+export async function deleteIfPresent(remove: () => Promise<unknown>): Promise<void> {
+  try {
+    await remove();
+  } catch (error) {
+    if (apiStatus(error) !== 404) throw error;
+  }
+}
+
 /** Why an object found under this cluster's name is not (or no longer) this cluster's; undefined when it is. */
 export function notThisClusters(meta: V1ObjectMeta | undefined, cluster: MPDCluster): string | undefined {
   if (meta?.deletionTimestamp) return 'is being deleted';
@@ -17,10 +26,31 @@ export function notThisClusters(meta: V1ObjectMeta | undefined, cluster: MPDClus
 }
 
 /**
- * Creates an object the cluster owns unless it exists. A 409 is success when the object found is this cluster's (an
- * earlier attempt made it); one left by a deleted cluster of the same name, or being deleted, is waited out.
+ * The uid of the deleted cluster that left this object: an MPDCluster owner of this cluster's name but not its uid.
+ * Names are unique, so that owner is certainly gone; only the garbage collector has not caught up.
  */
-export async function createOwned(cluster: MPDCluster, what: string, create: () => Promise<unknown>, read: () => Promise<{ metadata?: V1ObjectMeta }>): Promise<void> {
+export function leftByPredecessor(meta: V1ObjectMeta | undefined, cluster: MPDCluster): boolean {
+  if (!meta?.uid || meta.deletionTimestamp) return false;
+  const owners = meta.ownerReferences ?? [];
+  return owners.length > 0 && owners.every((owner) => owner.kind === 'MPDCluster' && owner.name === cluster.metadata.name && owner.uid !== cluster.metadata.uid);
+}
+
+/** Deletes the object with this uid only (a precondition), so a newer object of the same name is never touched. */
+export type RemoveExact = (options: { body: { preconditions: { uid: string } } }) => Promise<unknown>;
+
+/**
+ * Creates an object the cluster owns unless it exists. A 409 is success when the object found is this cluster's (an
+ * earlier attempt made it); one being deleted, or left by a deleted cluster of the same name, is waited out. Given
+ * `remove`, a predecessor's leftover is deleted rather than waited for: after API server restarts the garbage
+ * collector left one for good (the 25-cluster soak, 2026-12-07: re-created clusters waited 14 min in CreateRwPod).
+ */
+export async function createOwned(
+  cluster: MPDCluster,
+  what: string,
+  create: () => Promise<unknown>,
+  read: () => Promise<{ metadata?: V1ObjectMeta }>,
+  remove?: RemoveExact,
+): Promise<void> {
   try {
     await create();
     return;
@@ -36,5 +66,14 @@ export async function createOwned(cluster: MPDCluster, what: string, create: () 
     throw error;
   }
   const why = notThisClusters(found.metadata, cluster);
+  if (why && remove && leftByPredecessor(found.metadata, cluster)) {
+    try {
+      await remove({ body: { preconditions: { uid: found.metadata!.uid! } } });
+    } catch (error) {
+      // Gone already, or replaced by a newer object (the precondition): the next attempt looks again.
+      if (apiStatus(error) !== 404 && apiStatus(error) !== 409) throw error;
+    }
+    throw new WaitingError(`${what} ${why}: removed it, creating this cluster's own`, 1_000);
+  }
   if (why) throw new WaitingError(`${what} ${why}: waiting for it to go`, 5_000);
 }

@@ -8,7 +8,8 @@ import { startController } from '../../src/controller/controller';
 import { rootLogger } from '../../src/infra/log';
 import { waitUntil } from '../../src/infra/wait';
 import { applyObject } from '../../src/kube/apply';
-import { loadKubeConfig } from '../../src/kube/client';
+import { apiStatus, loadKubeConfig } from '../../src/kube/client';
+import { engineSecretName, engineServiceAccountName } from '../../activities/shared/names';
 import { rawKubeRequest } from '../../src/kube/raw-request';
 import { operator as sharedStorageOperator } from '../../src/operator/shared/operator';
 import { prepareOperator } from '../../src/operator-api/load-operator';
@@ -130,6 +131,16 @@ test('the deploy/ manifests apply server-side, and a whole cluster lifecycle run
     await runningWith(2);
     await clusters().delete(ref);
     await waitUntilGone(ref, 60_000);
+    // Released under the same RBAC: its credentials and the engines' account are gone with it.
+    const gone = async (read: () => Promise<unknown>) => read().then(() => false, (error: unknown) => apiStatus(error) === 404);
+    assert.deepEqual(
+      {
+        credentials: await gone(() => kube().core.readNamespacedSecret({ namespace: ns, name: engineSecretName(ref.name) })),
+        account: await gone(() => kube().core.readNamespacedServiceAccount({ namespace: ns, name: engineServiceAccountName(ref.name) })),
+        binding: await gone(() => kube().rbac.readNamespacedRoleBinding({ namespace: ns, name: engineServiceAccountName(ref.name) })),
+      },
+      { credentials: true, account: true, binding: true },
+    );
   } finally {
     for (const stop of started.reverse()) await stop();
   }

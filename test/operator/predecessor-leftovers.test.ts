@@ -1,0 +1,86 @@
+/**
+ * A cluster created again under a name whose predecessor's credentials the garbage collector never removed (the
+ * 25-cluster soak, 2026-12-07: after API server restarts three re-created clusters waited 12 to 14 minutes in
+ * CreateRwPod for the old `-engine-credentials` Secret). The new cluster removes its predecessor's leftovers and makes
+ * its own, and never touches an object that is its own. Against the real API server; no operator watches here.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { ensureEngineAccess } from '../../activities/shared/engine-access';
+import { engineSecretName, engineServiceAccountName } from '../../activities/shared/names';
+import { WaitingError } from '../../src/flows/step';
+import { transitionWorkflowId } from '../../src/contract/flow-run';
+import { sampleCluster } from '../fixtures/sample-cluster';
+import { clusters } from '../helpers/operator';
+import { kube, releaseTestNamespace, testNamespace } from '../helpers/stack';
+import { stepAttempt } from '../helpers/step-context';
+
+let ns: string;
+before(async () => {
+  ns = await testNamespace('leftovers');
+});
+after(async () => {
+  await releaseTestNamespace(ns);
+});
+
+/** The step as the workflow runs it: a wait is tried again, a bounded number of times here. */
+async function untilDone(run: () => Promise<void>, attempts = 10): Promise<string[]> {
+  const waits: string[] = [];
+  for (let i = 0; i < attempts; i += 1) {
+    try {
+      await run();
+      return waits;
+    } catch (error) {
+      if (!(error instanceof WaitingError)) throw error;
+      waits.push(error.message);
+    }
+  }
+  assert.fail(`still waiting after ${attempts} attempts: ${waits.at(-1)}`);
+}
+
+test("a predecessor's credentials the garbage collector left are replaced by the new cluster's own", async () => {
+  const name = 'pc-again';
+  const cluster = await clusters().create(sampleCluster(ns, name, { followerNum: 0 }));
+  const secretName = engineSecretName(name);
+  // The predecessor's Secret, owned by a cluster of this name that is gone. Its owner's version is one the garbage
+  // collector cannot resolve, so it leaves the Secret alone, as it did in the soak.
+  const predecessor = { apiVersion: 'mpd.polardb.aliyun.com/v0', kind: 'MPDCluster', name, uid: randomUUID(), controller: true };
+  const leftover = await kube().core.createNamespacedSecret({
+    namespace: ns,
+    body: { metadata: { name: secretName, ownerReferences: [predecessor] }, stringData: { superuser: 'old-password' } },
+  });
+  const workflowId = transitionWorkflowId({ resourceType: 'MPDCluster', namespace: ns, name }, cluster.metadata.uid!, 1);
+  const { ctx } = stepAttempt({ namespace: ns, name }, { workflowId, flowName: 'SharedStorageClusterCreate', stepName: 'CreateRwPod', state: 'Creating' });
+
+  const waits = await untilDone(() => ensureEngineAccess(ctx, cluster));
+  assert.ok(waits.some((w) => /belongs to an earlier cluster of the same name.*removed it/.test(w)), `said why it waited: ${waits.join(' | ')}`);
+  const mine = await kube().core.readNamespacedSecret({ namespace: ns, name: secretName });
+  assert.notEqual(mine.metadata?.uid, leftover.metadata?.uid, 'a Secret of its own');
+  assert.deepEqual(mine.metadata?.ownerReferences?.map((o) => o.uid), [cluster.metadata.uid]);
+  assert.notEqual(Buffer.from(mine.data?.superuser ?? '', 'base64').toString(), 'old-password');
+
+  // Its own objects are kept: done again, nothing is replaced.
+  const account = await kube().core.readNamespacedServiceAccount({ namespace: ns, name: engineServiceAccountName(name) });
+  assert.deepEqual(await untilDone(() => ensureEngineAccess(ctx, cluster)), []);
+  assert.equal((await kube().core.readNamespacedSecret({ namespace: ns, name: secretName })).metadata?.uid, mine.metadata?.uid);
+  assert.equal((await kube().core.readNamespacedServiceAccount({ namespace: ns, name: engineServiceAccountName(name) })).metadata?.uid, account.metadata?.uid);
+});
+
+test('an object of the same name owned by something else is waited for, never deleted', async () => {
+  const name = 'pc-shared';
+  const cluster = await clusters().create(sampleCluster(ns, name, { followerNum: 0 }));
+  const secretName = engineSecretName(name);
+  const someoneElses = { apiVersion: 'v1', kind: 'ConfigMap', name: 'unrelated', uid: randomUUID() };
+  const foreign = await kube().core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: secretName, ownerReferences: [someoneElses], finalizers: ['test.mpdflow.io/keep'] } } });
+  const workflowId = transitionWorkflowId({ resourceType: 'MPDCluster', namespace: ns, name }, cluster.metadata.uid!, 1);
+  const { ctx } = stepAttempt({ namespace: ns, name }, { workflowId, flowName: 'SharedStorageClusterCreate', stepName: 'CreateRwPod', state: 'Creating' });
+  try {
+    await assert.rejects(() => untilDone(() => ensureEngineAccess(ctx, cluster), 3), /still waiting/);
+    const still = await kube().core.readNamespacedSecret({ namespace: ns, name: secretName });
+    assert.equal(still.metadata?.uid, foreign.metadata?.uid, 'not ours: left as it is');
+  } finally {
+    await kube().core.patchNamespacedSecret({ namespace: ns, name: secretName, body: { metadata: { finalizers: null } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  }
+});
