@@ -30,11 +30,10 @@ export async function postmasterPid(namespace: string, pod: string): Promise<str
 const commandLine = (pid: string) => read(`/proc/${pid}/cmdline`).split('\0').join(' ');
 
 /**
- * The host PID of the pod's HA manager, or undefined before it runs. Patroni as a container's PID 1 only reaps and
- * passes signals on: its child (the launcher again) runs the HA loop and its REST API.
+ * The host PID of the pod's HA manager (the Patroni process that runs the HA loop and its REST API), or undefined
+ * before it runs: the launcher process none of whose children is a launcher (Patroni forks itself only when PID 1).
  */
 export async function haManagerPid(namespace: string, pod: string): Promise<string | undefined> {
   const launchers = (await podProcesses(namespace, pod)).filter((pid) => commandLine(pid).includes('patroni-launcher'));
-  const isInit = (pid: string) => !launchers.includes(parent(pid));
-  return launchers.find((pid) => launchers.includes(parent(pid)) && isInit(parent(pid)));
+  return launchers.find((pid) => !launchers.some((other) => parent(other) === pid));
 }

@@ -116,7 +116,7 @@ test('the engine killed in its pod is restarted by the HA manager; one that cann
   const good = readFileSync(autoConf, 'utf8');
   appendFileSync(autoConf, 'mpdflow_no_such_setting = on\n');
   await execInPod(kube(), ns, pod, 'engine', ['sh', '-c', 'kill -QUIT "$(head -n1 /data/ins-1/pgdata/postmaster.pid)"']);
-  // Patroni (PID 1) starts PostgreSQL again in the same container; it now exits at start, and the pod is not Ready.
+  // Patroni starts PostgreSQL again in the same container; it now exits at start, and the pod is not Ready.
   await waitUntil(async () => {
     const now = await readPod(pod);
     return now.metadata?.uid === before.metadata?.uid && !isReady(now);

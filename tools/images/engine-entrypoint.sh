@@ -2,8 +2,10 @@
 # The engine container: Patroni (the HA manager) running PostgreSQL on one instance's data directory on the cluster's
 # shared volume, with Kubernetes as its store. Its scope is <cluster>-rw: the leader lock lives on the Endpoints of the
 # cluster's -rw Service (a Service without selector), so the writer's address changes with the lock, in one write, and
-# never points at a dead writer. Member state and the role label (master or replica) are on each pod. Patroni is PID 1
-# and PostgreSQL its child.
+# never points at a dead writer. Member state and the role label (master or replica) are on each pod. tini is PID 1
+# (it reaps and passes signals on), Patroni its child and PostgreSQL Patroni's. Patroni 3.0.2 as PID 1 reaps itself, in
+# a SIGCHLD handler that logs: a child exiting while the HA loop held the log's lock hung that loop for good (a new
+# writer stopped answering right after its promotion in the 25-cluster soak; upstream patroni#3413).
 #   ENGINE_DATA_ROOT     where the shared volume is mounted (default /data)
 #   ENGINE_INSTANCE_ID   the instance; its data lives in $ENGINE_DATA_ROOT/<id>/pgdata
 #   ENGINE_PORT          PostgreSQL's port (default 5432); ENGINE_API_PORT Patroni's REST API (default 8008)
@@ -151,4 +153,4 @@ export PATRONI_RESTAPI_USERNAME=patroni PATRONI_SUPERUSER_USERNAME=postgres PATR
 # pg_rewind and its checks of the leader connect as the superuser: its password, and libpq looking for client
 # certificates in postgres's home, not in root's (unreadable to it: every check failed, so no rewind could run).
 export PATRONI_REWIND_PASSWORD="${PATRONI_SUPERUSER_PASSWORD:-}" HOME=/var/lib/postgresql
-exec setpriv --reuid=postgres --regid=postgres --init-groups patroni-launcher "$config"
+exec tini -- setpriv --reuid=postgres --regid=postgres --init-groups patroni-launcher "$config"

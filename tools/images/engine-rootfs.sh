@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The engine image's root filesystem: Debian with PostgreSQL and Patroni (the HA manager that runs PostgreSQL in each
-# engine pod), installed by mmdebstrap from Debian's packages, then trimmed of what neither uses (LLVM for JIT, perl,
+# engine pod) behind tini, installed by mmdebstrap from Debian's packages, then trimmed of what neither uses (LLVM for JIT, perl,
 # apt's lists, the `main` cluster the package's install script creates). Cached by its inputs: this script and the pins
 # it reads from versions.env (not the others: a new kubelet pin rebuilds nothing here). Prints the tarball's path last.
 set -euo pipefail
@@ -18,7 +18,7 @@ flock 8
 [[ -f "$dest" ]] && { echo "$dest"; exit 0; }
 command -v mmdebstrap >/dev/null || { echo "[mpdflow] the engine image needs mmdebstrap: run tools/node/install.sh first" >&2; exit 3; }
 
-packages="postgresql-${POSTGRESQL_MAJOR},patroni=${PATRONI_DEB_VERSION},python3-psycopg2,util-linux,ca-certificates,iproute2"
+packages="postgresql-${POSTGRESQL_MAJOR},patroni=${PATRONI_DEB_VERSION},python3-psycopg2,tini,util-linux,ca-certificates,iproute2"
 echo "[mpdflow] building the engine's root filesystem from Debian packages ($packages; minutes, once)..." >&2
 started=$SECONDS
 trim='cd "$1" && rm -rf usr/lib/x86_64-linux-gnu/libLLVM-* usr/lib/x86_64-linux-gnu/libz3.so* usr/lib/postgresql/*/lib/llvmjit* \
