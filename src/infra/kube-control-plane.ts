@@ -9,6 +9,7 @@ import { serviceNetworkOf, type ServiceNetwork } from './service-network';
 import { hostAddress } from './node-identity';
 import { waitUntil } from './wait';
 import { say } from './log';
+import { pinKubernetesServiceEndpoints } from './kubernetes-service-endpoints';
 
 export interface KubeControlPlaneOptions {
   /** etcd data, certificates, logs and the kubeconfig live here; reusing it keeps Kubernetes objects. */
@@ -85,7 +86,9 @@ export async function startKubeControlPlane(options: KubeControlPlaneOptions): P
         ...apiserverArgs({ certs, serving, network, advertised, etcdUrl, port: apiPort!, certDir: join(options.dataDir, 'apiserver-certs') }),
         ...(options.withNode
           ? nodeApiserverArgs(join(options.dataDir, 'pki'))
-          : ['--disable-admission-plugins', 'ServiceAccount', '--authorization-mode', 'RBAC', '--endpoint-reconciler-type', 'none']),
+          : ['--disable-admission-plugins', 'ServiceAccount', '--authorization-mode', 'RBAC']),
+        // Without a node nothing routes the Service; with one, its endpoint is pinned below and never withdrawn.
+        '--endpoint-reconciler-type', 'none',
       ],
       logFile: join(options.dataDir, 'kube-apiserver.log'),
     });
@@ -93,6 +96,7 @@ export async function startKubeControlPlane(options: KubeControlPlaneOptions): P
   const apiStarted = Date.now();
   let apiserver = startApiserver();
   await waitForReadyz(server, certs, apiserver);
+  if (options.withNode) await pinKubernetesServiceEndpoints(server, adminTls(certs), advertised, apiPort!);
   const apiserverMs = Date.now() - apiStarted;
 
   const kubeconfigPath = join(options.dataDir, 'kubeconfig');
@@ -165,8 +169,10 @@ function nodeApiserverArgs(pkiDir: string): string[] {
   ];
 }
 
+const adminTls = (certs: KubeCerts) => ({ ca: readFileSync(certs.caCert), cert: readFileSync(certs.adminCert), key: readFileSync(certs.adminKey) });
+
 async function waitForReadyz(server: string, certs: KubeCerts, proc: SupervisedProcess): Promise<void> {
-  const tls = { ca: readFileSync(certs.caCert), cert: readFileSync(certs.adminCert), key: readFileSync(certs.adminKey) };
+  const tls = adminTls(certs);
   await waitUntil(() => httpsOk(`${server}/readyz`, tls), {
     timeoutMs: 120_000,
     intervalMs: 250,

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { dirname, join } from 'node:path';
-import type { KubernetesObject } from '@kubernetes/client-node';
+import { DiscoveryV1Api, type KubernetesObject } from '@kubernetes/client-node';
 import { serviceNetworkBeside } from '../../src/infra/service-network';
 import { hostVethPrefix } from '../../src/infra/node-identity';
 import { mpdflowImageArchive } from '../../src/infra/node-runtime';
@@ -136,6 +136,14 @@ test('a pod reads the API through the `kubernetes` Service with its ServiceAccou
       .end();
   });
   assert.equal(status, 200);
+
+  // Its one endpoint is the stack's own, pinned: the API server does not withdraw it when it stops, so kube-proxy never
+  // routes the Service to nothing (after restarts it took minutes to route it again).
+  const slices = (await kube.config.makeApiClient(DiscoveryV1Api).listNamespacedEndpointSlice({ namespace: 'default', labelSelector: 'kubernetes.io/service-name=kubernetes' })).items;
+  assert.deepEqual(
+    slices.map((slice) => ({ managedBy: slice.metadata?.labels?.['endpointslice.kubernetes.io/managed-by'], addresses: slice.endpoints.flatMap((e) => e.addresses).length })),
+    [{ managedBy: 'mpdflow-local-stack', addresses: 1 }],
+  );
   await kube.core.deleteNamespace({ name: ns });
 });
 
