@@ -30,6 +30,7 @@ export const createSteps = {
           },
         }),
       () => ctx.services.kube.core.readNamespacedConfigMap({ namespace: ctx.resource.namespace, name: metaName }),
+      (options) => ctx.services.kube.core.deleteNamespacedConfigMap({ namespace: ctx.resource.namespace, name: metaName, ...options }),
     );
     if (instances(cluster).length > 0) return;
     const entries = Object.fromEntries(
@@ -57,6 +58,7 @@ export const createSteps = {
           },
         }),
       () => ctx.services.kube.core.readNamespacedPersistentVolumeClaim({ namespace: ctx.resource.namespace, name: claim }),
+      (options) => ctx.services.kube.core.deleteNamespacedPersistentVolumeClaim({ namespace: ctx.resource.namespace, name: claim, ...options }),
     );
   }),
 

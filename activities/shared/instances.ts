@@ -14,7 +14,8 @@ import { ensureEngineAccess } from './engine-access';
 import { waitCaughtUp, withHaActive } from './ha-manager';
 import { dropDepartedSynchronousStandbys, waitSynchronousSettled } from './synchronous-standbys';
 import { createOwned, deleteIfPresent } from './owned-objects';
-import { isPodReady, podInterrupts, podProblem, type PodProblem } from './pod-readiness';
+import { isPodReady, podInterrupts, type PodProblem } from './pod-readiness';
+import { currentPodProblem } from './nodes';
 import type { StepServices } from '../../src/flows/step-services';
 import { requireRunsCluster } from './run-record';
 
@@ -86,7 +87,7 @@ export async function waitPodReady(ctx: Ctx, insId: string): Promise<V1Pod> {
     const pod = await readPod(ctx, insId);
     if (!pod) throw new InterruptError(podInterrupts.lost, `pod ${podName(ctx.resource.name, insId)} disappeared while starting`);
     if (isPodReady(pod) && !pod.metadata?.deletionTimestamp) return pod;
-    const problem = podProblem(pod, Date.now());
+    const problem = await currentPodProblem(ctx, pod);
     if (problem) throw new InterruptError(problem.code, await withEngineLog(ctx, pod, problem));
     ctx.heartbeat({ waitingFor: pod.metadata?.name });
     await sleepUnlessAborted(250, ctx.signal);
@@ -113,7 +114,7 @@ async function withEngineLog(ctx: Ctx, pod: V1Pod, problem: PodProblem): Promise
 export async function ensureInstancePod(ctx: Ctx, cluster: MPDCluster, insId: string, role: 'rw' | 'ro' | 'tempro', options: EnginePodOptions = {}): Promise<void> {
   await ensureEngineAccess(ctx, cluster);
   const existing = await readPod(ctx, insId);
-  if (existing && podProblem(existing, Date.now())) await deletePod(ctx, insId);
+  if (existing && (await currentPodProblem(ctx, existing))) await deletePod(ctx, insId);
   const name = podName(ctx.resource.name, insId);
   const pod = await withHaActive(ctx, async () => {
     await createOwned(
@@ -121,6 +122,7 @@ export async function ensureInstancePod(ctx: Ctx, cluster: MPDCluster, insId: st
       `pod ${name}`,
       () => ctx.services.kube.core.createNamespacedPod({ namespace: ctx.resource.namespace, body: enginePod(cluster, insId, options) }),
       () => ctx.services.kube.core.readNamespacedPod({ namespace: ctx.resource.namespace, name }),
+      (options) => ctx.services.kube.core.deleteNamespacedPod({ namespace: ctx.resource.namespace, name, ...options }),
     );
     return waitPodReady(ctx, insId);
   });

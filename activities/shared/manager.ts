@@ -74,6 +74,7 @@ export async function createClusterManager(ctx: Ctx): Promise<void> {
         body: { metadata: { name: configName, ownerReferences: [ownerReference(cluster)] }, data: { rw: '', ro: '', ha: 'on' } },
       }),
     () => ctx.services.kube.core.readNamespacedConfigMap({ namespace: ctx.resource.namespace, name: configName }),
+    (options) => ctx.services.kube.core.deleteNamespacedConfigMap({ namespace: ctx.resource.namespace, name: configName, ...options }),
   );
   const image = cluster.spec.versionCfg?.clusterManagerImage || operatorDefaults.clusterManagerImage;
   await createOwned(
@@ -81,6 +82,7 @@ export async function createClusterManager(ctx: Ctx): Promise<void> {
     `Deployment ${name}`,
     () => ctx.services.kube.apps.createNamespacedDeployment({ namespace: ctx.resource.namespace, body: managerDeployment(cluster, image) }),
     () => ctx.services.kube.apps.readNamespacedDeployment({ namespace: ctx.resource.namespace, name }),
+    (options) => ctx.services.kube.apps.deleteNamespacedDeployment({ namespace: ctx.resource.namespace, name, ...options }),
   );
   // A resumed step after the image was fixed in the spec: the Deployment follows the spec, then rolls out.
   const existing = await ctx.services.kube.apps.readNamespacedDeployment({ namespace: ctx.resource.namespace, name });
@@ -91,6 +93,7 @@ export async function createClusterManager(ctx: Ctx): Promise<void> {
 
 export async function removeClusterManager(ctx: Ctx): Promise<void> {
   await deleteIfPresent(() => ctx.services.kube.apps.deleteNamespacedDeployment({ namespace: ctx.resource.namespace, name: managerDeploymentName(ctx.resource.name) }));
+  await deleteIfPresent(() => ctx.services.kube.core.deleteNamespacedConfigMap({ namespace: ctx.resource.namespace, name: managerConfigMapName(ctx.resource.name) }));
 }
 
 export async function upgradeClusterManager(ctx: Ctx, image: string): Promise<void> {

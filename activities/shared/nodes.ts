@@ -1,9 +1,13 @@
-/** A migration's target node: it must exist, be schedulable and be Ready (TARGET_NODE_UNAVAILABLE otherwise). */
-import type { V1Node } from '@kubernetes/client-node';
+/**
+ * Nodes as steps see them: a migration's target must exist, be schedulable and be Ready (TARGET_NODE_UNAVAILABLE
+ * otherwise); a pod nothing schedules is judged against the nodes' last change of readiness.
+ */
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { InterruptError } from '../../src/flows/step';
 import { apiStatus } from '../../src/kube/client';
 import { sleepUnlessAborted } from '../../src/infra/wait';
 import type { Ctx } from './instances';
+import { podInterrupts, podProblem, type PodProblem } from './pod-readiness';
 
 /**
  * How long a node that stopped being Ready may take to come back before a step gives up on it, from when it stopped:
@@ -13,6 +17,19 @@ import type { Ctx } from './instances';
 export const nodeReadyGraceMs = 180_000;
 
 const readyCondition = (node: V1Node) => node.status?.conditions?.find((c) => c.type === 'Ready');
+
+/** When any node last became Ready or stopped being Ready (ms since the epoch; 0 if none says). */
+async function lastNodeReadyChange(ctx: Ctx): Promise<number> {
+  const nodes = (await ctx.services.kube.core.listNode()).items;
+  return Math.max(0, ...nodes.map((node) => new Date(readyCondition(node)?.lastTransitionTime ?? 0).getTime()));
+}
+
+/** A starting pod's problem; an unschedulable one is judged again with the nodes' last change of readiness. */
+export async function currentPodProblem(ctx: Ctx, pod: V1Pod): Promise<PodProblem | undefined> {
+  const problem = podProblem(pod, Date.now());
+  if (problem?.code !== podInterrupts.unschedulable) return problem;
+  return podProblem(pod, Date.now(), await lastNodeReadyChange(ctx));
+}
 
 /** Returns once the node is Ready; interrupts at once for a node that does not exist, never reported, or is cordoned. */
 export async function requireReadyNode(ctx: Ctx, nodeName: string): Promise<void> {

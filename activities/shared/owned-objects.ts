@@ -40,16 +40,17 @@ export type RemoveExact = (options: { body: { preconditions: { uid: string } } }
 
 /**
  * Creates an object the cluster owns unless it exists. A 409 is success when the object found is this cluster's (an
- * earlier attempt made it); one being deleted, or left by a deleted cluster of the same name, is waited out. Given
- * `remove`, a predecessor's leftover is deleted rather than waited for: after API server restarts the garbage
- * collector left one for good (the 25-cluster soak, 2026-12-07: re-created clusters waited 14 min in CreateRwPod).
+ * earlier attempt made it); one being deleted is waited out, and one left by a deleted cluster of the same name is
+ * deleted (`remove`, this object only) rather than waited for: after API server restarts the garbage collector left
+ * some for good (the 25-cluster soaks, 2026-12-07: re-created clusters waited 10 to 14 min in CreateRwPod and
+ * CreateClusterManager).
  */
 export async function createOwned(
   cluster: MPDCluster,
   what: string,
   create: () => Promise<unknown>,
   read: () => Promise<{ metadata?: V1ObjectMeta }>,
-  remove?: RemoveExact,
+  remove: RemoveExact,
 ): Promise<void> {
   try {
     await create();
@@ -66,7 +67,7 @@ export async function createOwned(
     throw error;
   }
   const why = notThisClusters(found.metadata, cluster);
-  if (why && remove && leftByPredecessor(found.metadata, cluster)) {
+  if (why && leftByPredecessor(found.metadata, cluster)) {
     try {
       await remove({ body: { preconditions: { uid: found.metadata!.uid! } } });
     } catch (error) {

@@ -67,6 +67,7 @@ export const paramsSteps = {
       `ConfigMap ${name}`,
       () => ctx.services.kube.core.createNamespacedConfigMap({ namespace: ctx.resource.namespace, body: { metadata: { name, ownerReferences: [ownerReference(cluster)] }, data: {} } }),
       () => ctx.services.kube.core.readNamespacedConfigMap({ namespace: ctx.resource.namespace, name }),
+      (options) => ctx.services.kube.core.deleteNamespacedConfigMap({ namespace: ctx.resource.namespace, name, ...options }),
     );
     const names = Object.keys(wanted);
     if (names.length === 0) return;

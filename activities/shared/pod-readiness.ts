@@ -30,8 +30,12 @@ function lastExit(status: V1ContainerStatus): string {
   return `exit code ${t.exitCode}${t.reason ? ` (${t.reason})` : ''}${t.message ? `: ${t.message.trim()}` : ''}`;
 }
 
-/** Why this pod will not become Ready by waiting, or undefined while it still may. `now` in ms since the epoch. */
-export function podProblem(pod: V1Pod, now: number): PodProblem | undefined {
+/**
+ * Why this pod will not become Ready by waiting, or undefined while it still may. `now` in ms since the epoch. An
+ * unschedulable pod gets its whole wait again from `nodesChangedAt` (when a node last became Ready or stopped being
+ * Ready): after API server restarts every node was NotReady for a minute and tainted, and the scheduler refused all.
+ */
+export function podProblem(pod: V1Pod, now: number, nodesChangedAt = 0): PodProblem | undefined {
   const name = `pod ${pod.metadata?.namespace}/${pod.metadata?.name}`;
   if (pod.metadata?.deletionTimestamp) return { code: podInterrupts.lost, message: `${name} is being deleted (not by this flow)` };
   if (isPodReady(pod)) return undefined;
@@ -41,7 +45,7 @@ export function podProblem(pod: V1Pod, now: number): PodProblem | undefined {
     return { code: podInterrupts.startFailed, message: `${name} ${phase.toLowerCase()}: ${pod.status?.reason ?? ''} ${pod.status?.message ?? ''}`.trim() };
   }
   const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-  if (scheduled?.status === 'False' && age > podWaitLimits.unschedulableMs) {
+  if (scheduled?.status === 'False' && Math.min(age, now - nodesChangedAt) > podWaitLimits.unschedulableMs) {
     return { code: podInterrupts.unschedulable, message: `${name} not scheduled after ${Math.round(age / 1000)} s: ${scheduled.message ?? scheduled.reason ?? 'no reason given'}` };
   }
   for (const status of pod.status?.containerStatuses ?? []) {

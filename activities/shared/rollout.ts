@@ -2,7 +2,8 @@
 import { InterruptError } from '../../src/flows/step';
 import { sleepUnlessAborted } from '../../src/infra/wait';
 import type { Ctx } from './instances';
-import { podInterrupts, podProblem } from './pod-readiness';
+import { currentPodProblem } from './nodes';
+import { podInterrupts } from './pod-readiness';
 
 export async function waitRolledOut(ctx: Ctx, name: string): Promise<void> {
   const namespace = ctx.resource.namespace;
@@ -15,7 +16,7 @@ export async function waitRolledOut(ctx: Ctx, name: string): Promise<void> {
     if (observed && status.updatedReplicas === want && status.readyReplicas === want && status.replicas === want) return;
     const selector = Object.entries(deployment.spec?.selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
     for (const pod of (await ctx.services.kube.core.listNamespacedPod({ namespace, labelSelector: selector })).items) {
-      const problem = podProblem(pod, Date.now());
+      const problem = await currentPodProblem(ctx, pod);
       // A pod being deleted is the rollout replacing it, not a loss.
       if (problem && problem.code !== podInterrupts.lost) throw new InterruptError(problem.code, `cluster manager ${name}: ${problem.message}`);
     }

@@ -51,6 +51,7 @@ test('with watchNamespaces the worker and the controller act in those namespaces
     'worker creates pods in its namespace': await canI(worker, 'create', 'pods', watched),
     'worker deletes ConfigMaps in its namespace': await canI(worker, 'delete', 'configmaps', watched),
     'worker reads a Node (a migration target)': await canI(worker, 'get', 'nodes'),
+    'worker lists Nodes (their readiness)': await canI(worker, 'list', 'nodes'),
     "worker reads its clusters' engine Secrets": await canI(worker, 'get', 'secrets', watched),
     "worker removes a released cluster's Secrets": await canI(worker, 'delete', 'secrets', watched),
     "worker binds the engines' ClusterRole in its namespace": await canI(worker, 'bind', `clusterroles/${release}-${home}-engine`, watched),

@@ -39,6 +39,15 @@ test('an engine that keeps exiting, or a failed pod, is DB_START_FAIL with its e
   assert.equal(podProblem(pod({ phase: 'Failed', reason: 'Evicted', message: 'low on memory' }), created)?.code, 'DB_START_FAIL');
 });
 
+test('a pod nothing schedules gets its whole wait again after a node became Ready or stopped being Ready', () => {
+  // Every node NotReady and tainted for a minute after API server restarts (the 25-cluster soak, 2026-12-07).
+  const refused = pod({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: "0/2 nodes are available: 2 node(s) had untolerated taint(s)" }] });
+  const later = created + podWaitLimits.unschedulableMs + 60_000;
+  assert.equal(podProblem(refused, later, later - 30_000), undefined, 'the nodes came back 30 s ago: the scheduler gets its time');
+  assert.equal(podProblem(refused, later, later - podWaitLimits.unschedulableMs - 1)?.code, 'POD_UNSCHEDULED');
+  assert.equal(podProblem(refused, later, 0)?.code, 'POD_UNSCHEDULED', 'no node changed: the wait counts from the pod');
+});
+
 test('unschedulable or unready past the limits: POD_UNSCHEDULED, DB_START_FAIL; a pod being deleted: POD_LOST', () => {
   const unschedulable = pod({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available' }] });
   assert.equal(podProblem(unschedulable, created + podWaitLimits.unschedulableMs - 1), undefined);
