@@ -26,8 +26,8 @@ export function notThisClusters(meta: V1ObjectMeta | undefined, cluster: MPDClus
 }
 
 /**
- * The uid of the deleted cluster that left this object: an MPDCluster owner of this cluster's name but not its uid.
- * Names are unique, so that owner is certainly gone; only the garbage collector has not caught up.
+ * Whether a deleted cluster of this name left this object: its only owners are MPDClusters of this cluster's name but
+ * not its uid. Names are unique, so that owner is certainly gone; only the garbage collector has not caught up.
  */
 export function leftByPredecessor(meta: V1ObjectMeta | undefined, cluster: MPDCluster): boolean {
   if (!meta?.uid || meta.deletionTimestamp) return false;
