@@ -23,7 +23,7 @@ import {
   roServiceName,
   rwServiceName,
 } from './names';
-import { createOwned, deleteIfPresent } from './owned-objects';
+import { createOwned, removeOwned } from './owned-objects';
 import { newClusterCa, newServerCertificate, serviceDnsNames, type Pem } from './engine-tls';
 import type { PatroniCredentials } from './patroni';
 
@@ -108,16 +108,18 @@ export async function ensureEngineAccess(ctx: Ctx, cluster: MPDCluster): Promise
  * Release: the credentials, the engines' account and the Services go with the cluster, not later by the garbage
  * collector, so a cluster created again under this name makes its own at once.
  */
-export async function removeEngineAccess(ctx: Ctx): Promise<void> {
+export async function removeEngineAccess(ctx: Ctx, cluster: MPDCluster): Promise<void> {
   const { namespace, name } = ctx.resource;
   const core = ctx.services.kube.core;
   for (const secret of [engineSecretName(name), engineTlsSecretName(name), engineCaSecretName(name)]) {
-    await deleteIfPresent(() => core.deleteNamespacedSecret({ namespace, name: secret }));
+    await removeOwned(cluster, () => core.readNamespacedSecret({ namespace, name: secret }), (options) => core.deleteNamespacedSecret({ namespace, name: secret, ...options }));
   }
-  await deleteIfPresent(() => ctx.services.kube.rbac.deleteNamespacedRoleBinding({ namespace, name: engineServiceAccountName(name) }));
-  await deleteIfPresent(() => core.deleteNamespacedServiceAccount({ namespace, name: engineServiceAccountName(name) }));
+  const account = engineServiceAccountName(name);
+  const rbac = ctx.services.kube.rbac;
+  await removeOwned(cluster, () => rbac.readNamespacedRoleBinding({ namespace, name: account }), (options) => rbac.deleteNamespacedRoleBinding({ namespace, name: account, ...options }));
+  await removeOwned(cluster, () => core.readNamespacedServiceAccount({ namespace, name: account }), (options) => core.deleteNamespacedServiceAccount({ namespace, name: account, ...options }));
   for (const service of [rwServiceName(name), roServiceName(name)]) {
-    await deleteIfPresent(() => core.deleteNamespacedService({ namespace, name: service }));
+    await removeOwned(cluster, () => core.readNamespacedService({ namespace, name: service }), (options) => core.deleteNamespacedService({ namespace, name: service, ...options }));
   }
 }
 

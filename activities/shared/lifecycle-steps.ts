@@ -6,7 +6,7 @@ import { flowMarkerAnnotations, triggerAnnotations } from '../../src/operator/sh
 import { deletePod, getCluster, instances, metaConfigMapName, patchInstances, sharePvcName, type Ctx } from './instances';
 import { haConfigServiceName, haStoreEndpointsNames } from './names';
 import { removeEngineAccess } from './engine-access';
-import { deleteIfPresent } from './owned-objects';
+import { deleteIfPresent, removeOwned } from './owned-objects';
 import { removeClusterManager, upgradeClusterManager } from './manager';
 import { step } from './step-kit';
 import { WaitingError } from '../../src/flows/step';
@@ -114,13 +114,18 @@ export const lifecycleSteps = {
     const cluster = await getCluster(ctx);
     for (const [id] of instances(cluster)) await deletePod(ctx, id);
     await removeClusterManager(ctx);
-    await deleteIfPresent(() => ctx.services.kube.core.deleteNamespacedPersistentVolumeClaim({ namespace: ctx.resource.namespace, name: sharePvcName(cluster) }));
-    await deleteIfPresent(() => ctx.services.kube.core.deleteNamespacedConfigMap({ namespace: ctx.resource.namespace, name: metaConfigMapName(ctx.resource.name) }));
+    const { namespace } = ctx.resource;
+    const core = ctx.services.kube.core;
+    // The volume is the data: only this cluster's claim, never one a cluster created again under this name holds.
+    const claim = sharePvcName(cluster);
+    await removeOwned(cluster, () => core.readNamespacedPersistentVolumeClaim({ namespace, name: claim }), (options) => core.deleteNamespacedPersistentVolumeClaim({ namespace, name: claim, ...options }));
+    const meta = metaConfigMapName(ctx.resource.name);
+    await removeOwned(cluster, () => core.readNamespacedConfigMap({ namespace, name: meta }), (options) => core.deleteNamespacedConfigMap({ namespace, name: meta, ...options }));
     // The HA manager's store is its own (no owner): a cluster created again under this name must bootstrap anew.
     for (const name of haStoreEndpointsNames(ctx.resource.name)) {
       await deleteIfPresent(() => ctx.services.kube.core.deleteNamespacedEndpoints({ namespace: ctx.resource.namespace, name }));
     }
     await deleteIfPresent(() => ctx.services.kube.core.deleteNamespacedService({ namespace: ctx.resource.namespace, name: haConfigServiceName(ctx.resource.name) }));
-    await removeEngineAccess(ctx);
+    await removeEngineAccess(ctx, cluster);
   }),
 };

@@ -4,7 +4,7 @@ import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { operatorDefaults } from '../../src/operator/shared/defaults';
 import { waitRolledOut } from './rollout';
 import { getCluster, instances, labels, managerConfigMapName, managerDeploymentName, ownerReference, type Ctx } from './instances';
-import { createOwned, deleteIfPresent } from './owned-objects';
+import { createOwned, removeOwned } from './owned-objects';
 
 const mergePatchOptions = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
@@ -92,8 +92,13 @@ export async function createClusterManager(ctx: Ctx): Promise<void> {
 }
 
 export async function removeClusterManager(ctx: Ctx): Promise<void> {
-  await deleteIfPresent(() => ctx.services.kube.apps.deleteNamespacedDeployment({ namespace: ctx.resource.namespace, name: managerDeploymentName(ctx.resource.name) }));
-  await deleteIfPresent(() => ctx.services.kube.core.deleteNamespacedConfigMap({ namespace: ctx.resource.namespace, name: managerConfigMapName(ctx.resource.name) }));
+  const cluster = await getCluster(ctx);
+  const namespace = ctx.resource.namespace;
+  const { apps, core } = ctx.services.kube;
+  const deployment = managerDeploymentName(ctx.resource.name);
+  await removeOwned(cluster, () => apps.readNamespacedDeployment({ namespace, name: deployment }), (options) => apps.deleteNamespacedDeployment({ namespace, name: deployment, ...options }));
+  const config = managerConfigMapName(ctx.resource.name);
+  await removeOwned(cluster, () => core.readNamespacedConfigMap({ namespace, name: config }), (options) => core.deleteNamespacedConfigMap({ namespace, name: config, ...options }));
 }
 
 export async function upgradeClusterManager(ctx: Ctx, image: string): Promise<void> {

@@ -1,13 +1,13 @@
 /**
  * Nodes as steps see them: a migration's target must exist, be schedulable and be Ready (TARGET_NODE_UNAVAILABLE
- * otherwise); a pod nothing schedules is judged against the nodes' last change of readiness.
+ * otherwise); a pod nothing schedules is judged against the nodes' last change of readiness and the claims it waits for.
  */
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { InterruptError } from '../../src/flows/step';
 import { apiStatus } from '../../src/kube/client';
 import { sleepUnlessAborted } from '../../src/infra/wait';
 import type { Ctx } from './instances';
-import { podInterrupts, podProblem, type PodProblem } from './pod-readiness';
+import { claimsSchedulerMisses, podInterrupts, podProblem, type PodProblem } from './pod-readiness';
 
 /**
  * How long a node that stopped being Ready may take to come back before a step gives up on it, from when it stopped:
@@ -24,11 +24,28 @@ async function lastNodeReadyChange(ctx: Ctx): Promise<number> {
   return Math.max(0, ...nodes.map((node) => new Date(readyCondition(node)?.lastTransitionTime ?? 0).getTime()));
 }
 
-/** A starting pod's problem; an unschedulable one is judged again with the nodes' last change of readiness. */
+/**
+ * A starting pod's problem; an unschedulable one is judged again with the nodes' last change of readiness and the
+ * claims the scheduler says are missing that do exist.
+ */
 export async function currentPodProblem(ctx: Ctx, pod: V1Pod): Promise<PodProblem | undefined> {
   const problem = podProblem(pod, Date.now());
   if (problem?.code !== podInterrupts.unschedulable) return problem;
-  return podProblem(pod, Date.now(), await lastNodeReadyChange(ctx));
+  return podProblem(pod, Date.now(), { nodesChangedAt: await lastNodeReadyChange(ctx), existingClaims: await existingClaims(ctx, pod) });
+}
+
+async function existingClaims(ctx: Ctx, pod: V1Pod): Promise<Set<string>> {
+  const namespace = pod.metadata!.namespace!;
+  const present = await Promise.all(
+    claimsSchedulerMisses(pod).map(async (name) => {
+      const claim = await ctx.services.kube.core.readNamespacedPersistentVolumeClaim({ namespace, name }).catch((error: unknown) => {
+        if (apiStatus(error) === 404) return undefined;
+        throw error;
+      });
+      return claim && !claim.metadata?.deletionTimestamp ? name : undefined;
+    }),
+  );
+  return new Set(present.filter((name): name is string => name !== undefined));
 }
 
 /** Returns once the node is Ready; interrupts at once for a node that does not exist, never reported, or is cordoned. */

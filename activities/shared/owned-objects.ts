@@ -39,6 +39,29 @@ export function leftByPredecessor(meta: V1ObjectMeta | undefined, cluster: MPDCl
 export type RemoveExact = (options: { body: { preconditions: { uid: string } } }) => Promise<unknown>;
 
 /**
+ * Deletes this cluster's object of that name and nothing else: one owned by another cluster (created again under this
+ * name while a late attempt of this one's release ran) is left, and the delete names the uid read, so an object that
+ * replaced it in between is never touched either. Done when the object is gone or not this cluster's.
+ */
+export async function removeOwned(cluster: MPDCluster, read: () => Promise<{ metadata?: V1ObjectMeta }>, remove: RemoveExact): Promise<void> {
+  let meta: V1ObjectMeta | undefined;
+  try {
+    meta = (await read()).metadata;
+  } catch (error) {
+    if (apiStatus(error) === 404) return;
+    throw error;
+  }
+  const owners = meta?.ownerReferences ?? [];
+  if (!meta?.uid || (owners.length > 0 && !owners.some((owner) => owner.uid === cluster.metadata.uid))) return;
+  try {
+    await remove({ body: { preconditions: { uid: meta.uid } } });
+  } catch (error) {
+    // Gone already, or replaced by a newer object (the precondition): either way no object of this cluster's is left.
+    if (apiStatus(error) !== 404 && apiStatus(error) !== 409) throw error;
+  }
+}
+
+/**
  * Creates an object the cluster owns unless it exists. A 409 is success when the object found is this cluster's (an
  * earlier attempt made it); one being deleted is waited out, and one left by a deleted cluster of the same name is
  * deleted (`remove`, this object only) rather than waited for: after API server restarts the garbage collector left

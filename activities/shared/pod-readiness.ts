@@ -30,12 +30,21 @@ function lastExit(status: V1ContainerStatus): string {
   return `exit code ${t.exitCode}${t.reason ? ` (${t.reason})` : ''}${t.message ? `: ${t.message.trim()}` : ''}`;
 }
 
+/** What a step saw of the cluster beside the pod, against which the scheduler's refusal is judged. */
+export interface SchedulingSeen {
+  /** When a node last became Ready or stopped being Ready (ms since the epoch). */
+  nodesChangedAt?: number;
+  /** Claims the scheduler's message names that exist and are not being deleted. */
+  existingClaims?: ReadonlySet<string>;
+}
+
 /**
  * Why this pod will not become Ready by waiting, or undefined while it still may. `now` in ms since the epoch. An
- * unschedulable pod gets its whole wait again from `nodesChangedAt` (when a node last became Ready or stopped being
- * Ready): after API server restarts every node was NotReady for a minute and tainted, and the scheduler refused all.
+ * unschedulable pod gets its whole wait again from `nodesChangedAt`: after API server restarts every node was NotReady
+ * for a minute and tainted, and the scheduler refused all. A refusal for a claim "not found" that exists is the
+ * scheduler's cache lagging (the 25-cluster soak saw it over two minutes after restarts): waited for as long as a start.
  */
-export function podProblem(pod: V1Pod, now: number, nodesChangedAt = 0): PodProblem | undefined {
+export function podProblem(pod: V1Pod, now: number, seen: SchedulingSeen = {}): PodProblem | undefined {
   const name = `pod ${pod.metadata?.namespace}/${pod.metadata?.name}`;
   if (pod.metadata?.deletionTimestamp) return { code: podInterrupts.lost, message: `${name} is being deleted (not by this flow)` };
   if (isPodReady(pod)) return undefined;
@@ -45,8 +54,13 @@ export function podProblem(pod: V1Pod, now: number, nodesChangedAt = 0): PodProb
     return { code: podInterrupts.startFailed, message: `${name} ${phase.toLowerCase()}: ${pod.status?.reason ?? ''} ${pod.status?.message ?? ''}`.trim() };
   }
   const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-  if (scheduled?.status === 'False' && Math.min(age, now - nodesChangedAt) > podWaitLimits.unschedulableMs) {
-    return { code: podInterrupts.unschedulable, message: `${name} not scheduled after ${Math.round(age / 1000)} s: ${scheduled.message ?? scheduled.reason ?? 'no reason given'}` };
+  if (scheduled?.status === 'False') {
+    const lagging = claimsSchedulerMisses(pod).filter((claim) => seen.existingClaims?.has(claim));
+    const limit = lagging.length > 0 ? podWaitLimits.readyMs : podWaitLimits.unschedulableMs;
+    if (Math.min(age, now - (seen.nodesChangedAt ?? 0)) > limit) {
+      const why = lagging.length > 0 ? ` (claim ${lagging.join(', ')} exists: the scheduler has not seen it)` : '';
+      return { code: podInterrupts.unschedulable, message: `${name} not scheduled after ${Math.round(age / 1000)} s: ${scheduled.message ?? scheduled.reason ?? 'no reason given'}${why}` };
+    }
   }
   for (const status of pod.status?.containerStatuses ?? []) {
     const waiting = status.state?.waiting;
@@ -63,6 +77,12 @@ export function podProblem(pod: V1Pod, now: number, nodesChangedAt = 0): PodProb
     return { code: podInterrupts.startFailed, message: `${name} not Ready for ${Math.round(unready / 1000)} s: ${readinessDetail(pod)}` };
   }
   return undefined;
+}
+
+/** The claims the scheduler says it cannot find, in its words: `persistentvolumeclaim "<name>" not found`. */
+export function claimsSchedulerMisses(pod: V1Pod): string[] {
+  const message = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False')?.message ?? '';
+  return [...message.matchAll(/persistentvolumeclaim "([^"]+)" not found/g)].map((match) => match[1]!);
 }
 
 /**

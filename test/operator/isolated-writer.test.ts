@@ -6,7 +6,6 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { waitUntil } from '../../src/infra/wait';
 import { patroni } from '../../activities/shared/patroni';
 import { writerAnswerGraceMs } from '../../activities/shared/ha-manager';
@@ -14,6 +13,7 @@ import { sampleCluster } from '../fixtures/sample-cluster';
 import { haManagerPid } from '../helpers/engine-process';
 import { engineQuery } from '../helpers/engine';
 import { heartbeatsOf, setPaused } from '../helpers/ha-pause';
+import { apiServiceIp, apiServicePath } from '../helpers/api-path';
 import { clusters, waitForState } from '../helpers/operator';
 import { startSharedOperator, type SharedOperator } from '../helpers/shared-operator';
 import { kube, releaseTestNamespace, temporalClient, testNamespace } from '../helpers/stack';
@@ -29,15 +29,6 @@ after(async () => {
   await releaseTestNamespace(ns);
 });
 
-/** Cuts (or restores) one pod's path to the API server's Service, inside the pod's network namespace. */
-function apiServicePath(pid: string, serviceIp: string, open: boolean): void {
-  const nft = (...args: string[]) => execFileSync('nsenter', ['-t', pid, '-n', 'nft', ...args], { stdio: 'pipe' });
-  if (open) return void nft('delete', 'table', 'ip', 'mpdflow_test_cut');
-  nft('add', 'table', 'ip', 'mpdflow_test_cut');
-  nft('add', 'chain', 'ip', 'mpdflow_test_cut', 'out', '{ type filter hook output priority 0 ; }');
-  nft('add', 'rule', 'ip', 'mpdflow_test_cut', 'out', 'ip', 'daddr', serviceIp, 'tcp', 'dport', '443', 'reject', 'with', 'tcp', 'reset');
-}
-
 test("a writer that runs while its HA manager cannot reach the API server: a step waits past a minute, then the flow completes", { timeout: 900_000 }, async () => {
   const name = 'iso-writer';
   const writerPod = `${name}-ins-1`;
@@ -50,7 +41,7 @@ test("a writer that runs while its HA manager cannot reach the API server: a ste
   await waitUntil(async () => (await patroni.member(await writer())).pause === true, { timeoutMs: 30_000, describe: () => 'the writer never paused' });
   const pid = await haManagerPid(ns, writerPod);
   assert.ok(pid, 'the writer has an HA manager');
-  const serviceIp = (await kube().core.readNamespacedService({ namespace: 'default', name: 'kubernetes' })).spec!.clusterIP!;
+  const serviceIp = await apiServiceIp();
   const { client, close } = await temporalClient();
   apiServicePath(pid, serviceIp, false);
   let interrupted = '';

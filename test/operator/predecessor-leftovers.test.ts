@@ -2,14 +2,15 @@
  * A cluster created again under a name whose predecessor's credentials the garbage collector never removed (the
  * 25-cluster soak, 2026-12-07: after API server restarts three re-created clusters waited 12 to 14 minutes in
  * CreateRwPod for the old `-engine-credentials` Secret). The new cluster removes its predecessor's leftovers and makes
- * its own, and never touches an object that is its own. Against the real API server; no operator watches here.
+ * its own, and never touches an object that is its own; a late release of the predecessor never touches the new
+ * cluster's. Against the real API server; no operator watches here.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { ensureEngineAccess } from '../../activities/shared/engine-access';
-import { engineSecretName, engineServiceAccountName } from '../../activities/shared/names';
+import { ensureEngineAccess, removeEngineAccess } from '../../activities/shared/engine-access';
+import { engineCaSecretName, engineSecretName, engineServiceAccountName, engineTlsSecretName, roServiceName, rwServiceName } from '../../activities/shared/names';
 import { WaitingError } from '../../src/flows/step';
 import { transitionWorkflowId } from '../../src/contract/flow-run';
 import { sampleCluster } from '../fixtures/sample-cluster';
@@ -83,4 +84,33 @@ test('an object of the same name owned by something else is waited for, never de
   } finally {
     await kube().core.patchNamespacedSecret({ namespace: ns, name: secretName, body: { metadata: { finalizers: null } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
   }
+});
+
+test("a late release of a deleted cluster leaves what a cluster created again under its name owns", async () => {
+  const name = 'pc-late';
+  const cluster = await clusters().create(sampleCluster(ns, name, { followerNum: 0 }));
+  const workflowId = transitionWorkflowId({ resourceType: 'MPDCluster', namespace: ns, name }, cluster.metadata.uid!, 1);
+  const { ctx } = stepAttempt({ namespace: ns, name }, { workflowId, flowName: 'SharedStorageClusterCreate', stepName: 'CreateRwPod', state: 'Creating' });
+  await untilDone(() => ensureEngineAccess(ctx, cluster));
+  const core = kube().core;
+  const objects = async () => {
+    const read = async (get: () => Promise<{ metadata?: { uid?: string } }>) => (await get().catch(() => undefined))?.metadata?.uid ?? 'gone';
+    return {
+      secrets: await Promise.all([engineSecretName(name), engineTlsSecretName(name), engineCaSecretName(name)].map((secret) => read(() => core.readNamespacedSecret({ namespace: ns, name: secret })))),
+      account: await read(() => core.readNamespacedServiceAccount({ namespace: ns, name: engineServiceAccountName(name) })),
+      binding: await read(() => kube().rbac.readNamespacedRoleBinding({ namespace: ns, name: engineServiceAccountName(name) })),
+      services: await Promise.all([rwServiceName(name), roServiceName(name)].map((service) => read(() => core.readNamespacedService({ namespace: ns, name: service })))),
+    };
+  };
+  const before = await objects();
+  assert.ok(!JSON.stringify(before).includes('gone'), `all made: ${JSON.stringify(before)}`);
+
+  // The predecessor's release, an attempt that read its cluster before it was deleted and this one created.
+  const predecessor = { ...cluster, metadata: { ...cluster.metadata, uid: randomUUID() } };
+  await removeEngineAccess(ctx, predecessor);
+  assert.deepEqual(await objects(), before, "the late release removed the new cluster's objects");
+
+  await removeEngineAccess(ctx, cluster);
+  const after = await objects();
+  assert.deepEqual(after, { secrets: ['gone', 'gone', 'gone'], account: 'gone', binding: 'gone', services: ['gone', 'gone'] }, JSON.stringify(after));
 });

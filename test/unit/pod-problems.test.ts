@@ -43,9 +43,23 @@ test('a pod nothing schedules gets its whole wait again after a node became Read
   // Every node NotReady and tainted for a minute after API server restarts (the 25-cluster soak, 2026-12-07).
   const refused = pod({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: "0/2 nodes are available: 2 node(s) had untolerated taint(s)" }] });
   const later = created + podWaitLimits.unschedulableMs + 60_000;
-  assert.equal(podProblem(refused, later, later - 30_000), undefined, 'the nodes came back 30 s ago: the scheduler gets its time');
-  assert.equal(podProblem(refused, later, later - podWaitLimits.unschedulableMs - 1)?.code, 'POD_UNSCHEDULED');
-  assert.equal(podProblem(refused, later, 0)?.code, 'POD_UNSCHEDULED', 'no node changed: the wait counts from the pod');
+  assert.equal(podProblem(refused, later, { nodesChangedAt: later - 30_000 }), undefined, 'the nodes came back 30 s ago: the scheduler gets its time');
+  assert.equal(podProblem(refused, later, { nodesChangedAt: later - podWaitLimits.unschedulableMs - 1 })?.code, 'POD_UNSCHEDULED');
+  assert.equal(podProblem(refused, later, { nodesChangedAt: 0 })?.code, 'POD_UNSCHEDULED', 'no node changed: the wait counts from the pod');
+});
+
+test('a claim the scheduler says is not found, but that exists, is waited for as long as a start, and said so', () => {
+  // The scheduler's cache of claims lagged over two minutes behind API server restarts (the 25-cluster soak, pc-15).
+  const message = '0/2 nodes are available: persistentvolumeclaim "pc-15-data" not found. preemption: 0/2 nodes are available';
+  const refused = pod({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message }] });
+  const pastUnschedulable = created + podWaitLimits.unschedulableMs + 1;
+  assert.equal(podProblem(refused, pastUnschedulable)?.code, 'POD_UNSCHEDULED', 'a claim that is gone: the usual wait');
+  assert.equal(podProblem(refused, pastUnschedulable, { existingClaims: new Set(['other']) })?.code, 'POD_UNSCHEDULED');
+  const exists = { existingClaims: new Set(['pc-15-data']) };
+  assert.equal(podProblem(refused, pastUnschedulable, exists), undefined, 'the claim exists: the scheduler gets its time');
+  const problem = podProblem(refused, created + podWaitLimits.readyMs + 1, exists);
+  assert.equal(problem?.code, 'POD_UNSCHEDULED');
+  assert.match(problem!.message, /claim pc-15-data exists: the scheduler has not seen it/);
 });
 
 test('unschedulable or unready past the limits: POD_UNSCHEDULED, DB_START_FAIL; a pod being deleted: POD_LOST', () => {

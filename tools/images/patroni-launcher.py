@@ -16,7 +16,7 @@ import time
 import patroni.postgresql
 import patroni.utils
 from patroni.dcs.kubernetes import Kubernetes
-from patroni.ha import Ha
+from patroni.ha import Failsafe, Ha
 
 patroni.postgresql.STOP_POLLING_INTERVAL = 0.02  # read at each poll of a stopping postmaster
 patroni.utils.polling_loop.__defaults__ = (0.1,)  # every other wait (a start's pg_isready polls): ten a second
@@ -121,6 +121,28 @@ def _process_sync_replication_as_sync_leader(ha):
 
 Ha.post_bootstrap = _post_bootstrap_as_sync_leader
 Ha.process_sync_replication = _process_sync_replication_as_sync_leader
+
+# A replica remembers the writer that last called it during an API server outage (POST /failsafe), and Patroni 3.0.2
+# keeps that name after the replica is itself promoted: at its next outage as the writer it read the old writer as the
+# lock owner and demoted itself (the 25-cluster soak, pc-7: three demotions, then no writer; upstream #2803, fixed in
+# 3.2.0). Whatever a writer remembered goes when it reaches the store again, and a forgotten writer names no leader.
+_failsafe_leader = Failsafe.leader
+
+
+def _set_is_active_forgetting(failsafe, value):
+    with failsafe._lock:
+        failsafe._last_update = value
+        if not value:
+            failsafe._name = failsafe._conn_url = failsafe._api_url = failsafe._slots = None
+
+
+def _remembered_leader(failsafe):
+    with failsafe._lock:
+        return _failsafe_leader.fget(failsafe) if failsafe._name else None
+
+
+Failsafe.set_is_active = _set_is_active_forgetting
+Failsafe.leader = property(_remembered_leader)
 
 # Patroni starts each postmaster through a spawned helper, which imports this file again: only the first one runs Patroni.
 if __name__ == '__main__':
