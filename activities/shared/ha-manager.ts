@@ -120,14 +120,8 @@ export async function setHaPaused(ctx: Ctx, paused: boolean, marks: Marks = {}, 
   throw new Error(`the HA manager did not ${paused ? 'pause' : 'resume'} within 30 s (leader ${leader.metadata?.name})`);
 }
 
-/**
- * DisableHA: failover paused for this transition's flow (its later attempts and resumed runs know it was). Only over a
- * writer: paused, Patroni elects nobody, so a cluster paused while leaderless stays so (the 25-cluster soak, pc-7).
- */
-export async function pauseHaForFlow(ctx: Ctx): Promise<void> {
-  await clusterView(ctx);
-  await setHaPaused(ctx, true, { [haPausedByAnnotation]: ctx.transitionKey, [haLentToAnnotation]: null });
-}
+/** DisableHA: failover paused for this transition's flow (its later attempts and resumed runs know it was). */
+export const pauseHaForFlow = (ctx: Ctx) => setHaPaused(ctx, true, { [haPausedByAnnotation]: ctx.transitionKey, [haLentToAnnotation]: null });
 /** EnableHA: failover resumed, and no flow holds it paused any more. */
 export const resumeHaAfterFlow = (ctx: Ctx) => setHaPaused(ctx, false, { [haPausedByAnnotation]: null, [haLentToAnnotation]: null });
 

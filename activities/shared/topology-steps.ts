@@ -1,13 +1,17 @@
 /** HA on and off, switching the RW, and keeping the cluster manager's topology pointed at the RW. */
 import { getCluster } from './instances';
-import { pauseHaForFlow, resumeHaAfterFlow } from './ha-manager';
+import { clusterView, pauseHaForFlow, resumeHaAfterFlow } from './ha-manager';
 import { setHa, syncManagerTopology } from './manager';
 import { switchWriterTo } from './switchover';
 import { step } from './step-kit';
 
 export const topologySteps = {
-  /** The HA manager stops failing over (Patroni's pause) while the flow rearranges instances. */
+  /**
+   * The HA manager stops failing over (Patroni's pause) while the flow rearranges instances; only over a running writer:
+   * paused, Patroni elects nobody, so a cluster paused while leaderless stays so (the 25-cluster soak, pc-7).
+   */
   DisableHA: step(async (ctx) => {
+    await clusterView(ctx);
     await pauseHaForFlow(ctx);
     await setHa(ctx, false);
   }),

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { transitionWorkflowId } from '../../src/contract/flow-run';
 import { haStoreEndpointsNames } from '../../activities/shared/names';
 import { haPaused, pauseHaForFlow, resumeHaAfterFlow, withHaActive } from '../../activities/shared/ha-manager';
+import { topologySteps } from '../../activities/shared/topology-steps';
 import { kube, releaseTestNamespace, testNamespace } from '../helpers/stack';
 import { stepAttempt, type TestAttempt } from '../helpers/step-context';
 
@@ -107,4 +108,13 @@ test('an attempt cancelled while it lent failover out leaves it to the attempt t
   assert.equal(await haPaused(cancelled.ctx), false, 'not paused by the cancelled attempt');
   await withHaActive(attempt(name, 2).ctx, async () => undefined);
   assert.equal(await haPaused(cancelled.ctx), true, 'the next attempt pauses it again');
+});
+
+test('DisableHA over a cluster with no running writer interrupts (DB_RW_NOT_RUNNING) and leaves failover on to elect one', { timeout: 180_000 }, async () => {
+  // Paused, Patroni elects nobody: the 25-cluster soak's pc-7 stayed without a writer after a switch paused it so.
+  const name = 'leaderless';
+  await bootstrapped(name);
+  const { ctx } = attempt(name, 1);
+  await assert.rejects(() => topologySteps.DisableHA().doStep(ctx), (error: Error & { code?: string }) => error.code === 'DB_RW_NOT_RUNNING');
+  assert.equal(await haPaused(ctx), false, 'failover stays on');
 });
