@@ -11,6 +11,7 @@ import { triggerAnnotations } from '../../src/operator/shared/annotations';
 import type { KubeClients } from '../../src/kube/client';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import type { MpdClusterClient } from '../../src/kube/mpdcluster-client';
+import { deleteAsSeen } from './delete-as-seen';
 import type { MPDClusterSpec } from '../../src/kube/mpdcluster-schema';
 import { planGoHandback } from './go-handback';
 import type { Rng } from './rng';
@@ -182,8 +183,10 @@ export function planOperation(kind: OperationKind, name: string, cluster: MPDClu
         consumed: (c) => !c?.spec.versionCfgModifyTo,
       };
     }
-    case 'delete':
-      return { kind, detail: 'delete', expectFlow: flows.release, apply: () => env.clusters.delete(ref), consumed: (c) => !c };
+    case 'delete': {
+      const plan: OperationPlan = { kind, detail: 'delete', expectFlow: flows.release, apply: () => deleteAsSeen(env, ref, plan), consumed: (c) => !c };
+      return plan;
+    }
     case 'cancel':
       return { kind, detail: `${cancelledAnnotation}=true`, apply: annotate({ [cancelledAnnotation]: 'true' }), consumed: () => true };
     case 'rewrite':

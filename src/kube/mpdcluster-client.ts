@@ -99,8 +99,9 @@ export class MpdClusterClient {
     }
   }
 
-  async delete(ref: ClusterRef): Promise<void> {
-    await this.request('DELETE', path(ref));
+  /** With `seen`, only the cluster as it was read (its uid and resourceVersion): a 409 says it changed since. */
+  async delete(ref: ClusterRef, seen?: { uid: string; resourceVersion: string }): Promise<void> {
+    await this.request('DELETE', path(ref), seen ? { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: seen } : undefined);
   }
 
   /** The watch path of MPDClusters, for informers. */

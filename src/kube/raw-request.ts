@@ -23,7 +23,8 @@ export async function rawKubeRequest(
   const options: RequestOptions = { method, headers: { Accept: accept } };
   await config.applyToHTTPSOptions(options);
   const payload = body === undefined ? undefined : JSON.stringify(body);
-  if (payload !== undefined) options.headers = { ...options.headers, 'Content-Type': contentType };
+  // A length always: node sends a DELETE's body with neither a length nor chunks, and the server reads it as the next request.
+  if (payload !== undefined) options.headers = { ...options.headers, 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) };
   return new Promise((resolveBody, reject) => {
     const req = request(url, options, (res) => {
       let text = '';
