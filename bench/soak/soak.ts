@@ -15,7 +15,7 @@ import { actsAfterLostLease } from './fencing';
 import { Fleet } from './fleet';
 import { Gate } from './gate';
 import { checkInvariants } from './invariants';
-import { gatesHeld, soakGates } from './approvals';
+import { answerApprovals, gatesHeld, soakGates } from './approvals';
 import { gatedFlows } from '../../test/helpers/gated-flows';
 import { startDataWriters } from './data-writers';
 import { goFlowsTakenOver } from './go-handback';
@@ -43,6 +43,8 @@ async function waitAllQuiet(ctx: LoadContext, timeoutMs: number): Promise<string
   do {
     const byName = await snapshot(ctx);
     if (byName) {
+      // A request that timed out while held can still start after the drain and meet its gate: it is answered here too.
+      await answerApprovals(ctx.ledger, byName, ctx.temporal);
       restless = [];
       for (const [name, cluster] of byName) if (!(await isQuiet(ctx.temporal, cluster))) restless.push(name);
       if (restless.length === 0) return [];
