@@ -53,10 +53,14 @@ export async function removeOwned(cluster: MPDCluster, read: () => Promise<{ met
   }
   const owners = meta?.ownerReferences ?? [];
   if (!meta?.uid || (owners.length > 0 && !owners.some((owner) => owner.uid === cluster.metadata.uid))) return;
+  await removeExactly(remove, meta.uid);
+}
+
+/** Deletes the object with this uid; gone already, or replaced by a newer one (the precondition's 409), is done too. */
+async function removeExactly(remove: RemoveExact, uid: string): Promise<void> {
   try {
-    await remove({ body: { preconditions: { uid: meta.uid } } });
+    await remove({ body: { preconditions: { uid } } });
   } catch (error) {
-    // Gone already, or replaced by a newer object (the precondition): either way no object of this cluster's is left.
     if (apiStatus(error) !== 404 && apiStatus(error) !== 409) throw error;
   }
 }
@@ -91,12 +95,8 @@ export async function createOwned(
   }
   const why = notThisClusters(found.metadata, cluster);
   if (why && leftByPredecessor(found.metadata, cluster)) {
-    try {
-      await remove({ body: { preconditions: { uid: found.metadata!.uid! } } });
-    } catch (error) {
-      // Gone already, or replaced by a newer object (the precondition): the next attempt looks again.
-      if (apiStatus(error) !== 404 && apiStatus(error) !== 409) throw error;
-    }
+    // The next attempt looks again, whatever object then holds the name.
+    await removeExactly(remove, found.metadata!.uid!);
     throw new WaitingError(`${what} ${why}: removed it, creating this cluster's own`, 1_000);
   }
   if (why) throw new WaitingError(`${what} ${why}: waiting for it to go`, 5_000);
