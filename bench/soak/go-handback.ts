@@ -11,6 +11,7 @@ import { haConfigServiceName, managerConfigMapName } from '../../activities/shar
 import { transitionKeyOf } from '../../src/contract/flow-run';
 import { migratedEvent } from '../../src/controller/memento-plan';
 import { mementoName } from '../../src/kube/memento-configmap';
+import { apiStatus } from '../../src/kube/client';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { triggerAnnotations } from '../../src/operator/shared/annotations';
 import { executedSteps } from '../../test/helpers/step-executions';
@@ -64,6 +65,36 @@ async function goDisableHa(env: OperationEnv, name: string): Promise<void> {
   await env.kube.core.patchNamespacedConfigMap({ namespace: env.namespace, name: managerConfigMapName(name), body: { data: { ha: 'off' } } }, mergePatch);
 }
 
+/**
+ * The Go engine's memento Save (seed-engine.md §2.10): Get, then create the ConfigMap or Update it with the new key,
+ * after SetControllerReference. That replaces a controller reference to the same kind and name, so a predecessor's
+ * memento that lingers after a re-create (garbage collection lags) is re-owned by this cluster, its marks kept.
+ */
+export async function goSaveMemento(env: OperationEnv, cluster: MPDCluster, now: Date): Promise<void> {
+  const name = cluster.metadata.name!;
+  const memento = { namespace: env.namespace, name: mementoName(name) };
+  const owner = { apiVersion: cluster.apiVersion, kind: cluster.kind, name, uid: cluster.metadata.uid!, controller: true, blockOwnerDeletion: true };
+  for (let tries = 1; ; tries++) {
+    const existing = await env.kube.core.readNamespacedConfigMap(memento).catch((error: unknown) => {
+      if (apiStatus(error) === 404) return undefined;
+      throw error;
+    });
+    const entries = goEntries(name, env.namespace, existing?.data ?? {}, now);
+    try {
+      if (!existing) {
+        await env.kube.core.createNamespacedConfigMap({ namespace: env.namespace, body: { metadata: { ...memento, labels: { flowJobsDomain: name }, ownerReferences: [owner] }, data: entries } });
+        return;
+      }
+      const others = (existing.metadata?.ownerReferences ?? []).filter((r) => !(r.kind === owner.kind && r.name === owner.name));
+      // An Update: the version read, so a garbage collection or another write in between is seen, and read again.
+      await env.kube.core.replaceNamespacedConfigMap({ ...memento, body: { ...existing, metadata: { ...existing.metadata, ownerReferences: [...others, owner] }, data: { ...existing.data, ...entries } } });
+      return;
+    } catch (error) {
+      if (tries >= 5 || ![404, 409].includes(apiStatus(error) ?? 0)) throw error;
+    }
+  }
+}
+
 /** A hand-back of this quiet cluster (again and again: each adds a key to its memento, as the Go engine would). */
 export function planGoHandback(name: string, cluster: MPDCluster, env: OperationEnv): OperationPlan | undefined {
   const uid = cluster.metadata.uid;
@@ -79,14 +110,7 @@ export function planGoHandback(name: string, cluster: MPDCluster, env: Operation
       await env.clusters.patch(ref, { metadata: { annotations: { [triggerAnnotations.restartCluster]: 'true' } } });
       // The Go operator's typed status update: the fields it knows, so mpdflow's transition and workflow are dropped.
       await env.clusters.patchStatus(ref, { clusterStatus: 'RestartCluster', transition: null, workflow: null } as never);
-      const memento = { namespace: env.namespace, name: mementoName(name) };
-      const existing = await env.kube.core.readNamespacedConfigMap(memento).catch(() => undefined);
-      const entries = goEntries(name, env.namespace, existing?.data ?? {}, new Date());
-      if (existing) await env.kube.core.patchNamespacedConfigMap({ ...memento, body: { data: entries } }, mergePatch);
-      else {
-        const owner = { apiVersion: cluster.apiVersion, kind: cluster.kind, name, uid, controller: true };
-        await env.kube.core.createNamespacedConfigMap({ namespace: env.namespace, body: { metadata: { ...memento, labels: { flowJobsDomain: name }, ownerReferences: [owner] }, data: entries } });
-      }
+      await goSaveMemento(env, cluster, new Date());
       await env.clusters.patch(ref, { spec: { operatorName: soakOperatorName } });
     },
     consumed: (c) => !c || (c.metadata.annotations?.[triggerAnnotations.restartCluster] === undefined && c.status?.clusterStatus !== 'RestartCluster'),

@@ -110,11 +110,12 @@ test('an attempt cancelled while it lent failover out leaves it to the attempt t
   assert.equal(await haPaused(cancelled.ctx), true, 'the next attempt pauses it again');
 });
 
-test('DisableHA over a cluster with no running writer interrupts (DB_RW_NOT_RUNNING) and leaves failover on to elect one', { timeout: 180_000 }, async () => {
+test('DisableHA over a cluster with no running writer leaves failover on to elect one, and lets the flow go on', { timeout: 180_000 }, async () => {
   // Paused, Patroni elects nobody: the 25-cluster soak's pc-7 stayed without a writer after a switch paused it so.
+  // The flow's own steps then say what is wrong with the writer (a restart: DB_START_FAIL with the engine's words).
   const name = 'leaderless';
   await bootstrapped(name);
   const { ctx } = attempt(name, 1);
-  await assert.rejects(() => topologySteps.DisableHA().doStep(ctx), (error: Error & { code?: string }) => error.code === 'DB_RW_NOT_RUNNING');
+  await topologySteps.DisableHA().doStep(ctx);
   assert.equal(await haPaused(ctx), false, 'failover stays on');
 });
