@@ -38,11 +38,13 @@ export class Cancels {
   /** Removes the cancel request (unless it was written again meanwhile): it never reaches a later transition's run. */
   async consumeCancel(resource: ResourceRef, ignoredBecause: string | undefined, log: Logger): Promise<ReconcileResult> {
     const fencedAt = fenced(this.deps);
-    const removed = await this.deps.clusters.removeAnnotationsIfUnchanged(resource, { [cancelledAnnotation]: 'true' });
-    if (removed.length > 0 && ignoredBecause) {
+    if (ignoredBecause) {
+      // Reported before it goes: a report that fails (the API server in trouble) leaves the request to be acted on and
+      // reported again, never consumed unreported.
       log.info({ fencedAt }, `cancel request ignored: ${ignoredBecause}`);
       await this.deps.recordEvent(resource, { type: 'Normal', reason: 'CancelIgnored', message: `cancelled=true removed: ${ignoredBecause}` });
     }
+    await this.deps.clusters.removeAnnotationsIfUnchanged(resource, { [cancelledAnnotation]: 'true' });
   }
 
   /** The cluster is gone: the run this controller waits on has nothing left to act on. */
