@@ -19,6 +19,7 @@ const actionMessages = [
   /^released; finalizer removed/,
   /^terminating an unfinished flow/,
   /^the run closed without recording an interrupt/,
+  /^failover: the HA manager promoted/, // the engine-role watch's status write
 ];
 
 interface LogLine {

@@ -5,6 +5,9 @@ import { rootLogger } from '../infra/log';
 import { loadOperator } from '../operator-api/load-operator';
 import { stopOnSignal } from './signals';
 
+/** How long a controller that lost its lease may take to stop before it exits anyway. */
+const lostLeaseStopGraceMs = 15_000;
+
 export interface ControllerCommandOptions {
   operator: string;
   flows?: string;
@@ -56,8 +59,10 @@ async function runController(options: ControllerCommandOptions, withWorker: bool
   await Promise.race([
     stopOnSignal(stopAll),
     controller.lostLeadership.then(async () => {
-      await stopAll();
-      process.exitCode = 1; // as client-go controllers do: a lost lease ends the process, the Deployment restarts it
+      // As client-go controllers do: a lost lease ends the process (the Deployment restarts it), even when something
+      // still holds the event loop open; a process left half-stopped once went on watching, unled and unready.
+      await Promise.race([stopAll(), new Promise((resolveLater) => setTimeout(resolveLater, lostLeaseStopGraceMs).unref())]);
+      process.exit(1);
     }),
   ]);
 }

@@ -39,6 +39,7 @@ export class ClusterInformer {
   }
 
   async start(): Promise<void> {
+    this.stopped = false;
     const scopes = this.options.namespaces.length > 0 ? this.options.namespaces : [undefined];
     for (const namespace of scopes) {
       const list = async () => {
@@ -64,6 +65,11 @@ export class ClusterInformer {
       });
       this.informers.push(informer);
       await informer.start();
+      // A stop() while this one listed: it stopped what it found; this one, started after, is stopped here.
+      if (this.stopped) {
+        await informer.stop();
+        return;
+      }
     }
     this.synced = true;
     this.watchdog = setInterval(() => void this.relist(), this.options.relistEveryMs);

@@ -114,15 +114,19 @@ export async function startController(options: ControllerOptions): Promise<Runni
   });
 
   const watches = (options.operator.watches ?? []).map((watch) =>
-    watch({ kube, clusters, stateMachine: options.operator.stateMachine, namespaces: options.namespaces ?? [], recordEvent, log }),
+    watch({ kube, clusters, stateMachine: options.operator.stateMachine, namespaces: options.namespaces ?? [], recordEvent, fence: () => elector?.fence(), log }),
   );
   let acting = false;
+  const leading = () => !elector || elector.isLeader;
   const act = async () => {
     if (acting) return;
     acting = true;
     metrics.isLeader.set(1);
     // Known before the first reconcile: a class no node can hold is refused before its cluster leaves its first state.
     await nodes.start();
+    const startDelayMs = Number(process.env.MPDFLOW_FAULT_START_DELAY_MS ?? 0); // tests: a start as slow as under a struggling API server
+    if (startDelayMs > 0) await new Promise((resolveLater) => setTimeout(resolveLater, startDelayMs));
+    if (!leading()) return; // lost while starting: halt, which runs next, stops what was started
     queue.start(
       async (key) => {
         const end = metrics.reconcileDuration.startTimer();
@@ -142,10 +146,12 @@ export async function startController(options: ControllerOptions): Promise<Runni
           : log.warn({ cluster: key, error: errorText(error) }, 'reconcile failed; retrying with backoff'),
     );
     await informer.start();
-    for (const watch of watches) await watch.start();
+    for (const watch of watches) if (leading()) await watch.start();
+    if (!leading()) return;
     log.info({ namespaces: options.namespaces?.length ? options.namespaces : ['*'] }, 'controller acting');
   };
   const halt = async () => {
+    acting = false;
     metrics.isLeader.set(0);
     for (const watch of watches) await watch.stop();
     nodes.stop();
@@ -153,6 +159,14 @@ export async function startController(options: ControllerOptions): Promise<Runni
     await queue.stop();
   };
 
+  // Starting and stopping take turns: a lease lost while act() is still starting things (its lists can take seconds
+  // under a struggling API server) stops them after it, never before (a soak's controller went on watching, unled).
+  let turns: Promise<void> = Promise.resolve();
+  const inTurn = (change: () => Promise<void>) => {
+    const next = turns.then(change);
+    turns = next.catch(() => undefined);
+    return next;
+  };
   let signalLost: () => void = () => undefined;
   const lostLeadership = new Promise<void>((resolveLost) => (signalLost = resolveLost));
   if (options.leaderElection) {
@@ -164,16 +178,17 @@ export async function startController(options: ControllerOptions): Promise<Runni
       ...(options.leaderElection.leaseDurationMs ? { leaseDurationMs: options.leaderElection.leaseDurationMs } : {}),
       ...(options.leaderElection.renewDeadlineMs ? { renewDeadlineMs: options.leaderElection.renewDeadlineMs } : {}),
       ...(options.leaderElection.retryPeriodMs ? { retryPeriodMs: options.leaderElection.retryPeriodMs } : {}),
-      onStartedLeading: act,
-      onStoppedLeading: async () => {
-        await halt();
-        signalLost();
-      },
+      onStartedLeading: () => inTurn(act),
+      onStoppedLeading: () =>
+        inTurn(async () => {
+          await halt();
+          signalLost();
+        }),
       log,
     });
     elector.start();
   } else {
-    await act();
+    await inTurn(act);
   }
 
   // Ready only while the API server and Temporal answer; then a standby is ready (it is doing its job: waiting), a
@@ -202,7 +217,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     lostLeadership,
     async stop() {
       // Reconciles end first, then the lease goes: no write can follow the release.
-      await halt();
+      await inTurn(halt);
       reachability.stop();
       reconciler.close();
       await elector?.stop();

@@ -22,6 +22,8 @@ export interface OperatorWatchContext {
   /** Watch these namespaces; all when empty. */
   namespaces: string[];
   recordEvent(resource: ClusterRef, event: ClusterEvent): Promise<void>;
+  /** Throws unless this controller holds the lease: called before each write a watch makes. */
+  fence(): void;
   log: Logger;
 }
 

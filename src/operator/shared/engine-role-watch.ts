@@ -25,6 +25,8 @@ async function followLeader(context: OperatorWatchContext, pod: V1Pod): Promise<
   // During a flow its own steps switch and record the writer; a failover meanwhile is seen once the flow ends.
   if (!context.stateMachine.isStable(context.stateMachine.normalize(status.clusterStatus))) return;
   const old = status.leaderInstanceId;
+  context.fence();
+  const fencedAt = Date.now(); // logged with the write, so a soak can check it was made under a valid lease
   try {
     await context.clusters.patchStatus(
       ref,
@@ -41,7 +43,7 @@ async function followLeader(context: OperatorWatchContext, pod: V1Pod): Promise<
     if (apiStatus(error) === 409 || apiStatus(error) === 404) return; // changed meanwhile: the next event looks again
     throw error;
   }
-  context.log.warn({ cluster: `${ref.namespace}/${ref.name}`, rw: insId, previous: old }, 'failover: the HA manager promoted a new RW');
+  context.log.warn({ cluster: `${ref.namespace}/${ref.name}`, rw: insId, previous: old, fencedAt }, 'failover: the HA manager promoted a new RW');
   await context.recordEvent(ref, { type: 'Warning', reason: 'Failover', message: `the HA manager promoted ${insId} to RW${old ? ` (${old} stopped being the writer)` : ''}` });
 }
 
@@ -63,10 +65,12 @@ export function engineRoleWatch(context: OperatorWatchContext): OperatorWatch {
         informer.on('add', follow);
         informer.on('update', follow);
         informer.on('error', () => {
-          if (!stopped) setTimeout(() => void informer.start().catch(() => undefined), 2_000);
+          if (!stopped) setTimeout(() => void (stopped ? undefined : informer.start().catch(() => undefined)), 2_000);
         });
-        await informer.start();
+        // Listed before it starts, so a stop() while it lists stops it too.
         informers.push(informer);
+        await informer.start();
+        if (stopped) await informer.stop();
       }
     },
     async stop() {
