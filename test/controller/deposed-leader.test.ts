@@ -62,11 +62,13 @@ test('a lease lost while the leader is still starting: it never acts, stops what
   const leaseArgs = ['--lease-namespace', ns, '--lease-duration', '3'];
   // A's start takes 20 s after it leads (its lists, under a struggling API server, in the 25-cluster soak).
   const a = controllerProcess(ns, 'a', taskQueue, [...leaseArgs, '--ops-port', String(portA)], { MPDFLOW_LOG_LEVEL: 'info', MPDFLOW_FAULT_START_DELAY_MS: '20000' });
-  const b = controllerProcess(ns, 'b', taskQueue, [...leaseArgs, '--ops-port', String(portB)]);
+  let b: ReturnType<typeof controllerProcess> | undefined;
   try {
     await waitUntil(async () => /became leader/.test(a.logTail(50)), { timeoutMs: 60_000, describe: () => `A never led: ${a.logTail()}` });
+    // B only once A leads: started together, either may win the lease.
+    b = controllerProcess(ns, 'b', taskQueue, [...leaseArgs, '--ops-port', String(portB)]);
     process.kill(a.pid!, 'SIGSTOP');
-    await waitUntil(async () => /^mpdflow_leader 1$/m.test(await metricsOf(portB)), { timeoutMs: 60_000, describe: () => `B never took over: ${b.logTail()}` });
+    await waitUntil(async () => /^mpdflow_leader 1$/m.test(await metricsOf(portB)), { timeoutMs: 60_000, describe: () => `B never took over: ${b?.logTail()}` });
     process.kill(a.pid!, 'SIGCONT');
     await waitUntil(async () => a.hasExited, { timeoutMs: 60_000, describe: () => `A lost its lease mid-start and never exited: ${a.logTail(20)}` });
     const aLog = readFileSync(a.logFile, 'utf8');
@@ -75,6 +77,6 @@ test('a lease lost while the leader is still starting: it never acts, stops what
   } finally {
     if (a.pid && !a.hasExited) process.kill(a.pid, 'SIGCONT');
     await a.stop();
-    await b.stop();
+    await b?.stop();
   }
 });
