@@ -87,6 +87,7 @@ export const configEnvKeys = [
   'MPDFLOW_KUBE_BIN_DIR',
   'MPDFLOW_ETCD_URL',
   'MPDFLOW_FAULT_KILL_AFTER_STATUS_PATCH',
+  'MPDFLOW_FAULT_START_DELAY_MS',
 ] as const;
 
 export const defaultTemporalNamespace = 'mpdflow';
