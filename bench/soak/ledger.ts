@@ -126,6 +126,8 @@ export class Ledger {
     if (pending.kind === 'recreate') track.gone = false;
     if (pending.kind === 'recover' || pending.kind === 'delete') track.cancelHold = false;
     if (outcome === 'timeout' && !(pending.cancelled && interruptReason === 'CANCELLED')) track.stuck = true;
+    // A cancel that lands after its request's bound (the run ends at its next check): it still answers for its Interrupt.
+    if (outcome === 'timeout' && pending.cancelled && endedIn !== 'Interrupt') track.cancelHold = true;
     if (pending.cancelled && endedIn === 'Interrupt' && interruptReason === 'CANCELLED' && observed.runId === undefined) pending.cancelledBeforeRun = true;
     if (endedIn === 'Interrupt') {
       // Only the interrupt a cancel or a rejection asked for is expected; MANY_RETRY after one is still a fault getting through.

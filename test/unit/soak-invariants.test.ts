@@ -77,6 +77,17 @@ test('a gate rejected after its request timed out (held by the budget, then run)
   assert.equal(ledger.track('pc-3').cancelHold, true, 'Interrupt REJECTED is then expected, as after any rejection');
 });
 
+test('a cancel whose request timed out before the run ended still answers for its Interrupt (the tenth 25-cluster soak, pc-21)', () => {
+  const ledger = new Ledger(ledgerFile(), Date.now());
+  ledger.record({ cluster: 'pc-21', kind: 'forceRebuild', detail: '', expectFlow: 'Rebuild' });
+  ledger.record({ cluster: 'pc-21', kind: 'cancel', detail: 'cancelled=true' });
+  ledger.finish('pc-21', 'timeout', 'Rebuild');
+  assert.equal(ledger.track('pc-21').cancelHold, true, 'Interrupt CANCELLED is then expected');
+  ledger.record({ cluster: 'pc-22', kind: 'forceRebuild', detail: '', expectFlow: 'Rebuild' });
+  ledger.finish('pc-22', 'timeout', 'Rebuild');
+  assert.equal(ledger.track('pc-22').cancelHold, false, 'no cancel, no Interrupt expected');
+});
+
 test('exactly once: two runs under one per-transition id are a duplicate even when the counts agree', () => {
   const ledger = new Ledger(ledgerFile(), Date.now());
   ledger.record({ cluster: 'pc-1', kind: 'restartCluster', detail: '', expectFlow: 'Restart' });
