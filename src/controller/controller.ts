@@ -74,6 +74,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const metrics = controllerMetrics();
   const queue = new WorkQueue({ concurrency: options.concurrency ?? 8, onDepth: (depth) => metrics.queueDepth.set(depth) });
   let elector: LeaderElector | undefined;
+  // One fence for every write this controller makes: the reconciler's and its operator's watches'.
+  const fence = () => elector?.fence();
   const budget = options.disruptionBudget?.length ? disruptionBudget(options, () => informer.all()) : undefined;
   // A cluster deleted meanwhile has nobody left to read the Event.
   const recordEvent = (resource: { namespace: string; name: string }, event: Parameters<typeof recordClusterEvent>[2]) =>
@@ -88,7 +90,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     mementos: new MementoStore(kube.config),
     operatorName: options.operatorName,
     ...(budget ? { budget } : {}),
-    fence: () => elector?.fence(),
+    fence,
     recordEvent,
     enqueue: (key) => queue.add(key),
     runLink: (workflowId) => runLink(config.temporal.webUiUrl, config.temporal.namespace, workflowId),
@@ -114,7 +116,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   });
 
   const watches = (options.operator.watches ?? []).map((watch) =>
-    watch({ kube, clusters, stateMachine: options.operator.stateMachine, namespaces: options.namespaces ?? [], recordEvent, fence: () => elector?.fence(), log }),
+    watch({ kube, clusters, stateMachine: options.operator.stateMachine, namespaces: options.namespaces ?? [], recordEvent, fence, log }),
   );
   let acting = false;
   const leading = () => !elector || elector.isLeader;
