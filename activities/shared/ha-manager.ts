@@ -202,6 +202,14 @@ function caughtUp(view: PatroniCluster, memberName: string, synchronous: boolean
   return member.role !== 'leader' && Number(member.lag) === 0;
 }
 
+/** A standby the step waited for leads now: the HA manager promoted it (a failover while failover was on). */
+export class StandbyPromotedError extends Error {
+  constructor(readonly insId: string) {
+    super(`${insId} became the RW while the step waited for it to catch up (the HA manager promoted it); the step runs again and follows it`);
+    this.name = 'StandbyPromotedError';
+  }
+}
+
 /** Waits until every instance named has caught up with the RW (the step's bounded wait; an interrupt after it). */
 export async function waitCaughtUp(ctx: Ctx, insIds: string[], timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -209,7 +217,7 @@ export async function waitCaughtUp(ctx: Ctx, insIds: string[], timeoutMs = 180_0
     const { view } = await clusterView(ctx);
     // A standby the HA manager promoted meanwhile never catches up with itself: the step runs again and follows it.
     const promoted = insIds.find((id) => view.members.some((m) => m.name === podName(ctx.resource.name, id) && m.role === 'leader'));
-    if (promoted) throw new Error(`${promoted} became the RW while the step waited for it to catch up (the HA manager promoted it); the step runs again and follows it`);
+    if (promoted) throw new StandbyPromotedError(promoted);
     const synchronous = (await readDynamicConfig(ctx))?.config.synchronous_mode === true;
     const behind = insIds.filter((id) => !caughtUp(view, podName(ctx.resource.name, id), synchronous));
     if (behind.length === 0) return;

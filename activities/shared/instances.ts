@@ -11,22 +11,19 @@ import { sleepUnlessAborted } from '../../src/infra/wait';
 import { enginePod, enginePort, engineImage, wantedClassAndVersion, type EnginePodOptions } from './engine-pod';
 import { engineRoles, podName } from './names';
 import { ensureEngineAccess } from './engine-access';
-import { waitCaughtUp, withHaActive } from './ha-manager';
+import { withHaActive } from './ha-manager';
+import { waitCaughtUpFollowing } from './elected-writer';
 import { dropDepartedSynchronousStandbys, waitSynchronousSettled } from './synchronous-standbys';
 import { createOwned, deleteIfPresent } from './owned-objects';
 import { isPodReady, podInterrupts, type PodProblem } from './pod-readiness';
 import { currentPodProblem } from './nodes';
 import type { StepServices } from '../../src/flows/step-services';
-import { requireRunsCluster } from './run-record';
+import { getCluster, patchInstances } from './instance-status';
 
 export type Ctx = StepContext<StepServices>;
 
 export * from './names';
-
-/** The cluster as it is now, if it is still the run's own object (run-record.ts). */
-export async function getCluster(ctx: Ctx): Promise<MPDCluster> {
-  return requireRunsCluster(ctx, await ctx.services.clusters.get(ctx.resource));
-}
+export { getCluster, patchInstances };
 
 export function instances(cluster: MPDCluster): Array<[string, DbInstanceStatus]> {
   return Object.entries(cluster.status?.dbInstanceStatus ?? {}).sort(([a], [b]) => insNumber(a) - insNumber(b));
@@ -42,11 +39,6 @@ export function nextInsId(cluster: MPDCluster, reserved: string[] = []): string 
 
 export function tempRoIds(cluster: MPDCluster): string[] {
   return (cluster.metadata.annotations?.tempRoIds ?? '').split(',').filter(Boolean);
-}
-
-/** Merge-patches entries of status.dbInstanceStatus (null deletes one). */
-export async function patchInstances(ctx: Ctx, entries: Record<string, Partial<DbInstanceStatus> | null>, extra: Record<string, unknown> = {}): Promise<void> {
-  await ctx.services.clusters.patchStatus(ctx.resource, { dbInstanceStatus: entries as Record<string, DbInstanceStatus>, ...extra });
 }
 
 export async function readPod(ctx: Ctx, insId: string): Promise<V1Pod | undefined> {
@@ -127,7 +119,7 @@ export async function ensureInstancePod(ctx: Ctx, cluster: MPDCluster, insId: st
     return waitPodReady(ctx, insId);
   });
   // Caught up with failover paused again: a standby streams the same either way, and the writer is not raced.
-  if (role !== 'rw') await waitCaughtUp(ctx, [insId]);
+  if (role !== 'rw') await waitCaughtUpFollowing(ctx, [insId]);
   const { classInfo, version } = wantedClassAndVersion(cluster, options.useModifyTo);
   await patchInstances(ctx, {
     [insId]: {

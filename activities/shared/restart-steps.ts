@@ -14,7 +14,7 @@ import { unknownInstance } from '../../src/operator/shared/instance-ids';
 import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { patroniCredentials } from './engine-access';
 import { ensureInstancePod, getCluster, instances, podAnnotations, podName, readPod, waitPodReady, type Ctx } from './instances';
-import { waitCaughtUp } from './ha-manager';
+import { waitCaughtUpFollowing } from './elected-writer';
 import { patroni, PatroniError } from './patroni';
 import { step } from './step-kit';
 import { ensureWriterLeads } from './writer-lead';
@@ -106,14 +106,14 @@ export async function restartCluster(ctx: Ctx): Promise<void> {
   // Standbys first, the writer last: the writer's restart is the only moment writes wait.
   const ordered = instances(cluster).sort(([a], [b]) => Number(a === cluster.status?.leaderInstanceId) - Number(b === cluster.status?.leaderInstanceId));
   for (const [insId] of ordered) await restartInstance(ctx, cluster, insId);
-  await waitCaughtUp(ctx, standbyIds(cluster));
+  await waitCaughtUpFollowing(ctx, standbyIds(cluster));
 }
 
 async function restartOne(ctx: Ctx, insId: string): Promise<void> {
   const cluster = await getCluster(ctx);
   await restartInstance(ctx, cluster, insId);
   // A restarted writer drops every standby's stream; a restarted standby reconnects its own.
-  await waitCaughtUp(ctx, insId === cluster.status?.leaderInstanceId ? standbyIds(cluster) : [insId]);
+  await waitCaughtUpFollowing(ctx, insId === cluster.status?.leaderInstanceId ? standbyIds(cluster) : [insId]);
 }
 
 export const restartSteps = {

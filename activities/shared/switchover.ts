@@ -5,36 +5,14 @@
  */
 import { InterruptError } from '../../src/flows/step';
 import { sleepUnlessAborted } from '../../src/infra/wait';
-import type { MPDCluster } from '../../src/kube/mpdcluster';
 import { patroniCredentials } from './engine-access';
-import { clusterView, enginePods, insIdOf, leaderPod, waitCaughtUp } from './ha-manager';
-import { getCluster, patchInstances, podName, readPod, type Ctx } from './instances';
+import { clusterView, enginePods, insIdOf, leaderPod } from './ha-manager';
+import { recordLeader, waitCaughtUpFollowing } from './elected-writer';
+import { getCluster, podName, readPod, type Ctx } from './instances';
 import { engineRoles, labels } from './names';
 import { isLeaderRole, patroni, PatroniError } from './patroni';
 
 const switchTimeoutMs = 90_000;
-
-/** Records `leader` as the RW in status (roles of the old and the new RW); the processes already are. */
-export async function recordLeader(ctx: Ctx, cluster: MPDCluster, leader: string): Promise<void> {
-  const old = cluster.status?.leaderInstanceId;
-  if (old === leader && cluster.status?.dbInstanceStatus?.[leader]?.insType === 'rw') return;
-  await patchInstances(
-    ctx,
-    { [leader]: { insType: 'rw', role: engineRoles.leader }, ...(old && cluster.status?.dbInstanceStatus?.[old] ? { [old]: { insType: 'ro', role: engineRoles.replica } } : {}) },
-    { leaderInstanceId: leader },
-  );
-}
-
-/**
- * Records the writer the HA manager elected when the status names another. Failover runs while a flow starts a pod (Patroni
- * starts nothing while paused), so a standby may have been promoted under the flow; its later steps must not wait
- * for the writer to catch up with itself.
- */
-export async function followElectedWriter(ctx: Ctx): Promise<void> {
-  const elected = insIdOf((await clusterView(ctx)).leader);
-  const cluster = await getCluster(ctx);
-  if (cluster.status?.dbInstanceStatus?.[elected]) await recordLeader(ctx, cluster, elected);
-}
 
 /** Makes `target` the writer, for real, and records it. */
 export async function switchWriterTo(ctx: Ctx, target: string): Promise<void> {
@@ -45,7 +23,7 @@ export async function switchWriterTo(ctx: Ctx, target: string): Promise<void> {
   const current = await leaderPod(ctx);
   const oldLeader = current ? insIdOf(current) : undefined;
   if (oldLeader !== target) {
-    await waitCaughtUp(ctx, [target]);
+    await waitCaughtUpFollowing(ctx, [target]);
     const { leader } = await clusterView(ctx);
     try {
       await patroni.switchover(leader, await patroniCredentials(ctx), leader.metadata!.name!, targetPod);

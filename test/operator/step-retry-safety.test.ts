@@ -158,6 +158,23 @@ test('EnsureNewRoUpToDate after the HA manager elected another writer mid-flow: 
   assert.equal(await engineQuery(ns, 'pc-elected-ins-1', 'select pg_is_in_recovery()'), 't', 'the old writer follows as a standby');
 });
 
+test('CreateRoPods after the HA manager promoted the standby it starts: the status follows the new writer and the create completes', { timeout: 600_000 }, async () => {
+  const { ref, uid } = await runningCluster('pc-promoted', 1);
+  // As in the 25-cluster soak of 2026-12-08 (pc-7, pc-17, pc-25): the writer lost its lock while a create's standby
+  // started with failover on, and each of 11 attempts found the same promoted standby and failed (MANY_RETRY).
+  const pod = (name: string) => kube().core.readNamespacedPod({ namespace: ns, name });
+  const credentials = { username: 'patroni', password: await engineSecretValue(ns, 'pc-promoted', credentialKeys.api) };
+  await patroni.switchover(await pod('pc-promoted-ins-1'), credentials, 'pc-promoted-ins-1', 'pc-promoted-ins-2');
+  await waitUntil(async () => (await pod('pc-promoted-ins-2')).metadata?.labels?.[labels.role] === engineRoles.leader, { timeoutMs: 60_000, describe: () => 'ins-2 never led' });
+  assert.equal((await clusters().get(ref)).status?.leaderInstanceId, 'ins-1', 'setup: the status still names the old writer');
+  await (await runner.run(ref, uid, 'CreateSharedStorageCluster', { transition: 1, resumes: 1, state: 'Creating', resumeFrom: 'CreateRoPods' })).result();
+  const status = (await clusters().get(ref)).status;
+  assert.equal(status?.clusterStatus, 'Running', `the create completes (${JSON.stringify(status?.workflow ?? {})})`);
+  assert.equal(status?.leaderInstanceId, 'ins-2', 'the status names the writer the HA manager elected');
+  assert.deepEqual([status?.dbInstanceStatus?.['ins-2']?.insType, status?.dbInstanceStatus?.['ins-1']?.insType], ['rw', 'ro']);
+  assert.equal(await engineQuery(ns, 'pc-promoted-ins-1', 'select pg_is_in_recovery()'), 't', 'the old writer follows as a standby');
+});
+
 test('a synchronous standby gone while the HA manager had not recorded it: the next flow does not report Running while commits wait for it', { timeout: 600_000 }, async () => {
   const { ref, uid } = await runningCluster('pc-syncgone', 1);
   const [writer, standby] = ['pc-syncgone-ins-1', 'pc-syncgone-ins-2'];
