@@ -22,8 +22,16 @@ function countBy<T>(items: T[], key: (item: T) => string): Map<string, number> {
   return counts;
 }
 
+/**
+ * A migrate moves the instance by its role when it fires (MigrateRw or MigrateRo), which an earlier request still queued
+ * may change after the harness asked (the twelfth 25-cluster soak: a switch to ins-3, held by the budget, ran first, and
+ * a migrate of ins-3 asked as MigrateRo timed out held, then ran as MigrateRw): both are counted as one kind of flow.
+ */
+const migrations = `${soakFlows.migrateRw} or ${soakFlows.migrateRo}`;
+const countedAs = (flow: string) => (flow === soakFlows.migrateRw || flow === soakFlows.migrateRo ? migrations : flow);
+
 export function exactlyOnce(ledger: Ledger, census: Census): InvariantResult[] {
-  const actual = countBy(census.runs, (r) => `${r.cluster}\t${r.flow}`);
+  const actual = countBy(census.runs, (r) => `${r.cluster}\t${countedAs(r.flow)}`);
   const names = new Set([...ledger.tracks.keys(), ...census.runs.map((r) => r.cluster)]);
   const dup: string[] = [];
   const lost: string[] = [];
@@ -31,7 +39,8 @@ export function exactlyOnce(ledger: Ledger, census: Census): InvariantResult[] {
   let dupCount = 0;
   let lostCount = 0;
   for (const name of [...names].sort()) {
-    const expected = ledger.expectedFlows(name);
+    const expected = new Map<string, number>();
+    for (const [flow, n] of ledger.expectedFlows(name)) expected.set(countedAs(flow), (expected.get(countedAs(flow)) ?? 0) + n);
     const flows = new Set([...expected.keys(), ...[...actual.keys()].filter((k) => k.startsWith(`${name}\t`)).map((k) => k.split('\t')[1]!)]);
     for (const flow of [...flows].sort()) {
       const want = expected.get(flow) ?? 0;

@@ -154,6 +154,16 @@ test("a migrate runs MigrateRw or MigrateRo by the instance's role when it fires
   assert.equal(checkInvariants(ledger, census([])).find((r) => r.name === 'each request ran the flow it asked for')!.value, '1', 'any other mismatch still counts');
 });
 
+test('a migrate that timed out held and then ran the other migration (its instance changed role meanwhile) is neither lost nor a duplicate', () => {
+  const ledger = new Ledger(ledgerFile(), Date.now());
+  ledger.record({ cluster: 'pc-23', kind: 'migrate', detail: 'migrate=ins-3|node-1', expectFlow: 'SharedStorageClusterMigrateRo' });
+  ledger.finish('pc-23', 'timeout', 'Running');
+  const results = exactlyOnce(ledger, census([run('pc-23', 'SharedStorageClusterMigrateRw')]));
+  assert.deepEqual([results[0]!.value, results[1]!.value], ['0', '0'], 'no duplicate, no loss');
+  const twice = exactlyOnce(ledger, census([run('pc-23', 'SharedStorageClusterMigrateRw'), run('pc-23', 'SharedStorageClusterMigrateRo')]));
+  assert.equal(twice[0]!.value, '1', 'two migrations for one request is still a duplicate');
+});
+
 test('a request rewritten while its run runs asks for one more run, and stays pending until the rewrite is consumed', () => {
   const ledger = new Ledger(ledgerFile(), Date.now());
   ledger.record({ cluster: 'pc-1', kind: 'restartIns', detail: 'restartIns=ins-1', expectFlow: 'RestartIns' });
