@@ -137,42 +137,46 @@ test('FlushParams: when marking the restart is refused, the run interrupts; its 
   for (const [id, started] of before) assert.notEqual(after.get(id), started, `${id} restarted for shared_buffers`);
 });
 
-test('EnsureNewRoUpToDate after the HA manager elected another writer mid-flow: the status follows the elected writer and the flow completes', { timeout: 600_000 }, async () => {
-  const { ref, uid } = await runningCluster('pc-elected', 1);
-  // No controller here, so nothing else records it: Patroni hands the lock to the standby, as a failover does while
-  // a flow's pod start runs with failover resumed (found by the fault soak: a standby that never "caught up").
-  const pod = (name: string) => kube().core.readNamespacedPod({ namespace: ns, name });
-  const credentials = { username: 'patroni', password: await engineSecretValue(ns, 'pc-elected', credentialKeys.api) };
-  await patroni.switchover(await pod('pc-elected-ins-1'), credentials, 'pc-elected-ins-1', 'pc-elected-ins-2');
-  await waitUntil(async () => (await pod('pc-elected-ins-2')).metadata?.labels?.[labels.role] === engineRoles.leader, { timeoutMs: 60_000, describe: () => 'ins-2 never led' });
+/**
+ * A Running cluster whose HA manager handed the lock to ins-2 while its status still names ins-1. No controller runs
+ * here, so nothing else records it, as when a failover happens while a flow's pod start runs with failover resumed.
+ */
+async function promotedBehindStatus(name: string): Promise<{ ref: ResourceRef; uid: string }> {
+  const { ref, uid } = await runningCluster(name, 1);
+  const pod = (podName: string) => kube().core.readNamespacedPod({ namespace: ns, name: podName });
+  const credentials = { username: 'patroni', password: await engineSecretValue(ns, name, credentialKeys.api) };
+  await patroni.switchover(await pod(`${name}-ins-1`), credentials, `${name}-ins-1`, `${name}-ins-2`);
+  await waitUntil(async () => (await pod(`${name}-ins-2`)).metadata?.labels?.[labels.role] === engineRoles.leader, { timeoutMs: 60_000, describe: () => 'ins-2 never led' });
   assert.equal((await clusters().get(ref)).status?.leaderInstanceId, 'ins-1', 'setup: the status still names the old writer');
+  return { ref, uid };
+}
+
+/** The flow completed over the elected writer: the status names ins-2, and ins-1 follows it as a standby. */
+async function assertFollowsElected(ref: ResourceRef): Promise<void> {
+  const status = (await clusters().get(ref)).status;
+  assert.equal(status?.clusterStatus, 'Running', `the flow completes (${JSON.stringify(status?.workflow ?? {})})`);
+  assert.equal(status?.leaderInstanceId, 'ins-2', 'the status names the writer the HA manager elected');
+  assert.deepEqual([status?.dbInstanceStatus?.['ins-2']?.insType, status?.dbInstanceStatus?.['ins-1']?.insType], ['rw', 'ro']);
+  assert.equal(await engineQuery(ns, `${ref.name}-ins-1`, 'select pg_is_in_recovery()'), 't', 'the old writer follows as a standby');
+}
+
+test('EnsureNewRoUpToDate after the HA manager elected another writer mid-flow: the status follows the elected writer and the flow completes', { timeout: 600_000 }, async () => {
+  // Found by the fault soak: a standby that never "caught up".
+  const { ref, uid } = await promotedBehindStatus('pc-elected');
   // A wait for a standby the HA manager has promoted ends at once, for the step's retry to follow it (the soak's
   // pc-16 waited 180 s for its new writer to catch up with itself, then interrupted with RO_NOT_UP_TO_DATE).
   const { ctx } = stepAttempt(ref, { workflowId: transitionWorkflowId(ref, uid, 2), flowName: 'SharedStorageClusterModifyClass', stepName: 'EnsureNewRoUpToDate', state: 'ModifyClass' });
   await assert.rejects(waitCaughtUp(ctx, ['ins-2'], 20_000), (error: Error) => !(error instanceof InterruptError) && /ins-2 became the RW/.test(error.message));
   await (await runner.run(ref, uid, 'SharedStorageClusterModifyClass', { transition: 2, state: 'ModifyClass', resumeFrom: 'EnsureNewRoUpToDate' })).result();
-  const status = (await clusters().get(ref)).status;
-  assert.equal(status?.clusterStatus, 'Running');
-  assert.equal(status?.leaderInstanceId, 'ins-2', 'the status names the writer the HA manager elected');
-  assert.deepEqual([status?.dbInstanceStatus?.['ins-2']?.insType, status?.dbInstanceStatus?.['ins-1']?.insType], ['rw', 'ro']);
-  assert.equal(await engineQuery(ns, 'pc-elected-ins-1', 'select pg_is_in_recovery()'), 't', 'the old writer follows as a standby');
+  await assertFollowsElected(ref);
 });
 
 test('CreateRoPods after the HA manager promoted the standby it starts: the status follows the new writer and the create completes', { timeout: 600_000 }, async () => {
-  const { ref, uid } = await runningCluster('pc-promoted', 1);
   // As in the 25-cluster soak of 2026-12-08 (pc-7, pc-17, pc-25): the writer lost its lock while a create's standby
   // started with failover on, and each of 11 attempts found the same promoted standby and failed (MANY_RETRY).
-  const pod = (name: string) => kube().core.readNamespacedPod({ namespace: ns, name });
-  const credentials = { username: 'patroni', password: await engineSecretValue(ns, 'pc-promoted', credentialKeys.api) };
-  await patroni.switchover(await pod('pc-promoted-ins-1'), credentials, 'pc-promoted-ins-1', 'pc-promoted-ins-2');
-  await waitUntil(async () => (await pod('pc-promoted-ins-2')).metadata?.labels?.[labels.role] === engineRoles.leader, { timeoutMs: 60_000, describe: () => 'ins-2 never led' });
-  assert.equal((await clusters().get(ref)).status?.leaderInstanceId, 'ins-1', 'setup: the status still names the old writer');
+  const { ref, uid } = await promotedBehindStatus('pc-promoted');
   await (await runner.run(ref, uid, 'CreateSharedStorageCluster', { transition: 1, resumes: 1, state: 'Creating', resumeFrom: 'CreateRoPods' })).result();
-  const status = (await clusters().get(ref)).status;
-  assert.equal(status?.clusterStatus, 'Running', `the create completes (${JSON.stringify(status?.workflow ?? {})})`);
-  assert.equal(status?.leaderInstanceId, 'ins-2', 'the status names the writer the HA manager elected');
-  assert.deepEqual([status?.dbInstanceStatus?.['ins-2']?.insType, status?.dbInstanceStatus?.['ins-1']?.insType], ['rw', 'ro']);
-  assert.equal(await engineQuery(ns, 'pc-promoted-ins-1', 'select pg_is_in_recovery()'), 't', 'the old writer follows as a standby');
+  await assertFollowsElected(ref);
 });
 
 test('a synchronous standby gone while the HA manager had not recorded it: the next flow does not report Running while commits wait for it', { timeout: 600_000 }, async () => {
